@@ -1,0 +1,22 @@
+# Takara Map — the two commands (README): `make demo` and `make test`.
+PYTHON ?= python3
+PORT ?= 8000
+
+.PHONY: demo test setup lint bench
+
+setup:
+	@bash scripts/setup.sh
+
+## Build the bundled demo and serve it at http://127.0.0.1:$(PORT)/ (rebuilds when data, layers or templates change)
+demo: setup
+	$(PYTHON) build.py serve --port $(PORT)
+
+## Every test, browser tests included
+test: setup
+	$(PYTHON) -m pytest -q
+
+lint: setup
+	$(PYTHON) -m ruff check gis tests build.py bench
+
+bench: setup
+	$(PYTHON) -m bench.run

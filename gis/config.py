@@ -1,0 +1,327 @@
+"""The map project's config (`takara.toml`), read into typed objects.
+
+Every problem is collected and reported together as `file:line: key: message`; unknown keys warn.
+Descriptive metadata ([site]) is kept apart from build behaviour ([build]).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gis.errors import ConfigError
+
+CONFIG_NAME = "takara.toml"
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass
+class Contact:
+    name: str
+    role: str = ""
+    phone: str = ""
+    hours: str = ""
+
+
+@dataclass
+class SiteMeta:
+    title: str
+    lead: str = ""
+    attribution: str = ""
+    licence: str = "CC BY 4.0"
+    licence_url: str = "https://creativecommons.org/licenses/by/4.0/deed.ja"
+    edition: str = ""  # edition date, YYYY-MM-DD; the only date that may appear in output
+    base_url: str = ""
+    fictional: bool = False
+    contacts: list[Contact] = field(default_factory=list)
+
+
+@dataclass
+class BuildOptions:
+    precision: int = 6  # decimals of published coordinates
+    stale_months: int = 12
+    gazetteer: Path | None = None  # folder laid out like normalize-japanese-addresses' `ja`
+    online_geocoder: bool = False
+    geocode_cache: Path | None = None
+    numbers_file: Path | None = None
+    suspicious_distance_m: float = 2000.0
+    walk_distances_m: tuple[int, ...] = (500, 1000)
+
+
+@dataclass
+class RecordSource:
+    path: Path
+    sheet: str | None = None
+    header_row: int | None = None  # 1-based; None = detect
+    columns: dict[str, str] = field(default_factory=dict)  # sheet header -> Takara Map field
+    label: str = ""  # as shown in messages (the path relative to the project)
+
+
+@dataclass
+class Tier:
+    id: str
+    level: int
+    name: str  # display name, e.g. 第2層（中学校区）
+    path: Path
+    id_field: str
+    name_field: str
+    label: str = ""  # short word for one area, e.g. 中学校区
+
+
+@dataclass
+class Category:
+    id: str
+    label: str
+    color: str
+    icon: str
+    aliases: tuple[str, ...] = ()
+    answers: tuple[str, ...] = ()  # need kinds this category answers (insight)
+
+
+@dataclass
+class Overlay:
+    id: str
+    name: str
+    path: Path
+    kind: str = "auto"  # points / lines / polygons / auto
+    color: str = "#555555"
+    popup_fields: tuple[str, ...] = ()
+    show: bool = False
+    attribution: str = ""
+
+
+@dataclass
+class Project:
+    root: Path
+    config_path: Path
+    site: SiteMeta
+    build: BuildOptions
+    records: list[RecordSource]
+    tiers: list[Tier]  # sorted by level, coarsest first
+    categories: list[Category]
+    overlays: list[Overlay] = field(default_factory=list)
+    population: Path | None = None
+    needs: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def category(self, cid: str) -> Category | None:
+        return next((c for c in self.categories if c.id == cid), None)
+
+    @property
+    def top_tier(self) -> Tier:
+        return self.tiers[0]
+
+    @property
+    def district_tier(self) -> Tier:
+        """The tier that gets district pages and printed maps: 第2層 when there is one."""
+        return self.tiers[1] if len(self.tiers) > 1 else self.tiers[0]
+
+    @property
+    def finest_tier(self) -> Tier:
+        return self.tiers[-1]
+
+
+class _Reader:
+    """Reads keys out of TOML tables, collecting every problem with its line number."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.lines = text.splitlines()
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+    def line_of(self, key: str) -> int:
+        pattern = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\b")
+        for i, line in enumerate(self.lines, 1):
+            if pattern.search(line):
+                return i
+        return 1
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append(f"{self.path.name}:{self.line_of(key.split('.')[-1])}: {key}: {message}")
+
+    def warn(self, key: str, message: str) -> None:
+        self.warnings.append(f"{self.path.name}:{self.line_of(key.split('.')[-1])}: {key}: {message}")
+
+    def table(self, data: dict, name: str, allowed: set[str]) -> dict:
+        for key in data:
+            if key not in allowed:
+                self.warn(f"{name}.{key}", "unknown key, ignored / 不明な項目のため無視します")
+        return data
+
+    def get(self, data: dict, name: str, key: str, kind: type, default: Any = None, required: bool = False) -> Any:
+        if key not in data:
+            if required:
+                self.error(f"{name}.{key}", "required / 必須の項目がありません")
+            return default
+        value = data[key]
+        if kind is float and isinstance(value, int):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.error(f"{name}.{key}", f"must be {kind.__name__}, got {type(value).__name__}")
+            return default
+        return value
+
+
+def _read_toml(path: Path) -> tuple[dict, _Reader]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path.name}: {exc}") from None
+    return data, _Reader(path, text)
+
+
+def load_project(root: str | Path) -> Project:
+    """Read `<root>/takara.toml` and every `<root>/layers/*.toml` (tiers, categories, overlays may live
+    in either). Raises ConfigError listing every problem."""
+    root = Path(root)
+    config_path = root if root.suffix == ".toml" else root / CONFIG_NAME
+    root = config_path.parent.resolve()
+    if not config_path.is_file():
+        raise ConfigError(f"{config_path}: no map project here (expected {CONFIG_NAME}) / 設定ファイルがありません")
+    data, r = _read_toml(config_path)
+    main_reader = r
+    r.table(data, "", {"site", "build", "records", "tiers", "categories", "overlays", "insight"})
+    # Layer definitions dropped into layers/: each file may hold [[tiers]], [[categories]], [[overlays]].
+    layer_files = [_read_toml(p) for p in sorted((root / "layers").glob("*.toml"))]
+    for ldata, lr in layer_files:
+        lr.table(ldata, "", {"tiers", "categories", "overlays"})
+
+    def entries(name: str) -> list[tuple[dict, _Reader, str]]:
+        out = [(e, r, f"{name}[{i}]") for i, e in enumerate(data.get(name, []))]
+        for ldata, lr in layer_files:
+            out += [(e, lr, f"{lr.path.name}:{name}[{i}]") for i, e in enumerate(ldata.get(name, []))]
+        return out
+
+    def path_of(value: str | None, key: str, must_exist: bool = True) -> Path | None:
+        if not value:
+            return None
+        p = (root / value).resolve()
+        if must_exist and not p.exists():
+            r.error(key, f"file not found: {value} / ファイルが見つかりません")
+        return p
+
+    s = r.table(data.get("site", {}), "site", {
+        "title", "lead", "attribution", "licence", "licence_url", "edition", "base_url", "fictional", "contacts"})
+    contacts = []
+    for i, c in enumerate(s.get("contacts", [])):
+        if not isinstance(c, dict) or "name" not in c:
+            r.error(f"site.contacts[{i}]", "each contact needs a name")
+            continue
+        contacts.append(Contact(name=str(c["name"]), role=str(c.get("role", "")), phone=str(c.get("phone", "")),
+                                hours=str(c.get("hours", ""))))
+    edition = r.get(s, "site", "edition", str, "")
+    if edition and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", edition):
+        r.error("site.edition", "write the edition date as YYYY-MM-DD")
+    site = SiteMeta(
+        title=r.get(s, "site", "title", str, "", required=True),
+        lead=r.get(s, "site", "lead", str, ""),
+        attribution=r.get(s, "site", "attribution", str, ""),
+        licence=r.get(s, "site", "licence", str, "CC BY 4.0"),
+        licence_url=r.get(s, "site", "licence_url", str, SiteMeta.licence_url),
+        edition=edition,
+        base_url=r.get(s, "site", "base_url", str, ""),
+        fictional=r.get(s, "site", "fictional", bool, False),
+        contacts=contacts,
+    )
+
+    b = r.table(data.get("build", {}), "build", {
+        "precision", "stale_months", "gazetteer", "online_geocoder", "geocode_cache", "numbers_file",
+        "suspicious_distance_m", "walk_distances_m"})
+    build = BuildOptions(
+        precision=r.get(b, "build", "precision", int, 6),
+        stale_months=r.get(b, "build", "stale_months", int, 12),
+        gazetteer=path_of(r.get(b, "build", "gazetteer", str), "build.gazetteer"),
+        online_geocoder=r.get(b, "build", "online_geocoder", bool, False),
+        geocode_cache=path_of(r.get(b, "build", "geocode_cache", str, ".takara/geocode-cache.json"),
+                              "build.geocode_cache", must_exist=False),
+        numbers_file=path_of(r.get(b, "build", "numbers_file", str, "numbers.json"), "build.numbers_file",
+                             must_exist=False),
+        suspicious_distance_m=r.get(b, "build", "suspicious_distance_m", float, 2000.0),
+        walk_distances_m=tuple(r.get(b, "build", "walk_distances_m", list, [500, 1000])),
+    )
+    if not 3 <= build.precision <= 8:
+        r.error("build.precision", "use between 3 and 8 decimals")
+
+    records = []
+    for rec, r, key in entries("records"):
+        r.table(rec, key, {"path", "sheet", "header_row", "columns"})
+        p = r.get(rec, key, "path", str, required=True)
+        columns = rec.get("columns", {})
+        if not isinstance(columns, dict):
+            r.error(f"{key}.columns", "must be a table of sheet header = field")
+            columns = {}
+        from gis.place import FIELD_ALIASES  # the field names a mapping may point at
+
+        for header, fieldname in columns.items():
+            if fieldname not in FIELD_ALIASES:
+                r.error(f"{key}.columns.{header}", f"unknown field {fieldname!r}; one of {', '.join(FIELD_ALIASES)}")
+        if p:
+            records.append(RecordSource(path=path_of(p, f"{key}.path") or root / p,
+                                        sheet=r.get(rec, key, "sheet", str), header_row=r.get(rec, key, "header_row", int),
+                                        columns={str(k): str(v) for k, v in columns.items()}, label=p))
+    r = main_reader
+    if not entries("records"):
+        r.error("records", "name at least one record file ([[records]] path = ...)")
+
+    tiers = []
+    for i, (t, r, key) in enumerate(entries("tiers")):
+        r.table(t, key, {"id", "level", "name", "path", "id_field", "name_field", "label"})
+        p = r.get(t, key, "path", str, required=True)
+        tier = Tier(id=r.get(t, key, "id", str, f"tier{i + 1}"), level=r.get(t, key, "level", int, i + 1),
+                    name=r.get(t, key, "name", str, f"第{i + 1}層"), path=path_of(p, f"{key}.path") or root,
+                    id_field=r.get(t, key, "id_field", str, "", required=True),
+                    name_field=r.get(t, key, "name_field", str, "", required=True),
+                    label=r.get(t, key, "label", str, ""))
+        tier.label = tier.label or tier.name
+        tiers.append(tier)
+    r = main_reader
+    if not tiers:
+        r.error("tiers", "name at least one tier ([[tiers]]), the municipality")
+    tiers.sort(key=lambda t: t.level)
+    ids = [t.id for t in tiers]
+    if len(set(ids)) != len(ids):
+        r.error("tiers", "tier ids must be unique")
+    if any(not re.fullmatch(r"[A-Za-z0-9_-]+", t.id) for t in tiers):
+        r.error("tiers", "tier ids may use only letters, digits, - and _")
+
+    categories = []
+    for c, r, key in entries("categories"):
+        r.table(c, key, {"id", "label", "color", "icon", "aliases", "answers"})
+        cat = Category(id=r.get(c, key, "id", str, "", required=True), label=r.get(c, key, "label", str, "", required=True),
+                       color=r.get(c, key, "color", str, "#555555"), icon=r.get(c, key, "icon", str, "●"),
+                       aliases=tuple(r.get(c, key, "aliases", list, [])), answers=tuple(r.get(c, key, "answers", list, [])))
+        if not _COLOUR.match(cat.color):
+            r.error(f"{key}.color", "write colours as #RRGGBB")
+        if cat.id and not re.fullmatch(r"[A-Za-z0-9_-]+", cat.id):
+            r.error(f"{key}.id", "category ids may use only letters, digits, - and _")
+        categories.append(cat)
+    r = main_reader
+    if not categories:
+        r.error("categories", "name at least one category ([[categories]])")
+
+    overlays = []
+    for i, (o, r, key) in enumerate(entries("overlays")):
+        r.table(o, key, {"id", "name", "path", "kind", "color", "popup_fields", "show", "attribution"})
+        p = r.get(o, key, "path", str, required=True)
+        overlays.append(Overlay(id=r.get(o, key, "id", str, f"overlay{i + 1}"), name=r.get(o, key, "name", str, ""),
+                                path=path_of(p, f"{key}.path") or root, kind=r.get(o, key, "kind", str, "auto"),
+                                color=r.get(o, key, "color", str, "#555555"),
+                                popup_fields=tuple(r.get(o, key, "popup_fields", list, [])),
+                                show=r.get(o, key, "show", bool, False), attribution=r.get(o, key, "attribution", str, "")))
+
+    r = main_reader
+    ins = r.table(data.get("insight", {}), "insight", {"population", "needs"})
+    population = path_of(r.get(ins, "insight", "population", str), "insight.population")
+    needs = path_of(r.get(ins, "insight", "needs", str), "insight.needs")
+
+    readers = [main_reader] + [lr for _, lr in layer_files]
+    errors = [e for rd in readers for e in rd.errors]
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return Project(root=root, config_path=config_path, site=site, build=build, records=records, tiers=tiers,
+                   categories=categories, overlays=overlays, population=population, needs=needs, warnings=[w for rd in readers for w in rd.warnings])

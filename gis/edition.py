@@ -1,0 +1,27 @@
+"""An edition: what one run of the pipeline produces and every output stage reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from gis.config import Project
+    from gis.place import PublicPlace
+    from gis.report import Report
+
+
+@dataclass
+class Edition:
+    project: Project
+    # tier id -> GeoDataFrame in EPSG:4326 with columns area_id (str), area_name (str), geometry,
+    # and parent_<tier id> (str) for every coarser tier (the coarser area holding its representative point)
+    boundaries: dict[str, gpd.GeoDataFrame]
+    places: list[PublicPlace]  # published places only, sorted by number
+    report: Report  # the coordinators' accounting; names withheld rows: never render it into the site
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def places_in(self, tier_id: str, area_id: str) -> list[PublicPlace]:
+        return [p for p in self.places if p.areas.get(tier_id, ("", ""))[0] == area_id]

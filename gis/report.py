@@ -1,0 +1,108 @@
+"""The accounting: every input row ends as published, withheld (with why) or rejected (file, row, field, why).
+
+The report names withheld records, so it is written outside the published folder and never rendered
+into the site. rows_read = published + withheld + rejected, always.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PUBLISHED, WITHHELD, REJECTED = "published", "withheld", "rejected"
+OUTCOME_JA = {PUBLISHED: "掲載", WITHHELD: "非掲載（意図的）", REJECTED: "エラーで除外"}
+
+
+@dataclass
+class Issue:
+    severity: str  # error / warning / info
+    source: str
+    row: int | None
+    field: str
+    message: str  # plain Japanese
+    message_en: str
+    name: str = ""
+
+    def line(self) -> str:
+        where = self.source + (f" {self.row}行目" if self.row else "") + (f"「{self.field}」" if self.field else "")
+        who = f" [{self.name}]" if self.name else ""
+        return f"{self.severity.upper():7} {where}{who}: {self.message} / {self.message_en}"
+
+
+@dataclass
+class RowOutcome:
+    source: str
+    row: int
+    name: str
+    outcome: str
+    reason: str = ""
+    field: str = ""
+    number: int | None = None
+    id: str = ""
+
+
+@dataclass
+class Report:
+    rows: list[RowOutcome] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    stats: dict[str, object] = field(default_factory=dict)  # coordinators-only figures (e.g. withheld counts)
+
+    def add(self, issue: Issue) -> None:
+        self.issues.append(issue)
+
+    def reject(self, source: str, row: int, name: str, fieldname: str, ja: str, en: str) -> None:
+        self.rows.append(RowOutcome(source, row, name, REJECTED, f"{ja} / {en}", fieldname))
+        self.issues.append(Issue("error", source, row, fieldname, ja, en, name))
+
+    def withhold(self, source: str, row: int, name: str, ja: str, en: str, number: int | None = None) -> None:
+        self.rows.append(RowOutcome(source, row, name, WITHHELD, f"{ja} / {en}", number=number))
+
+    def publish(self, source: str, row: int, name: str, number: int, place_id: str) -> None:
+        self.rows.append(RowOutcome(source, row, name, PUBLISHED, number=number, id=place_id))
+
+    def counts(self) -> Counter:
+        return Counter(r.outcome for r in self.rows)
+
+    def severities(self) -> Counter:
+        return Counter(i.severity for i in self.issues)
+
+    def to_dict(self) -> dict:
+        counts = self.counts()
+        rows = sorted(self.rows, key=lambda r: (r.source, r.row))
+        return {
+            "rows_read": len(self.rows),
+            "published": counts[PUBLISHED],
+            "withheld": counts[WITHHELD],
+            "rejected": counts[REJECTED],
+            "errors": self.severities()["error"],
+            "warnings": self.severities()["warning"],
+            "rows": [asdict(r) for r in rows],
+            "issues": [asdict(i) for i in self.issues],
+            "notes": self.notes,
+            "stats": self.stats,
+        }
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    def summary(self, verbose: bool = False) -> str:
+        """What the CLI prints: totals, then every error and warning line (info only when verbose)."""
+        c = self.counts()
+        sev = self.severities()
+        lines = [
+            f"読み込んだ行 {len(self.rows)} = 掲載 {c[PUBLISHED]} + 非掲載 {c[WITHHELD]} + エラー {c[REJECTED]}"
+            f"   (rows read {len(self.rows)} = published {c[PUBLISHED]} + withheld {c[WITHHELD]} + rejected {c[REJECTED]})",
+            f"エラー {sev['error']} 件・注意 {sev['warning']} 件 (errors {sev['error']}, warnings {sev['warning']})",
+        ]
+        shown = [i for i in self.issues if verbose or i.severity != "info"]
+        lines += ["  " + i.line() for i in sorted(shown, key=lambda i: (i.source, i.row or 0))]
+        withheld = [r for r in self.rows if r.outcome == WITHHELD]
+        if withheld:
+            reasons = Counter(r.reason for r in withheld)
+            lines.append("非掲載の理由 (withheld, by reason): " + "; ".join(f"{k} ×{v}" for k, v in reasons.most_common()))
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)

@@ -1,0 +1,215 @@
+"""Turn raw rows into Places: normalise every value, and say precisely what is wrong with a row.
+
+Severity per check: an `error` rejects the row (it is not published, and the report says why);
+a `warning` publishes it but tells the coordinator; `info` is a hint. `--strict` fails on warnings.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Any
+
+from gis.config import Project
+from gis.place import (
+    ORGANISER_TYPES,
+    STATUS_ALIASES,
+    VENUE_KIND_ALIASES,
+    Place,
+    normalise_header,
+    normalise_text,
+    parse_yes_no,
+)
+from gis.records import RawRow, cell_to_date
+from gis.report import Issue, Report
+
+# Japanese names of fields, for messages that say which column is wrong.
+FIELD_LABELS = {
+    "number": "No.", "record_id": "ID", "name": "名称", "category": "種別", "organiser": "運営主体", "venue": "会場",
+    "venue_kind": "会場種別", "address": "所在地", "lat": "緯度", "lon": "経度", "schedule_text": "開催日時",
+    "target": "対象", "fee": "参加費", "activities": "活動内容", "participants": "参加人数", "contact": "連絡先",
+    "contact_consent": "連絡先掲載", "consent": "掲載可否", "photo": "写真", "photo_consent": "写真掲載",
+    "story": "紹介文", "status": "状況", "confirmed": "最終確認日", "district_hint": "地区",
+}
+
+ERAS = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988, "昭和": 1925, "s": 1925}
+MAX_CELL = 5000  # characters kept from one cell; a longer cell is cut and the coordinator told
+
+
+class RowError(Exception):
+    def __init__(self, fieldname: str, ja: str, en: str):
+        self.field, self.ja, self.en = fieldname, ja, en
+        super().__init__(en)
+
+
+def parse_date(value: Any) -> date | None:
+    """西暦 or 和暦: 2023/2/6, 2023-02-06, 2023年2月6日, 令和6年7月22日, 令和元年5月1日, R5.2.5, H31.4.1.
+    Raises ValueError on text that is not a date."""
+    as_date = cell_to_date(value)
+    if as_date:
+        return as_date
+    text = normalise_text(value).lower().replace(" ", "")
+    if not text:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 < float(value) < 80000:
+        return date.fromordinal(date(1899, 12, 30).toordinal() + int(value))  # an Excel serial number
+    m = re.fullmatch(r"(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})日?", text)
+    if m:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    m = re.fullmatch(r"(令和|平成|昭和|r|h|s)\.?(元|\d{1,2})[/\-.年](\d{1,2})[/\-.月](\d{1,2})日?", text)
+    if m:
+        year = 1 if m[2] == "元" else int(m[2])
+        return date(ERAS[m[1]] + year, int(m[3]), int(m[4]))
+    raise ValueError(text)
+
+
+def _number(value: Any, fieldname: str) -> float | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        result = float(value)
+    else:
+        text = normalise_text(value).replace(",", "")
+        try:
+            result = float(text)
+        except ValueError:
+            raise RowError(fieldname, f"{FIELD_LABELS[fieldname]}「{text[:30]}」は数値ではありません",
+                           f"{fieldname} {text[:30]!r} is not a number") from None
+    if not math.isfinite(result):
+        raise RowError(fieldname, f"{FIELD_LABELS[fieldname]}が数値ではありません", f"{fieldname} is not a finite number")
+    return result
+
+
+def _text(row: RawRow, fieldname: str, report: Report, place_name: str = "") -> str:
+    text = normalise_text(row.values.get(fieldname))
+    if len(text) > MAX_CELL:
+        report.add(Issue("warning", row.source, row.row, FIELD_LABELS[fieldname],
+                         f"{FIELD_LABELS[fieldname]}が長すぎるため {MAX_CELL} 文字で切りました",
+                         f"cell longer than {MAX_CELL} characters was cut", place_name))
+        text = text[:MAX_CELL]
+    return text
+
+
+class CategoryMatcher:
+    def __init__(self, project: Project):
+        self.index: dict[str, str] = {}
+        for c in project.categories:
+            for word in (c.id, c.label, *c.aliases):
+                self.index[normalise_header(word)] = c.id
+        self.choices = "、".join(c.label for c in project.categories)
+
+    def match(self, value: str) -> str | None:
+        return self.index.get(normalise_header(value))
+
+
+def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, report: Report) -> Place:
+    """Build a Place, or raise RowError naming the field. Warnings go to the report."""
+    name = _text(row, "name", report)
+    if not name:
+        raise RowError("name", "名称が空欄です", "the name is empty")
+    p = Place(source=row.source, row=row.row, name=name)
+    for fieldname in ("venue", "address", "schedule_text", "target", "fee", "activities", "participants", "contact",
+                      "photo", "story", "district_hint", "record_id", "organiser"):
+        setattr(p, fieldname, _text(row, fieldname, report, name))
+    p.extra = row.extra
+
+    raw_category = _text(row, "category", report, name)
+    category = categories.match(raw_category)
+    if category is None:
+        if not raw_category:
+            raise RowError("category", f"種別が空欄です（{categories.choices} から選んでください）",
+                           "the category is empty")
+        raise RowError("category", f"種別「{raw_category}」は一覧にありません（{categories.choices} から選んでください）",
+                       f"category {raw_category!r} is not one of the project's categories")
+    p.category = category
+
+    number = _number(row.values.get("number"), "number")
+    if number is not None:
+        if number != int(number) or number < 1:
+            raise RowError("number", "No. は 1 以上の整数にしてください", "No. must be a whole number from 1")
+        p.number = int(number)
+
+    p.lat = _number(row.values.get("lat"), "lat")
+    p.lon = _number(row.values.get("lon"), "lon")
+    if (p.lat is None) != (p.lon is None):
+        missing = "lon" if p.lon is None else "lat"
+        raise RowError(missing, f"{FIELD_LABELS[missing]}だけが空欄です（緯度と経度は両方書くか、両方空欄に）",
+                       "give both latitude and longitude, or neither")
+    if p.lat is not None and not (-90 <= p.lat <= 90 and -180 <= p.lon <= 180):
+        if -90 <= p.lon <= 90 and -180 <= p.lat <= 180:
+            pass  # swapped: the pipeline detects and reports it against the city's extent
+        else:
+            raise RowError("lat", "緯度・経度の値が地球上にありません", "latitude/longitude out of range")
+    if p.lat is None and not p.address and "_geometry" not in row.values:
+        raise RowError("address", "所在地も緯度・経度も空欄のため、場所がわかりません",
+                       "no address and no coordinates: the place cannot be located")
+
+    kind = _text(row, "venue_kind", report, name)
+    p.venue_kind = VENUE_KIND_ALIASES.get(normalise_header(kind), kind) if kind else ""
+    if not p.venue_kind and re.search(r"(自宅|宅$|さん宅|様宅)", p.venue):
+        p.venue_kind = "自宅"  # a venue written as someone's home is treated as one, to be safe
+    if kind and p.venue_kind not in VENUE_KIND_ALIASES.values():
+        report.add(Issue("warning", row.source, row.row, "会場種別", f"会場種別「{kind}」は一覧にありません（そのまま載せます）",
+                         f"venue kind {kind!r} is not a known kind", name))
+
+    if p.organiser and p.organiser not in ORGANISER_TYPES:
+        report.add(Issue("info", row.source, row.row, "運営主体", f"運営主体「{p.organiser}」は標準の区分ではありません",
+                         f"organiser type {p.organiser!r} is not a standard one", name))
+
+    status_raw = _text(row, "status", report, name)
+    status = STATUS_ALIASES.get(normalise_header(status_raw))
+    if status is None:
+        raise RowError("status", f"状況「{status_raw}」がわかりません（活動中・休止中・終了 のどれか）",
+                       f"status {status_raw!r} is not 活動中 / 休止中 / 終了")
+    p.status = status
+
+    consent_raw = row.values.get("consent")
+    p.consent = parse_yes_no(consent_raw)
+    if p.consent is None and normalise_text(consent_raw):
+        report.add(Issue("warning", row.source, row.row, "掲載可否",
+                         f"掲載可否「{normalise_text(consent_raw)[:20]}」がわからないため掲載しません（可・不可で書いてください）",
+                         "consent value not understood: not published", name))
+    p.contact_consent = parse_yes_no(row.values.get("contact_consent")) is True
+    p.photo_consent = parse_yes_no(row.values.get("photo_consent")) is True
+
+    raw_date = row.values.get("confirmed")
+    try:
+        p.confirmed = parse_date(raw_date)
+    except (ValueError, OverflowError):
+        report.add(Issue("warning", row.source, row.row, "最終確認日",
+                         f"最終確認日「{normalise_text(raw_date)[:20]}」を日付として読めません（例: 2024/7/22、令和6年7月22日）",
+                         "date not understood", name))
+    if "_geometry" in row.values:
+        from shapely.geometry import shape
+
+        try:
+            point = shape(row.values["_geometry"]).representative_point()
+            p.lat, p.lon = point.y, point.x
+        except Exception:  # noqa: BLE001 - any malformed geometry is the coordinator's row problem
+            raise RowError("lat", "形（geometry）が壊れています", "the feature's geometry is broken") from None
+    return p
+
+
+def validate_rows(rows: list[RawRow], project: Project, report: Report) -> list[Place]:
+    """Every row becomes a Place or a rejection in the report. Duplicate numbers are rejected after the first."""
+    categories = CategoryMatcher(project)
+    places: list[Place] = []
+    seen_numbers: dict[int, Place] = {}
+    for row in rows:
+        name = normalise_text(row.values.get("name"))[:80]
+        try:
+            place = place_from_row(row, project, categories, report)
+        except RowError as err:
+            report.reject(row.source, row.row, name, FIELD_LABELS.get(err.field, err.field), err.ja, err.en)
+            continue
+        if place.number is not None and place.number in seen_numbers:
+            first = seen_numbers[place.number]
+            report.reject(row.source, row.row, name, "No.",
+                          f"No.{place.number} は {first.source} {first.row}行目と重複しています",
+                          f"No. {place.number} is already used by {first.source} row {first.row}")
+            continue
+        if place.number is not None:
+            seen_numbers[place.number] = place
+        places.append(place)
+    return places
