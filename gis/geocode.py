@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gis.errors import InputError
+from gis.errors import InputError, OutputError
 from gis.place import normalise_text
 
 LEVEL_BANCHI = "番地"
@@ -143,10 +143,14 @@ def canonical(text: str) -> str:
 
 def _house_number(rest: str) -> str:
     """'5番1号', '5番地の1', '5-1' -> '5-1' (the leading 番地 part of what follows the town)."""
-    s = re.sub(r"番地|番|丁目", "-", rest)
+    s = re.sub(r"番地|番|丁目|の", "-", rest)
     s = s.replace("号", "")
     m = re.match(r"\d+(?:-+\d+)*", s)
     return re.sub(r"-+", "-", m.group(0)) if m else ""
+
+
+def _strip_postcode(text: str) -> str:
+    return re.sub(r"^〒?\d{3}-?\d{4}", "", text).removeprefix("日本")
 
 
 def _level_of(name: str) -> str:
@@ -294,6 +298,7 @@ class Geocoder:
         self._cache: dict[str, Any] = self._load_cache() if online else {}
         self._online_down = ""  # set after a connection failure so one outage does not cost a timeout per row
         self._last_request = 0.0
+        self._unsaved = False
         self.requests_made = 0
 
         self._cities: list[_City] = []
@@ -328,10 +333,16 @@ class Geocoder:
     @property
     def bbox(self) -> tuple[float, float, float, float] | None:
         """(min_lon, min_lat, max_lon, max_lat) of the gazetteer's points, for looks_swapped()."""
-        pts = [(t.lng, t.lat) for c in self._cities for t in c.towns.values() if t.lat is not None]
+        pts = [(t.lng, t.lat) for c in self._cities for t in c.towns.values()
+               if t.lat is not None and t.lng is not None]
         if not pts:
             return None
         return (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
+
+    def save(self) -> None:
+        """Write any online answers not yet in the cache file (each is also written as it arrives)."""
+        if self._unsaved:
+            self._save_cache()
 
     def locate(self, address: str) -> GeocodeResult:
         key = address or ""
@@ -344,26 +355,36 @@ class Geocoder:
     # ---- offline
 
     def _locate(self, address: str) -> GeocodeResult:
-        text = canonical(address)
-        text = re.sub(r"^(〒?\d{3}-?\d{4})", "", text).removeprefix("日本")
+        text = _strip_postcode(canonical(address))
         if not text:
             return GeocodeResult(None, None, LEVEL_MISS, "", "", "", reason="住所が空です / the address is empty")
-        result, query = self._offline(text)
-        if self.online and result.level not in (LEVEL_BANCHI,):
-            result = self._better_online(result, query)
+        result = self._offline(text)
+        if self.online and result.level != LEVEL_BANCHI:
+            result = self._better_online(result, self._query(address, result))
         return result
 
-    def _offline(self, text: str) -> tuple[GeocodeResult, str]:
-        """The gazetteer's answer, and the full address (with pref and city) to ask online."""
+    @staticmethod
+    def _query(address: str, offline: GeocodeResult) -> str:
+        """What to ask GSI (and the cache key): the address as written, with the prefecture and
+        city the gazetteer assumed put in front, so 茶屋町早沖1 is not looked for all over Japan."""
+        text = _strip_postcode(re.sub(r"\s+", "", normalise_text(address)))
+        if offline.pref and not text.startswith(offline.pref):
+            named = not offline.city or any(text.startswith(a) for a in _city_aliases(offline.city))
+            text = offline.pref + ("" if named else offline.city) + text
+        return text
+
+    def _offline(self, text: str) -> GeocodeResult:
+        """The gazetteer's answer for a canonical address."""
         pref = next((p for p in PREFECTURES if text.startswith(p)), "")
         rest = text[len(pref):]
-        candidates = [c for c in self._cities if not pref or c.pref == pref]
+        candidates = [c for c in self._cities if c.pref == (pref or self.default_pref)] or (
+            [] if pref else self._cities)
 
         # a city the gazetteer holds, named in the address
-        for c in candidates:
+        for c in (c for c in self._cities if not pref or c.pref == pref):
             for alias in c.aliases:
                 if rest.startswith(alias):
-                    return self._in_city(c, rest[len(alias):]), c.pref + c.city + rest[len(alias):]
+                    return self._in_city(c, rest[len(alias):])
 
         # After a prefecture a city is expected, so look for one outside the gazetteer first;
         # without one, the address more likely starts with a town of the default city.
@@ -374,31 +395,31 @@ class Geocoder:
         for c in default or candidates:
             found = self._in_city(c, rest)
             if found.located:
-                return found, c.pref + c.city + rest
+                return found
         other = self._other_city(pref, rest)
         if other is not None:
             return other
 
         if not self._cities:
             return GeocodeResult(None, None, LEVEL_MISS, "", pref, "",
-                                 reason="町名データ（gazetteer）が設定されていません / no gazetteer configured"), text
+                                 reason="町名データ（gazetteer）が設定されていません / no gazetteer configured")
         if pref and not candidates:
             return GeocodeResult(None, None, LEVEL_MISS, "", pref, "",
-                                 reason=f"町名データに{pref}がありません / the gazetteer has no towns in {pref}"), text
+                                 reason=f"町名データに{pref}がありません / the gazetteer has no towns in {pref}")
         lone = default[0] if default else (candidates[0] if len(candidates) == 1 else None)
         if lone is not None:  # city assumed, town unknown
-            return self._in_city(lone, rest), lone.pref + lone.city + rest
+            return self._in_city(lone, rest)
         return GeocodeResult(None, None, LEVEL_MISS, "", pref, "",
-                             reason="市区町村が分かりません / no known city in the address"), text
+                             reason="市区町村が分かりません / no known city in the address")
 
-    def _other_city(self, pref: str, rest: str) -> tuple[GeocodeResult, str] | None:
+    def _other_city(self, pref: str, rest: str) -> GeocodeResult | None:
         """A miss naming a city that the gazetteer does not cover (e.g. 東京都千代田区)."""
         for p, city, alias in self._other_cities:
             if (not pref or p == pref) and rest.startswith(alias):
                 return GeocodeResult(
                     None, None, LEVEL_MISS, "", p, city,
                     reason=f"町名データに{p}{city}がありません / the gazetteer has no towns for {p}{city}",
-                ), p + city + rest[len(alias):]
+                )
         return None
 
     def _in_city(self, c: _City, rest: str) -> GeocodeResult:
@@ -492,6 +513,7 @@ class Geocoder:
         tmp = self.cache_path.with_name(self.cache_path.name + ".tmp")
         tmp.write_text(json.dumps(self._cache, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
         os.replace(tmp, self.cache_path)  # never leave a half-written cache behind
+        self._unsaved = False
 
     def _ask_gsi(self, query: str) -> tuple[list[Any] | None, str]:
         """GSI's features for query (from the cache when asked before), or None and why."""
@@ -519,7 +541,12 @@ class Geocoder:
         if not isinstance(features, list):
             return None, "オンライン検索の応答を読めません / online geocoder sent an unexpected answer"
         self._cache[query] = features
-        self._save_cache()
+        self._unsaved = True
+        try:
+            self._save_cache()
+        except OSError as exc:
+            raise OutputError(f"{self.cache_path}: ジオコーディングのキャッシュを書けません / "
+                              f"cannot write the geocode cache: {exc}") from exc
         return features, ""
 
     def _better_online(self, offline: GeocodeResult, query: str) -> GeocodeResult:
@@ -547,15 +574,14 @@ class Geocoder:
         try:
             f = features[0]
             lon, lat = (float(v) for v in f["geometry"]["coordinates"][:2])
-            title = canonical(str(f["properties"]["title"]))
+            title = re.sub(r"\s+", "", normalise_text(f["properties"]["title"]))
         except (IndexError, KeyError, TypeError, ValueError):
             return None
         pref = next((p for p in PREFECTURES if title.startswith(p)), "")
         rest = title[len(pref):]
-        cities = sorted(self._known.get(pref, []), key=len, reverse=True)
-        city = next((c for c in cities if rest.startswith(canonical(c))), "")
-        rest = rest[len(canonical(city)):]
-        town = re.sub(r"[\d-]+$", "", rest)
+        city = next((c for c in sorted(self._known.get(pref, []), key=len, reverse=True) if rest.startswith(c)), "")
+        rest = rest[len(city):]
+        town = re.sub(r"[\d-]+$", "", rest)  # GSI ends the title with the 番地 it matched, if any
         if not rest:
             level = LEVEL_CITY
         elif town != rest:

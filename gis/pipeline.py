@@ -82,7 +82,8 @@ def geocode(places: list[Place], project: Project, boundaries: dict, report: Rep
         hit = geocoder.locate(p.address)
         if hit.lat is None:
             report.reject(p.source, p.row, p.name, "所在地",
-                          f"所在地「{p.address[:40]}」から場所を特定できません。町名を確かめるか、緯度・経度を入れてください",
+                          f"所在地「{p.address[:40]}」から場所を特定できません。町名を確かめるか、緯度・経度を入れてください"
+                          + (f"（{hit.reason}）" if hit.reason else ""),
                           "the address could not be located: check the town name or give coordinates")
             continue
         p.lat, p.lon, p.geocode_level, p.town = hit.lat, hit.lon, hit.level, hit.town
