@@ -71,3 +71,30 @@ def test_numbers_persist_between_builds(tmp_path):
     second, _, _ = _run(tmp_path, list(reversed(rows)) + [row(名称="三番", 所在地="ミニ町東南町1")])
     assert {p.name: p.number for p in first.places} == {"一番": 1, "二番": 2}
     assert {p.name: p.number for p in second.places} == {"一番": 1, "二番": 2, "三番": 3}
+
+
+def test_kurashiki_real_city(tmp_path, kurashiki_dir):
+    from tests.kurashiki import make_kurashiki_project
+
+    report = Report()
+    edition = run(load_project(make_kurashiki_project(tmp_path / "kurashiki", kurashiki_dir, n=300)), report)
+    d = report.to_dict()
+    assert d["rows_read"] == 302 == d["published"] + d["withheld"] + d["rejected"]
+    assert d["published"] >= 280
+    assert len(edition.boundaries["junior_high"]) == 26
+    areas = {p.name: p.areas for p in edition.places}
+    for town in ("茶屋町", "茶屋町早沖"):
+        assert areas[f"{town}ふれあいサロン"]["junior_high"][1] == "東陽中学校"
+        assert areas[f"{town}ふれあいサロン"]["elementary"][1] == "茶屋町小学校"
+
+
+def test_bundled_demo_accounts_for_every_row():
+    from gis.cli import DEMO
+
+    report = Report()
+    edition = run(load_project(DEMO), report)
+    d = report.to_dict()
+    assert d["rows_read"] >= 300 and d["rows_read"] == d["published"] + d["withheld"] + d["rejected"]
+    assert d["withheld"] > 0 and d["rejected"] > 0  # the demo shows both on purpose
+    assert {p.category for p in edition.places} == {c.id for c in edition.project.categories}
+    assert len(edition.boundaries["neighbourhood"]) >= 20

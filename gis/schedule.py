@@ -1,0 +1,987 @@
+"""Japanese schedule text (開催日時) → a structured `Schedule`.
+
+Coordinators write when a place meets as free text: 「毎月第2・第4火曜日 10:00～12:00（8月休み）」.
+Printing, the site's filters, the "this week" view and the iCalendar export all read the
+`Schedule` that `parse_schedule` makes from it.
+
+The parser is strict on purpose. The text is cut into known pieces (weekdays, 第N, days of the
+month, months, times, exceptions, a few filler words such as の・は・開催); if any piece is left that
+it does not know, or the pieces contradict each other, the result is `parsed=False` and every
+reader shows the text exactly as written. A wrong date on a map is worse than no date.
+
+Decisions a reader of the output should know:
+- 不定期・要問合せ・随時・応相談 … → `irregular=True`, `parsed=True`, no recurrence.
+- A frequency without a day (月1回, 月1回程度, 週2回, 年4回, 隔月) is understood but names no
+  day: `irregular=True` with `frequency` ("1/month"), never an invented day. A frequency next to
+  days must agree with them (週2回（水・金） is fine; 月1回 水曜日 or 隔週水曜日 is refused: which
+  Wednesday is not said).
+- Refused: a specific date (4月15日), a start or end (4月から, 11月まで), a second time range
+  (10時～12時、13時～15時), seasons (夏休み), 土日祝 ("also on holidays"), "one or the other"
+  (土曜日または日曜日), and exceptions to the rule (12月は第1土曜日, 8月も開催): は/も after anything
+  but a closure means the text says more than a Schedule can hold.
+- A bare hour from 1 to 5 (「1時半～3時」) is read as afternoon, as Japanese timetables write
+  it, unless 朝/午前/毎朝 says otherwise; 6 to 12 are read as written (radio exercise meets at 6:30).
+  An end hour of 1–7 earlier than the start is afternoon (「10時～2時」 → 10:00–14:00); any other end
+  not after the start is refused.
+- 祝日休み, 年末年始休み (29 Dec – 3 Jan), お盆休み (13–16 Aug) and 雨天中止 are kept in
+  `exceptions`; `occurrences` leaves out those dates (Japanese national holidays are computed by
+  `japanese_holidays`, rules in force since 2020), and `excluded_dates` lists them for EXDATE.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from gis.place import normalise_text
+
+WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
+ODD_MONTHS = (1, 3, 5, 7, 9, 11)
+EVEN_MONTHS = (2, 4, 6, 8, 10, 12)
+PERIODS = ("morning", "afternoon", "evening")
+
+# exception codes kept in Schedule.exceptions, in this order
+EXCEPTIONS = ("holidays", "year_end", "obon", "rain")
+_EXCEPTION_JA = {"holidays": "祝日休み", "year_end": "年末年始休み", "obon": "お盆休み", "rain": "雨天中止"}
+_EXCEPTION_EN = {"holidays": "closed on public holidays", "year_end": "closed over the New Year",
+                 "obon": "closed during Obon", "rain": "cancelled if it rains"}
+_PERIOD_JA = {"morning": "午前", "afternoon": "午後", "evening": "夜"}
+
+_HOLIDAY = 7  # stands for 祝日 inside a parsed weekday list
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a place meets. Built by `parse_schedule`; when `parsed` is False only `text` is set."""
+
+    text: str  # original text, always kept
+    parsed: bool  # True when every meaningful part was understood
+    weekdays: tuple[int, ...] = ()  # 0=Mon..6=Sun, weekly
+    nth_weekdays: tuple[tuple[int, int], ...] = ()  # (n, weekday); n=1..5, -1 = last
+    month_days: tuple[int, ...] = ()  # 1..31, -1 = last day of the month (末日)
+    daily: bool = False
+    months: tuple[int, ...] = ()  # months it runs in (empty = every month)
+    start: str | None = None  # "HH:MM"
+    end: str | None = None
+    irregular: bool = False  # 不定期 / 要問合せ / a frequency without a day
+    frequency: str | None = None  # "1/month", "1-2/month", "2/week", "4/year", "1/2month", "1/2week"
+    day_part: str | None = None  # "morning"/"afternoon"/"evening" from 午前・午後・朝・夜 when no time is given
+    exceptions: tuple[str, ...] = ()  # subset of EXCEPTIONS
+
+    # ---- questions the site and the exports ask ----
+
+    @property
+    def recurs(self) -> bool:
+        return self.parsed and bool(self.daily or self.weekdays or self.nth_weekdays or self.month_days)
+
+    def occurs_on_weekdays(self) -> tuple[int, ...]:
+        """Every weekday it may fall on (daily or a day of the month → all 7)."""
+        if not self.recurs:
+            return ()
+        if self.daily or self.month_days:
+            return tuple(range(7))
+        return tuple(sorted(set(self.weekdays) | {wd for _, wd in self.nth_weekdays}))
+
+    def periods(self) -> tuple[str, ...]:
+        """Parts of the day it covers: morning < 12:00 ≤ afternoon < 17:00 ≤ evening (the end is exclusive)."""
+        if not self.parsed:
+            return ()
+        if self.start is None and self.end is None:
+            return (self.day_part,) if self.day_part else ()
+        if self.start is not None and self.end is not None:
+            lo, hi = _minutes(self.start), _minutes(self.end)
+        elif self.start is not None:
+            lo = _minutes(self.start)
+            hi = lo + 1
+        else:
+            hi = _minutes(self.end or "00:00")
+            lo = hi - 1
+        bounds = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 17 * 60), "evening": (17 * 60, 48 * 60)}
+        return tuple(p for p in PERIODS if lo < bounds[p][1] and hi > bounds[p][0])
+
+    def matches(self, day: date) -> bool:
+        """Whether it meets on this date (months and closures respected)."""
+        if not self.recurs:
+            return False
+        if self.months and day.month not in self.months:
+            return False
+        if _closed_by_exceptions(self.exceptions, day):
+            return False
+        return self._rule_matches(day)
+
+    def _rule_matches(self, day: date) -> bool:
+        if self.daily or day.weekday() in self.weekdays:
+            return True
+        for n, wd in self.nth_weekdays:
+            if day.weekday() == wd and (n == _nth_of_month(day) or (n == -1 and _is_last_of_month(day))):
+                return True
+        last_day = calendar.monthrange(day.year, day.month)[1]
+        return day.day in self.month_days or (-1 in self.month_days and day.day == last_day)
+
+    def occurrences(self, start: date, end: date) -> list[date]:
+        """Concrete dates in [start, end]. [] when it does not recur (irregular or not parsed)."""
+        if not self.recurs:
+            return []
+        days = (start + timedelta(n) for n in range((end - start).days + 1))
+        return [d for d in days if self.matches(d)]
+
+    def excluded_dates(self, start: date, end: date) -> list[date]:
+        """Dates in [start, end] the rrules produce but that are closed (祝日・年末年始・お盆): for EXDATE."""
+        if not self.recurs or not self.exceptions:
+            return []
+        days = (start + timedelta(n) for n in range((end - start).days + 1))
+        return [d for d in days if (not self.months or d.month in self.months) and self._rule_matches(d)
+                and _closed_by_exceptions(self.exceptions, d)]
+
+    def rrules(self) -> list[dict]:
+        """RRULE dicts for icalendar.vRecur, one per kind of recurrence; [] when none. Closures are not
+        in the rules: add `excluded_dates` as EXDATE."""
+        if not self.recurs:
+            return []
+        extra: dict = {"BYMONTH": list(self.months)} if self.months else {}
+        rules: list[dict] = []
+        if self.daily:
+            rules.append({"FREQ": "DAILY", **extra})
+        if self.weekdays:
+            rules.append({"FREQ": "WEEKLY", "BYDAY": [ICAL_DAYS[d] for d in self.weekdays], **extra})
+        if self.nth_weekdays:
+            rules.append({"FREQ": "MONTHLY", "BYDAY": [f"{n}{ICAL_DAYS[wd]}" for n, wd in self.nth_weekdays],
+                          **extra})
+        if self.month_days:
+            rules.append({"FREQ": "MONTHLY", "BYMONTHDAY": list(self.month_days), **extra})
+        return rules
+
+    def describe(self, lang: str = "ja") -> str:
+        """Plain words for pages and prints. Not parsed → the text as written."""
+        if lang not in ("ja", "en"):
+            raise ValueError(f"describe: lang must be 'ja' or 'en', not {lang!r}")
+        if not self.parsed:
+            return self.text
+        return _describe_ja(self) if lang == "ja" else _describe_en(self)
+
+    def to_json(self) -> dict:
+        """Compact form for the site's JSON; only non-empty keys. The text itself is not repeated
+        (the place carries schedule_text). Keys: ok parsed · d daily · wd weekdays (0=Mon) ·
+        nth [[n, weekday]] (n=-1 last) · md days of month (-1 last) · m months · s/e start/end "HH:MM" ·
+        irr irregular · fq frequency · dp day part · x exceptions · ow occurs_on_weekdays · pd periods."""
+        out: dict = {
+            "ok": self.parsed, "d": self.daily, "wd": list(self.weekdays),
+            "nth": [list(p) for p in self.nth_weekdays], "md": list(self.month_days), "m": list(self.months),
+            "s": self.start, "e": self.end, "irr": self.irregular, "fq": self.frequency, "dp": self.day_part,
+            "x": list(self.exceptions), "ow": list(self.occurs_on_weekdays()), "pd": list(self.periods()),
+        }
+        return {k: v for k, v in out.items() if v not in (None, False, [], "")}
+
+
+def parse_rate(texts: Iterable[str]) -> float:
+    """Share of texts parse_schedule understands (0.0 for no texts)."""
+    results = [parse_schedule(t).parsed for t in texts]
+    return sum(results) / len(results) if results else 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar helpers
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def _nth_of_month(day: date) -> int:
+    return (day.day - 1) // 7 + 1
+
+
+def _is_last_of_month(day: date) -> bool:
+    """The last such weekday of its month (最終金曜)."""
+    return (day + timedelta(7)).month != day.month
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta((weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+@lru_cache(maxsize=64)
+def japanese_holidays(year: int) -> frozenset[date]:
+    """Japanese national holidays (国民の祝日, 振替休日, 国民の休日) under the rules in force since 2020.
+    Equinox days use the usual approximation valid 1980–2099."""
+    fixed = [(1, 1), (2, 11), (2, 23), (4, 29), (5, 3), (5, 4), (5, 5), (8, 11), (11, 3), (11, 23)]
+    days = {date(year, m, d) for m, d in fixed}
+    days |= {_nth_weekday(year, 1, 0, 2), _nth_weekday(year, 7, 0, 3), _nth_weekday(year, 9, 0, 3),
+             _nth_weekday(year, 10, 0, 2)}
+    drift = 0.242194 * (year - 1980) - (year - 1980) // 4
+    days.add(date(year, 3, int(20.8431 + drift)))
+    days.add(date(year, 9, int(23.2488 + drift)))
+    # 国民の休日: a weekday between two holidays
+    for d in sorted(days):
+        between = d + timedelta(2)
+        if between in days and d + timedelta(1) not in days and (d + timedelta(1)).weekday() != 6:
+            days.add(d + timedelta(1))
+    # 振替休日: a holiday on Sunday moves to the next day that is not a holiday
+    for d in sorted(days):
+        if d.weekday() == 6:
+            sub = d + timedelta(1)
+            while sub in days:
+                sub += timedelta(1)
+            days.add(sub)
+    return frozenset(days)
+
+
+def _closed_by_exceptions(exceptions: tuple[str, ...], day: date) -> bool:
+    if "holidays" in exceptions and day in japanese_holidays(day.year):
+        return True
+    if "year_end" in exceptions and ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)):
+        return True
+    return "obon" in exceptions and day.month == 8 and 13 <= day.day <= 16
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokenising. Every piece of the normalised text becomes one token; SEP and GAP are fillers.
+
+_DAY_ITEM = r"(?:[月火水木金土日]{1,7}(?:曜日|曜)|[月火水木金土日]{1,7}(?![\d回末])|祝祭日|祝日|祭日|祝)"
+_LIST_SEP = r"(?:[・、,/]|と|及び|および|や|[～\-]|から)"
+_MER = r"(午前|午後|朝|夜|夕方|夕|昼|AM|PM|am|pm|a\.m\.|p\.m\.)?"
+
+
+def _point(i: int) -> str:
+    return (_MER.replace("(", f"(?P<mer{i}>", 1)
+            + rf"(?:(?P<h{i}>\d{{1,2}})(?::(?P<mm{i}>\d{{2}})|時(?!間)(?:(?P<mn{i}>\d{{1,2}})分|(?P<half{i}>半))?)"
+            + rf"|(?P<noon{i}>正午))(?!\d)")
+
+
+_RANGE_SEP = r"(?:～|-|ー|から|より)"
+_TIME = re.compile(_point(1) + r"(?:頃|ごろ)?(?:" + _RANGE_SEP + r"(?:" + _point(2) + r")?)?(?:頃|ごろ)?(?:まで)?")
+_TIME_END = re.compile(r"(?:～|-)" + _point(2) + r"(?:頃|ごろ)?(?:まで)?")
+# 「10～12時」: the first hour borrows 時 from the second
+_TIME_SHORT = re.compile(_MER.replace("(", "(?P<mer1>", 1) + r"(?P<h1>\d{1,2})(?:～|-)" + _point(2)
+                         + r"(?:頃|ごろ)?(?:まで)?")
+
+_FREQ = re.compile(
+    r"(?:毎)?(?:(?P<km>\d+)[ヶかカケ箇ヵ]月|ひと月|(?P<kw>\d+)週間?|(?P<unit>月|週|年))に?"
+    r"(?P<lo>\d+)(?:[～\-](?P<hi>\d+))?回(?:程度|位|くらい|ぐらい|ほど|前後)?")
+_NTH_ITEM = r"(?:第\d|最終|最後)(?:週目?)?"
+_NTH = re.compile(_NTH_ITEM + r"(?:(?:(?:[・、,]|と|及び|および|[～\-])第?\d|第\d|(?:[・、,]|と)?(?:最終|最後))"
+                  r"(?:週目?)?)*(?!\d)")
+
+# Tried in this order at each position; the first that matches takes the piece.
+_PATTERN_LIST: list[tuple[str, str | re.Pattern[str]]] = [
+    ("WEEKLY", r"毎(?=[月火水木金土日]曜)"),  # 毎日曜日 / 毎月曜日: before 毎日 and 毎月
+    ("IRREG", (r"不定期|要問い?合わ?せ|お?問い?合わ?せ(?:ください|下さい)|随時|応相談|要相談|相談に応じ(?:て|ます)?"
+               r"|日程調整|その都度|都度|未定|調整中|要確認")),
+    ("RAIN", r"(?:雨天|荒天|悪天候|雨)(?:時|の日|の場合)?(?:は)?(?:中止|お休み|休み)"),
+    ("HOLIDAY_ON", r"祝(?:祭)?日も(?:開催|実施|活動|あり|有り)?"),
+    ("BIWEEKLY", r"隔週"),
+    ("BIMONTHLY", r"隔月"),
+    ("FREQ", _FREQ),
+    ("DATE", r"\d{1,2}月\d{1,2}日|\d{1,2}/\d{1,2}"),
+    ("DURATION", (r"約?(?P<hours>\d+(?:\.\d+)?)時間(?P<half>半)?(?:程度|位|くらい|ぐらい|ほど)?"
+                  r"|約?(?P<mins>\d+)分間?(?:程度|位|くらい|ぐらい|ほど)?")),
+    ("TIME", _TIME),
+    ("TIME", _TIME_END),
+    ("TIME", _TIME_SHORT),
+    ("MONTHS", r"奇数月|偶数月|\d{1,2}月?(?:(?:[・、,]|と|[～\-]|から)\d{1,2}月?)*(?<=月)(?![\d曜])(?:まで)?"),
+    ("DAYS", r"\d{1,2}日?(?:(?:[・、,]|と)\d{1,2}日?)*(?<=日)(?!曜)|毎月末日?|月末日|末日"),
+    ("NTH", _NTH),
+    ("EVERY_DAY", r"毎日(?!曜)|毎朝|毎夕|毎晩|毎夜|年中無休"),
+    ("WEEKLY", r"毎週"),
+    ("MONTHLY", r"毎月(?!曜)|各月"),
+    ("WD_GROUP", r"平日|週末"),
+    ("YEAR_END", r"年末年始"),
+    ("OBON", r"お盆(?:期間)?"),
+    ("EXCL", r"定休日?|休館日?|休業日|お休み|休み|休会|休業|休止|除く|のぞく|以外|休"),
+    ("DAYPART", r"午前中|午前|午後|早朝|朝|昼間|昼|夕方|夕|夜間|夜|晩"),
+    ("SEP", r"および|及び"),
+    # filler words: before WD, so that 日程・日時 are not read as 日曜
+    ("GAP", (r"開催日時|開催日|開催時間|開催|日時|日程|時間|実施|活動|予定|開始|毎回|原則として|原則|基本的に"
+             r"|基本|通年|毎年|いずれも|ただし|但し|の場合|場合|です|ます|まで|から|より|頃|ごろ|ころ|曜日")),
+    ("WD", _DAY_ITEM + r"(?:" + _LIST_SEP + r"?" + _DAY_ITEM + r")*"),
+    ("SEP", r"[・、,/と]|や"),
+    ("GAP", r"[ ()\[\]「」【】。.:;!?※*～\-ーのはにでをも&]"),
+]
+_PATTERNS = [(kind, rx if isinstance(rx, re.Pattern) else re.compile(rx)) for kind, rx in _PATTERN_LIST]
+
+
+@dataclass
+class _Tok:
+    kind: str
+    text: str
+    pos: int
+    value: object = None
+    excluded: bool = False
+    bound: bool = False  # a WD token taken by the 第N before it
+    closed: bool = False  # excluded by a 定休日-style word: closed on these days, so open on the others
+
+
+def _normalise(text: str) -> str:
+    s = normalise_text(text)
+    s = re.sub(r"\s+", " ", s)
+    s = re.sub(r"(?<=[\d時分半])\s*ー\s*(?=[\d午朝夜])", "～", s)  # ー typed as a dash between times
+    kanji = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5"}
+    s = re.sub(r"第([一二三四五])", lambda m: "第" + kanji[m.group(1)], s)
+    s = re.sub(r"(?<=第\d)([・、,と])([一二三四五])(?=[・、,と第月火水木金土日曜週])",
+               lambda m: m.group(1) + kanji[m.group(2)], s)
+    return s
+
+
+def _tokenise(s: str) -> list[_Tok] | None:
+    """The tokens of `s`, or None when some piece is not understood."""
+    tokens: list[_Tok] = []
+    pos = 0
+    while pos < len(s):
+        for kind, rx in _PATTERNS:
+            m = rx.match(s, pos)
+            if m and m.end() > pos:
+                tokens.append(_Tok(kind, m.group(0), pos, m))
+                pos = m.end()
+                break
+        else:
+            return None
+    return tokens
+
+
+def _weekday_list(text: str) -> list[int] | None:
+    """Days (0..6, _HOLIDAY) of a WD token's text; ranges like 月～金 expanded. None when malformed."""
+    days: list[int] = []
+    range_from: int | None = None
+    for m in re.finditer(_DAY_ITEM + "|" + _LIST_SEP, text):
+        piece = m.group(0)
+        if piece[0] in "祝祭":
+            items = [_HOLIDAY]
+        elif piece[0] in WEEKDAYS_JA:
+            items = [WEEKDAYS_JA.index(c) for c in piece.replace("曜日", "").replace("曜", "")]
+        else:
+            if piece in ("～", "-", "から"):
+                if not days or days[-1] == _HOLIDAY:
+                    return None
+                range_from = days[-1]
+            continue
+        if range_from is not None:
+            if len(items) != 1 or items[0] == _HOLIDAY:
+                return None
+            if items[0] == range_from:
+                return None  # 月～月
+            d = (range_from + 1) % 7
+            while d != items[0]:
+                days.append(d)
+                d = (d + 1) % 7
+            range_from = None
+        days.extend(items)
+    if range_from is not None or len(days) != len(set(days)):
+        return None
+    return days
+
+
+def _number_list(text: str, unit: str, lo: int, hi: int) -> list[int] | None:
+    """Numbers of a month or day list such as 4・7・10月 or 4月～11月 (ranges expanded, wrapping over the
+    year for months). None when a number is out of [lo, hi]."""
+    out: list[int] = []
+    pending_range = False
+    for m in re.finditer(r"\d+|[～\-]|から", text):
+        piece = m.group(0)
+        if not piece.isdigit():
+            pending_range = True
+            continue
+        n = int(piece)
+        if not lo <= n <= hi:
+            return None
+        if pending_range and out:
+            a = out[-1]
+            span = (n - a) % (hi - lo + 1) if unit == "月" else n - a
+            if span <= 0:
+                return None
+            out.extend(lo + (a - lo + k) % (hi - lo + 1) for k in range(1, span + 1))
+        else:
+            out.append(n)
+        pending_range = False
+    return out
+
+
+def _nth_list(text: str) -> list[int] | None:
+    out: list[int] = []
+    pending_range = False
+    for m in re.finditer(r"\d|最終|最後|[～\-]", text):
+        piece = m.group(0)
+        if piece in ("～", "-"):
+            pending_range = True
+            continue
+        n = -1 if not piece.isdigit() else int(piece)
+        if n == 0 or n > 5:
+            return None
+        if pending_range and out and out[-1] > 0 and n > out[-1]:
+            out.extend(range(out[-1] + 1, n + 1))
+        elif pending_range:
+            return None
+        else:
+            out.append(n)
+        pending_range = False
+    return out
+
+
+_EXCLUDABLE = ("MONTHS", "WD", "WD_GROUP", "YEAR_END", "OBON")
+_EXCL_LEAD = {"は", "を", "も", "の", "場合", "の場合", " ", ":"}  # may sit between a closure and 休み
+
+
+def _is_weekday_tok(tok: _Tok) -> bool:
+    return tok.kind == "WD_GROUP" or (tok.kind == "WD" and any(c in WEEKDAYS_JA for c in tok.text))
+
+
+def _joins(a: _Tok, sep: _Tok, b: _Tok) -> bool:
+    """Whether two closures next to each other are one list: 「8月、年末年始は休み」 yes, but
+    「毎週水曜日、8月は休み」 no — a weekday joins only with the tight ・."""
+    if not all(t.kind in _EXCLUDABLE and not t.bound for t in (a, b)):
+        return False
+    return sep.text == "・" or not (_is_weekday_tok(a) or _is_weekday_tok(b))
+
+
+def _bind_exclusions(tokens: list[_Tok]) -> bool:
+    """Mark what each 休み/除く/定休 refers to: the closures just before it (「日曜・祝日は休み」,
+    「8月、12月は休み」), or for 定休日 with nothing before, those right after it. False if nothing."""
+    for i, tok in enumerate(tokens):
+        if tok.kind != "EXCL":
+            continue
+        closed = tok.text.startswith(("定休", "休館", "休業日"))
+        j = i - 1
+        while j >= 0 and tokens[j].kind == "GAP" and tokens[j].text in _EXCL_LEAD:
+            j -= 1
+        run: list[_Tok] = []
+        if j >= 0 and tokens[j].kind in _EXCLUDABLE and not tokens[j].bound:
+            run.append(tokens[j])
+            while j >= 2 and tokens[j - 1].kind == "SEP" and _joins(tokens[j - 2], tokens[j - 1], tokens[j]):
+                run.append(tokens[j - 2])
+                j -= 2
+        elif closed:
+            k = i + 1
+            while k < len(tokens) and tokens[k].kind == "GAP" and tokens[k].text in _EXCL_LEAD:
+                k += 1
+            if k < len(tokens) and tokens[k].kind in _EXCLUDABLE:
+                run.append(tokens[k])
+                while k + 2 < len(tokens) and tokens[k + 1].kind == "SEP" and _joins(tokens[k], tokens[k + 1],
+                                                                                      tokens[k + 2]):
+                    run.append(tokens[k + 2])
+                    k += 2
+        if not run:
+            return False
+        for t in run:
+            if t.excluded:
+                return False
+            t.excluded, t.closed = True, closed
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Interpreting the tokens
+
+
+@dataclass
+class _Time:
+    hour: int
+    minute: int
+    mer: str | None
+
+
+def _time_point(m: re.Match[str], i: int) -> _Time | None:
+    g = m.groupdict()
+    if g.get(f"noon{i}"):
+        return _Time(12, 0, "noon")
+    if g.get(f"h{i}") is None:
+        return None
+    minute = g.get(f"mm{i}") or g.get(f"mn{i}") or ("30" if g.get(f"half{i}") else "0")
+    return _Time(int(g[f"h{i}"]), int(minute), g.get(f"mer{i}"))
+
+
+_PM = {"午後", "PM", "pm", "p.m.", "夜", "夕方", "夕"}
+_AM = {"午前", "AM", "am", "a.m.", "朝"}
+
+
+def _resolve_times(start: _Time | None, end: _Time | None, context: str | None) -> tuple[str | None, str | None] | None:
+    """24-hour "HH:MM" strings, or None when impossible. See the module docstring for the rules."""
+
+    def hour24(t: _Time, mer: str | None) -> int | None:
+        if t.minute >= 60 or t.hour > 24:
+            return None
+        if mer in _PM or mer == "afternoon_ctx":
+            return t.hour + 12 if t.hour < 12 else t.hour
+        if mer == "昼":
+            return t.hour + 12 if 1 <= t.hour <= 6 else t.hour
+        if mer in _AM:
+            return 0 if t.hour == 12 and mer != "朝" else t.hour
+        return t.hour
+
+    ctx_mer = {"afternoon": "afternoon_ctx", "evening": "afternoon_ctx"}.get(context or "")
+    s = e = None
+    if start is not None:
+        mer = start.mer or ctx_mer
+        s = hour24(start, mer)
+        if s is None:
+            return None
+        if mer is None and context != "morning" and 1 <= s <= 5:
+            s += 12  # 「1時半～3時」 is an afternoon in a timetable
+    if end is not None:
+        mer = end.mer or (start.mer if start is not None and start.mer in _PM else None) or ctx_mer
+        e = hour24(end, mer)
+        if e is None:
+            return None
+        if s is not None and end.mer is None:
+            if e < s and 1 <= e <= 7 and e + 12 > s:
+                e += 12  # 「10時～2時」 → 14:00
+        elif s is None and end.mer is None and context != "morning" and 1 <= e <= 5:
+            e += 12
+    s_txt = f"{s:02d}:{start.minute:02d}" if start is not None and s is not None else None
+    e_txt = f"{e:02d}:{end.minute:02d}" if end is not None and e is not None else None
+    if s_txt and s_txt > "23:59" or e_txt and e_txt > "24:00":
+        return None
+    if s_txt and e_txt and e_txt <= s_txt:
+        return None
+    return s_txt, e_txt
+
+
+def _add_minutes(hhmm: str, minutes: int) -> str | None:
+    total = _minutes(hhmm) + minutes
+    return f"{total // 60:02d}:{total % 60:02d}" if total <= 24 * 60 else None
+
+
+_DAYPARTS = {"午前中": "morning", "午前": "morning", "早朝": "morning", "朝": "morning", "昼間": "afternoon",
+             "昼": "afternoon", "午後": "afternoon", "夕方": "evening", "夕": "evening", "夜間": "evening",
+             "夜": "evening", "晩": "evening", "毎朝": "morning", "毎夕": "evening", "毎晩": "evening",
+             "毎夜": "evening"}
+
+
+def parse_schedule(text: str) -> Schedule:
+    """Parse a coordinator's 開催日時 text. Never raises on odd text: `parsed=False` keeps it as written."""
+    original = "" if text is None else str(text)
+    refused = Schedule(text=original, parsed=False)
+    s = _normalise(original)
+    if not s:
+        return refused
+    tokens = _tokenise(s)
+    if tokens is None:
+        return refused
+    # 第N binds the weekday list right after it (fillers such as の may sit between)
+    content = [t for t in tokens if t.kind not in ("SEP", "GAP")]
+    for i, tok in enumerate(content):
+        if tok.kind == "NTH":
+            if i + 1 >= len(content) or content[i + 1].kind != "WD":
+                return refused
+            content[i + 1].bound = True
+    if not _bind_exclusions(tokens):
+        return refused
+    if _has_override(tokens):
+        return refused
+    if not content:
+        return refused
+
+    has_nth = any(t.kind == "NTH" for t in content)
+    weekdays: set[int] = set()
+    excluded_weekdays: set[int] = set()
+    nth: list[tuple[int, int]] = []
+    month_days: set[int] = set()
+    in_months: set[int] = set()
+    out_months: set[int] = set()
+    exceptions: set[str] = set()
+    freqs: list[tuple[int, int, str, int]] = []  # (low, high, unit, interval)
+    times: list[tuple[_Time | None, _Time | None]] = []
+    durations: list[int] = []
+    parts: set[str] = set()
+    daily = weekly = monthly = irregular = closed_days = False
+
+    for i, tok in enumerate(content):
+        prev = content[i - 1] if i else None
+        m = tok.value
+        assert isinstance(m, re.Match)
+        if tok.kind == "IRREG":
+            irregular = True
+        elif tok.kind == "RAIN":
+            exceptions.add("rain")
+        elif tok.kind == "HOLIDAY_ON":
+            pass  # 祝日も開催: nothing to leave out
+        elif tok.kind == "BIWEEKLY":
+            freqs.append((1, 1, "week", 2))
+        elif tok.kind == "BIMONTHLY":
+            freqs.append((1, 1, "month", 2))
+        elif tok.kind == "FREQ":
+            lo = int(m.group("lo"))
+            hi = int(m.group("hi") or lo)
+            if lo < 1 or hi < lo:
+                return refused
+            if m.group("km"):
+                unit, interval = "month", int(m.group("km"))
+            elif m.group("kw"):
+                unit, interval = "week", int(m.group("kw"))
+            elif m.group("unit"):
+                unit, interval = {"月": "month", "週": "week", "年": "year"}[m.group("unit")], 1
+            else:
+                unit, interval = "month", 1  # ひと月
+            freqs.append((lo, hi, unit, interval))
+        elif tok.kind == "DATE":
+            return refused  # a one-off date is not a recurrence
+        elif tok.kind == "DURATION":
+            if m.group("mins"):
+                durations.append(int(m.group("mins")))
+            else:
+                durations.append(round(float(m.group("hours")) * 60) + (30 if m.group("half") else 0))
+        elif tok.kind == "TIME":
+            times.append((_time_point(m, 1), _time_point(m, 2)))
+        elif tok.kind == "MONTHS":
+            if _open_ended(tokens, tok) or (tok.text.endswith("まで") and not re.search(r"[～\-]|から", tok.text)):
+                return refused  # 「4月から」「11月まで」: a start or end date, not the months it runs in
+            if tok.text in ("奇数月", "偶数月"):
+                named = list(ODD_MONTHS if tok.text == "奇数月" else EVEN_MONTHS)
+            else:
+                found = _number_list(tok.text, "月", 1, 12)
+                if found is None:
+                    return refused
+                named = found
+            (out_months if tok.excluded else in_months).update(named)
+        elif tok.kind == "DAYS":
+            if tok.excluded or _open_ended(tokens, tok):
+                return refused
+            if "末" in tok.text:
+                month_days.add(-1)
+                monthly = monthly or tok.text.startswith(("毎", "月"))
+            else:
+                found = _number_list(tok.text, "日", 1, 31)
+                if found is None:
+                    return refused
+                month_days.update(found)
+        elif tok.kind == "NTH":
+            ns = _nth_list(tok.text)
+            days = _weekday_list(content[i + 1].text)
+            if not ns or not days or _HOLIDAY in days or content[i + 1].excluded:
+                return refused
+            if re.search(r"曜.*(?:と|や|及び|および)", content[i + 1].text):
+                return refused  # 「第1土曜と日曜」: the first Sunday, or every Sunday? not said
+            nth.extend((n, d) for n in ns for d in days)
+        elif tok.kind == "EVERY_DAY":
+            daily = True
+            if tok.text in _DAYPARTS:
+                parts.add(_DAYPARTS[tok.text])
+        elif tok.kind == "WEEKLY":
+            weekly = True
+        elif tok.kind == "MONTHLY":
+            monthly = True
+        elif tok.kind in ("WD", "WD_GROUP"):
+            if tok.bound:
+                continue
+            if tok.kind == "WD_GROUP":
+                days = [0, 1, 2, 3, 4] if tok.text == "平日" else [5, 6]
+            else:
+                found_days = _weekday_list(tok.text)
+                if not found_days:
+                    return refused
+                days = found_days
+            if tok.excluded:
+                if _HOLIDAY in days:
+                    exceptions.add("holidays")
+                excluded_weekdays.update(d for d in days if d != _HOLIDAY)
+                closed_days = closed_days or tok.closed
+                continue
+            if _HOLIDAY in days:
+                return refused  # 土日祝: "also on holidays" cannot be a rule
+            after_weekly = prev is not None and (prev.kind == "WEEKLY" or (
+                prev.kind in ("FREQ", "BIWEEKLY") and (prev.kind == "BIWEEKLY" or "週" in prev.text)))
+            explicit = tok.kind == "WD_GROUP" or "曜" in tok.text or len(days) > 1 or _bracketed(s, tok)
+            if not (explicit or after_weekly):
+                return refused  # a lone 水 with nothing saying it is a weekday
+            if prev is not None and prev.kind in ("DAYS", "MONTHLY"):
+                return refused  # 毎月末の金曜日, 毎月水曜日: which one?
+            if has_nth and not (prev is not None and prev.kind == "WEEKLY"):
+                return refused  # 「第1土曜と日曜」: every Sunday, or the first? not said
+            weekdays.update(days)
+        elif tok.kind in ("YEAR_END", "OBON"):
+            if not tok.excluded:
+                return refused
+            exceptions.add("year_end" if tok.kind == "YEAR_END" else "obon")
+            closed_days = closed_days or tok.closed
+        elif tok.kind == "EXCL":
+            pass  # bound above
+        elif tok.kind == "DAYPART":
+            parts.add(_DAYPARTS[tok.text])
+        else:  # pragma: no cover - every kind in _PATTERNS is handled above
+            raise AssertionError(tok.kind)
+
+    # ---- put the pieces together, refusing contradictions ----
+    # 定休日 日曜: closed on Sundays, so open every other day
+    if daily or (closed_days and not (weekdays or nth or month_days)):
+        if weekdays:
+            daily = False  # 平日の毎朝: the weekdays narrow 毎日
+        elif excluded_weekdays:
+            weekdays, daily = set(range(7)), False
+        elif not daily:
+            return refused
+    if excluded_weekdays:
+        if not weekdays or not weekdays - excluded_weekdays:
+            return refused  # 「日曜休み」 with nothing open said
+        weekdays -= excluded_weekdays
+    if daily and (nth or month_days):
+        return refused
+    if (excluded_weekdays and (nth or month_days)) or (weekly and not weekdays):
+        return refused
+    if monthly and not (nth or month_days):
+        return refused  # 毎月 alone, 毎月水曜日: which day?
+    if month_days and not (monthly or in_months or any(f[2] in ("month", "year") for f in freqs)):
+        return refused  # 「15日」 alone may be one date
+    if len(parts) > 1:
+        return refused
+    run_months = (in_months or set(range(1, 13))) - out_months
+    if not run_months:
+        return refused
+    month_tuple = () if len(run_months) == 12 else tuple(sorted(run_months))
+
+    recurs = bool(daily or weekdays or nth or month_days)
+    if irregular and recurs:
+        return refused  # 不定期 next to days: the days are a hint, not a rule
+    frequency = None
+    if len(freqs) > 1:
+        return refused
+    if freqs:
+        lo, hi, unit, interval = freqs[0]
+        frequency = (f"{lo}" if lo == hi else f"{lo}-{hi}") + "/" + (f"{interval}{unit}" if interval > 1 else unit)
+        if recurs and not _frequency_agrees(freqs[0], weekdays, nth, month_days, month_tuple, daily):
+            return refused
+        if not recurs:
+            irregular = True
+    if not recurs and not irregular:
+        return refused  # times, months or 毎週 alone name no day
+
+    if len(times) > 1 or (durations and len(durations) > 1):
+        return refused
+    start = end = None
+    if times:
+        resolved = _resolve_times(times[0][0], times[0][1], next(iter(parts)) if parts else None)
+        if resolved is None:
+            return refused
+        start, end = resolved
+    if durations:
+        if start is None or end is not None:
+            return refused
+        end = _add_minutes(start, durations[0])
+        if end is None:
+            return refused
+    return Schedule(
+        text=original, parsed=True, weekdays=tuple(sorted(weekdays)), nth_weekdays=tuple(sorted(
+            set(nth), key=lambda p: (p[1], p[0] if p[0] > 0 else 9))),
+        month_days=tuple(sorted(month_days, key=lambda d: d if d > 0 else 99)), daily=daily, months=month_tuple,
+        start=start, end=end, irregular=irregular, frequency=frequency,
+        day_part=next(iter(parts)) if parts and not (start or end) else None,
+        exceptions=tuple(x for x in EXCEPTIONS if x in exceptions))
+
+
+def _has_override(tokens: list[_Tok]) -> bool:
+    """「12月は第1土曜日」「土曜日は午後」「8月も開催」: は/も after something that is not a closure marks
+    an exception to the rule, which a Schedule cannot hold."""
+    for i, tok in enumerate(tokens):
+        if tok.kind in ("GAP", "SEP", "EXCL") or tok.excluded:
+            continue
+        for nxt in tokens[i + 1:]:
+            if nxt.kind not in ("GAP", "SEP"):
+                break
+            if nxt.text in ("は", "も", "の場合", "場合"):
+                return True
+            if nxt.text not in ("の", " "):
+                break
+    return False
+
+
+def _open_ended(tokens: list[_Tok], tok: _Tok) -> bool:
+    """A month or day next to から/より/まで/～ marks when something starts or stops (4月から, ～11月)."""
+    i = tokens.index(tok)
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    prev = tokens[i - 1] if i else None
+    return (nxt is not None and nxt.kind == "GAP" and nxt.text in ("から", "より", "まで", "～", "-")) or (
+        prev is not None and prev.kind == "GAP" and prev.text in ("～", "-"))
+
+
+def _bracketed(s: str, tok: _Tok) -> bool:
+    end = tok.pos + len(tok.text)
+    return tok.pos > 0 and s[tok.pos - 1] == "(" and end < len(s) and s[end] == ")"
+
+
+def _frequency_agrees(freq: tuple[int, int, str, int], weekdays: set[int], nth: list[tuple[int, int]],
+                      month_days: set[int], months: tuple[int, ...], daily: bool) -> bool:
+    lo, hi, unit, interval = freq
+    if lo != hi or daily:
+        return False
+    per_month = len(set(nth)) + len(month_days)
+    if unit == "week":
+        return interval == 1 and not per_month and len(weekdays) == lo
+    if weekdays:
+        return False
+    if unit == "month":
+        if interval == 2:
+            return months in (ODD_MONTHS, EVEN_MONTHS) and per_month == lo
+        return interval == 1 and per_month == lo
+    return interval == 1 and per_month * (len(months) or 12) == lo
+
+
+# ---------------------------------------------------------------------------------------------
+# Describing
+
+
+def _runs(values: Iterable[int], lo: int, hi: int) -> list[tuple[int, int]]:
+    """Consecutive values as (first, last) runs; a run may wrap from hi back to lo (土～月, 11～3月)."""
+    vs = sorted(set(values))
+    runs: list[list[int]] = []
+    for v in vs:
+        if runs and v == runs[-1][1] + 1:
+            runs[-1][1] = v
+        else:
+            runs.append([v, v])
+    if len(runs) > 1 and runs[0][0] == lo and runs[-1][1] == hi:
+        runs[0][0] = runs.pop()[0]
+    return [(a, b) for a, b in runs]
+
+
+def _weekday_names_ja(days: tuple[int, ...]) -> str:
+    runs = _runs(days, 0, 6)
+    if len(runs) == 1 and (runs[0][1] - runs[0][0]) % 7 >= 2:
+        return f"{WEEKDAYS_JA[runs[0][0]]}～{WEEKDAYS_JA[runs[0][1]]}曜日"
+    return "・".join(WEEKDAYS_JA[d] for d in days) + "曜日"
+
+
+def _weekday_names_en(days: tuple[int, ...]) -> str:
+    runs = _runs(days, 0, 6)
+    if len(runs) == 1 and (runs[0][1] - runs[0][0]) % 7 >= 2:
+        return f"{WEEKDAYS_EN[runs[0][0]]}–{WEEKDAYS_EN[runs[0][1]]}"
+    return _join_en([WEEKDAYS_EN[d] for d in days])
+
+
+def _join_en(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _ordinal(n: int) -> str:
+    if n == -1:
+        return "last"
+    return f"{n}" + {1: "st", 2: "nd", 3: "rd"}.get(n, "th")
+
+
+def _month_words(months: tuple[int, ...], lang: str) -> tuple[str, str]:
+    """(leading words, closing note) for the months a schedule runs in."""
+    if not months:
+        return "", ""
+    if months == ODD_MONTHS:
+        return ("奇数月", "") if lang == "ja" else ("Odd-numbered months", "")
+    if months == EVEN_MONTHS:
+        return ("偶数月", "") if lang == "ja" else ("Even-numbered months", "")
+    missing = [m for m in range(1, 13) if m not in months]
+    runs = _runs(months, 1, 12)
+    if len(missing) > 2 and len(runs) == 1 and len(months) >= 3:  # 4～11月
+        a, b = runs[0]
+        return (f"{a}～{b}月", "") if lang == "ja" else (f"{MONTHS_EN[a - 1]}–{MONTHS_EN[b - 1]}", "")
+    if len(missing) <= 3:  # 8月休み
+        if lang == "ja":
+            return "", "・".join(f"{m}月" for m in missing) + "休み"
+        return "", "closed in " + _join_en([MONTHS_EN[m - 1] for m in missing])
+    if lang == "ja":
+        return "・".join(str(m) for m in months) + "月", ""
+    return "In " + _join_en([MONTHS_EN[m - 1] for m in months]), ""
+
+
+def _nth_groups(pairs: tuple[tuple[int, int], ...]) -> list[tuple[list[int], int]]:
+    groups: dict[int, list[int]] = {}
+    for n, wd in pairs:
+        groups.setdefault(wd, []).append(n)
+    return [(ns, wd) for wd, ns in groups.items()]
+
+
+def _clock(hhmm: str | None) -> str:
+    """6:30 rather than 06:30, as printed timetables write it."""
+    return "" if hhmm is None else hhmm.lstrip("0").rjust(4, "0")
+
+
+def _describe_ja(sch: Schedule) -> str:
+    lead, note = _month_words(sch.months, "ja")
+    parts: list[str] = [lead] if lead else []
+    prefix_month = "" if lead else "毎月 "
+    rec: list[str] = []
+    if sch.daily:
+        rec.append({"morning": "毎朝", "evening": "毎晩"}.get(sch.day_part or "", "毎日"))
+    if sch.weekdays:
+        rec.append("毎週 " + _weekday_names_ja(sch.weekdays))
+    if sch.nth_weekdays:
+        items = ["・".join("最終" if n == -1 else f"第{n}" for n in ns) + WEEKDAYS_JA[wd] + "曜日"
+                 for ns, wd in _nth_groups(sch.nth_weekdays)]
+        rec.append(prefix_month + "、".join(items))
+    if sch.month_days:
+        rec.append(prefix_month + "・".join("末日" if d == -1 else f"{d}日" for d in sch.month_days))
+    if rec:
+        parts.append("、".join(rec))
+    if sch.irregular:
+        if sch.frequency:
+            parts.append(_frequency_ja(sch.frequency))
+        parts.append("不定期（日程は問い合わせ）" if not sch.frequency else "（日程は問い合わせ）")
+    if sch.start or sch.end:
+        parts.append(f"{_clock(sch.start)}〜{_clock(sch.end)}")
+    elif sch.day_part and not (sch.daily and sch.day_part in ("morning", "evening")):
+        parts.append(_PERIOD_JA[sch.day_part])
+    notes = [note] if note else []
+    notes += [_EXCEPTION_JA[x] for x in sch.exceptions]
+    text = " ".join(parts).replace(" （", "（")
+    return text + ("（" + "、".join(notes) + "）" if notes else "")
+
+
+def _frequency_parts(code: str) -> tuple[str, int, str]:
+    count, per = code.split("/")
+    m = re.fullmatch(r"(\d*)(month|week|year)", per)
+    assert m is not None, code
+    return count, int(m.group(1) or 1), m.group(2)
+
+
+def _frequency_ja(code: str) -> str:
+    count, every, unit = _frequency_parts(code)
+    count = count.replace("-", "～")
+    if every == 1:
+        return {"month": "月", "week": "週", "year": "年"}[unit] + f"{count}回"
+    if every == 2 and count == "1":
+        return "隔月" if unit == "month" else "隔週"
+    return f"{every}か月に{count}回" if unit == "month" else f"{every}週間に{count}回"
+
+
+def _frequency_en(code: str) -> str:
+    count, every, unit = _frequency_parts(code)
+    times = {"1": "Once", "2": "Twice"}.get(count, count.replace("-", "–") + " times")
+    return f"{times} a {unit}" if every == 1 else f"{times} every {every} {unit}s"
+
+
+def _describe_en(sch: Schedule) -> str:
+    lead, note = _month_words(sch.months, "en")
+    rec: list[str] = []
+    if sch.daily:
+        rec.append({"morning": "every morning", "evening": "every evening"}.get(sch.day_part or "", "every day"))
+    if sch.weekdays:
+        rec.append("every " + _weekday_names_en(sch.weekdays))
+    if sch.nth_weekdays:
+        items = [_join_en([_ordinal(n) for n in ns]) + " " + WEEKDAYS_EN[wd]
+                 for ns, wd in _nth_groups(sch.nth_weekdays)]
+        rec.append("the " + _join_en(items) + " of the month")
+    if sch.month_days:
+        days = ["last day" if d == -1 else _ordinal(d) for d in sch.month_days]
+        rec.append("on the " + _join_en(days) + " of the month")
+    body = _join_en(rec) if rec else ""
+    if sch.irregular:
+        body = (_frequency_en(sch.frequency) if sch.frequency else "Irregular") + " (ask for dates)"
+    when = ""
+    if sch.start and sch.end:
+        when = f"{_clock(sch.start)}–{_clock(sch.end)}"
+    elif sch.start:
+        when = f"from {_clock(sch.start)}"
+    elif sch.end:
+        when = f"until {_clock(sch.end)}"
+    elif sch.day_part and not (sch.daily and sch.day_part in ("morning", "evening")):
+        when = f"in the {sch.day_part}"
+    text = f"{lead}: {body}" if lead else body
+    text = text[0].upper() + text[1:] if text else text
+    if when:
+        text = f"{text} {when}" if text else when
+    notes = [note] if note else []
+    notes += [_EXCEPTION_EN[x] for x in sch.exceptions]
+    return text + (" (" + "; ".join(notes) + ")" if notes else "")
