@@ -1,0 +1,670 @@
+"""Open data: what the site publishes, in the forms other people's tools read.
+
+Written under the site's data/ folder (gis.site writes places.geojson and places.csv beside these):
+
+    places.xlsx                 the 一覧表 for Excel, same columns as places.csv
+    hsds/<object>.json          an HSDS 3.0 dataset (Open Referral): one JSON array per object type
+    calendar/<place id>.ics     iCalendar per place, with recurrence rules from the parsed schedule
+    calendar/district-<id>.ics  iCalendar per district (第2層), every place in it
+    places.ics                  iCalendar of every place
+    metadata.json               title, licence, attribution, edition, sources, counts, files
+
+Only PublicPlace is read (privacy has already decided). Every file is deterministic: ids are uuid5 of
+the place id, and the only date written is the edition date, so two builds of one edition are equal
+byte for byte and the differences between editions are real changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import re
+import shutil
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gis.config import Project
+from gis.edition import Edition
+from gis.place import STATUS_ACTIVE, STATUS_PAUSED, VENUE_ONLINE, PublicPlace, normalise_text
+
+TZID = "Asia/Tokyo"
+TOKYO = ZoneInfo(TZID)
+UTC_OFFSET = "+09:00"  # Japan has had no daylight saving since 1951
+EXDATE_DAYS = 366  # closures (祝日・年末年始・お盆) are listed as EXDATE for a year from the edition date
+FIRST_SEARCH_YEARS = 2  # a rule with no occurrence within this long is not published as an event
+HSDS_OBJECTS = ("organization", "service", "location", "address", "phone", "service_at_location", "schedule",
+                "cost_option", "taxonomy", "taxonomy_term", "attribute", "metadata")
+# Fields whose earlier value must not be repeated in change rows: a home venue's former address or point,
+# or a phone whose consent was withdrawn, would otherwise survive in metadata.json.
+PRIVATE_HISTORY = {("location", "latitude"), ("location", "longitude"), ("location", "name"),
+                   ("location", "description"), ("address", "address_1"), ("address", "city"),
+                   ("address", "state_province"), ("phone", "number")}
+PRIVACY_NOTE_JA = ("掲載に同意のあった場所だけを載せています。個人宅の会場は町名までの住所と地区の代表点で示し、"
+                   "連絡先は掲載に同意のあったものだけです。")
+PRIVACY_NOTE_EN = "consented places only; home venues by town and area point; phone numbers only with consent"
+ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_PREFECTURE = re.compile(r"^(東京都|北海道|京都府|大阪府|[^\s都道府県]{2,3}県)")
+
+
+@dataclass
+class ExportResult:
+    files: list[str] = field(default_factory=list)  # paths relative to data/
+    calendars: dict[str, str] = field(default_factory=dict)  # place id -> calendar/<id>.ics
+    district_calendars: dict[str, str] = field(default_factory=dict)  # area id -> calendar/district-<slug>.ics
+    calendar_skipped: list[dict] = field(default_factory=list)
+    hsds_changes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"files": sorted(self.files), "calendars": self.calendars, "district_calendars": self.district_calendars,
+                "calendar_skipped": self.calendar_skipped, "hsds_changes": self.hsds_changes, "notes": self.notes}
+
+
+def write_exports(edition: Edition, data_dir: Path, previous: Path | None = None) -> dict:
+    """Write every export into `data_dir` (the site's data/ folder). `previous` is the previous edition's
+    data/ (or hsds/) folder: HSDS metadata rows then record what changed. Returns what was written
+    (also kept as edition.extras["exports"] for the pages)."""
+    from gis.pipeline import edition_date
+
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    day = edition_date(edition.project)
+    result = ExportResult()
+    places = sorted(edition.places, key=lambda p: p.number)
+
+    _write_bytes(data_dir / "places.xlsx", xlsx_bytes(edition.project, places, day))
+    result.files.append("places.xlsx")
+
+    hsds = hsds_dataset(edition.project, places, day)
+    before = _read_previous_hsds(previous, result.notes)
+    if before is not None:
+        hsds["metadata"] = change_rows(before, hsds, day, _ns(edition.project), _updated_by(edition.project))
+    result.hsds_changes = len(hsds["metadata"])
+    (data_dir / "hsds").mkdir(exist_ok=True)
+    for name in HSDS_OBJECTS:
+        _write_json(data_dir / "hsds" / f"{name}.json", hsds[name])
+        result.files.append(f"hsds/{name}.json")
+
+    write_calendars(edition, places, data_dir, day, result)
+    for name in ("places.geojson", "places.csv"):  # written by gis.site; listed when present
+        if (data_dir / name).is_file():
+            result.files.append(name)
+    result.files.append("metadata.json")
+    _write_json(data_dir / "metadata.json", metadata(edition, places, day, result))
+    edition.extras["exports"] = result.to_dict()
+    return result.to_dict()
+
+
+# ---------------------------------------------------------------- small helpers
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    _write_bytes(path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+
+
+def _ns(project: Project) -> uuid.UUID:
+    """The project's uuid namespace: its public address when it has one (stable across rebuilds and
+    distinct between cities, so national aggregations do not merge place 1 of two towns)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, "takara-map:" + (project.site.base_url or project.site.title))
+
+
+def _uid(ns: uuid.UUID, *parts: object) -> str:
+    return str(uuid.uuid5(ns, "/".join(str(p) for p in parts)))
+
+
+def _updated_by(project: Project) -> str:
+    return project.site.attribution or project.site.title
+
+
+def _category_label(project: Project, cid: str) -> str:
+    c = project.category(cid)
+    return c.label if c else cid
+
+
+def _source_names(project: Project) -> list[str]:
+    return sorted({Path(r.label or r.path.name).name for r in project.records})
+
+
+# ---------------------------------------------------------------- XLSX
+
+def table_columns(project: Project) -> list[tuple[str, Any]]:
+    """The 一覧表 columns, with the same Japanese headers as the site's places.csv."""
+    from gis.site import Catalogue
+
+    t = Catalogue("ja")
+    columns: list[tuple[str, Any]] = [
+        (t("field.number"), lambda p: p.number), (t("field.name"), lambda p: p.name),
+        (t("field.category"), lambda p: _category_label(project, p.category)),
+        (t("field.schedule"), lambda p: p.schedule_text), (t("field.target"), lambda p: p.target),
+        (t("field.fee"), lambda p: p.fee), (t("field.activities"), lambda p: p.activities),
+        (t("field.venue"), lambda p: p.venue), (t("field.address"), lambda p: p.address),
+        (t("field.phone"), lambda p: p.phone), (t("field.organiser"), lambda p: p.organiser),
+        (t("field.participants"), lambda p: p.participants), (t("field.status"), lambda p: p.status),
+        (t("field.confirmed"), lambda p: p.confirmed), (t("field.story"), lambda p: p.story),
+        (t("field.lat"), lambda p: p.lat), (t("field.lon"), lambda p: p.lon),
+    ]
+    for tier in project.tiers:
+        columns.append((tier.name, lambda p, tid=tier.id: p.areas.get(tid, ("", ""))[1]))
+    return columns
+
+
+def xlsx_bytes(project: Project, places: list[PublicPlace], day: date) -> bytes:
+    """One sheet of places and one explaining the data. Written in openpyxl's streaming mode (a national
+    export has 150,000 rows). Deterministic: document dates are the edition date and the zip entries carry
+    it too (openpyxl would stamp the time of saving)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("一覧表")
+    columns = table_columns(project)
+    for i, (name, _) in enumerate(columns, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = 8 if i == 1 else min(40, max(10, len(name) * 2 + 2))
+    sheet.freeze_panes = "C2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(places) + 1}"
+    bold = Font(bold=True)
+    header = []
+    for name, _ in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    getters = [get for _, get in columns]
+    for p in places:
+        sheet.append([_xlsx_safe(get(p)) for get in getters])
+
+    about = book.create_sheet("このデータについて")
+    about.column_dimensions["A"].width = 20
+    about.column_dimensions["B"].width = 80
+    site = project.site
+    for key, value in (("題名", site.title), ("版（データの日付）", day.isoformat()), ("ライセンス", site.licence),
+                       ("ライセンスの URL", site.licence_url), ("出典・クレジット", site.attribution),
+                       ("元の記録", "、".join(_source_names(project))), ("件数", len(places)),
+                       ("注意", PRIVACY_NOTE_JA)):
+        about.append([key, value])
+    if site.fictional:
+        about.append(["架空のデータ", "この地図のデータは説明用の架空のものです。"])
+
+    stamp = datetime.combine(day, time())
+    book.properties.created = stamp
+    book.properties.modified = stamp
+    book.properties.creator = "Takara Map"
+    book.properties.title = site.title
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()  # not save_workbook(): that stamps `modified` with the clock
+    return _restamp_zip(raw.getvalue(), day)
+
+
+def _xlsx_safe(value: Any) -> Any:
+    """Cells that Excel would read as formulas are kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _restamp_zip(data: bytes, day: date) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(day.year, day.month, day.day, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- HSDS 3.0
+
+def split_address(address: str, city: str) -> tuple[str, str, str]:
+    """(state_province, city, address_1) from a Japanese address; the city is the 第1層 area's name."""
+    text = normalise_text(address)
+    pref = ""
+    m = _PREFECTURE.match(text)
+    if m:
+        pref, text = m[1], text[m.end():]
+    if city and text.startswith(city):
+        text = text[len(city):]
+    return pref, city, text
+
+
+def fee_amount(fee: str) -> float | None:
+    """The yen amount when the fee text names exactly one (無料 → 0); None when it cannot be said."""
+    text = normalise_text(fee).replace(",", "")
+    if text in {"無料", "なし", "無", "0円", "0", "free"}:
+        return 0.0
+    amounts = re.findall(r"(\d+)\s*円", text)
+    return float(amounts[0]) if len(amounts) == 1 else None
+
+
+def _rule_fields(rule: dict) -> dict:
+    """An RRULE dict (Schedule.rrules) as HSDS schedule fields. HSDS has only WEEKLY and MONTHLY:
+    DAILY is written as weekly on every day; BYMONTH has no field and goes into the notes."""
+    freq = str(rule["FREQ"]).upper()
+    out: dict[str, Any] = {}
+    if freq == "DAILY":
+        out["freq"], out["byday"] = "WEEKLY", ",".join(ICAL_DAYS)
+    else:
+        out["freq"] = freq
+        if rule.get("BYDAY"):
+            out["byday"] = ",".join(str(d) for d in rule["BYDAY"])
+        if rule.get("BYMONTHDAY"):
+            out["bymonthday"] = ",".join(str(d) for d in rule["BYMONTHDAY"])
+    return out
+
+
+def hsds_dataset(project: Project, places: list[PublicPlace], day: date) -> dict[str, list[dict]]:
+    """Each place is an organization (the group) delivering a service (the activity) at a location (the
+    venue), linked by service_at_location; categories are a taxonomy whose terms are attached to
+    services through attribute rows. Objects are flat, with foreign keys, as in HSDS's tabular form."""
+    ns = _ns(project)
+    base = project.site.base_url.rstrip("/") + "/" if project.site.base_url else ""
+    top = project.top_tier.id
+    data: dict[str, list[dict]] = {name: [] for name in HSDS_OBJECTS}
+    taxonomy_id = _uid(ns, "taxonomy")
+    data["taxonomy"].append({"id": taxonomy_id, "name": f"{project.site.title} 種類",
+                             "description": "宝物マップの場所の種類（地図の凡例）", "version": day.isoformat()})
+    term_ids = {}
+    for c in project.categories:
+        term_ids[c.id] = _uid(ns, "taxonomy_term", c.id)
+        data["taxonomy_term"].append({"id": term_ids[c.id], "code": c.id, "name": c.label, "description": c.label,
+                                      "taxonomy": data["taxonomy"][0]["name"], "taxonomy_id": taxonomy_id,
+                                      "language": "ja"})
+    for p in places:
+        org_id, svc_id = _uid(ns, "organization", p.id), _uid(ns, "service", p.id)
+        loc_id, sal_id = _uid(ns, "location", p.id), _uid(ns, "service_at_location", p.id)
+        label = _category_label(project, p.category)
+        org: dict[str, Any] = {"id": org_id, "name": p.name,
+                               "description": f"{label}（運営: {p.organiser}）" if p.organiser else label}
+        if p.organiser:
+            org["legal_status"] = p.organiser
+        data["organization"].append(org)
+
+        service: dict[str, Any] = {
+            "id": svc_id, "organization_id": org_id, "name": p.name,
+            "description": "\n\n".join(x for x in (p.activities, p.story) if x) or label,
+            "status": "active" if p.status == STATUS_ACTIVE else "temporarily closed" if p.status == STATUS_PAUSED
+            else "inactive",
+        }
+        if base:
+            service["url"] = f"{base}places/{p.number}/"
+        if p.fee:
+            service["fees_description"] = p.fee
+        if p.target:
+            service["eligibility_description"] = p.target
+        if p.confirmed:
+            service["assured_date"] = p.confirmed.isoformat()
+        if p.stale:
+            service["alert"] = "最終確認から時間がたっています。参加の前に問い合わせてください"
+        data["service"].append(service)
+
+        online = p.venue_kind == VENUE_ONLINE
+        location: dict[str, Any] = {"id": loc_id, "location_type": "virtual" if online else "physical",
+                                    "organization_id": org_id, "name": p.venue or p.name,
+                                    "external_identifier": p.id, "external_identifier_type": "takara-map number"}
+        if not online:
+            location["latitude"], location["longitude"] = p.lat, p.lon
+        if p.location_precision == "area":
+            location["description"] = "個人宅のため、町名までの住所と地区の代表点で示しています"
+        data["location"].append(location)
+        if p.address and not online:
+            pref, city, rest = split_address(p.address, p.areas.get(top, ("", ""))[1])
+            data["address"].append({"id": _uid(ns, "address", p.id), "location_id": loc_id, "address_1": rest,
+                                    "city": city, "state_province": pref, "postal_code": "", "country": "JP",
+                                    "address_type": "physical"})
+        data["service_at_location"].append({"id": sal_id, "service_id": svc_id, "location_id": loc_id})
+        if p.phone:
+            data["phone"].append({"id": _uid(ns, "phone", p.id), "service_id": svc_id, "number": p.phone,
+                                  "type": "voice", "description": "連絡先（掲載に同意あり）"})
+        if p.fee:
+            cost: dict[str, Any] = {"id": _uid(ns, "cost_option", p.id), "service_id": svc_id, "currency": "JPY",
+                                    "amount_description": p.fee}
+            amount = fee_amount(p.fee)
+            if amount is not None:
+                cost["amount"] = amount
+            data["cost_option"].append(cost)
+        if p.category in term_ids:
+            data["attribute"].append({"id": _uid(ns, "attribute", p.id, p.category), "link_id": svc_id,
+                                      "taxonomy_term_id": term_ids[p.category], "link_type": "category",
+                                      "link_entity": "service", "value": label})
+        data["schedule"] += _schedules(ns, p, svc_id, sal_id, day)
+    for rows in data.values():
+        rows.sort(key=lambda r: r["id"])
+    return data
+
+
+def _schedules(ns: uuid.UUID, p: PublicPlace, svc_id: str, sal_id: str, day: date) -> list[dict]:
+    """One schedule row per recurrence rule; an irregular or unparsed schedule keeps its text only."""
+    sch = p.schedule
+    if not p.schedule_text and sch is None:
+        return []
+    base = {"service_id": svc_id, "service_at_location_id": sal_id, "valid_from": day.isoformat(),
+            "description": p.schedule_text}
+    rules = sch.rrules() if sch is not None and getattr(sch, "parsed", False) else []
+    if not rules:
+        note = "不定期（日程は問い合わせ）" if sch is not None and sch.parsed and sch.irregular else ""
+        return [{"id": _uid(ns, "schedule", p.id, 0), **base, **({"notes": note} if note else {})}]
+    rows = []
+    firsts = {_rrule_text(rule): first for rule, first, _ in schedule_plan(sch, day).rules}
+    for i, rule in enumerate(rules):
+        row: dict[str, Any] = {"id": _uid(ns, "schedule", p.id, i), **base, **_rule_fields(rule), "timezone": 9}
+        first = firsts.get(_rrule_text(rule))
+        if first is not None:  # the same first meeting as the calendar's DTSTART
+            row["dtstart"] = first.isoformat()
+        if sch.start:
+            row["opens_at"] = sch.start + UTC_OFFSET
+        if sch.end:
+            row["closes_at"] = sch.end + UTC_OFFSET
+        if sch.months or sch.exceptions:
+            row["notes"] = sch.describe("ja")
+        rows.append(row)
+    return rows
+
+
+def _read_previous_hsds(previous: Path | None, notes: list[str]) -> dict[str, list[dict]] | None:
+    if previous is None:
+        return None
+    folder = Path(previous)
+    if (folder / "hsds").is_dir():
+        folder = folder / "hsds"
+    if not (folder / "service.json").is_file():
+        notes.append(f"前の版の HSDS が見つからないため、変更の記録は作りません / no previous HSDS at {previous}")
+        return None
+    out: dict[str, list[dict]] = {}
+    for name in HSDS_OBJECTS:
+        path = folder / f"{name}.json"
+        try:
+            rows = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            notes.append(f"前の版の hsds/{name}.json を読めないため比べません / previous {name}.json unreadable")
+            rows = []
+        out[name] = [r for r in rows if isinstance(r, dict) and "id" in r] if isinstance(rows, list) else []
+    return out
+
+
+def change_rows(before: dict[str, list[dict]], after: dict[str, list[dict]], day: date, ns: uuid.UUID,
+                updated_by: str) -> list[dict]:
+    """HSDS metadata rows: what was created, deleted or changed (field by field) since the previous edition.
+    A deletion names only the resource, and earlier values of PRIVATE_HISTORY fields are left blank: what
+    was withdrawn from publication must not live on in the change log."""
+    rows = []
+    when = day.isoformat()
+
+    def add(resource_type: str, resource_id: str, action: str, fieldname: str = "", old: str = "", new: str = "") -> None:
+        rows.append({"id": _uid(ns, "metadata", when, resource_type, resource_id, action, fieldname),
+                     "resource_id": resource_id, "resource_type": resource_type, "last_action_date": when,
+                     "last_action_type": action, "field_name": fieldname, "previous_value": old,
+                     "replacement_value": new, "updated_by": updated_by})
+
+    for name in HSDS_OBJECTS:
+        if name == "metadata":
+            continue
+        old = {r["id"]: r for r in before.get(name, [])}
+        new = {r["id"]: r for r in after[name]}
+        for rid in sorted(new.keys() - old.keys()):
+            add(name, rid, "create")
+        for rid in sorted(old.keys() - new.keys()):
+            add(name, rid, "delete")
+        for rid in sorted(new.keys() & old.keys()):
+            for key in sorted((new[rid].keys() | old[rid].keys()) - {"id"}):
+                a, b = old[rid].get(key), new[rid].get(key)
+                if a != b:
+                    private = (name, key) in PRIVATE_HISTORY
+                    add(name, rid, "update", key, "" if private or a is None else _as_text(a),
+                        "" if b is None else _as_text(b))
+    return rows
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- iCalendar
+
+def _rrule_text(rule: dict) -> str:
+    return _rrule_text_cached(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in rule.items()))
+
+
+@lru_cache(maxsize=1024)
+def _rrule_text_cached(items: tuple) -> str:
+    from icalendar import vRecur
+
+    return vRecur({k: list(v) if isinstance(v, tuple) else v for k, v in items}).to_ical().decode()
+
+
+def _first(rule_text: str, day: date, at: time) -> datetime | None:
+    from dateutil.rrule import rrulestr
+
+    begin = datetime.combine(day, at)
+    limit = datetime.combine(day + timedelta(days=366 * FIRST_SEARCH_YEARS), time())
+    return rrulestr(rule_text, dtstart=begin).replace(until=limit).after(begin, inc=True)
+
+
+def _clock(hhmm: str | None) -> time | None:
+    if not hhmm:
+        return None
+    h, m = (int(x) for x in hhmm.split(":"))
+    return time(min(h, 23), m)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a schedule becomes in a calendar: per rule its first meeting and the closed dates to EXDATE,
+    or why there is no event. The same for every place with that schedule, so it is computed once."""
+
+    rules: tuple[tuple[dict, date, tuple[date, ...]], ...] = ()
+    reason: tuple[str, str] | None = None
+
+
+@lru_cache(maxsize=4096)
+def _plan(sch: Any, day: date) -> _Plan:
+    from dateutil.rrule import rrulestr
+
+    if sch is None or not getattr(sch, "parsed", False):
+        return _Plan(reason=("開催日時を読み取れないため予定にできません", "schedule could not be parsed"))
+    if sch.irregular or not sch.rrules():
+        return _Plan(reason=("不定期のため予定にできません", "irregular schedule: no recurrence"))
+    window_end = day + timedelta(days=EXDATE_DAYS)
+    closed = set(sch.excluded_dates(day, window_end))
+    rules, produced = [], set()
+    for rule in sch.rrules():
+        text = _rrule_text(rule)
+        first = _first(text, day, time())
+        if first is None:
+            continue
+        dates = [d.date() for d in rrulestr(text, dtstart=first).between(
+            first, datetime.combine(window_end, time()), inc=True)]
+        produced.update(dates)
+        meetings = [d for d in dates if d not in closed]
+        if not meetings:
+            continue
+        first_day = meetings[0]  # DTSTART itself must be a real meeting, not a closed day
+        rules.append((rule, first_day, tuple(d for d in dates if d in closed and d > first_day)))
+    if not rules:
+        return _Plan(reason=("開催日が見つからないため予定にできません", "no occurrence found"))
+    # The rules must give exactly the dates the schedule means; a wrong date is worse than none.
+    if produced - closed != set(sch.occurrences(day, window_end)):
+        return _Plan(reason=("予定表の規則と開催日が一致しないため載せません", "recurrence rules disagree with the schedule"))
+    return _Plan(rules=tuple(rules))
+
+
+def schedule_plan(sch: Any, day: date) -> _Plan:
+    """_plan, cached by the schedule's structure: 毎週水曜 and 毎週水曜日 share one plan."""
+    try:
+        key = dataclasses.replace(sch, text="") if dataclasses.is_dataclass(sch) else sch
+        return _plan(key, day)
+    except TypeError:  # an unhashable stand-in for Schedule: no caching
+        return _plan.__wrapped__(sch, day)
+
+
+def place_events(p: PublicPlace, project: Project, day: date,
+                 ns: uuid.UUID) -> tuple[list[bytes], tuple[str, str] | None]:
+    """The place's VEVENTs, each serialised once (district and whole-map calendars reuse the bytes),
+    or why it has none."""
+    from icalendar import Event, vRecur
+
+    if p.status != STATUS_ACTIVE:
+        return [], ("休止中のため予定はありません", "paused: no events")
+    plan = schedule_plan(p.schedule, day)
+    if plan.reason:
+        return [], plan.reason
+    sch = p.schedule
+    start, end = _clock(sch.start), _clock(sch.end)
+    stamp = datetime.combine(day, time(), tzinfo=UTC)
+    where = "、".join(x for x in (p.venue, p.address) if x)
+    description = _event_description(p, project)
+    label = _category_label(project, p.category)
+    events = []
+    for i, (rule, first, exdates) in enumerate(plan.rules):
+        ev = Event()
+        ev.add("uid", f"{_uid(ns, 'event', p.id, i)}@takara-map")
+        ev.add("dtstamp", stamp)
+        ev.add("summary", p.name)
+        if start is not None:
+            ev.add("dtstart", datetime.combine(first, start, tzinfo=TOKYO))
+            if end is not None and end > start:
+                ev.add("dtend", datetime.combine(first, end, tzinfo=TOKYO))
+        else:
+            ev.add("dtstart", first)  # no time given: an all-day entry
+        ev.add("rrule", vRecur(rule))
+        if exdates:
+            ev.add("exdate", [datetime.combine(d, start, tzinfo=TOKYO) if start is not None else d for d in exdates])
+        if where:
+            ev.add("location", where)
+        if p.location_precision != "area":
+            ev.add("geo", (p.lat, p.lon))
+        ev.add("description", description)
+        ev.add("categories", [label])
+        if project.site.base_url:
+            ev.add("url", f"{project.site.base_url.rstrip('/')}/places/{p.number}/")
+        events.append(ev.to_ical())
+    return events, None
+
+
+def _event_description(p: PublicPlace, project: Project) -> str:
+    lines = [f"開催日・時間: {p.schedule_text}"]
+    for label, value in (("参加対象", p.target), ("参加費", p.fee), ("主な活動", p.activities),
+                         ("連絡先", p.phone), ("運営", p.organiser)):
+        if value:
+            lines.append(f"{label}: {value}")
+    if p.location_precision == "area":
+        lines.append("会場は個人宅のため、場所は問い合わせてください")
+    lines.append(f"出典: {project.site.title}（{project.site.licence}）")
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def _vtimezone() -> bytes:
+    """Asia/Tokyo: JST all year (no DST since 1951), written out so every client can read the TZID."""
+    from icalendar import Timezone, TimezoneStandard
+
+    tz = Timezone()
+    tz.add("tzid", TZID)
+    std = TimezoneStandard()
+    std.add("dtstart", datetime(1970, 1, 1))
+    std.add("tzoffsetfrom", timedelta(hours=9))
+    std.add("tzoffsetto", timedelta(hours=9))
+    std.add("tzname", "JST")
+    tz.add_component(std)
+    return tz.to_ical()
+
+
+def calendar_bytes(name: str, events: list[bytes]) -> bytes:
+    """A VCALENDAR around already serialised VEVENTs: the same bytes icalendar writes for a Calendar
+    holding them, without serialising each event again for every calendar it is in."""
+    from icalendar import Calendar
+
+    cal = Calendar()
+    cal.add("prodid", "-//Takara Map//宝物マップ//JA")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", TZID)
+    head = cal.to_ical()
+    tail = b"END:VCALENDAR\r\n"
+    assert head.endswith(tail)
+    return head[: -len(tail)] + _vtimezone() + b"".join(events) + tail
+
+
+def write_calendars(edition: Edition, places: list[PublicPlace], data_dir: Path, day: date,
+                    result: ExportResult) -> None:
+    from gis.site import slug
+
+    project = edition.project
+    ns = _ns(project)
+    title = project.site.title
+    folder = data_dir / "calendar"
+    if folder.is_dir():
+        shutil.rmtree(folder)  # ours alone: a place whose schedule stopped recurring must lose its file
+    folder.mkdir()
+    events_of: dict[str, list[bytes]] = {}
+    for p in places:
+        events, reason = place_events(p, project, day, ns)
+        if reason:
+            result.calendar_skipped.append({"id": p.id, "number": p.number, "name": p.name,
+                                            "schedule_text": p.schedule_text, "reason": f"{reason[0]} / {reason[1]}"})
+            continue
+        events_of[p.id] = events
+        rel = f"calendar/{p.id}.ics"
+        _write_bytes(data_dir / rel, calendar_bytes(f"{p.name}（{title}）", events))
+        result.calendars[p.id] = rel
+        result.files.append(rel)
+    tier = project.district_tier
+    for area_id, area_name in _areas(edition, tier.id):
+        events = [ev for p in edition.places_in(tier.id, area_id) for ev in events_of.get(p.id, [])]
+        if not events:
+            continue
+        rel = f"calendar/district-{slug(area_id)}.ics"
+        _write_bytes(data_dir / rel, calendar_bytes(f"{area_name}（{title}）", events))
+        result.district_calendars[area_id] = rel
+        result.files.append(rel)
+    every = [ev for p in places for ev in events_of.get(p.id, [])]
+    if every:
+        _write_bytes(data_dir / "places.ics", calendar_bytes(title, every))
+        result.files.append("places.ics")
+
+
+def _areas(edition: Edition, tier_id: str) -> list[tuple[str, str]]:
+    gdf = edition.boundaries.get(tier_id)
+    if gdf is None:
+        return sorted({p.areas[tier_id] for p in edition.places if tier_id in p.areas})
+    return sorted((str(a), str(n)) for a, n in zip(gdf["area_id"], gdf["area_name"]))
+
+
+# ---------------------------------------------------------------- metadata.json
+
+def metadata(edition: Edition, places: list[PublicPlace], day: date, result: ExportResult) -> dict:
+    project = edition.project
+    site = project.site
+    counts = {c.id: {"label": c.label, "count": sum(1 for p in places if p.category == c.id)}
+              for c in project.categories}
+    return {
+        "title": site.title,
+        "edition": day.isoformat(),
+        "licence": site.licence,
+        "licence_url": site.licence_url,
+        "attribution": site.attribution,
+        "fictional": site.fictional,
+        "sources": _source_names(project),
+        "places": len(places),
+        "counts": counts,
+        "crs": "EPSG:4326",
+        "privacy": f"{PRIVACY_NOTE_JA} / {PRIVACY_NOTE_EN}",
+        "hsds": {"version": "3.0", "folder": "hsds/", "changes": result.hsds_changes},
+        "calendar_skipped": result.calendar_skipped,
+        "files": sorted(result.files),
+    }
