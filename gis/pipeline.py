@@ -4,9 +4,11 @@ Nothing here writes the site; gis.cli wires this to the output stages."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Callable
 
+import gis.kml  # noqa: F401  (registers the KML/KMZ/uMap record readers)
 from gis.config import Project
 from gis.edition import Edition
 from gis.geocode import Geocoder, distance_m, looks_swapped
@@ -112,24 +114,41 @@ def assign_tiers(places: list[Place], project: Project, boundaries: dict, report
                                  f"the place is in no area of tier {tier.id}", p.name))
             else:
                 p.areas[tier.id] = hit
-        if p.district_hint:
-            hint = normalise_header(p.district_hint)
-            names = [normalise_header(name) for _, name in p.areas.values()]
-            if not any(hint in n or n in hint for n in names if n):
-                where = " / ".join(name for _, name in p.areas.values())
-                report.add(Issue("warning", p.source, p.row, "地区",
-                                 f"地区「{p.district_hint}」と地図上の位置（{where}）が合いません",
-                                 "the district written in the sheet contradicts the place's position", p.name))
+        if p.district_hint and not _hint_agrees(p.district_hint, [name for _, name in p.areas.values()]):
+            where = " / ".join(name for _, name in p.areas.values())
+            report.add(Issue("warning", p.source, p.row, "地区",
+                             f"地区「{p.district_hint}」と地図上の位置（{where}）が合いません",
+                             "the district written in the sheet contradicts the place's position", p.name))
         inside.append(p)
     return inside
 
 
-def run(project: Project, report: Report | None = None, progress: Progress = _quiet) -> Edition:
+_AREA_WORDS = re.compile(r"(中学校区|小学校区|中学校|小学校|学区|校区|日常生活圏域|圏域|地区社協|地区|自治会|町内会|区域)$")
+_WHOLE_CITY = {"全域", "市全域", "町全域", "村全域", "全市", "市内全域"}
+
+
+def _hint_agrees(hint: str, area_names: list[str]) -> bool:
+    """Does a district written in the sheet (東地区, 東中学校区, 全域 …) agree with the areas the point fell in?"""
+    core = _AREA_WORDS.sub("", normalise_header(hint))
+    if not core or normalise_header(hint) in _WHOLE_CITY:
+        return True
+    for name in area_names:
+        area = _AREA_WORDS.sub("", normalise_header(name))
+        if area and (core in area or area in core):
+            return True
+    return False
+
+
+def run(project: Project, report: Report | None = None, progress: Progress = _quiet,
+        keep_private: bool = False) -> Edition:
+    """With keep_private, every validated Place (private fields included) is kept on
+    edition.extras["private_places"] for the leak scanner (gis.leaks); never hand it to an output stage."""
     report = report or Report()
     today = edition_date(project)
     rows = read_all(project, report)
     boundaries = load_all_boundaries(project, report)
     places = validate_rows(rows, project, report)
+    validated = list(places)
     places = geocode(places, project, boundaries, report, progress)
     places = assign_tiers(places, project, boundaries, report)
 
@@ -154,7 +173,10 @@ def run(project: Project, report: Report | None = None, progress: Progress = _qu
         published.append(public)
     published.sort(key=lambda q: q.number)
     report.stats["withheld_by_area"] = _withheld_counts(report, places, project)
-    return Edition(project=project, boundaries=boundaries, places=published, report=report)
+    edition = Edition(project=project, boundaries=boundaries, places=published, report=report)
+    if keep_private:
+        edition.extras["private_places"] = validated
+    return edition
 
 
 def _withheld_counts(report: Report, places: list[Place], project: Project) -> dict:
