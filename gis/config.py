@@ -105,6 +105,8 @@ class Project:
     overlays: list[Overlay] = field(default_factory=list)
     population: Path | None = None
     needs: Path | None = None
+    population_points: Path | None = None  # population points or mesh, for coverage by people
+    roads: Path | None = None  # road lines, for walking distance along roads
     warnings: list[str] = field(default_factory=list)
 
     def category(self, cid: str) -> Category | None:
@@ -315,13 +317,16 @@ def load_project(root: str | Path) -> Project:
                                 show=r.get(o, key, "show", bool, False), attribution=r.get(o, key, "attribution", str, "")))
 
     r = main_reader
-    ins = r.table(data.get("insight", {}), "insight", {"population", "needs"})
+    ins = r.table(data.get("insight", {}), "insight", {"population", "needs", "population_points", "roads"})
     population = path_of(r.get(ins, "insight", "population", str), "insight.population")
     needs = path_of(r.get(ins, "insight", "needs", str), "insight.needs")
+    population_points = path_of(r.get(ins, "insight", "population_points", str), "insight.population_points")
+    roads = path_of(r.get(ins, "insight", "roads", str), "insight.roads")
 
     readers = [main_reader] + [lr for _, lr in layer_files]
     errors = [e for rd in readers for e in rd.errors]
     if errors:
         raise ConfigError("\n".join(errors))
     return Project(root=root, config_path=config_path, site=site, build=build, records=records, tiers=tiers,
-                   categories=categories, overlays=overlays, population=population, needs=needs, warnings=[w for rd in readers for w in rd.warnings])
+                   categories=categories, overlays=overlays, population=population, needs=needs,
+                   population_points=population_points, roads=roads, warnings=[w for rd in readers for w in rd.warnings])

@@ -1,0 +1,517 @@
+"""District insight: counts, per-capita figures, walking-distance coverage, blank areas, needs matching,
+the metric CRS, and the statistics files — checked against figures computed by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from pyproj import Geod, Transformer
+from shapely.geometry import LineString, Polygon, box, mapping
+
+from gis import insight
+from gis.config import BuildOptions, Category, Project, SiteMeta, Tier, load_project
+from gis.edition import Edition
+from gis.errors import InputError
+from gis.pipeline import run
+from gis.place import PublicPlace
+from gis.report import Report
+from gis.tiers import assign_areas, link_parents, load_boundaries
+from tests.projects import DISTRICTS, NEIGHBOURHOODS, X0, X1, Y0, Y1, make_project, row
+
+CATS = [Category("salon", "サロン", "#b3261e", "☕", answers=("居場所", "見守り")),
+        Category("exercise", "体操", "#1b5e20", "🤸"),
+        Category("ride", "移動支援", "#0d47a1", "🚐", answers=("移動支援",))]
+MINI_TIERS = [("city", "第1層（町全域）", "町", {"T": ("ミニ町", box(X0, Y0, X1, Y1))}),
+              ("district", "第2層（地区）", "地区", DISTRICTS),
+              ("nb", "第3層（自治会）", "自治会", NEIGHBOURHOODS)]
+# Centres of the test town's four neighbourhoods (lon, lat)
+A1, A2, B1, B2 = (135.005, 35.005), (135.005, 35.015), (135.015, 35.005), (135.015, 35.015)
+
+
+def edition_of(root: Path, tiers: list, places: list[dict], **project_fields) -> Edition:
+    """An edition built directly from areas and published places (no records, no pipeline)."""
+    root.mkdir(parents=True, exist_ok=True)
+    tier_objs = [Tier(tid, i + 1, name, root / f"{tid}.geojson", "id", "name", label)
+                 for i, (tid, name, label, _) in enumerate(tiers)]
+    boundaries = {}
+    for tid, _, _, items in tiers:
+        boundaries[tid] = gpd.GeoDataFrame({"area_id": list(items), "area_name": [n for n, _ in items.values()]},
+                                           geometry=[g for _, g in items.values()], crs="EPSG:4326")
+    link_parents(boundaries, tier_objs)
+    project = Project(root=root, config_path=root / "takara.toml", site=SiteMeta(title="テスト町", edition="2026-11-01"),
+                      build=BuildOptions(), records=[], tiers=tier_objs, categories=project_fields.pop("categories", CATS),
+                      **project_fields)
+    public = []
+    for n, p in enumerate(places, 1):
+        lon, lat = p["at"]
+        areas = {t.id: hit for t in tier_objs if (hit := assign_areas([lon], [lat], boundaries[t.id])[0])}
+        public.append(PublicPlace(
+            id=f"p{n}", number=n, name=p.get("name", f"場所{n}"), category=p.get("category", "salon"),
+            organiser=p.get("organiser", ""), venue="", venue_kind="公共施設", address="", lat=lat, lon=lon,
+            location_precision="exact", schedule_text="", target="", fee="", activities="", participants="", phone="",
+            photo="", story="", status=p.get("status", "活動中"), confirmed=None, stale=False, areas=areas))
+    return Edition(project=project, boundaries=boundaries, places=public, report=Report())
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), f"{path.name} must start with a UTF-8 BOM (Excel)"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+# ---------------------------------------------------------------- the square district
+
+TO_M = Transformer.from_crs("EPSG:4326", "EPSG:6673", always_xy=True)
+TO_LL = Transformer.from_crs("EPSG:6673", "EPSG:4326", always_xy=True)
+CX, CY = TO_M.transform(133.77, 34.60)  # in Kurashiki: Plane Rectangular CS zone V
+
+
+def ll_box(x0: float, y0: float, x1: float, y1: float) -> Polygon:
+    """A rectangle drawn in metres (zone V), as lon/lat: its corners are what the boundary file holds."""
+    return Polygon([TO_LL.transform(x, y) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))])
+
+
+def ll(x: float, y: float) -> tuple[float, float]:
+    return TO_LL.transform(CX + x, CY + y)
+
+
+SQUARE_TIERS = [
+    ("city", "第1層（市全域）", "市", {"33202": ("四角市", ll_box(CX - 1000, CY - 1000, CX + 1000, CY + 1000))}),
+    ("district", "第2層（地区）", "地区", {"D": ("四角地区", ll_box(CX - 1000, CY - 1000, CX + 1000, CY + 1000))}),
+    ("block", "第3層（区画）", "区画", {
+        "SW": ("南西", ll_box(CX - 1000, CY - 1000, CX, CY)), "SE": ("南東", ll_box(CX, CY - 1000, CX + 1000, CY)),
+        "NW": ("北西", ll_box(CX - 1000, CY, CX, CY + 1000)), "NE": ("北東", ll_box(CX, CY, CX + 1000, CY + 1000))}),
+]
+# One active place at the centre; a paused one near a corner must not count.
+SQUARE_PLACES = [{"at": ll(0, 0), "name": "真ん中のサロン"},
+                 {"at": ll(900, -900), "name": "休んでいる体操", "category": "exercise", "status": "休止中"}]
+
+
+def test_square_district_covered_share_is_exact(tmp_path):
+    ed = edition_of(tmp_path, SQUARE_TIERS, SQUARE_PLACES)
+    ins = insight.analyse(ed)
+    assert ins.crs.to_epsg() == 6673
+    cov = {(c.tier_id, c.area_id): c for c in ins.coverage}
+    quarter_500 = math.pi * 0.5 ** 2 / 4  # a quarter disc of 500 m in a 1 km² block: 19.63 %
+    for block in ("SW", "SE", "NW", "NE"):
+        c = cov[("block", block)]
+        assert c.area_km2 == pytest.approx(1.0, abs=1e-6)
+        assert c.shares[500] == pytest.approx(quarter_500, abs=5e-4)
+        assert c.shares[1000] == pytest.approx(math.pi / 4, abs=5e-4)  # 78.54 %
+        assert c.uncovered_km2 == pytest.approx(1 - math.pi / 4, abs=5e-4)
+    district = cov[("district", "D")]
+    assert district.shares[500] == pytest.approx(math.pi * 0.25 / 4, abs=5e-4)  # 19.63 % of 4 km²
+    assert district.shares[1000] == pytest.approx(math.pi / 4, abs=5e-4)
+
+    insight.write_stats(ed, tmp_path / "site")
+    rows = {r["区域ID"]: r for r in read_csv(tmp_path / "site" / "stats" / "coverage.csv")}
+    assert rows["NE"]["500 m以内の面積の割合（%）"] == "19.6"
+    assert rows["NE"]["1 km以内の面積の割合（%）"] == "78.5"
+    assert rows["D"]["500 m以内の面積の割合（%）"] == "19.6"
+    # The blank areas: four corners beyond 1 km, listed with their share and km², drawn in lon/lat.
+    layer = json.loads((tmp_path / "site" / "data" / "layers" / "blank_areas.geojson").read_text(encoding="utf-8"))
+    feats = {f["properties"]["area_id"]: f for f in layer["features"]}
+    assert set(feats) == {"SW", "SE", "NW", "NE"}
+    for f in feats.values():
+        assert f["properties"]["uncovered_share"] == pytest.approx(1 - math.pi / 4, abs=1e-3)
+        assert f["properties"]["uncovered_km2"] == pytest.approx(0.215, abs=1e-3)
+        lon, lat = np.array(f["geometry"]["coordinates"][0]).mean(axis=0)
+        assert 133.7 < lon < 133.85 and 34.55 < lat < 34.65
+    page = (tmp_path / "site" / "stats" / "index.html").read_text(encoding="utf-8")
+    assert "19.6" in page and "78.5" in page and "EPSG:6673" in page
+
+
+def test_population_points_give_the_share_of_people_within_reach(tmp_path):
+    pts = tmp_path / "people.csv"
+    # 10 people 112 m from the place, 20 people 671 m away, 30 people 1.2 km away (all in the NE block)
+    lines = ["lon,lat,population"] + [f"{ll(x, y)[0]:.9f},{ll(x, y)[1]:.9f},{w}"
+                                      for x, y, w in ((100, 50, 10), (600, 300, 20), (900, 800, 30))]
+    pts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ed = edition_of(tmp_path, SQUARE_TIERS, SQUARE_PLACES)
+    ed.project.population_points = pts  # type: ignore[attr-defined]  # [insight] population_points
+    cov = {(c.tier_id, c.area_id): c for c in insight.analyse(ed).coverage}
+    ne = cov[("block", "NE")]
+    assert ne.population == 60
+    assert ne.population_shares == pytest.approx({500: 10 / 60, 1000: 30 / 60})
+    assert cov[("block", "SW")].population == 0
+    assert cov[("district", "D")].population_shares == pytest.approx({500: 10 / 60, 1000: 30 / 60})
+    insight.write_stats(ed, tmp_path / "site")
+    row_ne = next(r for r in read_csv(tmp_path / "site" / "stats" / "coverage.csv") if r["区域ID"] == "NE")
+    assert row_ne["500 m以内の人口の割合（%）"] == "16.7" and row_ne["1 km以内の人口の割合（%）"] == "50.0"
+
+
+def test_road_distance_is_longer_than_straight_line(tmp_path):
+    pytest.importorskip("networkx", reason="road-network distance needs networkx")
+    # An L-shaped road from the place: 800 m east, then 800 m north.
+    road = LineString([ll(0, 0), ll(800, 0), ll(800, 800)])
+    roads = tmp_path / "roads.geojson"
+    roads.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": mapping(road)}]}), encoding="utf-8")
+    pts = tmp_path / "people.csv"
+    # 894 m from the place as the crow flies, but 1.2 km along the road
+    pts.write_text(f"lon,lat,population\n{ll(800, 400)[0]:.9f},{ll(800, 400)[1]:.9f},5\n", encoding="utf-8")
+
+    straight = edition_of(tmp_path / "a", SQUARE_TIERS, SQUARE_PLACES)
+    straight.project.population_points = pts  # type: ignore[attr-defined]
+    by_road = edition_of(tmp_path / "b", SQUARE_TIERS, SQUARE_PLACES)
+    by_road.project.population_points = pts  # type: ignore[attr-defined]
+    by_road.project.roads = roads  # type: ignore[attr-defined]
+    s = next(c for c in insight.analyse(straight).coverage if c.area_id == "NE")
+    r = next(c for c in insight.analyse(by_road).coverage if c.area_id == "NE")
+    assert s.population_shares[1000] == 1.0
+    assert r.population_shares[1000] == 0.0
+    assert insight.analyse(by_road).method == "roads"
+    # 500 m along the road, 100 m either side: 500 × 200 m plus two half discs of 100 m, in a 4 km² district
+    d = next(c for c in insight.analyse(by_road).coverage if c.area_id == "D")
+    assert d.shares[500] == pytest.approx((500 * 200 + math.pi * 100 ** 2) / 4e6, rel=0.01)
+
+
+# ---------------------------------------------------------------- counts and per capita
+
+def mini_places() -> list[dict]:
+    return [{"at": A1, "category": "salon", "organiser": "住民主体"},
+            {"at": A1, "category": "salon", "organiser": "社協", "status": "休止中"},
+            {"at": A2, "category": "exercise", "organiser": "住民主体"},
+            {"at": B2, "category": "salon", "organiser": "NPO"},
+            {"at": B2, "category": "ride", "organiser": ""}]
+
+
+def test_counts_per_area_of_every_tier(tmp_path):
+    ed = edition_of(tmp_path, MINI_TIERS, mini_places())
+    by = {(c.tier_id, c.area_id): c for c in insight.counts(ed)}
+    assert set(by) == {("city", "T"), ("district", "A"), ("district", "B"),
+                       ("nb", "A1"), ("nb", "A2"), ("nb", "B1"), ("nb", "B2")}  # empty areas are listed too
+    city, a, b, b1 = by[("city", "T")], by[("district", "A")], by[("district", "B")], by[("nb", "B1")]
+    assert (city.total, city.active, city.paused) == (5, 4, 1)
+    assert (a.total, a.active, a.paused) == (3, 2, 1)
+    assert a.by_category == {"salon": 2, "exercise": 1, "ride": 0}
+    assert a.active_by_category == {"salon": 1, "exercise": 1, "ride": 0}
+    assert {k: v for k, v in a.by_organiser.items() if v} == {"住民主体": 2, "社協": 1}
+    assert {k: v for k, v in b.by_organiser.items() if v} == {"NPO": 1, "未記入": 1}
+    assert (b1.total, b1.parent) == (0, "東地区")
+
+    insight.write_stats(ed, tmp_path / "site")
+    rows = {(r["層"], r["区域ID"]): r for r in read_csv(tmp_path / "site" / "stats" / "counts.csv")}
+    assert rows[("第2層（地区）", "A")]["種別：サロン"] == "2"
+    assert rows[("第2層（地区）", "A")]["休止中"] == "1"
+    assert rows[("第2層（地区）", "B")]["運営：NPO"] == "1"
+    assert rows[("第3層（自治会）", "B1")]["掲載数"] == "0"
+    figures = insight.district_figures(ed, "A")
+    assert (figures["total"], figures["active"], figures["paused"]) == (3, 2, 1)
+    assert {c["label"]: c["count"] for c in figures["by_category"]} == {"サロン": 2, "体操": 1, "移動支援": 0}
+
+
+def test_per_capita_figures_and_choropleth(tmp_path):
+    pop = tmp_path / "population.csv"
+    # Japanese headers and thousands separators, as a city's table has them; B2 has no row.
+    pop.write_text("区域ID,人口,65歳以上人口\nA1,\"1,000\",400\nA2,600,200\nB1,900,300\n", encoding="utf-8")
+    ed = edition_of(tmp_path, MINI_TIERS, mini_places(), population=pop)
+    by = {(p.tier_id, p.area_id): p for p in insight.per_capita(ed)[0]}
+    assert insight.per_capita(ed)[1] == "nb"
+    assert by[("nb", "A1")].per_1000 == 2.5  # 1 active place (the paused one does not count) / 400 × 1000
+    assert by[("nb", "A2")].per_1000 == 5.0
+    assert by[("nb", "B1")].per_1000 == 0.0
+    assert by[("nb", "B2")].per_1000 is None and by[("nb", "B2")].aged_65 is None
+    assert (by[("district", "A")].aged_65, by[("district", "A")].population) == (600, 1600)
+    assert by[("district", "A")].per_1000 == pytest.approx(3.33)  # 2 / 600 × 1000
+    assert by[("district", "B")].per_1000 is None  # B2 has no figure, so B is not summed
+
+    insight.write_stats(ed, tmp_path / "site")
+    layer = json.loads((tmp_path / "site" / "data" / "layers" / "per_capita.geojson").read_text(encoding="utf-8"))
+    props = {f["properties"]["area_id"]: f["properties"] for f in layer["features"]}
+    assert set(props) == {"A1", "A2", "B1", "B2"}
+    assert props["A2"]["per_1000"] == 5.0 and "5.0" in props["A2"]["label"]
+    assert props["B2"]["fill"] == "" and "数字なし" in props["B2"]["label"]
+    fills = [props[a]["fill"] for a in ("B1", "A1", "A2")]  # 0.0 < 2.5 < 5.0: three different classes
+    assert len(set(fills)) == 3
+    (layer_desc,) = [x for x in insight.insight_layers(ed) if x["id"] == "per_capita"]
+    legend_colours = [e["color"] for e in layer_desc["legend"] if e["color"]]
+    assert legend_colours == [f for f in insight.choropleth_colours(len(legend_colours))]
+    assert set(fills) <= set(legend_colours)
+    assert (tmp_path / "site" / layer_desc["file"]).is_file()
+    rows = {r["区域ID"]: r for r in read_csv(tmp_path / "site" / "stats" / "per_capita.csv")}
+    assert rows["A1"]["高齢者千人あたりの場所の数"] == "2.5"
+
+
+def test_population_table_errors_name_file_row_and_column(tmp_path):
+    pop = tmp_path / "population.csv"
+    pop.write_text("area_id,population,aged_65\nA1,1000,400\nA2,600,たくさん\n", encoding="utf-8")
+    ed = edition_of(tmp_path, MINI_TIERS, mini_places(), population=pop)
+    with pytest.raises(InputError) as err:
+        insight.per_capita(ed)
+    assert "population.csv" in str(err.value) and "3行目" in str(err.value) and "aged_65" in str(err.value)
+
+
+# ---------------------------------------------------------------- needs against resources
+
+def test_needs_are_matched_with_active_places_in_the_same_district(tmp_path):
+    needs = tmp_path / "needs.csv"
+    needs.write_text("区域ID,種類,内容\n"
+                     "A,居場所,お茶を飲める場所がほしい\n"
+                     "B,居場所,男性が集まれる所\n"          # B's salon is paused: no answer
+                     "B2,移動支援,病院までの足がない\n"      # the ride service is in A: no answer in B
+                     "A1,移動支援,スーパーへの買い物\n"      # a finer area: matched within district A
+                     "T,見守り,一人暮らしの見守り\n"         # the whole town: any district
+                     "ZZ,見守り,どこか\n", encoding="utf-8")  # no such area
+    places = [{"at": A1, "category": "salon", "name": "西南サロン"},
+              {"at": B1, "category": "salon", "name": "東南サロン", "status": "休止中"},
+              {"at": B2, "category": "exercise", "name": "東北体操"},
+              {"at": A2, "category": "ride", "name": "西北おでかけ便"}]
+    ed = edition_of(tmp_path, MINI_TIERS, places, needs=needs)
+    matched = {(n.area_id, n.kind): [name for _, name, _ in n.places] for n in insight.match_needs(ed)}
+    assert matched == {("A", "居場所"): ["西南サロン"], ("B", "居場所"): [], ("B2", "移動支援"): [],
+                       ("A1", "移動支援"): ["西北おでかけ便"], ("T", "見守り"): ["西南サロン"], ("ZZ", "見守り"): []}
+    warning = next(i for i in ed.report.issues if "ZZ" in i.message)
+    assert (warning.source, warning.row, warning.field) == ("needs.csv", 7, "区域ID")
+
+    figures = insight.district_figures(ed, "B")
+    assert [(n["area"], n["kind"]) for n in figures["needs_unmatched"]] == [("東地区", "居場所"), ("東北自治会", "移動支援")]
+    insight.write_stats(ed, tmp_path / "site")
+    rows = read_csv(tmp_path / "site" / "stats" / "needs.csv")
+    unmatched = [(r["区域ID"], r["種類"]) for r in rows if r["応える活動（番号と名称）"] == "なし"]
+    assert unmatched == [("ZZ", "見守り"), ("B", "居場所"), ("B2", "移動支援")]
+    assert next(r for r in rows if r["区域ID"] == "A1")["応える活動（番号と名称）"] == "4 西北おでかけ便"
+    page = (tmp_path / "site" / "stats" / "index.html").read_text(encoding="utf-8")
+    assert page.count("まだありません") >= 3
+
+
+# ---------------------------------------------------------------- the metric CRS
+
+@pytest.mark.parametrize(("place", "lon", "lat", "epsg"), [
+    ("倉敷市", 133.772, 34.585, 6673), ("気仙沼市", 141.570, 38.908, 6678), ("石巻市", 141.303, 38.434, 6678),
+    ("新宿区", 139.692, 35.690, 6677), ("札幌市", 141.347, 43.064, 6680), ("函館市", 140.729, 41.769, 6679),
+    ("釧路市", 144.381, 42.985, 6681), ("那覇市", 127.681, 26.212, 6683), ("石垣市", 124.156, 24.341, 6684),
+    ("小笠原村父島", 142.192, 27.094, 6682), ("広島市", 132.460, 34.397, 6671), ("福岡市", 130.418, 33.607, 6670),
+    ("長崎市", 129.874, 32.745, 6669), ("名古屋市", 136.907, 35.180, 6675), ("大阪市", 135.520, 34.686, 6674),
+])
+def test_metric_crs_is_the_prefectures_plane_rectangular_zone(place, lon, lat, epsg):
+    assert insight.metric_crs(lon, lat).to_epsg() == epsg, place
+
+
+def test_metric_crs_from_municipality_codes_and_outside_japan():
+    assert insight.metric_crs(133.77, 34.58, municipality="33202").to_epsg() == 6673  # 倉敷市
+    assert insight.metric_crs(141.57, 38.91, municipality="04205").to_epsg() == 6678  # 気仙沼市
+    # 室蘭市 lies west of 141°E but is in zone XII; 紋別市 lies far east but is XII too (告示 by municipality)
+    assert insight.metric_crs(140.974, 42.315, municipality="01205").to_epsg() == 6680
+    assert insight.metric_crs(143.354, 44.356, municipality="01219").to_epsg() == 6680
+    assert insight.metric_crs(143.896, 43.804, municipality="01208").to_epsg() == 6681  # 北見市
+    assert insight.metric_crs(-0.12, 51.5).to_epsg() == 32630  # London: UTM 30N
+    assert insight.metric_crs(151.2, -33.87).to_epsg() == 32756  # Sydney: UTM 56S
+
+
+@pytest.mark.parametrize(("city", "epsg"), [("kurashiki", 6673), ("kesennuma", 6678)])
+def test_project_crs_for_real_cities(tmp_path, city, epsg):
+    from tests.conftest import shared_path
+
+    path = shared_path("data", city, "municipality_N03-21.geojson")
+    tier = Tier("city", 1, "第1層", path, "N03_007", "N03_004")
+    gdf = load_boundaries(tier)
+    project = Project(root=tmp_path, config_path=tmp_path / "takara.toml", site=SiteMeta(title="t"),
+                      build=BuildOptions(), records=[], tiers=[tier], categories=CATS)
+    ed = Edition(project=project, boundaries={"city": gdf}, places=[], report=Report())
+    assert insight.project_crs(ed).to_epsg() == epsg
+
+
+# ---------------------------------------------------------------- what the site may and may not hold
+
+WITHHELD_NAME = "秘密のお茶会"
+
+
+def pipeline_project(tmp_path: Path) -> Path:
+    rows = [row(名称="公民館サロン", 緯度="35.012", 経度="135.004"),
+            row(名称="東の体操", 種別="体操", 所在地="ミニ町東北町一丁目5-6"),
+            row(名称="休んでいる会", 状況="休止中", 緯度="35.002", 経度="135.018"),
+            row(名称=WITHHELD_NAME, 掲載可否="不可", 緯度="35.003", 経度="135.003"),
+            row(名称="同意欄が空の会", 掲載可否="", 緯度="35.004", 経度="135.004"),
+            row(名称="終わった会", 状況="終了", 緯度="35.016", 経度="135.016")]
+    root = make_project(tmp_path / "proj", rows)
+    (root / "data" / "population.csv").write_text("area_id,population,aged_65\nA1,1000,400\nA2,800,300\n"
+                                                  "B1,500,200\nB2,1200,250\n", encoding="utf-8")
+    (root / "data" / "needs.csv").write_text("area_id,kind,text\nA,居場所,お茶を飲める場所\nB2,移動支援,病院への足\n",
+                                             encoding="utf-8")
+    toml = (root / "takara.toml").read_text(encoding="utf-8").replace('icon = "☕"', 'icon = "☕"\nanswers = ["居場所"]')
+    toml += '\n[insight]\npopulation = "data/population.csv"\nneeds = "data/needs.csv"\n'
+    (root / "takara.toml").write_text(toml, encoding="utf-8")
+    return root
+
+
+def all_text(folder: Path) -> dict[str, str]:
+    """Every file under `folder` as text (xlsx: the XML inside it)."""
+    out = {}
+    for f in sorted(folder.rglob("*")):
+        if not f.is_file():
+            continue
+        if f.suffix == ".xlsx":
+            with zipfile.ZipFile(f) as z:
+                out[str(f)] = "".join(z.read(n).decode("utf-8") for n in z.namelist())
+        else:
+            out[str(f)] = f.read_bytes().decode("utf-8-sig")
+    return out
+
+
+def test_withheld_places_are_counted_only_in_the_coordinators_file(tmp_path):
+    root = pipeline_project(tmp_path)
+    ed = run(load_project(root))
+    assert ed.report.counts()["withheld"] == 3
+    site = tmp_path / "site"
+    insight.write_stats(ed, site)
+    files = all_text(site / "stats") | all_text(site / "data" / "layers")
+    assert len(files) >= 10
+    for name, text in files.items():
+        for word in (WITHHELD_NAME, "同意欄が空の会", "終わった会", "非掲載", "withheld"):
+            assert word not in text, f"{word} found in {name}"
+    counts = {(r["層"], r["区域ID"]): r for r in read_csv(site / "stats" / "counts.csv")}
+    assert counts[("第2層（地区）", "A")]["掲載数"] == "1"  # not 3: two withheld places lie in A
+    assert counts[("第1層（町全域）", "T")]["掲載数"] == str(len(ed.places)) == "3"
+
+    private = root / ".takara" / "insight_counts.csv"  # outside the site
+    insight.write_coordinator_counts(ed, private)
+    rows = {r["地区"]: r for r in read_csv(private)}
+    assert rows["西地区"]["非掲載（同意なし・終了など）"] == "2"
+    assert rows["合計（全域）"]["非掲載（同意なし・終了など）"] == "3"
+    assert ed.report.stats["insight_counts_by_district"]["西地区"]["withheld"] == 2
+
+
+class _PageCheck(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables = self.captions = self.imgs_with_alt = self.imgs = 0
+        self.th_without_scope = 0
+        self.style_attrs = 0
+        self.links: list[str] = []
+        self.scripts_inline = 0
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tables += tag == "table"
+        self.captions += tag == "caption"
+        if tag == "img":
+            self.imgs += 1
+            self.imgs_with_alt += bool(a.get("alt"))
+        if tag == "th" and "scope" not in a:
+            self.th_without_scope += 1
+        self.style_attrs += "style" in a
+        if tag == "link":
+            self.links.append(a.get("href", ""))
+        if tag == "script":
+            self._in_script = "src" not in a
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.scripts_inline += 1
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+
+def test_stats_page_tables_charts_and_determinism(tmp_path):
+    root = pipeline_project(tmp_path)
+    first, second = tmp_path / "one", tmp_path / "two"
+    insight.write_stats(run(load_project(root)), first)
+    insight.write_stats(run(load_project(root)), second / "stats")  # the stats/ folder itself is accepted too
+    a, b = all_text(first), all_text(second)
+    assert [Path(k).relative_to(first) for k in a] == [Path(k).relative_to(second) for k in b]
+    for (ka, va), vb in zip(a.items(), b.values()):
+        assert va == vb, f"{ka} differs between two builds of the same edition"
+    assert (first / "stats" / "insight.xlsx").read_bytes() == (second / "stats" / "insight.xlsx").read_bytes()
+
+    html = (first / "stats" / "index.html").read_text(encoding="utf-8")
+    check = _PageCheck()
+    check.feed(html)
+    assert check.tables >= 5 and check.tables == check.captions
+    assert check.th_without_scope == 0
+    assert check.imgs >= 3 and check.imgs == check.imgs_with_alt
+    assert check.style_attrs == 0 and check.scripts_inline == 0  # the site's CSP allows neither
+    assert "../assets/takara.css" in check.links and "stats.css" in check.links
+    for chart in ("counts.svg", "coverage.svg", "per_capita.svg"):
+        svg = (first / "stats" / chart).read_text(encoding="utf-8")
+        assert svg.lstrip().startswith("<?xml") and "<dc:date>" not in svg
+    assert "西地区" in (first / "stats" / "counts.svg").read_text(encoding="utf-8")  # Japanese kept as text
+    for href in re.findall(r'href="([^"#:]+)"', html):
+        if not href.startswith("../"):
+            assert (first / "stats" / href).is_file(), href
+    with zipfile.ZipFile(first / "stats" / "insight.xlsx") as z:
+        assert {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet4.xml"} <= set(z.namelist())
+
+
+# ---------------------------------------------------------------- Kurashiki, real boundaries
+
+def test_kurashiki_coverage(tmp_path, kurashiki_dir, artifacts):
+    from tests.kurashiki import make_kurashiki_project
+
+    root = make_kurashiki_project(tmp_path / "kurashiki", kurashiki_dir, n=300)
+    ed = run(load_project(root))
+    ins = insight.analyse(ed)
+    assert ins.crs.to_epsg() == 6673
+    finest = [c for c in ins.coverage if c.tier_id == "elementary"]
+    districts = [c for c in ins.coverage if c.tier_id == "junior_high"]
+    assert len(finest) == 63 and len(districts) == 26
+    assert all(0 <= c.shares[500] <= c.shares[1000] <= 1 for c in finest)
+
+    # An independent check: random points in three areas, geodesic distance to the nearest active place.
+    geod = Geod(ellps="GRS80")
+    active = np.array([(p.lon, p.lat) for p in ed.places if p.is_active])
+    rng = np.random.default_rng(7)
+    areas = ed.boundaries["elementary"].set_index("area_id")
+    picked = sorted(finest, key=lambda c: c.shares[1000])[::21][:3]
+    for c in picked:
+        poly = areas.loc[c.area_id, "geometry"]
+        minx, miny, maxx, maxy = poly.bounds
+        xs, ys = rng.uniform(minx, maxx, 20000), rng.uniform(miny, maxy, 20000)
+        inside = gpd.GeoSeries(gpd.points_from_xy(xs, ys)).within(poly).values
+        xs, ys = xs[inside][:3000], ys[inside][:3000]
+        nearest = np.full(len(xs), np.inf)
+        for lon, lat in active:
+            _, _, dist = geod.inv(np.full(len(xs), lon), np.full(len(xs), lat), xs, ys)
+            nearest = np.minimum(nearest, dist)
+        for d in (500, 1000):
+            assert (nearest <= d).mean() == pytest.approx(c.shares[d], abs=0.04), (c.area_name, d)
+
+    site = tmp_path / "site"
+    insight.write_stats(ed, site)
+    blank = json.loads((site / "data" / "layers" / "blank_areas.geojson").read_text(encoding="utf-8"))
+    assert {f["properties"]["area_id"] for f in blank["features"]} == \
+        {c.area_id for c in finest if c.uncovered_km2 > 1e-6}
+
+    lines = ["# 倉敷市: 活動中の場所から歩いて行ける範囲（テスト用の 300 件、活動は架空）", "",
+             f"- 掲載 {len(ed.places)} か所、うち活動中 {len(active)} か所。距離は直線、{insight.crs_label(ins.crs)} で計算。",
+             "", "## 第2層（中学校区）", "",
+             "| 中学校区 | 面積 km² | 500 m 以内 | 1 km 以内 | 1 km より遠い km² |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {c.area_name} | {c.area_km2:.2f} | {c.shares[500] * 100:.1f}% | {c.shares[1000] * 100:.1f}% | "
+              f"{c.uncovered_km2:.2f} |" for c in districts]
+    lines += ["", "## 第3層（小学校区）", "",
+              "| 小学校区 | 中学校区 | 面積 km² | 500 m 以内 | 1 km 以内 | 1 km より遠い km² |", "|---|---|---:|---:|---:|---:|"]
+    lines += [f"| {c.area_name} | {c.parent} | {c.area_km2:.2f} | {c.shares[500] * 100:.1f}% | "
+              f"{c.shares[1000] * 100:.1f}% | {c.uncovered_km2:.2f} |" for c in finest]
+    (artifacts / "kurashiki_coverage.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    draw_blank_areas(ed, blank, artifacts / "kurashiki_blank_areas.png")
+    print("\n".join(lines[:8 + len(districts)]))
+
+
+def draw_blank_areas(ed: Edition, blank: dict, path: Path) -> None:
+    """A picture of the blank-area layer for review and the README (not part of the site)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 7), dpi=110)
+    ax = fig.add_subplot()
+    ed.boundaries["elementary"].boundary.plot(ax=ax, color="#9a9a9a", linewidth=0.4)
+    ed.boundaries["junior_high"].boundary.plot(ax=ax, color="#17324d", linewidth=1.0)
+    gpd.GeoDataFrame.from_features(blank["features"], crs="EPSG:4326").plot(
+        ax=ax, color=insight.BLANK_COLOUR, alpha=0.55, edgecolor="#7f2704", linewidth=0.4)
+    active = [(p.lon, p.lat) for p in ed.places if p.is_active]
+    ax.scatter([x for x, _ in active], [y for _, y in active], s=4, color="#08519c")
+    ax.set_axis_off()
+    ax.set_aspect(1 / math.cos(math.radians(34.6)))
+    fig.savefig(path, bbox_inches="tight")
