@@ -15,6 +15,17 @@ from typing import Any
 from gis.errors import ConfigError
 
 CONFIG_NAME = "takara.toml"
+KEYS: dict[str, set[str]] = {  # every key a table may hold (README documents each: tests/test_readme.py)
+    "site": {"title", "lead", "attribution", "licence", "licence_url", "edition", "base_url", "fictional", "contacts"},
+    "build": {"precision", "stale_months", "gazetteer", "online_geocoder", "geocode_cache", "numbers_file", "suspicious_distance_m", "walk_distances_m"},
+    "": {"site", "build", "records", "tiers", "categories", "overlays", "insight"},
+    "layers": {"tiers", "categories", "overlays"},
+    "insight": {"population", "needs", "population_points", "roads"},
+    "overlays": {"id", "name", "path", "kind", "color", "popup_fields", "show", "attribution"},
+    "records": {"path", "sheet", "header_row", "columns"},
+    "tiers": {"id", "level", "name", "path", "id_field", "name_field", "label"},
+    "categories": {"id", "label", "color", "icon", "aliases", "answers"},
+}
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -187,11 +198,11 @@ def load_project(root: str | Path) -> Project:
         raise ConfigError(f"{config_path}: no map project here (expected {CONFIG_NAME}) / 設定ファイルがありません")
     data, r = _read_toml(config_path)
     main_reader = r
-    r.table(data, "", {"site", "build", "records", "tiers", "categories", "overlays", "insight"})
+    r.table(data, "", KEYS[""])
     # Layer definitions dropped into layers/: each file may hold [[tiers]], [[categories]], [[overlays]].
     layer_files = [_read_toml(p) for p in sorted((root / "layers").glob("*.toml"))]
     for ldata, lr in layer_files:
-        lr.table(ldata, "", {"tiers", "categories", "overlays"})
+        lr.table(ldata, "", KEYS["layers"])
 
     def entries(name: str) -> list[tuple[dict, _Reader, str]]:
         out = [(e, r, f"{name}[{i}]") for i, e in enumerate(data.get(name, []))]
@@ -207,8 +218,7 @@ def load_project(root: str | Path) -> Project:
             r.error(key, f"file not found: {value} / ファイルが見つかりません")
         return p
 
-    s = r.table(data.get("site", {}), "site", {
-        "title", "lead", "attribution", "licence", "licence_url", "edition", "base_url", "fictional", "contacts"})
+    s = r.table(data.get("site", {}), "site", KEYS["site"])
     contacts = []
     for i, c in enumerate(s.get("contacts", [])):
         if not isinstance(c, dict) or "name" not in c:
@@ -231,9 +241,7 @@ def load_project(root: str | Path) -> Project:
         contacts=contacts,
     )
 
-    b = r.table(data.get("build", {}), "build", {
-        "precision", "stale_months", "gazetteer", "online_geocoder", "geocode_cache", "numbers_file",
-        "suspicious_distance_m", "walk_distances_m"})
+    b = r.table(data.get("build", {}), "build", KEYS["build"])
     build = BuildOptions(
         precision=r.get(b, "build", "precision", int, 6),
         stale_months=r.get(b, "build", "stale_months", int, 12),
@@ -251,7 +259,7 @@ def load_project(root: str | Path) -> Project:
 
     records = []
     for rec, r, key in entries("records"):
-        r.table(rec, key, {"path", "sheet", "header_row", "columns"})
+        r.table(rec, key, KEYS["records"])
         p = r.get(rec, key, "path", str, required=True)
         columns = rec.get("columns", {})
         if not isinstance(columns, dict):
@@ -272,7 +280,7 @@ def load_project(root: str | Path) -> Project:
 
     tiers = []
     for i, (t, r, key) in enumerate(entries("tiers")):
-        r.table(t, key, {"id", "level", "name", "path", "id_field", "name_field", "label"})
+        r.table(t, key, KEYS["tiers"])
         p = r.get(t, key, "path", str, required=True)
         tier = Tier(id=r.get(t, key, "id", str, f"tier{i + 1}"), level=r.get(t, key, "level", int, i + 1),
                     name=r.get(t, key, "name", str, f"第{i + 1}層"), path=path_of(p, f"{key}.path") or root,
@@ -293,7 +301,7 @@ def load_project(root: str | Path) -> Project:
 
     categories = []
     for c, r, key in entries("categories"):
-        r.table(c, key, {"id", "label", "color", "icon", "aliases", "answers"})
+        r.table(c, key, KEYS["categories"])
         cat = Category(id=r.get(c, key, "id", str, "", required=True), label=r.get(c, key, "label", str, "", required=True),
                        color=r.get(c, key, "color", str, "#555555"), icon=r.get(c, key, "icon", str, "●"),
                        aliases=tuple(r.get(c, key, "aliases", list, [])), answers=tuple(r.get(c, key, "answers", list, [])))
@@ -308,7 +316,7 @@ def load_project(root: str | Path) -> Project:
 
     overlays = []
     for i, (o, r, key) in enumerate(entries("overlays")):
-        r.table(o, key, {"id", "name", "path", "kind", "color", "popup_fields", "show", "attribution"})
+        r.table(o, key, KEYS["overlays"])
         p = r.get(o, key, "path", str, required=True)
         overlays.append(Overlay(id=r.get(o, key, "id", str, f"overlay{i + 1}"), name=r.get(o, key, "name", str, ""),
                                 path=path_of(p, f"{key}.path") or root, kind=r.get(o, key, "kind", str, "auto"),
@@ -317,7 +325,7 @@ def load_project(root: str | Path) -> Project:
                                 show=r.get(o, key, "show", bool, False), attribution=r.get(o, key, "attribution", str, "")))
 
     r = main_reader
-    ins = r.table(data.get("insight", {}), "insight", {"population", "needs", "population_points", "roads"})
+    ins = r.table(data.get("insight", {}), "insight", KEYS["insight"])
     population = path_of(r.get(ins, "insight", "population", str), "insight.population")
     needs = path_of(r.get(ins, "insight", "needs", str), "insight.needs")
     population_points = path_of(r.get(ins, "insight", "population_points", str), "insight.population_points")
