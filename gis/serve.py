@@ -1,0 +1,174 @@
+"""The `serve` command: build, serve the site on 127.0.0.1, and rebuild when the inputs change.
+
+Watched: takara.toml, layers/, data/, every record, boundary, overlay and gazetteer path the config
+names, and site_template/. Not watched: what a build itself writes into the project (numbers.json,
+.takara/), or it would rebuild forever. A failed rebuild prints its one-line error and the last good
+site stays up (the build is atomic). Without --out the site goes to a temporary folder, removed on exit.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import sys
+import tempfile
+import threading
+import traceback
+from pathlib import Path
+from typing import TextIO
+
+from gis.build import build_site, stale_section
+from gis.config import Project, load_project
+from gis.errors import TakaraError
+from gis.progress import Progress, quiet
+from gis.site import TEMPLATE_ROOT
+
+HOST = "127.0.0.1"  # a preview holds unpublished work: never listen on other interfaces
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files with caching off (a preview must show the latest build) and a quiet log."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def make_server(site: Path, port: int) -> http.server.ThreadingHTTPServer:
+    """Serve `site` by path, so the folder swapped in by each rebuild is what is served."""
+    handler = functools.partial(_Handler, directory=str(site))
+    server = http.server.ThreadingHTTPServer((HOST, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def inputs(project: Project) -> list[Path]:
+    """What a build reads: a change under any of these is an edit worth a rebuild."""
+    paths: list[Path] = [project.config_path, project.root / "layers", project.root / "data", TEMPLATE_ROOT]
+    paths += [s.path for s in project.records]
+    paths += [t.path for t in project.tiers]
+    paths += [o.path for o in project.overlays]
+    paths += [p for p in (project.build.gazetteer, project.population, project.needs) if p is not None]
+    return sorted({p.resolve() for p in paths})
+
+
+def watch_roots(project: Project) -> list[Path]:
+    """Folders to watch: the project folder (so takara.toml survives editors that save by renaming) and
+    every input outside it, outermost only."""
+    candidates = [project.root.resolve()] + [p if p.is_dir() else p.parent for p in inputs(project)]
+    roots: list[Path] = []
+    for p in sorted({c for c in candidates if c.exists()}, key=lambda x: len(x.parts)):
+        if not any(q == p or q in p.parents for q in roots):
+            roots.append(p)
+    return roots
+
+
+def build_outputs(project: Project) -> set[Path]:
+    """Files a build writes into the project: changes to these are not edits."""
+    outs = {project.root.resolve() / ".takara"}
+    for p in (project.build.numbers_file, project.build.geocode_cache):
+        if p is not None:
+            outs.add(p.resolve())
+    return outs
+
+
+class ChangeFilter:
+    """A watchfiles filter: a change counts when it is under an input, is not a build output, and is not
+    an editor's swap file or Excel's lock file (~$…). Refreshed after each build (the config may change)."""
+
+    def __init__(self, project_dir: str | Path):
+        self.project_dir = project_dir
+        self.relevant: list[Path] = []
+        self.ignored: set[Path] = set()
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            project = load_project(self.project_dir)
+        except TakaraError:
+            return  # keep the last good lists: the broken config itself is still watched
+        self.relevant = inputs(project)
+        self.ignored = build_outputs(project)
+
+    def __call__(self, change: object, path: str) -> bool:
+        p = Path(path)
+        if p.name.startswith(("~$", ".~lock", ".#")) or p.name.endswith(("~", ".swp", ".tmp")):
+            return False
+        if "__pycache__" in p.parts or ".git" in p.parts:
+            return False
+        if any(p == q or q in p.parents for q in self.ignored):
+            return False
+        return any(p == q or q in p.parents for q in self.relevant)
+
+
+def serve(project_dir: str | Path, out: Path | None = None, port: int = 8000, with_print: bool = False,
+          report_path: Path | None = None, stream: TextIO | None = None, progress: Progress = quiet,
+          stop_event: threading.Event | None = None) -> int:
+    """Build, serve, rebuild on change until Ctrl-C (or stop_event). Returns the exit code."""
+    import watchfiles
+
+    stream = stream or sys.stdout
+
+    def say(text: str) -> None:
+        print(text, file=stream, flush=True)
+
+    project = load_project(project_dir)  # a broken config stops here, before anything is served
+    temporary = out is None
+    site = Path(tempfile.mkdtemp(prefix="takara-preview-")) if out is None else Path(out)
+    server: http.server.ThreadingHTTPServer | None = None
+    try:
+        def rebuild(first: bool) -> None:
+            try:
+                result = build_site(project_dir, site, report_path, with_print=with_print, progress=progress)
+            except TakaraError as exc:
+                line = str(exc).replace("\n", " / ")
+                say(f"エラー / error: {line}")
+                say("  前のサイトをそのまま表示しています / the last good site is still served" if not first else
+                    "  直してから保存すると、もう一度作ります / fix it and save: the site is rebuilt")
+                return
+            except Exception as exc:  # noqa: BLE001 - a bug must not take the preview down; show it
+                traceback.print_exc(file=sys.stderr)
+                say(f"内部エラー（不具合） / internal error (a bug): {type(exc).__name__}: {exc}")
+                return
+            sev = result.report.severities()
+            counts = result.report.counts()
+            say(f"{'作りました' if first else '作り直しました'} / {'built' if first else 'rebuilt'}: "
+                f"掲載 {counts['published']}・非掲載 {counts['withheld']}・エラー {counts['rejected']} "
+                f"（エラー {sev['error']} 件・注意 {sev['warning']} 件、{result.seconds:.1f} 秒）")
+            stale = stale_section(result.edition)
+            if first and stale:
+                say(stale.splitlines()[0])
+
+        rebuild(first=True)
+        try:
+            server = make_server(site, port)
+        except OSError as exc:
+            raise TakaraError(f"ポート {port} を使えません（別のプレビューが動いていませんか） / "
+                              f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
+        url = f"http://{HOST}:{server.server_address[1]}/"
+        threading.Thread(target=server.serve_forever, name="takara-preview", daemon=True).start()
+        say(f"プレビュー / preview: {url}  （止めるには Ctrl-C / press Ctrl-C to stop）")
+        say(f"  サイトのフォルダ / site folder: {site}")
+        if not with_print:
+            say("  印刷用PDFは作りません（--print で作ります） / printed maps are skipped: use --print")
+        accept = ChangeFilter(project_dir)
+        for changes in watchfiles.watch(*watch_roots(project), watch_filter=accept, stop_event=stop_event, debounce=400,
+                                        step=100, raise_interrupt=True):
+            names = sorted({Path(p).name for _, p in changes})
+            say(f"変更 / changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}")
+            rebuild(first=False)
+            accept.refresh()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if temporary:
+            shutil.rmtree(site, ignore_errors=True)
+    say("プレビューを止めました / preview stopped")
+    return 0

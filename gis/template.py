@@ -1,0 +1,256 @@
+"""The `template` command: an Excel sheet a coordinator fills in, which Takara Map then reads as it is.
+
+Japanese headers (the labels gis.validate uses in its messages, which the readers recognise), drop-down
+lists for the closed choices (category from the project, weekday suggestions, consent, status, venue kind,
+organiser), an example row on its own sheet (so it is never published), instructions in plain Japanese,
+a frozen header and readable column widths.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from gis.config import CONFIG_NAME, BuildOptions, Category, Project, SiteMeta, load_project
+from gis.errors import ConfigError, OutputError
+from gis.place import (
+    ORGANISER_TYPES,
+    STATUS_ACTIVE,
+    STATUS_ENDED,
+    STATUS_PAUSED,
+    VENUE_HALL,
+    VENUE_HOME,
+    VENUE_KINDS,
+)
+from gis.validate import FIELD_LABELS
+
+DATA_SHEET = "名簿"
+EXAMPLE_SHEET = "記入例"
+HELP_SHEET = "記入のしかた"
+LISTS_SHEET = "選択肢"
+ROWS = 1000  # rows prepared with drop-down lists and formats
+CONSENT = ("可", "不可")
+STATUSES = (STATUS_ACTIVE, STATUS_PAUSED, STATUS_ENDED)
+WEEKDAYS = ("毎週月曜日", "毎週火曜日", "毎週水曜日", "毎週木曜日", "毎週金曜日", "毎週土曜日", "毎週日曜日",
+            "毎日", "毎朝", "第1・第3水曜日", "第2・第4火曜日", "毎月1回", "不定期")
+
+# (field, column width, required, how to fill it in). Order = the sheet's column order.
+COLUMNS: tuple[tuple[str, int, bool, str], ...] = (
+    ("number", 7, False, "一覧表の番号。空欄なら自動で付きます。一度付いた番号は変えないでください。"),
+    ("name", 28, True, "活動や団体の名前。必ず書いてください。"),
+    ("category", 18, True, "一覧から選びます（▼を押す）。"),
+    ("organiser", 14, False, "一覧から選びます（住民主体・社協・NPO など）。"),
+    ("venue", 22, False, "会場の名前（例: 〇〇公民館）。個人のお宅なら「〇〇さん宅」。"),
+    ("venue_kind", 12, False, (f"一覧から選びます。「{VENUE_HOME}」を選ぶと、地図には正確な場所を出さず、"
+                               "地区の中心あたりに表示します。")),
+    ("address", 34, True, ("会場の住所。町名まで正確に（例: 〇〇市本町二丁目3-5）。緯度・経度が空欄なら、"
+                           "住所から位置を探します。")),
+    ("lat", 11, False, "わかるときだけ（例: 34.5886）。緯度と経度は両方書くか、両方空欄に。"),
+    ("lon", 11, False, "わかるときだけ（例: 133.8356）。"),
+    ("schedule_text", 28, False, "例: 毎週水曜日 10:00～12:00。一覧から曜日を選び、あとから時間を書き足せます。"),
+    ("target", 16, False, "例: どなたでも、65歳以上の方。"),
+    ("fee", 10, False, "例: 無料、100円。"),
+    ("activities", 28, False, "例: 体操・おしゃべり・お茶。"),
+    ("participants", 10, False, "例: 約15人。"),
+    ("contact", 16, False, "電話番号など。「連絡先掲載」が「可」のときだけ公開します。"),
+    ("contact_consent", 10, False, "連絡先を公開してよいか。可・不可 から選びます。"),
+    ("consent", 10, True, "この活動を地図に載せてよいか。「可」の行だけ公開します。空欄・不可は公開しません。"),
+    ("photo", 16, False, "写真のファイル名（例: sakura.jpg）。"),
+    ("photo_consent", 10, False, "写真を公開してよいか（写っている方の同意）。可・不可 から選びます。"),
+    ("story", 40, False, "宝物マップに載せる短い紹介文。話してくれた方の同意を得てから書きます。"),
+    ("status", 10, True, (f"{STATUS_ACTIVE}・{STATUS_PAUSED}・{STATUS_ENDED} から選びます。"
+                          f"{STATUS_PAUSED}は「休止中」と表示し、{STATUS_ENDED}は載せません。")),
+    ("confirmed", 12, False, "最後に活動を確かめた日（例: 2024/7/22、令和6年7月22日）。"),
+    ("district_hint", 14, False, "地区名（書かなくてよい）。書くと、地図上の位置と合うか確かめます。"),
+)
+HEADERS = tuple(FIELD_LABELS[f] for f, *_ in COLUMNS)
+
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+REQUIRED_FILL = PatternFill("solid", fgColor="B3261E")
+EXAMPLE_FILL = PatternFill("solid", fgColor="FFF4CE")
+THIN = Side(style="thin", color="BFBFBF")
+
+
+def example_row(project: Project) -> dict[str, object]:
+    """One plausible, fictional record (shown on its own sheet, so it is never read as data)."""
+    category = project.categories[0].label if project.categories else ""
+    return {
+        "number": 1, "name": "ふれあいサロン さくら", "category": category, "organiser": ORGANISER_TYPES[0],
+        "venue": "さくら町集会所", "venue_kind": VENUE_HALL, "address": "〇〇市さくら町一丁目2-3", "lat": "", "lon": "",
+        "schedule_text": "毎週水曜日 10:00～12:00", "target": "どなたでも", "fee": "100円（お茶代）",
+        "activities": "体操・おしゃべり・お茶", "participants": "約15人", "contact": "086-000-0000",
+        "contact_consent": "可", "consent": "可", "photo": "", "photo_consent": "不可",
+        "story": "手作りのお菓子を囲んで、毎週にぎやかにおしゃべりしています。", "status": STATUS_ACTIVE,
+        "confirmed": "2026/4/1", "district_hint": "",
+    }
+
+
+def _header(ws: Worksheet) -> None:
+    for col, (fieldname, width, required, how) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=col, value=FIELD_LABELS[fieldname])
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = REQUIRED_FILL if required else HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(bottom=THIN, right=THIN)
+        cell.comment = Comment(("【必須】" if required else "") + how, "Takara Map", width=260, height=110)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[1].height = 30
+    ws.freeze_panes = "C2"  # header, No. and 名称 stay in view while scrolling
+
+
+def _column(fieldname: str) -> str:
+    return get_column_letter(1 + [f for f, *_ in COLUMNS].index(fieldname))
+
+
+def _lists(book: Workbook, project: Project) -> dict[str, str]:
+    """Choices live on a hidden sheet (an inline list is limited to 255 characters); returns the ranges."""
+    ws = book.create_sheet(LISTS_SHEET)
+    ws.sheet_state = "hidden"
+    lists = {
+        "category": [c.label for c in project.categories],
+        "weekday": list(WEEKDAYS),
+        "consent": list(CONSENT),
+        "status": list(STATUSES),
+        "venue_kind": list(VENUE_KINDS),
+        "organiser": list(ORGANISER_TYPES),
+    }
+    ranges = {}
+    for col, (key, values) in enumerate(lists.items(), start=1):
+        ws.cell(row=1, column=col, value=key)
+        for i, value in enumerate(values, start=2):
+            ws.cell(row=i, column=col, value=value)
+        letter = get_column_letter(col)
+        ranges[key] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}"
+    return ranges
+
+
+def _validations(ws: Worksheet, ranges: dict[str, str]) -> None:
+    def add(fieldname: str, list_key: str, strict: bool, prompt: str) -> None:
+        dv = DataValidation(type="list", formula1=ranges[list_key], allow_blank=True,
+                            showErrorMessage=True, errorStyle="stop" if strict else "warning",
+                            errorTitle="一覧にない値です", error="▼を押して一覧から選んでください。",
+                            showInputMessage=True, promptTitle=FIELD_LABELS[fieldname], prompt=prompt)
+        if list_key == "weekday":
+            dv.showErrorMessage = False  # suggestions only: 「毎週水曜日 10:00～12:00」 must stay possible
+        dv.add(f"{_column(fieldname)}2:{_column(fieldname)}{ROWS + 1}")
+        ws.add_data_validation(dv)
+
+    add("category", "category", True, "一覧から選んでください")
+    add("organiser", "organiser", False, "一覧から選んでください")
+    add("venue_kind", "venue_kind", False, "「自宅」は正確な場所を出しません")
+    add("schedule_text", "weekday", False, "曜日を選んでから、時間を書き足せます")
+    for fieldname in ("contact_consent", "consent", "photo_consent"):
+        add(fieldname, "consent", True, "可 か 不可")
+    add("status", "status", True, "活動中・休止中・終了")
+    for fieldname, low, high in (("lat", 20, 46), ("lon", 122, 154)):  # Japan's extent
+        dv = DataValidation(type="decimal", operator="between", formula1=str(low), formula2=str(high),
+                            allow_blank=True, showErrorMessage=True, errorStyle="warning",
+                            errorTitle="日本の範囲外です", error="緯度と経度が逆になっていませんか。")
+        dv.add(f"{_column(fieldname)}2:{_column(fieldname)}{ROWS + 1}")
+        ws.add_data_validation(dv)
+    for row in range(2, ROWS + 2):
+        ws[f"{_column('confirmed')}{row}"].number_format = "yyyy/m/d"
+
+
+def _help_sheet(book: Workbook, project: Project) -> None:
+    ws = book.create_sheet(HELP_SHEET)
+    categories = "、".join(c.label for c in project.categories)
+    intro = [
+        f"{project.site.title} — 記入のしかた",
+        "",
+        f"1. 「{DATA_SHEET}」シートの2行目から、1行に1つの活動を書きます。1行目（見出し）は変えないでください。",
+        f"2. 赤い見出しの列（{'・'.join(FIELD_LABELS[f] for f, _, req, _ in COLUMNS if req)}）は必ず書きます。",
+        "3. ▼の出る列は、一覧から選びます。見出しにマウスを乗せると説明が出ます。",
+        "4. 「掲載可否」が「可」の行だけがホームページと印刷物に載ります。空欄や「不可」の行は載りません。",
+        f"5. 会場種別を「{VENUE_HOME}」にした行は、正確な場所や番地を出さず、地区の中心あたりに表示します。",
+        "6. 電話番号は「連絡先掲載」が「可」のときだけ、写真は「写真掲載」が「可」のときだけ公開します。",
+        f"7. 書き方の例は「{EXAMPLE_SHEET}」シートにあります（このシートの行は地図に載りません）。",
+        f"8. 使える種別: {categories}",
+        f"9. 最終確認日が {project.build.stale_months} か月より前の活動は「長く確認されていない場所」として報告します。",
+        "",
+        "列ごとの書き方",
+    ]
+    for i, text in enumerate(intro, start=1):
+        ws.cell(row=i, column=1, value=text)
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.cell(row=len(intro), column=1).font = Font(bold=True)
+    top = len(intro) + 1
+    for col, title in enumerate(("列", "必須", "書き方"), start=1):
+        cell = ws.cell(row=top, column=col, value=title)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEADER_FILL
+    for i, (fieldname, _, required, how) in enumerate(COLUMNS, start=top + 1):
+        ws.cell(row=i, column=1, value=FIELD_LABELS[fieldname])
+        ws.cell(row=i, column=2, value="必須" if required else "")
+        ws.cell(row=i, column=3, value=how).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 6
+    ws.column_dimensions["C"].width = 90
+
+
+def build_template(project: Project) -> Workbook:
+    book = Workbook()
+    ws = book.active
+    ws.title = DATA_SHEET
+    _header(ws)
+    example = book.create_sheet(EXAMPLE_SHEET)
+    _header(example)
+    values = example_row(project)
+    for col, (fieldname, *_rest) in enumerate(COLUMNS, start=1):
+        cell = example.cell(row=2, column=col, value=values.get(fieldname, ""))
+        cell.fill = EXAMPLE_FILL
+    _help_sheet(book, project)
+    _validations(ws, _lists(book, project))
+    book.active = 0
+    return book
+
+
+def project_for_template(project_dir: str | Path) -> Project:
+    """The project's categories and title. A new project may not have its record file yet (the template
+    is how it gets one), so when the full config does not load, its [[categories]] are read on their own."""
+    try:
+        return load_project(project_dir)
+    except ConfigError as exc:
+        root = Path(project_dir)
+        config = root if root.suffix == ".toml" else root / CONFIG_NAME
+        if not config.is_file():
+            raise
+        try:
+            data = tomllib.loads(config.read_text(encoding="utf-8"))
+            layers = [tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted((config.parent / "layers").glob("*.toml"))]
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+            raise exc from None
+        entries = [c for d in (data, *layers) for c in d.get("categories", []) if isinstance(c, dict)]
+        categories = [Category(id=str(c.get("id", "")), label=str(c["label"]), color="#555555", icon="")
+                      for c in entries if c.get("label")]
+        if not categories:
+            raise exc from None
+        site = data.get("site", {}) if isinstance(data.get("site"), dict) else {}
+        build = data.get("build", {}) if isinstance(data.get("build"), dict) else {}
+        months = build.get("stale_months", 12)
+        return Project(root=config.parent, config_path=config, site=SiteMeta(title=str(site.get("title", ""))),
+                       build=BuildOptions(stale_months=months if isinstance(months, int) else 12), records=[],
+                       tiers=[], categories=categories)
+
+
+def write_template(path: Path, project: Project, overwrite: bool = False) -> Path:
+    """Write the template to `path` (.xlsx). Refuses to replace an existing file unless `overwrite`:
+    it may be a sheet someone has already filled in."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise OutputError(f"{path}: テンプレートは .xlsx で書き出します / the template is written as .xlsx")
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path} はすでにあります。上書きするなら --force を付けてください / "
+                          "file exists (it may hold records): use --force to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    build_template(project).save(tmp)
+    tmp.replace(path)  # never leave a half-written workbook where a coordinator will open it
+    return path
