@@ -52,12 +52,14 @@ def validate_project(project_dir: str | Path, report_path: Path | None = None,
 def build_site(project_dir: str | Path, out: Path, report_path: Path | None = None, with_print: bool = True,
                progress: Progress = quiet) -> BuildResult:
     """Run the pipeline and swap the finished site into `out`; on any failure `out` is left as it was."""
-    from gis.output import check_out_dir, staged_site
+    from gis.output import check_out_dir, check_report_path, staged_site
     from gis.site import render_site
 
     started = time.perf_counter()
     project = load_project(project_dir)
     out = check_out_dir(Path(out), project.root)
+    path = default_report_path(project.root, report_path)
+    check_report_path(path, out)  # the report names withheld records: never inside the published folder
     from gis import pipeline
 
     edition = pipeline.run(project, Report(), progress)
@@ -65,7 +67,6 @@ def build_site(project_dir: str | Path, out: Path, report_path: Path | None = No
     extra: dict[str, Any] = {"progress": progress} if "progress" in inspect.signature(render_site).parameters else {}
     with staged_site(out) as stage:
         render_site(edition, stage, with_print=with_print, **extra)
-    path = default_report_path(project.root, report_path)
     edition.report.write(path)
     return BuildResult(project, edition, edition.report, path, out, time.perf_counter() - started)
 

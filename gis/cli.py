@@ -77,6 +77,9 @@ def make_parser() -> argparse.ArgumentParser:
     _project_arg(v)
     _report_arg(v)
     v.add_argument("--strict", action="store_true", help="also fail on warnings")
+    v.add_argument("--site", type=Path, default=None, metavar="DIR",
+                   help="also scan a built site for leaks: withheld records, unconsented phones, home addresses "
+                        "and points, GPS in images (exit 1 on any)")
     v.add_argument("--verbose", "-v", action="store_true", help="also list info messages")
 
     s = sub.add_parser("serve", help="preview the site locally; rebuilt whenever data, layers or templates change",
@@ -193,7 +196,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if stale:
         print(stale)
     print(f"報告 / report: {result.report_path}")
-    return validate_exit_code(result.report, args.strict)
+    code = validate_exit_code(result.report, args.strict)
+    if args.site is not None:
+        from gis.leaks import check_site
+
+        leaks = check_site(args.project, args.site)
+        for line in leaks:
+            print(line)
+        print(f"漏えい検査 / leak scan of {args.site}: {len(leaks)} 件 / found")
+        code = code or (1 if leaks else 0)
+    return code
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -293,4 +305,4 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print(f"中断しました。前のサイトはそのままです / interrupted ({exc}); the previous site is untouched",
               file=sys.stderr)
-        return 130
+        return 143 if "SIGTERM" in str(exc) else 130

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gis.output import write_atomic
 from gis.place import Place, normalise_header
 from gis.report import Issue, Report
 
@@ -68,4 +69,4 @@ def assign_numbers(places: list[Place], path: Path | None, report: Report) -> No
     if changed and path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"next": new_next, "places": dict(sorted(known.items(), key=lambda kv: kv[1]))}
-        path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        write_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")

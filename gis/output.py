@@ -7,12 +7,23 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from gis.errors import OutputError
+
+
+def check_report_path(report: Path, out: Path) -> None:
+    """The report names withheld records: it may never be written into the published folder."""
+    report, out = report.resolve(), out.resolve()
+    if report == out or out in report.parents:
+        raise OutputError(f"--report {report} が公開するフォルダ（{out}）の中にあります。報告には非掲載の記録の名前が"
+                          "載るため、別の場所を指定してください / --report may not be inside --out: it names withheld "
+                          "records")
 
 
 def check_out_dir(out: Path, project_root: Path) -> Path:
@@ -30,36 +41,62 @@ def check_out_dir(out: Path, project_root: Path) -> Path:
     return out
 
 
-class _Interrupted(Exception):
-    pass
+class _Interrupted(BaseException):
+    """A signal during the build. Not an Exception: a stage's `except Exception` must not swallow it."""
 
 
 @contextmanager
 def staged_site(out: Path) -> Iterator[Path]:
     """Yield an empty staging folder beside `out`; on success swap it in, on any failure remove it."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    swapping = cleaning = False
+    received: list[str] = []
 
     def interrupt(signum: int, frame: object) -> None:
-        raise _Interrupted(signal.Signals(signum).name)
+        if swapping or cleaning:
+            return  # mid-swap: finish the two renames; while cleaning up: a second Ctrl-C must not stop that
+        received.append(signal.Signals(signum).name)
+        # Raised wherever the interpreter is; inside a finaliser or weakref callback Python swallows it, so
+        # `received` is checked again before the swap.
+        raise _Interrupted(received[0])
 
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    # Handlers can only be set from the main thread; elsewhere (a preview server's worker) the default stays.
+    main = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)} if main else {}
     for s in previous:
         signal.signal(s, interrupt)
+    previous_hook = sys.unraisablehook
+
+    def quiet_interrupts(unraisable: sys.UnraisableHookArgs) -> None:
+        if not isinstance(unraisable.exc_value, _Interrupted):  # a swallowed interrupt is acted on below
+            previous_hook(unraisable)
+
+    sys.unraisablehook = quiet_interrupts
+    stage: Path | None = None
     try:
+        # Made after the handlers are in place, so a signal can never leave it behind.
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
         yield stage
+        if received:
+            raise _Interrupted(received[0])
         (stage / ".takara-site").write_text("This folder is written by Takara Map; a build replaces it whole.\n",
                                             encoding="utf-8")
+        swapping = True
         _swap(stage, out)
     except _Interrupted as exc:
-        shutil.rmtree(stage, ignore_errors=True)
+        cleaning = True
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
         raise KeyboardInterrupt(str(exc)) from None
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        cleaning = True
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
         raise
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        sys.unraisablehook = previous_hook
 
 
 def _swap(stage: Path, out: Path) -> None:
@@ -77,3 +114,11 @@ def _swap(stage: Path, out: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a small file so that an interrupted write never leaves it half-written (numbers.json, the report)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

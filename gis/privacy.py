@@ -42,6 +42,19 @@ def cut_to_town(address: str, town: str = "") -> str:
     return (m[1] if m else text).rstrip("-　 ")
 
 
+def photo_path_problem(path: str) -> tuple[str, str] | None:
+    """(Japanese, English) reason a photo path may not be used, or None. A photo is a file inside the map
+    project named by a relative path: never a URL (javascript:, http:, data:, file:), an absolute path or a
+    path climbing out with .. (a sheet could otherwise make the build read and publish any file)."""
+    text = path.strip()
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
+        return "写真は URL やドライブ名ではなく、プロジェクト内のファイル名で書いてください", "a photo must be a file in the project, not a URL or drive"
+    if text.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", text):
+        return "写真はプロジェクトのフォルダの中のファイルだけ使えます（外を指す .. や / で始まるパスは使えません）", \
+            "a photo must be inside the project folder (no absolute path, no ..)"
+    return None
+
+
 def months_between(earlier: date, later: date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month - (later.day < earlier.day)
 
@@ -79,7 +92,7 @@ def to_public(place: Place, number: int, rep_points: dict[str, tuple[float, floa
         activities=place.activities,
         participants=place.participants,
         phone=place.contact if place.contact_consent else "",
-        photo=place.photo if place.photo and place.photo_consent else "",
+        photo=place.photo if place.photo and place.photo_consent and not photo_path_problem(place.photo) else "",
         story=place.story,
         status=place.status,
         confirmed=place.confirmed,

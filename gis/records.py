@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -110,16 +109,54 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
 
 
 def decode_csv_bytes(data: bytes, label: str) -> str:
-    """UTF-8 (with or without BOM) or CP932, detected; anything else is an error, never mojibake."""
+    """UTF-8 (with or without BOM) or CP932, detected; anything else is an error, never mojibake.
+    A file mixing the two (rows pasted from another file) is refused at the first line in the other
+    encoding: decoding it all as CP932 would quietly turn the UTF-8 rows into mojibake."""
     if b"\x00" in data[:4096]:
         raise InputError(label, "CSV ではなくバイナリのファイルのようです / this looks like a binary file, not CSV")
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    odd = _mixed_encoding_line(body)
+    if odd:
+        raise InputError(label, "文字コードが混ざっています（UTF-8 と Shift_JIS）。どちらかに揃えて保存し直してください / "
+                                "the file mixes encodings (UTF-8 and Shift_JIS): save it in one", row=odd)
+    try:
+        return body.decode("cp932")
+    except UnicodeDecodeError:
+        pass
     raise InputError(label, "文字コードを判別できません。UTF-8 か Shift_JIS で保存し直してください / "
-                            "cannot decode: save as UTF-8 or Shift_JIS (the file may mix encodings)")
+                            "cannot decode: save as UTF-8 or Shift_JIS (the file may mix encodings)",
+                     row=_first_bad_utf8_line(data))
+
+
+def _mixed_encoding_line(body: bytes) -> int | None:
+    """The first line in the minority encoding when some lines are UTF-8 text and others are not UTF-8
+    (Japanese text in CP932 is practically never valid UTF-8, so a UTF-8 line with kana or kanji is UTF-8)."""
+    first_utf8 = first_other = None
+    for n, line in enumerate(body.split(b"\n"), 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            first_utf8 = first_utf8 or n
+        except UnicodeDecodeError:
+            first_other = first_other or n
+        if first_utf8 and first_other:
+            return max(first_utf8, first_other)  # the line that breaks the pattern set by the first
+    return None
+
+
+def _first_bad_utf8_line(data: bytes) -> int | None:
+    """The line where UTF-8 first fails, when the file starts as UTF-8 (a sheet pasted from another file)."""
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return body[: exc.start].count(b"\n") + 1 if exc.start > 0 else None
+    return None
 
 
 def read_csv(source: RecordSource) -> ReadResult:
@@ -143,7 +180,7 @@ def read_xlsx(source: RecordSource) -> ReadResult:
     label = source.label or source.path.name
     try:
         book = load_workbook(source.path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a workbook we can open"
         raise InputError(label, f"Excel ファイルとして開けません（壊れているか別の形式です） / cannot open as XLSX: {exc}") from None
     try:
         if source.sheet:
@@ -154,6 +191,11 @@ def read_xlsx(source: RecordSource) -> ReadResult:
         else:
             sheet = _guess_data_sheet(book, source)
         table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet inside a readable zip fails in many ways (XML, zlib …)
+        raise InputError(label, "Excel ファイルの中身が壊れていて読めません。Excel で開いて保存し直してください / "
+                                f"the workbook is damaged inside: {type(exc).__name__}: {str(exc)[:120]}") from None
     finally:
         book.close()
     return rows_from_table(table, source)
@@ -189,7 +231,9 @@ def rows_from_features(features: Iterable[dict], source: RecordSource) -> ReadRe
     index = _alias_index(source.columns)
     rows, notes, unknown_names = [], [], set()
     for n, feature in enumerate(features, 1):
-        props = feature.get("properties") or {}
+        # Anything that is not a feature object still counts as a row (validation rejects it by number).
+        feature = feature if isinstance(feature, dict) else {}
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
         values: dict[str, Any] = {}
         extra: dict[str, str] = {}
         for key, value in props.items():
@@ -199,10 +243,10 @@ def rows_from_features(features: Iterable[dict], source: RecordSource) -> ReadRe
             elif value not in (None, ""):
                 extra[normalise_text(key)] = normalise_text(value) if not isinstance(value, (dict, list)) else ""
                 unknown_names.add(normalise_text(key))
-        geometry = feature.get("geometry") or {}
+        geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
         if geometry.get("type") == "Point":
-            coords = geometry.get("coordinates") or []
-            if len(coords) >= 2:
+            coords = geometry.get("coordinates")
+            if isinstance(coords, list) and len(coords) >= 2:
                 values.setdefault("lon", coords[0])
                 values.setdefault("lat", coords[1])
         elif geometry:
@@ -230,7 +274,7 @@ def read_source(source: RecordSource) -> ReadResult:
         raise InputError(label, "ファイルが見つかりません / file not found")
     reader = READERS.get(source.path.suffix.lower())
     if reader is None:
-        raise InputError(label, f"この形式は読めません（CSV・XLSX・GeoJSON が使えます） / unsupported format "
+        raise InputError(label, f"この形式は読めません（CSV・XLSX・GeoJSON・KML・KMZ・uMap が使えます） / unsupported format "
                                 f"{source.path.suffix}")
     return reader(source)
 

@@ -86,8 +86,9 @@ class Report:
         }
 
     def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        from gis.output import write_atomic
+
+        write_atomic(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
 
     def summary(self, verbose: bool = False) -> str:
         """What the CLI prints: totals, then every error and warning line (info only when verbose)."""

@@ -47,6 +47,16 @@ def load_boundaries(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFra
             raise InputError(label, f"{key} の列「{column}」がありません。ある列: {available} / column not found",
                              field=column)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    blank_id = gdf[tier.id_field].isna() | (gdf[tier.id_field].astype(str).str.strip() == "")
+    if blank_id.any():  # an area without an id cannot get a page, a link or a place
+        first = int(blank_id.to_numpy().nonzero()[0][0]) + 1
+        raise InputError(label, f"{first}番目の区域の「{tier.id_field}」が空欄です。すべての区域に ID を入れてください / "
+                                f"area {first} has no id ({tier.id_field} is empty)", field=tier.id_field)
+    blank_name = gdf[tier.name_field].isna()
+    if blank_name.any():
+        warn.append(f"{label}: 名前が空欄の区域は ID を名前にしました / areas without a name are named by their id")
+        gdf = gdf.copy()
+        gdf.loc[blank_name, tier.name_field] = gdf.loc[blank_name, tier.id_field]
     if gdf.crs is None:
         minx, miny, maxx, maxy = gdf.total_bounds
         if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:

@@ -21,6 +21,7 @@ from gis.place import (
     normalise_text,
     parse_yes_no,
 )
+from gis.privacy import photo_path_problem
 from gis.records import RawRow, cell_to_date
 from gis.report import Issue, Report
 
@@ -34,6 +35,7 @@ FIELD_LABELS = {
 }
 
 ERAS = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988, "昭和": 1925, "s": 1925}
+MAX_NUMBER = 999_999  # a 一覧表No. becomes a folder name and a printed label: keep it a sane size
 MAX_CELL = 5000  # characters kept from one cell; a longer cell is cut and the coordinator told
 
 
@@ -68,7 +70,10 @@ def _number(value: Any, fieldname: str) -> float | None:
     if value in (None, ""):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:  # an integer too large for a float
+            raise RowError(fieldname, f"{FIELD_LABELS[fieldname]}の値が大きすぎます", f"{fieldname} is too large") from None
     else:
         text = normalise_text(value).replace(",", "")
         try:
@@ -113,6 +118,11 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
                       "photo", "story", "district_hint", "record_id", "organiser"):
         setattr(p, fieldname, _text(row, fieldname, report, name))
     p.extra = row.extra
+    problem = photo_path_problem(p.photo) if p.photo else None
+    if problem:
+        report.add(Issue("warning", row.source, row.row, "写真", f"写真「{p.photo[:60]}」は使えません: {problem[0]}",
+                         problem[1], name))
+        p.photo = ""
 
     raw_category = _text(row, "category", report, name)
     category = categories.match(raw_category)
@@ -126,8 +136,9 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
 
     number = _number(row.values.get("number"), "number")
     if number is not None:
-        if number != int(number) or number < 1:
-            raise RowError("number", "No. は 1 以上の整数にしてください", "No. must be a whole number from 1")
+        if number != int(number) or not 1 <= number <= MAX_NUMBER:
+            raise RowError("number", f"No. は 1 から {MAX_NUMBER} までの整数にしてください",
+                           f"No. must be a whole number from 1 to {MAX_NUMBER}")
         p.number = int(number)
 
     p.lat = _number(row.values.get("lat"), "lat")

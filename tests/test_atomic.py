@@ -1,0 +1,177 @@
+"""Atomic publish: the site is built beside --out and swapped in only when complete. A build that fails
+or is interrupted (SIGINT, SIGTERM) leaves the previous site byte-identical and no staging folder behind;
+--out may not be the project folder, inside it, or contain it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gis.errors import OutputError
+from gis.output import check_report_path, staged_site
+from tests.hostile import build_cli
+from tests.projects import make_project, row
+
+REPO = Path(__file__).resolve().parent.parent
+OVERLAY = """
+[[overlays]]
+id = "shops"
+name = "お店"
+path = "data/shops.geojson"
+popup_fields = ["name"]
+"""
+
+
+def folder_hash(folder: Path) -> str:
+    """Every file's path and bytes, in order: equal hashes mean byte-identical folders."""
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        if path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def leftovers(out: Path) -> list[str]:
+    """Staging or set-aside folders beside --out."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+@pytest.fixture
+def published(tmp_path) -> tuple[Path, Path, str]:
+    """A project with an overlay, built once into site/: (project, site, hash of the site)."""
+    project = make_project(tmp_path / "p", [row(), row(名称="体操の会", 種別="体操")], extra_toml=OVERLAY)
+    (project / "data" / "shops.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "八百屋"}, "geometry": {"type": "Point",
+                                                                          "coordinates": [135.004, 35.004]}}]}),
+        encoding="utf-8")
+    site = tmp_path / "site"
+    code, _, err = build_cli(project, site, "--no-print")
+    assert code == 0, err
+    return project, site, folder_hash(site)
+
+
+def test_a_file_made_unreadable_mid_build_leaves_the_previous_site(published, monkeypatch):
+    project, site, before = published
+    from gis import pipeline
+
+    real_run = pipeline.run
+
+    def run_then_break_the_overlay(*args, **kwargs):
+        edition = real_run(*args, **kwargs)
+        (project / "data" / "shops.geojson").write_bytes(b"\x00\x01 not a map any more")  # read while rendering
+        return edition
+
+    monkeypatch.setattr(pipeline, "run", run_then_break_the_overlay)
+    (project / "data" / "records.csv").write_text(
+        (project / "data" / "records.csv").read_text(encoding="utf-8-sig").replace("テストサロン", "新しい名前"),
+        encoding="utf-8-sig")
+    code, _, err = build_cli(project, site, "--no-print")
+    assert code == 2 and "shops.geojson" in err, err
+    assert folder_hash(site) == before and leftovers(site) == []
+
+
+def test_a_render_error_leaves_the_previous_site(published, monkeypatch):
+    project, site, before = published
+    from gis import site as site_mod
+
+    real_write_data = site_mod.write_data
+
+    def half_then_fail(model, out, result):
+        real_write_data(model, out, result)  # some files are already written in the staging folder
+        raise RuntimeError("injected render failure")
+
+    monkeypatch.setattr(site_mod, "write_data", half_then_fail)
+    with pytest.raises(RuntimeError, match="injected"):
+        build_cli(project, site, "--no-print")
+    assert folder_hash(site) == before and leftovers(site) == []
+
+
+def test_a_disk_error_while_writing_is_one_line_and_leaves_the_previous_site(published, monkeypatch):
+    project, site, before = published
+    from gis import site as site_mod
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device", "index.html")
+
+    monkeypatch.setattr(site_mod, "render_pages", disk_full)
+    code, _, err = build_cli(project, site, "--no-print")
+    assert code == 2 and err.count("\n") == 1 and "No space left" in err, err
+    assert folder_hash(site) == before and leftovers(site) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_build_leaves_the_previous_site(published, sig):
+    project, site, before = published
+    (project / "data" / "records.csv").write_text(
+        (project / "data" / "records.csv").read_text(encoding="utf-8-sig").replace("テストサロン", "書き換え中"),
+        encoding="utf-8-sig")
+    # With the prints, writing takes seconds: long enough to be caught in the middle.
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), str(project), "--out", str(site)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(name.startswith(f".{site.name}.building-") for name in leftovers(site)):
+        assert proc.poll() is None and time.monotonic() < deadline, "the build ended before it started writing"
+        time.sleep(0.02)
+    time.sleep(0.3)  # let it write some files
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-1500:]
+    assert "Traceback" not in err and "interrupted" in err
+    assert folder_hash(site) == before and leftovers(site) == []
+
+
+def test_a_signal_during_the_swap_cannot_lose_both_sites(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    real_rename = os.rename
+    calls = []
+
+    def rename_with_a_signal_between(src, dst):
+        real_rename(src, dst)
+        calls.append(dst)
+        if len(calls) == 1:  # the old site is aside, the new one not yet in
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(os, "rename", rename_with_a_signal_between)
+    with staged_site(out) as stage:
+        (stage / "new.txt").write_text("new")
+    assert sorted(p.name for p in out.iterdir()) == [".takara-site", "new.txt"]
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("where", ["the project folder", "inside the project", "a folder holding the project"])
+def test_out_may_not_overlap_the_project(tmp_path, where):
+    project = make_project(tmp_path / "city" / "p", [row()])
+    before = folder_hash(tmp_path)
+    out = {"the project folder": project, "inside the project": project / "public",
+           "a folder holding the project": tmp_path / "city"}[where]
+    code, _, err = build_cli(project, out, "--no-print")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "--out may not be the project folder, inside it, or contain it" in err and str(out.resolve()) in err
+    assert folder_hash(tmp_path) == before  # nothing written, nothing removed
+
+
+def test_out_refuses_a_folder_it_did_not_make(tmp_path):
+    project = make_project(tmp_path / "p", [row()])
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "letter.txt").write_text("keep me")
+    code, _, err = build_cli(project, precious, "--no-print")
+    assert code == 2 and "not made by Takara Map" in err
+    assert (precious / "letter.txt").read_text() == "keep me"
+
+
+def test_the_report_may_not_be_written_into_the_published_folder(tmp_path):
+    with pytest.raises(OutputError, match="--report may not be inside --out"):
+        check_report_path(tmp_path / "site" / "report.json", tmp_path / "site")
+    check_report_path(tmp_path / "report.json", tmp_path / "site")  # beside it is fine
