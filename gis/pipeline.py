@@ -162,8 +162,11 @@ def run(project: Project, report: Report | None = None, progress: Progress = _qu
     assign_numbers(publishable, project.build.numbers_file, report)
     rep_points = representative_points(boundaries[project.finest_tier.id])
     published: list[PublicPlace] = []
+    schedules: dict[str, object] = {}
     for p in publishable:
-        p.schedule = parse_schedule(p.schedule_text)
+        if p.schedule_text not in schedules:  # many places share a schedule text: parse each once
+            schedules[p.schedule_text] = parse_schedule(p.schedule_text)
+        p.schedule = schedules[p.schedule_text]
         public = to_public(p, p.number, rep_points, project, today)
         if public.stale:
             report.add(Issue("info", p.source, p.row, "最終確認日",

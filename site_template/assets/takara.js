@@ -1,0 +1,816 @@
+/* Takara Map — the map and the list.
+ *
+ * index.html draws every place from data/index.json (parallel arrays) with supercluster, so the page
+ * does not grow with the records; details come from data/districts/<key>.json when a popup opens.
+ * Area pages draw the places listed in their own HTML. Place pages show one marker.
+ *
+ * Record text is only ever set with textContent: never innerHTML with data.
+ * window.takara exposes hooks the browser tests (and the benchmark) use.
+ */
+(function () {
+  'use strict';
+
+  var doc = document;
+  doc.documentElement.classList.add('js');
+  var body = doc.body;
+  var ROOT = body.getAttribute('data-root') || '';
+  var PAGE = body.getAttribute('data-page') || '';
+  var LANG = body.getAttribute('data-lang') || 'ja';
+  var STR = (window.TAKARA_I18N || {})[LANG] || {};
+  var CLUSTER_MAX = 16; // at zoom 17 and beyond every place is its own marker
+  var MAX_ZOOM = 18;
+  var CLUSTER_RADIUS = 60; // px: wider than a cluster badge (≤ 56 px), so badges do not overlap each other
+  var FALLBACK_CAT = { id: '', label: '', icon: '\u25cf' };
+
+  var api = { loaded: false, firstMarkersAt: null };
+  window.takara = api;
+
+  // ------------------------------------------------------------------ helpers
+
+  function t(key, values) {
+    var s = STR[key];
+    if (s === undefined) { return key; }
+    if (values) {
+      s = s.replace(/\{(\w+)\}/g, function (m, k) { return values[k] === undefined ? m : String(values[k]); });
+    }
+    return s;
+  }
+
+  function h(tag, cls, text) {
+    var e = doc.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+
+  function escapeHTML(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  function fetchJSON(url) {
+    return fetch(url, { credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) { throw new Error(url + ': HTTP ' + r.status); }
+      return r.json();
+    });
+  }
+
+  var KATAKANA = /[\u30a1-\u30f6]/g;
+  /* Same as gis.site.normalise_search: width (NFKC), case, katakana as hiragana, no spaces. */
+  function normaliseSearch(s) {
+    return String(s || '').normalize('NFKC').toLowerCase()
+      .replace(KATAKANA, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0x60); })
+      .replace(/\s+/g, '');
+  }
+  api.normaliseSearch = normaliseSearch;
+
+  function setStatus(text, isError) {
+    var el = doc.getElementById('map-status');
+    if (!el) { return; }
+    el.textContent = text;
+    el.classList.toggle('is-error', !!isError);
+  }
+
+  // ------------------------------------------------------------------ base map
+
+  // Attributions are our own catalogue strings (escaped anyway): Leaflet renders them as HTML.
+  function attributionLink(href, text) {
+    return '<a href="' + href + '">' + escapeHTML(text) + '</a>';
+  }
+
+  var BASEMAPS = {
+    gsi: {
+      url: 'https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png',
+      options: { maxNativeZoom: 18, attribution: attributionLink('https://maps.gsi.go.jp/development/ichiran.html', t('attribution.gsi')) }
+    },
+    osm: {
+      url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+      options: { maxNativeZoom: 19, attribution: attributionLink('https://www.openstreetmap.org/copyright', t('attribution.osm')) }
+    }
+  };
+
+  function makeMap(el, options) {
+    var map = L.map(el, Object.assign({ minZoom: 4, maxZoom: MAX_ZOOM, keyboard: true, zoomSnap: 0.5, fadeAnimation: false,
+      zoomControl: false }, options || {}));
+    // On phones a popup is as wide as the map: the zoom buttons go to the bottom, out of its way.
+    L.control.zoom({ position: isNarrow() ? 'bottomleft' : 'topleft' }).addTo(map);
+    map.attributionControl.setPrefix(attributionLink('https://leafletjs.com', 'Leaflet'));
+    map.createPane('labels').style.zIndex = 450; // above outlines, below markers and popups
+    map.getPane('labels').style.pointerEvents = 'none';
+    var current = null;
+    map.takaraBase = function (name) {
+      if (current) { map.removeLayer(current); current = null; }
+      var b = BASEMAPS[name];
+      if (b) {
+        // A tile that cannot load (offline, blocked) leaves the plain background; nothing else depends on it.
+        current = L.tileLayer(b.url, Object.assign({ maxZoom: MAX_ZOOM, crossOrigin: false }, b.options)).addTo(map);
+      }
+    };
+    map.takaraBase('gsi');
+    return map;
+  }
+
+  // ------------------------------------------------------------------ places on a map
+
+  /* P: parallel arrays n, lat, lon, c (category index), f (flags), name, dkey (detail file key). */
+  function PlaceLayer(map, P, cats, flags) {
+    this.map = map;
+    this.P = P;
+    this.cats = cats;
+    this.flags = flags || { paused: 4, stale: 8 };
+    this.byN = {};
+    for (var i = 0; i < P.n.length; i++) { this.byN[P.n[i]] = i; }
+    this.catOn = cats.map(function () { return true; });
+    this.filter = null;
+    this.visible = new Uint8Array(P.n.length);
+    this.group = L.layerGroup().addTo(map);
+    this.markers = {};
+    this.drawn = { places: 0, clusters: 0, points: 0 };
+    this.chosen = null;
+    this.listeners = [];
+    this.rebuild();
+    var self = this;
+    map.on('moveend', function () { self.render(); });
+  }
+
+  PlaceLayer.prototype.rebuild = function () {
+    var P = this.P, features = [], count = 0;
+    for (var i = 0; i < P.n.length; i++) {
+      var on = (P.c[i] < 0 || this.catOn[P.c[i]] !== false) && (!this.filter || this.filter(i, P));
+      this.visible[i] = on ? 1 : 0;
+      if (on) {
+        count++;
+        features.push({ type: 'Feature', properties: { i: i }, geometry: { type: 'Point', coordinates: [P.lon[i], P.lat[i]] } });
+      }
+    }
+    this.visibleCount = count;
+    this.index = new Supercluster({ radius: CLUSTER_RADIUS, maxZoom: CLUSTER_MAX, minPoints: 2 }).load(features);
+    for (var k = 0; k < this.listeners.length; k++) { this.listeners[k](this); }
+  };
+
+  PlaceLayer.prototype.render = function () {
+    var map = this.map, b = map.getBounds().pad(0.2);
+    var bbox = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+    // Whole zoom levels only; floor, so clusters made for a zoom are never drawn closer together than planned.
+    var zoom = Math.floor(map.getZoom());
+    var items = this.index.getClusters(bbox, zoom);
+    this.group.clearLayers();
+    this.markers = {};
+    var drawn = { places: 0, clusters: 0, points: 0 };
+    // Places at (nearly) the same point, e.g. two salons in one hall, stay apart even at the closest zoom
+    // (beyond CLUSTER_MAX nothing is clustered): markers within NEAR px of each other are spread in a ring.
+    var NEAR = 30, groups = [], place = {};
+    for (var g = 0; g < items.length; g++) {
+      if (items[g].properties.cluster) { continue; }
+      var c = items[g].geometry.coordinates, pt = map.latLngToLayerPoint([c[1], c[0]]), found = null;
+      for (var q = 0; q < groups.length && !found; q++) {
+        if (Math.abs(groups[q].x - pt.x) < NEAR && Math.abs(groups[q].y - pt.y) < NEAR) { found = groups[q]; }
+      }
+      if (!found) { found = { x: pt.x, y: pt.y, members: [] }; groups.push(found); }
+      place[g] = { group: found, k: found.members.length, pt: pt };
+      found.members.push(g);
+    }
+    for (var j = 0; j < items.length; j++) {
+      var it = items[j];
+      if (it.properties.cluster) {
+        this.group.addLayer(this.clusterMarker(it));
+        drawn.clusters++;
+        drawn.places += it.properties.point_count;
+      } else {
+        var where = place[j], size = where.group.members.length, dx = 0, dy = 0;
+        if (size > 1) {
+          var angle = 2 * Math.PI * where.k / size, r = 22 + 3 * size;
+          dx = Math.round(where.group.x + r * Math.sin(angle) - where.pt.x);
+          dy = Math.round(where.group.y - r * Math.cos(angle) - where.pt.y);
+        }
+        var i = it.properties.i;
+        var m = this.placeMarker(i, dx, dy);
+        this.markers[this.P.n[i]] = m;
+        this.group.addLayer(m);
+        drawn.points++;
+        drawn.places++;
+      }
+    }
+    this.drawn = drawn;
+    if (api.firstMarkersAt === null && items.length) {
+      requestAnimationFrame(function () { api.firstMarkersAt = performance.now(); });
+    }
+  };
+
+  PlaceLayer.prototype.placeMarker = function (i, dx, dy) {
+    var P = this.P, self = this, n = P.n[i];
+    var cat = this.cats[P.c[i]] || FALLBACK_CAT;
+    var paused = (P.f[i] & this.flags.paused) !== 0;
+    var icon = L.divIcon({ className: 'tk-marker', html: '', iconSize: [44, 44], iconAnchor: [22 - dx, 22 - dy], popupAnchor: [dx, dy - 18] });
+    var m = L.marker([P.lat[i], P.lon[i]], { icon: icon, keyboard: true, riseOnHover: true });
+    m.on('add', function () {
+      var el = m.getElement();
+      el.classList.add('cat-' + cat.id);
+      el.setAttribute('data-n', String(n));
+      el.setAttribute('aria-label', t('marker.label', { n: n, name: P.name[i] }) + (paused ? ' ' + t('status.paused') : ''));
+      var pin = h('span', 'tk-pin' + (paused ? ' is-paused' : ''), String(n));
+      pin.setAttribute('aria-hidden', 'true'); // the marker's aria-label says it all in words
+      var badge = h('span', 'tk-pin-icon', cat.icon);
+      pin.appendChild(badge);
+      // drawn by CSS from the attribute, so the marker's visible text stays its number (its aria-label says 休止中)
+      if (paused) { pin.setAttribute('data-paused', t('status.paused')); }
+      el.appendChild(pin);
+      if (self.chosen === n) { el.classList.add('is-chosen'); m.setZIndexOffset(1000); }
+    });
+    m.on('click', function () { self.openPopup(i, m, false); });
+    m.takaraOffset = [dx, dy];
+    return m;
+  };
+
+  PlaceLayer.prototype.clusterMarker = function (it) {
+    var self = this, count = it.properties.point_count;
+    var size = count < 10 ? 44 : count < 100 ? 50 : 56;
+    var icon = L.divIcon({ className: 'tk-cluster', html: '', iconSize: [size, size] });
+    var ll = [it.geometry.coordinates[1], it.geometry.coordinates[0]];
+    var m = L.marker(ll, { icon: icon, keyboard: true });
+    m.on('add', function () {
+      var el = m.getElement();
+      el.setAttribute('data-count', String(count));
+      el.setAttribute('aria-label', t('cluster.label', { count: count }));
+      el.appendChild(h('span', 'tk-cluster-body', count));
+    });
+    m.on('click', function () {
+      var z = self.index.getClusterExpansionZoom(it.properties.cluster_id);
+      self.map.setView(ll, Math.min(z, MAX_ZOOM));
+    });
+    return m;
+  };
+
+  /* The lowest zoom (not below the current one, nor below 14) at which place i is its own marker. */
+  PlaceLayer.prototype.zoomToSeparate = function (i) {
+    var P = this.P, d = 1e-7;
+    var start = Math.min(Math.max(Math.floor(this.map.getZoom()), 14), CLUSTER_MAX + 1);
+    for (var z = start; z <= CLUSTER_MAX; z++) {
+      var hits = this.index.getClusters([P.lon[i] - d, P.lat[i] - d, P.lon[i] + d, P.lat[i] + d], z);
+      for (var k = 0; k < hits.length; k++) {
+        if (!hits[k].properties.cluster && hits[k].properties.i === i) { return z; }
+      }
+    }
+    return CLUSTER_MAX + 1;
+  };
+
+  PlaceLayer.prototype.setChosen = function (n) {
+    this.chosen = n;
+    var els = this.map.getContainer().querySelectorAll('.tk-marker.is-chosen');
+    for (var k = 0; k < els.length; k++) { els[k].classList.remove('is-chosen'); }
+    var m = this.markers[n];
+    if (m && m.getElement()) {
+      m.getElement().classList.add('is-chosen');
+      m.setZIndexOffset(1000); // on top of any neighbour it overlaps
+    }
+  };
+
+  /* Show place n: make sure it is not hidden, zoom until it stands alone, open its popup. */
+  PlaceLayer.prototype.openPlace = function (n, fromList) {
+    var i = this.byN[n];
+    if (i === undefined) { return Promise.reject(new Error('no place ' + n)); }
+    if (!this.visible[i]) {
+      var c = this.P.c[i];
+      if (c >= 0 && !this.catOn[c]) { this.setCategory(c, true); }
+    }
+    var z = this.zoomToSeparate(i);
+    this.map.setView([this.P.lat[i], this.P.lon[i]], z, { animate: false });
+    this.render();
+    var m = this.markers[n];
+    if (!m) { return Promise.reject(new Error('place ' + n + ' is filtered out')); }
+    return this.openPopup(i, m, !!fromList);
+  };
+
+  PlaceLayer.prototype.setCategory = function (c, on) {
+    this.catOn[c] = on;
+    var box = doc.querySelector('input[name="category"][value="' + (this.cats[c] || FALLBACK_CAT).id + '"]');
+    if (box) { box.checked = on; }
+    this.rebuild();
+    this.render();
+  };
+
+  PlaceLayer.prototype.openPopup = function (i, marker, focus) {
+    var P = this.P, n = P.n[i];
+    var cat = this.cats[P.c[i]] || FALLBACK_CAT;
+    var parts = popupSkeleton(n, P.name[i], cat, P.f[i], this.flags);
+    var off = marker.takaraOffset || [0, 0];
+    var popup = L.popup({
+      maxWidth: Math.min(340, this.map.getSize().x - 72), // the popup adds ~36 px of frame: keep it inside the map
+      maxHeight: Math.max(220, Math.round(window.innerHeight * 0.6)),
+      autoPanPadding: [16, 16],
+      offset: [off[0], off[1] - 14]
+    }).setLatLng(marker.getLatLng()).setContent(parts.box);
+    popup.openOn(this.map);
+    this.setChosen(n);
+    if (focus) { parts.title.focus({ preventScroll: true }); }
+    return loadDetails(P.dkey[i]).then(function (data) {
+      fillPopup(parts, data.places[String(n)]);
+      if (popup.isOpen()) { popup.update(); }
+      return parts.box;
+    }, function () {
+      parts.status.textContent = t('popup.failed');
+      return parts.box;
+    });
+  };
+
+  // ------------------------------------------------------------------ popups
+
+  var detailCache = {};
+  function loadDetails(key) {
+    if (!detailCache[key]) {
+      detailCache[key] = fetchJSON(ROOT + 'data/districts/' + encodeURIComponent(key) + '.json');
+      detailCache[key].catch(function () { delete detailCache[key]; });
+    }
+    return detailCache[key];
+  }
+
+  function numberBadge(n, cat) {
+    var no = h('span', 'no cat-' + cat.id);
+    no.appendChild(h('span', 'vh', t('field.number')));
+    no.appendChild(doc.createTextNode(String(n)));
+    return no;
+  }
+
+  function catTag(cat) {
+    var tag = h('span', 'cat-tag');
+    var icon = h('span', 'cat-icon cat-' + cat.id, cat.icon);
+    icon.setAttribute('aria-hidden', 'true');
+    tag.appendChild(icon);
+    tag.appendChild(doc.createTextNode(cat.label));
+    return tag;
+  }
+
+  function statusBadges(into, f, flags) {
+    if (f & flags.paused) { into.appendChild(h('span', 'badge badge-paused', t('status.paused'))); }
+    if (f & flags.stale) { into.appendChild(h('span', 'badge badge-stale', t('status.stale'))); }
+  }
+
+  function popupSkeleton(n, name, cat, f, flags) {
+    var box = h('div', 'tk-popup');
+    box.setAttribute('data-n', String(n));
+    var head = h('div', 'place-head');
+    head.appendChild(numberBadge(n, cat));
+    var title = h('h3', 'tk-popup-title', name);
+    title.tabIndex = -1;
+    head.appendChild(title);
+    box.appendChild(head);
+    var tags = h('p', 'place-tags');
+    tags.appendChild(catTag(cat));
+    statusBadges(tags, f, flags);
+    box.appendChild(tags);
+    var status = h('p', 'tk-popup-status', t('popup.loading'));
+    box.appendChild(status);
+    var photo = h('div', 'tk-popup-photo');
+    box.appendChild(photo);
+    var dl = h('dl', 'facts');
+    box.appendChild(dl);
+    var more = h('a', 'more', t('place.details'));
+    more.href = ROOT + 'places/' + n + '/';
+    box.appendChild(more);
+    return { box: box, title: title, status: status, dl: dl, photo: photo, name: name };
+  }
+
+  function addFact(dl, key, value, href) {
+    if (!value) { return; }
+    var row = h('div');
+    row.appendChild(h('dt', null, t(key)));
+    var dd = h('dd');
+    if (href) {
+      var a = h('a', 'tel', value);
+      a.href = href;
+      dd.appendChild(a);
+    } else {
+      dd.textContent = value;
+    }
+    row.appendChild(dd);
+    dl.appendChild(row);
+  }
+
+  function fillPopup(parts, d) {
+    if (!d) { parts.status.textContent = t('popup.failed'); return; }
+    parts.status.remove();
+    addFact(parts.dl, 'field.schedule', d.schedule);
+    addFact(parts.dl, 'field.target', d.target);
+    addFact(parts.dl, 'field.fee', d.fee);
+    addFact(parts.dl, 'field.activities', d.activities);
+    addFact(parts.dl, 'field.venue', d.venue);
+    addFact(parts.dl, 'field.address', d.address);
+    addFact(parts.dl, 'field.phone', d.phone, d.phone_href);
+    if (d.photo) {
+      var img = h('img');
+      img.src = ROOT + d.photo.thumb;
+      img.alt = t('place.photo_alt', { name: parts.name });
+      img.width = d.photo.tw;
+      img.height = d.photo.th;
+      parts.photo.appendChild(img);
+    }
+  }
+
+  // ------------------------------------------------------------------ boundaries and overlays
+
+  var TIER_STYLES = [
+    { color: '#17324d', weight: 4, opacity: 0.9 },
+    { color: '#7a1f5c', weight: 3, opacity: 0.85, dashArray: '8 5' },
+    { color: '#1d6b3a', weight: 2, opacity: 0.8, dashArray: '2 5' },
+    { color: '#6b4e1d', weight: 2, opacity: 0.8, dashArray: '2 5' }
+  ];
+
+  function tierLayers(map, tierId, level, data, withLabels) {
+    var style = Object.assign({ fill: false, className: 'tk-tier tk-tier-' + tierId }, TIER_STYLES[Math.min(level, TIER_STYLES.length - 1)]);
+    var outline = L.geoJSON(data, { style: function () { return style; }, interactive: false });
+    var labels = L.layerGroup();
+    if (withLabels) {
+      data.features.forEach(function (f) {
+        var p = f.properties;
+        var icon = L.divIcon({ className: 'tk-area-label tier-' + (level + 1), html: '', iconSize: [0, 0] });
+        var m = L.marker([p.label[1], p.label[0]], { icon: icon, interactive: false, keyboard: false, pane: 'labels' });
+        m.on('add', function () {
+          var el = m.getElement();
+          el.setAttribute('aria-hidden', 'true');
+          el.setAttribute('data-tier', tierId);
+          el.appendChild(h('span', 'tk-area-label-text', p.name));
+        });
+        labels.addLayer(m);
+      });
+    }
+    return { outline: outline, labels: labels };
+  }
+
+  function setupTiers(map, form) {
+    var state = {};
+    var inputs = form ? form.querySelectorAll('input[name="tier"]') : [];
+    Array.prototype.forEach.call(inputs, function (input, level) {
+      var id = input.value, entry = state[id] = { input: input, layers: null, loading: null };
+      function show(on) {
+        if (!entry.loading) {
+          entry.loading = fetchJSON(ROOT + 'data/boundaries/' + encodeURIComponent(id) + '.geojson').then(function (data) {
+            entry.layers = tierLayers(map, id, level, data, input.getAttribute('data-labels') === '1');
+            return entry.layers;
+          });
+        }
+        return entry.loading.then(function (ls) {
+          var want = input.checked;
+          [ls.outline, ls.labels].forEach(function (l) {
+            if (want && !map.hasLayer(l)) { l.addTo(map); }
+            if (!want && map.hasLayer(l)) { map.removeLayer(l); }
+          });
+          return ls;
+        });
+      }
+      entry.show = show;
+      input.addEventListener('change', function () { show(input.checked); });
+    });
+    return state;
+  }
+
+  function overlayPopup(props) {
+    var box = h('div', 'tk-popup');
+    var dl = h('dl', 'facts');
+    Object.keys(props).forEach(function (k) {
+      if (props[k] === '' || props[k] === null) { return; }
+      var row = h('div');
+      row.appendChild(h('dt', null, k));
+      row.appendChild(h('dd', null, props[k]));
+      dl.appendChild(row);
+    });
+    box.appendChild(dl);
+    return box;
+  }
+
+  function setupOverlays(map, form) {
+    var inputs = form ? form.querySelectorAll('input[name="overlay"]') : [];
+    Array.prototype.forEach.call(inputs, function (input) {
+      var id = input.value, color = input.getAttribute('data-color') || '#555555', loading = null;
+      function sync() {
+        if (!loading) {
+          loading = fetchJSON(ROOT + 'data/overlays/' + encodeURIComponent(id) + '.geojson').then(function (data) {
+            return L.geoJSON(data, {
+              style: function () { return { color: color, weight: 3, fillOpacity: 0.15, className: 'tk-overlay tk-overlay-' + id }; },
+              pointToLayer: function (f, ll) {
+                return L.circleMarker(ll, { radius: 8, color: '#1a1a1a', weight: 2, fillColor: color, fillOpacity: 0.9, className: 'tk-overlay tk-overlay-' + id });
+              },
+              onEachFeature: function (f, layer) {
+                if (Object.keys(f.properties || {}).length) { layer.bindPopup(function () { return overlayPopup(f.properties); }); }
+              }
+            });
+          });
+        }
+        loading.then(function (layer) {
+          if (input.checked && !map.hasLayer(layer)) { layer.addTo(map); }
+          if (!input.checked && map.hasLayer(layer)) { map.removeLayer(layer); }
+        });
+      }
+      input.addEventListener('change', sync);
+      if (input.checked) { sync(); }
+    });
+  }
+
+  // ------------------------------------------------------------------ list
+
+  /* Phones: one pane at a time, switched by two buttons (aria-pressed). */
+  function setupViewSwitch(map) {
+    var buttons = doc.querySelectorAll('.view-switch button');
+    if (!buttons.length) { return function () {}; }
+    function setView(view) {
+      body.classList.toggle('view-map', view === 'map');
+      body.classList.toggle('view-list', view === 'list');
+      Array.prototype.forEach.call(buttons, function (b) {
+        b.setAttribute('aria-pressed', b.getAttribute('data-view') === view ? 'true' : 'false');
+      });
+      if (view === 'map' && map) { map.invalidateSize({ pan: false }); }
+    }
+    Array.prototype.forEach.call(buttons, function (b) {
+      b.addEventListener('click', function () { setView(b.getAttribute('data-view')); });
+    });
+    setView('map');
+    api.setView = setView;
+    return setView;
+  }
+
+  function isNarrow() { return window.matchMedia('(max-width: 899px)').matches; }
+
+  function bindList(layer, setView) {
+    var list = doc.getElementById('place-list') || doc.getElementById('place-pages');
+    if (!list) { return; }
+    var lastButton = null;
+    list.addEventListener('click', function (ev) {
+      var btn = ev.target.closest('button.show-on-map');
+      if (!btn) { return; }
+      var n = Number(btn.getAttribute('data-n'));
+      lastButton = btn;
+      var row = btn.closest('li.place');
+      var chosen = list.querySelectorAll('li.place.is-chosen');
+      for (var k = 0; k < chosen.length; k++) { chosen[k].classList.remove('is-chosen'); }
+      if (row) { row.classList.add('is-chosen'); }
+      if (isNarrow()) { setView('map'); }
+      // phones: the whole map just below the sticky switch (scroll-margin-top in the CSS)
+      layer.map.getContainer().scrollIntoView({ block: isNarrow() ? 'start' : 'nearest' });
+      layer.openPlace(n, true);
+    });
+    layer.map.on('popupclose', function () {
+      // Back to where the reader was in the list (keyboard and screen-reader users).
+      if (lastButton && doc.activeElement && layer.map.getContainer().contains(doc.activeElement)) {
+        if (isNarrow()) { setView('list'); }
+        lastButton.focus({ preventScroll: false });
+      }
+    });
+  }
+
+  function syncFullList(layer) {
+    var list = doc.getElementById('place-list');
+    if (!list) { return; }
+    var rows = list.children;
+    for (var k = 0; k < rows.length; k++) {
+      var i = layer.byN[Number(rows[k].getAttribute('data-n'))];
+      rows[k].hidden = i === undefined ? false : !layer.visible[i];
+    }
+  }
+
+  /* More than FULL_LIST_LIMIT places: a list rendered in pages of 100 from index.json. */
+  function PagedList(container, layer) {
+    this.container = container;
+    this.layer = layer;
+    this.page = 0;
+    this.size = 100;
+    this.ol = h('ol', 'place-list');
+    this.ol.id = 'place-list-paged';
+    this.pager = h('div', 'pager');
+    this.prev = h('button', null, t('list.prev'));
+    this.prev.type = 'button';
+    this.next = h('button', null, t('list.next'));
+    this.next.type = 'button';
+    this.range = h('span', 'pager-range');
+    this.range.setAttribute('aria-live', 'polite');
+    this.pager.appendChild(this.prev);
+    this.pager.appendChild(this.range);
+    this.pager.appendChild(this.next);
+    container.appendChild(this.ol);
+    container.appendChild(this.pager);
+    var self = this;
+    this.prev.addEventListener('click', function () { self.show(self.page - 1); });
+    this.next.addEventListener('click', function () { self.show(self.page + 1); });
+  }
+
+  PagedList.prototype.show = function (page) {
+    var layer = this.layer, P = layer.P, ids = [];
+    for (var i = 0; i < P.n.length; i++) { if (layer.visible[i]) { ids.push(i); } }
+    var pages = Math.max(1, Math.ceil(ids.length / this.size));
+    this.page = Math.max(0, Math.min(page, pages - 1));
+    var from = this.page * this.size, to = Math.min(ids.length, from + this.size);
+    var frag = doc.createDocumentFragment();
+    for (var k = from; k < to; k++) { frag.appendChild(this.row(ids[k])); }
+    this.ol.textContent = '';
+    this.ol.appendChild(frag);
+    this.range.textContent = ids.length ? t('list.range', { from: from + 1, to: to, total: ids.length }) : t('list.empty');
+    this.prev.disabled = this.page === 0;
+    this.next.disabled = this.page >= pages - 1;
+  };
+
+  PagedList.prototype.row = function (i) {
+    var layer = this.layer, P = layer.P, n = P.n[i];
+    var cat = layer.cats[P.c[i]] || FALLBACK_CAT;
+    var li = h('li', 'place' + ((P.f[i] & layer.flags.paused) ? ' is-paused' : ''));
+    li.setAttribute('data-n', String(n));
+    var head = h('div', 'place-head');
+    head.appendChild(numberBadge(n, cat));
+    var name = h('h3', 'place-name');
+    var a = h('a', null, P.name[i]);
+    a.href = ROOT + 'places/' + n + '/';
+    name.appendChild(a);
+    head.appendChild(name);
+    li.appendChild(head);
+    var tags = h('p', 'place-tags');
+    tags.appendChild(catTag(cat));
+    statusBadges(tags, P.f[i], layer.flags);
+    li.appendChild(tags);
+    var btn = h('button', 'show-on-map', t('list.show_on_map'));
+    btn.type = 'button';
+    btn.setAttribute('data-n', String(n));
+    btn.setAttribute('aria-label', t('list.show_on_map_of', { n: n, name: P.name[i] }));
+    li.appendChild(btn);
+    return li;
+  };
+
+  function updateCounts(layer) {
+    var el = doc.getElementById('list-count');
+    if (el) {
+      el.textContent = layer.visibleCount === layer.P.n.length ? t('list.total', { count: layer.visibleCount })
+        : t('list.showing', { shown: layer.visibleCount, total: layer.P.n.length });
+    }
+    setStatus(t('map.shown', { count: layer.visibleCount }));
+  }
+
+  function enableFieldsets() {
+    var sets = doc.querySelectorAll('.layers fieldset[disabled]');
+    Array.prototype.forEach.call(sets, function (f) { f.disabled = false; });
+  }
+
+  function fitPlaces(map, P, fallback) {
+    if (!P.n.length) { if (fallback) { map.fitBounds(fallback); } return; }
+    var s = 90, w = 180, n = -90, e = -180;
+    for (var i = 0; i < P.n.length; i++) {
+      if (P.lat[i] < s) { s = P.lat[i]; }
+      if (P.lat[i] > n) { n = P.lat[i]; }
+      if (P.lon[i] < w) { w = P.lon[i]; }
+      if (P.lon[i] > e) { e = P.lon[i]; }
+    }
+    map.fitBounds([[s, w], [n, e]], { padding: [24, 24], maxZoom: 16, animate: false });
+  }
+
+  function exposeLayer(layer) {
+    api.layer = layer;
+    api.map = layer.map;
+    api.total = function () { return layer.P.n.length; };
+    api.visibleCount = function () { return layer.visibleCount; };
+    /* Places represented by what is drawn now: single markers plus the counts of the clusters. */
+    api.markerCount = function () { return layer.drawn.places; };
+    api.drawn = function () { return { places: layer.drawn.places, clusters: layer.drawn.clusters, points: layer.drawn.points }; };
+    api.drawnNumbers = function () { return Object.keys(layer.markers).map(Number).sort(function (a, b) { return a - b; }); };
+    api.openPlace = function (n) { return layer.openPlace(n, false).then(function () { return true; }); };
+    api.setCategory = function (id, on) {
+      var c = layer.cats.findIndex(function (x) { return x.id === id; });
+      if (c >= 0) { layer.setCategory(c, on); }
+    };
+    /* For the filters: fn(i, P) → true to keep place i (combined with the category switches). */
+    api.setFilter = function (fn) { layer.filter = fn || null; layer.rebuild(); layer.render(); };
+  }
+
+  // ------------------------------------------------------------------ pages
+
+  function startIndex() {
+    var mapEl = doc.getElementById('map');
+    var form = doc.getElementById('layers');
+    var map = makeMap(mapEl);
+    var setView = setupViewSwitch(map);
+    setStatus(t('map.loading'));
+    var tiers = setupTiers(map, form);
+    setupOverlays(map, form);
+    var places = fetchJSON(mapEl.getAttribute('data-index')).then(function (data) {
+      var P = { n: data.n, lat: data.lat, lon: data.lon, c: data.c, f: data.f, name: data.name, w: data.w, p: data.p, d: data.d,
+        dkey: data.d.map(function (d) { return d >= 0 ? data.districts[d].key : '_none'; }) };
+      var layer = new PlaceLayer(map, P, data.categories, data.flags);
+      exposeLayer(layer);
+      api.index = data;
+      fitPlaces(map, P, null);
+      layer.render();
+      var paged = doc.getElementById('place-pages');
+      var pagedList = paged ? new PagedList(paged, layer) : null;
+      layer.listeners.push(function (l) {
+        syncFullList(l);
+        if (pagedList) { pagedList.show(0); }
+        updateCounts(l);
+      });
+      if (pagedList) { pagedList.show(0); }
+      updateCounts(layer);
+      bindList(layer, setView);
+      // category switches, with counts per category
+      var counts = data.categories.map(function () { return 0; });
+      P.c.forEach(function (c) { if (c >= 0) { counts[c]++; } });
+      data.categories.forEach(function (cat, c) {
+        var box = form && form.querySelector('input[name="category"][value="' + cat.id + '"]');
+        if (!box) { return; }
+        var countEl = form.querySelector('[data-count-for="' + cat.id + '"]');
+        if (countEl) { countEl.textContent = '(' + counts[c] + ')'; }
+        box.addEventListener('change', function () { layer.catOn[c] = box.checked; layer.rebuild(); layer.render(); });
+      });
+      if (form) {
+        Array.prototype.forEach.call(form.querySelectorAll('input[name="basemap"]'), function (r) {
+          r.addEventListener('change', function () { if (r.checked) { map.takaraBase(r.value); } });
+        });
+      }
+      enableFieldsets();
+    });
+    // Outlines load beside the places, not after them; neither waits for the other.
+    var outlines = Promise.all(Object.keys(tiers).map(function (id) { return tiers[id].show(tiers[id].input.checked); }));
+    var ready = Promise.all([places, outlines]);
+    api.tiers = tiers;
+    api.tierVisible = function (id) {
+      var e = tiers[id];
+      return !!(e && e.layers && map.hasLayer(e.layers.outline));
+    };
+    finish(ready);
+  }
+
+  function rowsToPoints(rows, cats) {
+    var catIndex = {};
+    cats.forEach(function (c, k) { catIndex[c.id] = k; });
+    var P = { n: [], lat: [], lon: [], c: [], f: [], name: [], dkey: [] };
+    Array.prototype.forEach.call(rows, function (row) {
+      P.n.push(Number(row.getAttribute('data-n')));
+      P.lat.push(Number(row.getAttribute('data-lat')));
+      P.lon.push(Number(row.getAttribute('data-lon')));
+      var c = catIndex[row.getAttribute('data-c')];
+      P.c.push(c === undefined ? -1 : c);
+      P.f.push((row.classList.contains('is-paused') ? 4 : 0) | (row.querySelector('.badge-stale') ? 8 : 0));
+      var a = row.querySelector('.place-name');
+      P.name.push(a ? a.textContent : '');
+      P.dkey.push(row.getAttribute('data-d') || '_none');
+    });
+    return P;
+  }
+
+  function categoriesFromLegend() {
+    return Array.prototype.map.call(doc.querySelectorAll('.legend [data-cat]'), function (li) {
+      var icon = li.querySelector('.cat-icon');
+      var tag = li.querySelector('.cat-tag');
+      var label = tag ? tag.textContent.replace(icon ? icon.textContent : '', '').trim() : '';
+      return { id: li.getAttribute('data-cat'), icon: icon ? icon.textContent : '\u25cf', label: label };
+    });
+  }
+
+  function startArea() {
+    var mapEl = doc.getElementById('map');
+    var info = JSON.parse(doc.getElementById('area-data').textContent);
+    var map = makeMap(mapEl);
+    var setView = setupViewSwitch(map);
+    // the finer areas inside (e.g. 自治会 in a 中学校区), with their names, then the area's own outline
+    var inner = tierLayers(map, 'children', 2, info.children, true);
+    inner.outline.addTo(map);
+    inner.labels.addTo(map);
+    L.geoJSON(info.outline, { style: function () { return Object.assign({ fill: false, className: 'tk-tier tk-area-outline' }, TIER_STYLES[0]); }, interactive: false }).addTo(map);
+    map.fitBounds(info.bounds, { padding: [16, 16], animate: false });
+    var cats = categoriesFromLegend();
+    var P = rowsToPoints(doc.querySelectorAll('#place-list > li.place'), cats);
+    var layer = new PlaceLayer(map, P, cats, { paused: 4, stale: 8 });
+    exposeLayer(layer);
+    layer.render();
+    bindList(layer, setView);
+    setStatus(t('map.shown', { count: P.n.length }));
+    finish(Promise.resolve());
+  }
+
+  function startPlace() {
+    var mapEl = doc.getElementById('map');
+    var lat = Number(mapEl.getAttribute('data-lat')), lon = Number(mapEl.getAttribute('data-lon'));
+    var approx = mapEl.getAttribute('data-area') === '1';
+    var map = makeMap(mapEl, { scrollWheelZoom: false });
+    map.setView([lat, lon], approx ? 15 : 16, { animate: false });
+    if (approx) {
+      L.circle([lat, lon], { radius: 150, color: '#17324d', weight: 2, dashArray: '6 4', fillOpacity: 0.08, interactive: false }).addTo(map);
+    }
+    var icon = L.divIcon({ className: 'tk-marker cat-' + mapEl.getAttribute('data-c'), html: '', iconSize: [44, 44] });
+    var m = L.marker([lat, lon], { icon: icon, interactive: false, keyboard: false }).addTo(map);
+    var el = m.getElement();
+    el.setAttribute('aria-hidden', 'true');
+    var pin = h('span', 'tk-pin', mapEl.getAttribute('data-n'));
+    var badge = h('span', 'tk-pin-icon', mapEl.getAttribute('data-icon'));
+    pin.appendChild(badge);
+    el.appendChild(pin);
+    api.map = map;
+    api.markerCount = function () { return 1; };
+    finish(Promise.resolve());
+  }
+
+  function finish(ready) {
+    api.ready = ready.then(function () { api.loaded = true; return true; }, function (err) {
+      setStatus(t('map.error'), true);
+      api.loaded = true;
+      api.error = String(err);
+      return false;
+    });
+  }
+
+  if (typeof L === 'undefined' || !doc.getElementById('map')) { return; }
+  if (PAGE === 'index') { startIndex(); } else if (PAGE === 'area') { startArea(); } else if (PAGE === 'place') { startPlace(); }
+}());

@@ -1,0 +1,472 @@
+"""Printed district maps and guidebooks (gis.printing): what a resident or a council holds on paper.
+
+The PDFs are built once per module: the bundled demo (たから市, A4 and A3, every kind) and a Kurashiki
+project on the real 26 junior-high districts (A4 sheets and the guidebook). Text is read back with
+pypdf, first pages are rendered with pdftoppm into test-artifacts/ for review, and QR codes are decoded
+with zbarimg (zbar-tools)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REPO, shared_path
+from kurashiki import make_kurashiki_project
+from PIL import Image
+from projects import make_project, row
+from pypdf import PdfReader
+
+from gis.config import load_project
+from gis.edition import Edition
+from gis.pipeline import read_all, run
+from gis.printing import (
+    GUIDEBOOK,
+    GUIDEBOOK_LARGE,
+    NO_LINE_START,
+    TileCache,
+    district_pdf_name,
+    district_url,
+    print_files,
+    wrap_ja,
+    write_prints,
+)
+from gis.report import WITHHELD, Report
+from gis.site import Catalogue, SiteModel
+from gis.validate import validate_rows
+
+WEEKDAYS = "月火水木金土日"
+PHONE = r"0\d{1,4}-\d{1,4}-\d{4}"
+BUILT: dict[str, Built] = {}
+
+
+def norm(text: str) -> str:
+    """Text as compared: NFKC, no whitespace, one kind of wave dash (fonts map 〜 and ～ alike)."""
+    text = unicodedata.normalize("NFKC", text).replace("〜", "~").replace("～", "~")
+    return re.sub(r"\s+", "", text)
+
+
+@dataclass
+class Built:
+    name: str
+    edition: Edition
+    out: Path
+    seconds: float
+    cpu_seconds: float
+    paths: list[Path]
+    _pages: dict[str, list[str]] = field(default_factory=dict)
+
+    def pages(self, pdf: str) -> list[str]:
+        if pdf not in self._pages:
+            self._pages[pdf] = [page.extract_text() for page in PdfReader(self.out / pdf).pages]
+        return self._pages[pdf]
+
+    def text(self, pdf: str) -> str:
+        return norm("".join(self.pages(pdf)))
+
+    @property
+    def districts(self) -> list[tuple[str, str]]:
+        gdf = self.edition.boundaries[self.edition.project.district_tier.id]
+        return list(zip(gdf["area_id"].astype(str), gdf["area_name"].astype(str)))
+
+    def places_of(self, area_id: str) -> list:
+        return self.edition.places_in(self.edition.project.district_tier.id, area_id)
+
+
+def build(name: str, project_root: Path, out: Path, **kwargs) -> Built:
+    edition = run(load_project(project_root))
+    wall, cpu = time.perf_counter(), time.process_time()
+    paths = write_prints(edition, out, **kwargs)
+    BUILT[name] = Built(name, edition, out, time.perf_counter() - wall, time.process_time() - cpu, paths)
+    return BUILT[name]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Built:
+    if not (REPO / "takara.toml").is_file():
+        pytest.fail("the bundled demo (takara.toml, data/, layers/) is missing from the repository")
+    site = tmp_path_factory.mktemp("demo-site")
+    return build("demo", REPO, site / "print")
+
+
+@pytest.fixture(scope="module")
+def kurashiki(tmp_path_factory) -> Built:
+    shared = shared_path("data", "kurashiki")
+    root = make_kurashiki_project(tmp_path_factory.mktemp("kurashiki"), shared)
+    site = tmp_path_factory.mktemp("kurashiki-site")
+    # The guidebooks come from the same templates as the demo's (tested there); the 26 district sheets are
+    # what this real city adds, and leaving the books out keeps the run short.
+    return build("kurashiki", root, site / "print", kinds=("districts",))
+
+
+@pytest.fixture(params=["demo", "kurashiki"])
+def built(request) -> Built:
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def record_figures(artifacts):
+    """Timings and page counts of the builds in this module, for the README and for review."""
+    yield
+    figures = {}
+    for name, b in sorted(BUILT.items()):
+        figures[name] = {
+            "places": len(b.edition.places),
+            "districts": len(b.districts),
+            "seconds_wall": round(b.seconds, 1),
+            "seconds_cpu": round(b.cpu_seconds, 1),
+            "pages": {p.name: len(PdfReader(p).pages) for p in b.paths if p.suffix == ".pdf"},
+        }
+    if figures:
+        (artifacts / "print-figures.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n",
+                                                      encoding="utf-8")
+
+
+def withheld_names(b: Built) -> list[str]:
+    """Names of withheld rows that cannot be confused with a published place's text."""
+    published = [norm(f"{p.name} {p.venue} {p.activities} {p.target} {p.address}") for p in b.edition.places]
+    names = {norm(r.name) for r in b.edition.report.rows if r.outcome == WITHHELD and r.name}
+    return sorted(n for n in names if len(n) >= 3 and not any(n in text for text in published))
+
+
+def render_first_page(pdf: Path, target: Path, dpi: int = 60) -> Path:
+    stem = target.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", "-png", str(pdf), str(stem)],
+                   check=True)
+    return stem.with_suffix(".png")
+
+
+# ---------------------------------------------------------------- what is printed
+
+def test_every_district_gets_a_sheet_and_the_index_links_every_pdf(built):
+    names = {p.name for p in built.paths}
+    expected = {district_pdf_name(area_id) for area_id, _ in built.districts}
+    if built.name == "demo":
+        expected |= {GUIDEBOOK, GUIDEBOOK_LARGE}
+        assert set(print_files(built.edition)) == expected
+    assert expected <= names
+    index = (built.out / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{name}"' in index for name in names if name.endswith(".pdf"))
+    assert all((built.out / href).is_file() for href in re.findall(r'href="([^"]+\.pdf)"', index))
+
+
+def test_district_sheets_list_every_published_place_with_its_number_and_nothing_withheld(built):
+    hidden = withheld_names(built)
+    if built.name == "demo":
+        assert hidden, "the demo should have withheld rows to check against"
+    for area_id, area_name in built.districts:
+        text = built.text(district_pdf_name(area_id))
+        assert norm(area_name) in text
+        for p in built.places_of(area_id):
+            # the list row starts with the same No. as the website, then the name
+            assert f"{p.number}{norm(p.name)}" in text, (area_name, p.number, p.name)
+        for name in hidden:
+            assert name not in text, (area_name, name)
+
+
+def test_paused_places_say_so_and_phones_are_only_the_consented_ones(demo):
+    for area_id, _ in demo.districts:
+        text = demo.text(district_pdf_name(area_id))
+        for p in demo.places_of(area_id):
+            if p.status == "休止中":
+                after = text[text.index(f"{p.number}{norm(p.name)}"):][:200]
+                assert "休止中" in after
+            if p.phone:
+                assert norm(p.phone) in text
+    # a phone the coordinator did not consent to publish (or of a withheld record) never reaches paper
+    project = demo.edition.project
+    everyone = validate_rows(read_all(project, Report()), project, Report())
+    published = {m for p in demo.edition.places for m in re.findall(PHONE, norm(p.phone))}
+    private = {m for p in everyone for m in re.findall(PHONE, norm(p.contact))} - published
+    assert private, "the demo should have phone numbers without consent"
+    for pdf in [GUIDEBOOK] + [district_pdf_name(a) for a, _ in demo.districts]:
+        assert not private & set(re.findall(PHONE, demo.text(pdf))), pdf
+
+
+def test_numbers_on_the_map_are_the_numbers_of_the_list(built):
+    """Page 1 is the map: its marker numbers are real text, the same numbers the list and website use."""
+    for area_id, area_name in built.districts:
+        first = PdfReader(built.out / district_pdf_name(area_id)).pages[0].extract_text()
+        on_map = {int(line) for line in first.split("\n") if re.fullmatch(r"\d+", line.strip())} - {0}
+        assert on_map == {p.number for p in built.places_of(area_id)}, area_name
+
+
+def test_the_website_and_the_print_agree_on_district_pages(built):
+    model = SiteModel(built.edition, Catalogue("ja"))
+    base = built.edition.project.site.base_url
+    assert base
+    for area in model.districts:
+        assert district_url(built.edition.project, area.id) == base + area.url
+        assert district_pdf_name(area.id) == f"district-{area.slug}.pdf"
+
+
+def test_qr_codes_open_the_district_page(built, tmp_path):
+    if not shutil.which("zbarimg"):
+        pytest.fail("zbarimg (Debian zbar-tools) is needed to decode the QR codes")
+    checked = built.districts if built.name == "demo" else built.districts[::6]
+    for area_id, _ in checked:
+        png = render_first_page(built.out / district_pdf_name(area_id), tmp_path / f"qr-{area_id}.png", dpi=150)
+        decoded = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True,
+                                 check=False).stdout.split()
+        assert decoded == [district_url(built.edition.project, area_id)]
+
+
+def test_a_long_district_continues_over_pages_with_the_header_repeated(demo):
+    counts = {area_id: len(demo.places_of(area_id)) for area_id, _ in demo.districts}
+    big = max(counts, key=counts.get)
+    assert counts[big] >= 60, "the demo should have a district with 60 or more places"
+    pages = demo.pages(district_pdf_name(big))
+    assert len(pages) >= 4
+    for page in pages[1:]:  # every list page: the column headings again, and rows
+        assert "名称・種類" in page and "開催日・時間" in page
+        assert re.search(r"^\d+ ", page, re.MULTILINE)
+
+
+def test_page_counts_follow_the_number_of_places(built):
+    pages = {a: len(PdfReader(built.out / district_pdf_name(a)).pages) for a, _ in built.districts}
+    counts = {a: len(built.places_of(a)) for a, _ in built.districts}
+    for a, pages_a in pages.items():
+        assert pages_a >= 2  # the map, then the list
+        for b, pages_b in pages.items():
+            if counts[a] >= counts[b] + 25:
+                assert pages_a > pages_b, (counts[a], pages_a, counts[b], pages_b)
+
+
+def test_the_map_page_turns_with_the_district_and_the_list_stays_portrait(demo):
+    gdf = demo.edition.boundaries[demo.edition.project.district_tier.id].to_crs(6690)  # metres (JGD2011 UTM)
+    turned = set()
+    for area_id, _ in demo.districts:
+        pages = PdfReader(demo.out / district_pdf_name(area_id)).pages
+        w, h = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
+        assert sorted((round(w), round(h))) == [595, 842]  # A4
+        minx, miny, maxx, maxy = gdf.loc[gdf["area_id"] == area_id].geometry.iloc[0].bounds
+        assert (w > h) == ((maxx - minx) > (maxy - miny))
+        turned.add(w > h)
+        assert all(float(p.mediabox.height) > float(p.mediabox.width) for p in pages[1:])
+    assert turned == {True, False}, "the demo should have both a wide and a tall district"
+
+
+def test_a3_sheets_are_the_a4_sheet_enlarged(tiny, tmp_path, artifacts):
+    paths = write_prints(tiny, tmp_path / "print", sizes=("A4", "A3"), kinds=("districts",))
+    a4, a3 = (PdfReader(tmp_path / "print" / district_pdf_name("A", size)) for size in ("A4", "A3"))
+    assert len(a4.pages) == len(a3.pages)
+    for p4, p3 in zip(a4.pages, a3.pages):
+        assert round(float(p3.mediabox.width) / float(p4.mediabox.width), 2) == 1.41
+        assert round(float(p3.mediabox.height) / float(p4.mediabox.height), 2) == 1.41
+        assert norm(p3.extract_text()) == norm(p4.extract_text())
+    assert tmp_path / "print" / "district-B-a3.pdf" in paths
+    render_first_page(tmp_path / "print" / district_pdf_name("A", "A3"), artifacts / "print-tiny-district-a3.png")
+
+
+# ---------------------------------------------------------------- the guidebook
+
+def test_guidebook_has_contents_with_true_page_numbers(demo):
+    pages = demo.pages(GUIDEBOOK)
+    toc = next(i for i, p in enumerate(pages) if "もくじ" in p)
+    entries = re.findall(r"^(.+?)（(\d+)か所）[.\s]*(\d+)$", pages[toc], re.MULTILINE)
+    assert len(entries) == len(demo.districts)
+    tier = norm(demo.edition.project.district_tier.name)
+    for name, count, page in entries:
+        # the district's chapter opens on that page: its heading, then the tier and the count
+        assert f"{norm(name)}{tier}|{count}か所" in norm(pages[int(page) - 1]), (name, page)
+        area_id = next(a for a, n in demo.districts if n == name.strip())
+        assert int(count) == len(demo.places_of(area_id))
+    # page numbers are printed at the foot of the pages after the cover
+    assert pages[toc].strip().endswith(str(toc + 1))
+
+
+def test_guidebook_lists_every_place_and_nothing_withheld(demo):
+    text = demo.text(GUIDEBOOK)
+    for p in demo.edition.places:
+        assert f"{p.number}{norm(p.name)}" in text, (p.number, p.name)
+    for name in withheld_names(demo):
+        assert name not in text
+    assert len(demo.pages(GUIDEBOOK)) > 2 * len(demo.districts)
+
+
+def test_weekday_index_puts_places_under_the_days_they_meet(demo):
+    text = demo.text(GUIDEBOOK)
+    start = text.index("さくいん(曜日別)", text.index("さくいん(種類別)") + 10)
+    # the index ends where the undated places begin, or else at the first district's chapter
+    ends = [text.find(marker, start) for marker in ("曜日が決まっていない", norm(demo.edition.project.district_tier.name))]
+    end = min(e for e in ends if e > 0)
+    sections = re.split(r"([月火水木金土日]曜日)\(\d+か所\)", text[start:end])
+    by_day = {sections[i][0]: sections[i + 1] for i in range(1, len(sections), 2)}
+    assert set(by_day) == set(WEEKDAYS)
+    names = [norm(p.name) for p in demo.edition.places]
+    checked = 0
+    for p in demo.edition.places:
+        if names.count(norm(p.name)) != 1 or p.schedule is None or not p.schedule.parsed:
+            continue
+        days = p.schedule.occurs_on_weekdays()
+        for i, day in enumerate(WEEKDAYS):
+            entry = f"{p.number}{norm(p.name)}"
+            assert (entry in by_day[day]) == (i in days), (p.name, p.schedule_text, day)
+        checked += 1
+    assert checked > 50
+
+
+def test_guidebook_has_contacts_treasures_and_the_fictional_label(demo):
+    text = demo.text(GUIDEBOOK)
+    for c in demo.edition.project.site.contacts:
+        assert norm(c.name) in text and norm(c.phone) in text
+    assert "架空の町のデモです" in text
+    stories = [p for p in demo.edition.places if p.story]
+    assert stories
+    for p in stories:
+        assert norm(p.story)[:30] in text
+
+
+def test_photos_are_embedded_without_metadata(demo):
+    with_photo = [p for p in demo.edition.places if p.photo]
+    assert with_photo, "the demo should have consented photos"
+    jpegs = []
+    for page in PdfReader(demo.out / GUIDEBOOK).pages:
+        for xobject in page["/Resources"].get("/XObject", {}).values():
+            xobject = xobject.get_object()
+            if xobject.get("/Subtype") == "/Image" and xobject.get("/Filter") == "/DCTDecode":
+                jpegs.append(xobject.get_data())  # the JPEG file as embedded, not decoded
+    assert len(jpegs) >= len(with_photo)
+    for data in jpegs:
+        assert data[:2] == b"\xff\xd8"
+        assert b"Exif" not in data[:65536] and b"GPS" not in data[:65536] and b"http://ns.adobe.com/xap" not in data
+
+
+def test_large_print_is_one_column_and_no_text_under_14pt(demo):
+    reader = PdfReader(demo.out / GUIDEBOOK_LARGE)
+    assert len(reader.pages) > len(demo.pages(GUIDEBOOK))
+    checked, label_x = 0, set()
+    for page in reader.pages:
+        chunks: list[tuple[str, float, int]] = []
+
+        def visit(text, cm, tm, font, size, chunks=chunks):
+            if text.strip():
+                scale = math.sqrt(abs(tm[0] * tm[3] - tm[1] * tm[2]) * abs(cm[0] * cm[3] - cm[1] * cm[2]))
+                chunks.append((text.strip(), size * scale, round(tm[4] * cm[0] + tm[5] * cm[2] + cm[4])))
+
+        page.extract_text(visitor_text=visit)
+        if not chunks or any("縮尺" in t for t, _, _ in chunks):
+            continue  # a map page: the map's own labels are part of the picture, enlarged with it
+        smallest = min(chunks, key=lambda c: c[1])
+        assert smallest[1] >= 13.9, smallest
+        label_x |= {x for t, _, x in chunks if t == "日時"}
+        checked += 1
+    assert checked > len(reader.pages) / 2
+    # one column: every entry's 日時 label starts at the same left edge
+    assert len(label_x) == 1, label_x
+
+
+def test_no_printed_line_starts_with_a_closing_mark_or_small_kana(demo):
+    """禁則: 、。」） ー and small kana never begin a line (pypdf returns one line per printed line)."""
+    lines = [line.strip() for pdf in (GUIDEBOOK, district_pdf_name(demo.districts[0][0]))
+             for page in demo.pages(pdf) for line in page.split("\n") if line.strip()]
+    assert len(lines) > 1500
+    assert [line for line in lines if line[0] in NO_LINE_START] == []
+
+
+def test_fonts_are_noto_cjk_and_embedded(built):
+    names = [district_pdf_name(built.districts[0][0])] + ([GUIDEBOOK, GUIDEBOOK_LARGE] if built.name == "demo" else [])
+    for name in names:
+        fonts = {}
+        for page in PdfReader(built.out / name).pages:
+            for font in page["/Resources"].get("/Font", {}).values():
+                font = font.get_object()
+                descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+                descriptor = descendant["/FontDescriptor"].get_object()
+                fonts[str(font["/BaseFont"])] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+        assert fonts and all(fonts.values()), fonts
+        assert any("Noto-Sans-CJK-JP" in f or "NotoSansCJKjp" in f for f in fonts), fonts
+
+
+def test_first_pages_rendered_for_review(built, artifacts):
+    kinds = {"district": district_pdf_name(max(built.districts, key=lambda d: len(built.places_of(d[0])))[0])}
+    if built.name == "demo":
+        kinds |= {"guidebook": GUIDEBOOK, "guidebook-large": GUIDEBOOK_LARGE}
+    for kind, pdf in kinds.items():
+        png = render_first_page(built.out / pdf, artifacts / f"print-{built.name}-{kind}.png")
+        pixels = np.asarray(Image.open(png).convert("L"))
+        assert (pixels < 128).mean() > 0.01  # not a blank page
+    if built.name != "demo":
+        return
+    # and the pages a reviewer most wants: contents, how to read it, the city map, the first index
+    subprocess.run(["pdftoppm", "-r", "60", "-f", "2", "-l", "5", "-png", str(built.out / GUIDEBOOK),
+                    str(artifacts / f"print-{built.name}-guidebook-page")], check=True)
+
+
+# ---------------------------------------------------------------- small pieces, on the tiny project
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Edition:
+    rows = [row(名称=f"西南サロン{i}", 所在地="和歌山県ミニ町西南町1-2") for i in range(1, 4)]
+    rows += [row(名称="東北体操クラブ", 種別="体操", 所在地="和歌山県ミニ町東北町一丁目3", 開催日時="毎朝6時30分から"),
+             row(名称="秘密のお茶会", 掲載可否="不可")]
+    root = make_project(tmp_path_factory.mktemp("tiny"), rows)
+    return run(load_project(root))
+
+
+def test_two_builds_are_byte_identical(tiny, tmp_path):
+    kinds = ("districts", "guidebook")
+    a = write_prints(tiny, tmp_path / "a" / "print", kinds=kinds)
+    b = write_prints(tiny, tmp_path / "b" / "print", kinds=kinds)
+    assert [p.name for p in a] == [p.name for p in b]
+    for pa, pb in zip(a, b):
+        assert pa.read_bytes() == pb.read_bytes(), pa.name
+    meta = PdfReader(a[0]).metadata  # the only date in a PDF is the edition's
+    assert meta.creation_date.date().isoformat() == meta.modification_date.date().isoformat() == tiny.project.site.edition
+
+
+def test_cached_tiles_are_drawn_under_the_map_and_credited(tiny, tmp_path):
+    tiles = tmp_path / "tiles"
+    n = 2 ** 15  # the tiny town (lon 135.00–135.02, lat 35.00–35.02) and around it at zoom 15, in one colour
+    x0 = int((135.0 + 180) / 360 * n)
+    y0 = int((1 - math.asinh(math.tan(math.radians(35.01))) / math.pi) / 2 * n)
+    for x in range(x0 - 4, x0 + 6):
+        for y in range(y0 - 5, y0 + 5):
+            path = tiles / "15" / str(x) / f"{y}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (256, 256), (40, 160, 220)).save(path)
+    out = write_prints(tiny, tmp_path / "site" / "print", kinds=("districts",),
+                       tiles=TileCache(tiles, attribution="テスト用タイル"))
+    sheet = next(p for p in out if p.name == district_pdf_name("A"))
+    assert "背景地図:テスト用タイル" in norm(PdfReader(sheet).pages[0].extract_text())
+    png = render_first_page(sheet, tmp_path / "tiles.png", dpi=30)
+    rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    blue = (rgb[..., 2] > 150) & (rgb[..., 0] < 150)
+    assert blue.mean() > 0.1  # the tile colour shows through the map
+    plain = write_prints(tiny, tmp_path / "plain" / "print", kinds=("districts",))
+    assert "背景地図なし" in norm(PdfReader(plain[0]).pages[0].extract_text())
+
+
+def test_district_urls_and_file_names(tiny):
+    project = tiny.project
+    assert district_url(project, "A") == "https://example.org/mini/districts/A/"
+    project.site.base_url = "https://example.org/mini"
+    assert district_url(project, "A") == "https://example.org/mini/districts/A/"
+    project.site.base_url = ""
+    assert district_url(project, "A") == "districts/A/"
+    project.site.base_url = "https://example.org/mini/"
+    # a Japanese or unsafe id becomes the same stable folder name the website uses
+    assert re.fullmatch(r"district-a[0-9a-f]{12}\.pdf", district_pdf_name("中央/地区"))
+    assert district_pdf_name("A", "A3") == "district-A-a3.pdf"
+
+
+def test_wrapping_for_map_text_keeps_closing_brackets_with_their_word():
+    lines = wrap_ja("「国土数値情報（行政区域データ）」（国土交通省）を加工して作成", 30, 6)
+    assert len(lines) > 1
+    assert not any(line[0] in "）」、。" for line in lines)
+    assert "".join(lines) == "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
+
+
+def test_unknown_paper_size_is_refused_in_plain_words(tiny, tmp_path):
+    from gis.errors import OutputError
+
+    with pytest.raises(OutputError, match="A4"):
+        write_prints(tiny, tmp_path / "print", sizes=("B5",))
