@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)                       # browser tests
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)      # Japanese glyphs in PDFs/screenshots
+fc-list 2>/dev/null | grep -qi "Noto Color Emoji" || need+=(fonts-noto-color-emoji)  # category icons
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)  # WeasyPrint
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)                  # PDF pages → PNG for review
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)                      # decoding QR codes in tests
