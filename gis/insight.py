@@ -19,10 +19,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import re
 import shutil
+import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -44,7 +48,7 @@ if TYPE_CHECKING:
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 WGS84 = "EPSG:4326"
-QUAD_SEGS = 64  # vertices per quarter circle: a buffer's area is within 0.01 % of the true circle's
+QUAD_SEGS = 16  # vertices per quarter circle; disc_radius widens each disc so its area is the true circle's
 BLANK_SIMPLIFY_M = 2.0  # the blank-area layer is simplified by this much (metres) to keep it small
 ROAD_SIDE_M = 100.0  # road reach: a house this far from a reachable road counts as reached
 ROAD_SNAP_M = 1.0  # road vertices closer than this are one junction
@@ -52,6 +56,8 @@ MIN_BLANK_M2 = 1.0
 LAYER_DECIMALS = 5  # ~1 m: plenty for an area outline, and keeps the layers small  # slivers smaller than this are not a blank area
 NO_ORGANISER = "未記入"
 CACHE_KEY = "insight"
+PAGE_MAX_ROWS = 1000  # a longer table makes the page too heavy to open: the rest are in the CSV and Excel files
+CHART_MAX_BARS = 40  # more bars than this cannot be read: a chart then shows the lowest ones and says so
 
 # ---------------------------------------------------------------- the metric CRS
 
@@ -520,8 +526,16 @@ def _active_points(edition: Edition, crs: CRS) -> np.ndarray:
     return pts.to_crs(crs).values
 
 
+def disc_radius(d: float, quad_segs: int = QUAD_SEGS) -> float:
+    """The buffer radius whose polygon (4 × quad_segs vertices on the circle) has the area of a true circle
+    of radius d: an inscribed polygon would undercount every share (by 0.16 % at 16 segments)."""
+    n = 4 * quad_segs
+    return d * math.sqrt(2 * math.pi / (n * math.sin(2 * math.pi / n)))
+
+
 def _reach(edition: Edition, crs: CRS, distances: tuple[int, ...], notes: list[str]) -> tuple[dict[int, Any], str]:
-    """distance -> the area (metric CRS) within that walking distance of an active place."""
+    """distance -> the area within that walking distance of an active place, as disjoint polygons (metric
+    CRS) rather than one union: each area is then cut only by the few polygons near it (_coverage)."""
     points = _active_points(edition, crs)
     roads = getattr(edition.project, "roads", None)
     if roads:
@@ -531,12 +545,67 @@ def _reach(edition: Edition, crs: CRS, distances: tuple[int, ...], notes: list[s
             notes.append("道路に沿った距離には networkx が必要です。直線距離で計算しました / "
                          "road distance needs networkx; used straight-line distance")
         else:
-            return reach_along_roads(points, _read_lines(edition.project, Path(roads), crs), distances), "roads"
+            pieces = _road_pieces(points, _read_lines(edition.project, Path(roads), crs), distances)
+            return {d: _dissolve(p, shapely.STRtree(p).query(p, predicate="intersects")) for d, p in pieces.items()}, \
+                "roads"
     if len(points) == 0:
-        return {d: shapely.Polygon() for d in distances}, "straight"
+        return {d: np.array([], dtype=object) for d in distances}, "straight"
     # places sharing a point (several groups in one hall, home venues at an area's point) buffer once
     points = shapely.points(np.unique(np.round(shapely.get_coordinates(points), 3), axis=0))
-    return {d: shapely.union_all(shapely.buffer(points, d, quad_segs=QUAD_SEGS)) for d in distances}, "straight"
+    tree = shapely.STRtree(points)
+    out = {}
+    for d in distances:
+        radius = disc_radius(d)
+        near = tree.query(points, predicate="dwithin", distance=2 * radius)  # discs that may overlap
+        out[d] = _dissolve(shapely.buffer(points, radius, quad_segs=QUAD_SEGS), near)
+    return out, "straight"
+
+
+def _components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Connected components of n items linked by `pairs` (2 × k indices): a label per item."""
+    label = np.arange(n)
+    i, j = pairs
+    while True:
+        low = np.minimum(label[i], label[j])
+        new = label.copy()
+        np.minimum.at(new, label[i], low)
+        np.minimum.at(new, label[j], low)
+        while not np.array_equal(new[new], new):  # point every item at its root
+            new = new[new]
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
+def _dissolve(pieces: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The union of `pieces` as disjoint polygons: each group of overlapping pieces (`pairs` of candidates)
+    is unioned on its own. Far cheaper than one union_all, which keeps re-noding the separate groups."""
+    if len(pieces) == 0:
+        return pieces
+    label = _components(len(pieces), pairs)
+    size = np.bincount(label)[label]
+    merged = _grouped_union(pieces[size > 1], label[size > 1])
+    return shapely.get_parts(np.concatenate([pieces[size == 1], merged]))
+
+
+def _grouped_union(geoms: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """union_all of geoms per group value, vectorised: groups are padded with None (skipped by union_all)
+    to the next power of two in size, so each size class is one call rather than a Python loop."""
+    if len(geoms) == 0:
+        return np.array([], dtype=object)
+    order = np.argsort(group, kind="stable")
+    geoms, group = geoms[order], group[order]
+    _, starts, sizes = np.unique(group, return_index=True, return_counts=True)
+    width = 1 << np.ceil(np.log2(sizes)).astype(int)
+    out = []
+    for w in np.unique(width):
+        rows = np.flatnonzero(width == w)
+        grid = np.full((len(rows), w), None, dtype=object)
+        col = np.arange(w)
+        mask = col[None, :] < sizes[rows][:, None]
+        grid[mask] = geoms[(starts[rows][:, None] + col[None, :])[mask]]
+        out.append(shapely.union_all(grid, axis=1))
+    return np.concatenate(out)
 
 
 def _read_lines(project: Project, path: Path, crs: CRS) -> np.ndarray:
@@ -561,6 +630,13 @@ def reach_along_roads(points: np.ndarray, lines: np.ndarray, distances: tuple[in
     """Walking reach along a road network (metric CRS): from each place to its nearest road vertex in a
     straight line, then along the roads; the reached stretches of road, widened by `side_m` on each side
     (the houses along them). Roads meet where they share a vertex (within ROAD_SNAP_M)."""
+    return {d: shapely.union_all(pieces) if len(pieces) else shapely.Polygon()
+            for d, pieces in _road_pieces(points, lines, distances, side_m).items()}
+
+
+def _road_pieces(points: np.ndarray, lines: np.ndarray, distances: tuple[int, ...],
+                 side_m: float = ROAD_SIDE_M) -> dict[int, np.ndarray]:
+    """reach_along_roads as pieces (widened road stretches and access discs), not unioned."""
     import networkx as nx
 
     graph = nx.Graph()
@@ -577,7 +653,7 @@ def reach_along_roads(points: np.ndarray, lines: np.ndarray, distances: tuple[in
             if not graph.has_edge(k1, k2) or graph[k1][k2]["w"] > length:
                 graph.add_edge(k1, k2, w=length)
     if len(points) == 0 or graph.number_of_nodes() == 0:
-        return {d: shapely.Polygon() for d in distances}
+        return {d: np.array([], dtype=object) for d in distances}
     nodes = list(coords_of)
     node_pts = shapely.points(np.array([coords_of[n] for n in nodes]))
     tree = shapely.STRtree(node_pts)
@@ -604,11 +680,11 @@ def reach_along_roads(points: np.ndarray, lines: np.ndarray, distances: tuple[in
                 if ds < d:  # part of the edge from this end
                     t = (d - ds) / length
                     pieces.append(shapely.LineString([start, start + (end - start) * t]))
-        reached = shapely.union_all(shapely.buffer(np.array(pieces, dtype=object), side_m, quad_segs=8)) \
-            if pieces else shapely.Polygon()
+        reached = shapely.buffer(np.array(pieces, dtype=object), side_m, quad_segs=8) if pieces \
+            else np.array([], dtype=object)
         # the straight stretch from each place to the road counts too
-        access_disc = shapely.union_all(shapely.buffer(points, min(side_m, d), quad_segs=QUAD_SEGS))
-        out[d] = shapely.union(reached, access_disc)
+        access_disc = shapely.buffer(points, disc_radius(min(side_m, d)), quad_segs=QUAD_SEGS)
+        out[d] = np.concatenate([reached, access_disc])
     return out
 
 
@@ -659,45 +735,72 @@ def _read_population_points(edition: Edition, path: Path, crs: CRS) -> tuple[np.
 
 def _coverage(edition: Edition, crs: CRS, distances: tuple[int, ...],
               reach: dict[int, Any]) -> tuple[list[Coverage], list[tuple[str, str, str, Any]]]:
-    """Coverage of every area of the finest tier and the district tier; blank areas of the finest tier."""
+    """Coverage of every area of the finest tier and the district tier; blank areas of the finest tier.
+    `reach` holds disjoint polygons (see _reach): each area is cut only by the ones it touches, so the work
+    grows with areas + places, not with areas × the whole reach."""
     project = edition.project
     tiers = [project.finest_tier] + ([project.district_tier] if project.district_tier.id != project.finest_tier.id
                                      else [])
+    trees = {d: shapely.STRtree(reach[d]) for d in distances}
     pop_path = getattr(project, "population_points", None)
     pop_pts, pop_w = (_read_population_points(edition, Path(pop_path), crs) if pop_path
                       else (np.array([], dtype=object), np.array([])))
     covered_pts = {}
     if len(pop_pts):
         for d in distances:
-            shapely.prepare(reach[d])
-            covered_pts[d] = shapely.intersects(reach[d], pop_pts) if not reach[d].is_empty else \
-                np.zeros(len(pop_pts), dtype=bool)
+            covered_pts[d] = np.zeros(len(pop_pts), dtype=bool)
+            if len(reach[d]):
+                covered_pts[d][np.unique(trees[d].query(pop_pts, predicate="intersects")[0])] = True
     out: list[Coverage] = []
     blank: list[tuple[str, str, str, Any]] = []
     far = max(distances)
     for tier in tiers:
         parents = _parents(edition, tier)
         gdf = edition.boundaries[tier.id]
-        areas = gdf.to_crs(crs).geometry.values
+        areas = np.asarray(gdf.to_crs(crs).geometry.values, dtype=object)
+        shapely.prepare(areas)
         total = shapely.area(areas)
-        shares = {d: shapely.area(shapely.intersection(areas, reach[d])) / np.where(total > 0, total, 1)
-                  for d in distances}
+        safe_total = np.where(total > 0, total, 1)
+        shares: dict[int, np.ndarray] = {}
+        rest = areas
+        for d in distances:
+            pieces = reach[d]
+            area_idx, piece_idx = trees[d].query(areas, predicate="intersects")
+            order = np.argsort(area_idx, kind="stable")
+            area_idx, piece_idx = area_idx[order], piece_idx[order]
+            if d == far and tier.id == project.finest_tier.id:
+                # the part beyond reach: its area gives the share, and it is the blank area itself
+                rest = areas.copy()
+                if len(area_idx):
+                    hit, local = np.unique(area_idx, return_inverse=True)
+                    near = shapely.multipolygons(pieces[piece_idx], indices=local)  # disjoint, so valid
+                    rest[hit] = shapely.difference(areas[hit], near)
+                shares[d] = np.where(total > 0, 1.0 - shapely.area(rest) / safe_total, 0.0)
+                continue
+            # the pieces are disjoint: the covered area is the sum of each piece's part in the area
+            inside = shapely.contains_properly(areas[area_idx], pieces[piece_idx])  # no cutting needed
+            part = shapely.area(pieces[piece_idx])
+            cut = ~inside
+            part[cut] = shapely.area(shapely.intersection(areas[area_idx[cut]], pieces[piece_idx[cut]]))
+            shares[d] = np.bincount(area_idx, weights=part, minlength=len(areas)) / safe_total
+        members: dict[int, np.ndarray] = {}
         if len(pop_pts):
-            tree = shapely.STRtree(pop_pts)
-            hits = tree.query(areas, predicate="contains")  # (area index, point index)
+            hit_area, hit_pt = shapely.STRtree(pop_pts).query(areas, predicate="contains")
+            order = np.argsort(hit_area, kind="stable")
+            keys, starts = np.unique(hit_area[order], return_index=True)
+            members = dict(zip(keys.tolist(), np.split(hit_pt[order], starts[1:])))
         for i, (aid, name) in enumerate(zip(gdf["area_id"].astype(str), gdf["area_name"])):
-            s = {d: float(min(1.0, shares[d][i])) for d in distances}
+            s = {d: float(min(1.0, max(0.0, shares[d][i]))) for d in distances}
             c = Coverage(tier.id, aid, str(name), parents.get(aid, ""), area_km2=float(total[i]) / 1e6, shares=s,
                          uncovered_km2=float(total[i]) * max(0.0, 1.0 - s[far]) / 1e6)
             if len(pop_pts):
-                idx = hits[1][hits[0] == i]
+                idx = members.get(i, np.array([], dtype=int))
                 weight = float(pop_w[idx].sum())
                 c.population = weight
                 c.population_shares = {d: (float(pop_w[idx][covered_pts[d][idx]].sum()) / weight if weight else 0.0)
                                        for d in distances}
             out.append(c)
         if tier.id == project.finest_tier.id:
-            rest = shapely.difference(areas, reach[far]) if not reach[far].is_empty else areas
             for i, (aid, name) in enumerate(zip(gdf["area_id"].astype(str), gdf["area_name"])):
                 g = rest[i]
                 if g is not None and not g.is_empty and g.area >= MIN_BLANK_M2:
@@ -877,18 +980,22 @@ def insight_layers(edition: Edition) -> list[dict]:
 
 # ---------------------------------------------------------------- writing
 
-def _round_coords(value: Any, decimals: int) -> Any:
-    if isinstance(value, (list, tuple)):
-        if value and isinstance(value[0], (int, float)):
-            return [round(float(v), decimals) for v in value]
-        return [_round_coords(v, decimals) for v in value]
-    return value
+def _geometry_texts(geoms: list[Any], decimals: int) -> list[str]:
+    """GeoJSON geometry texts, coordinates rounded to `decimals` places (vectorised: a national blank-area
+    layer holds millions of coordinates)."""
+    if not len(geoms):
+        return []
+    rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, decimals))
+    return list(shapely.to_geojson(rounded))
 
 
-def _geometry_json(geom: Any, decimals: int) -> dict:
-    geom = shapely.set_precision(geom, 10.0 ** -decimals)
-    mapping = shapely.geometry.mapping(geom)
-    return {"type": mapping["type"], "coordinates": _round_coords(mapping["coordinates"], decimals)}
+def _layer_text(name: str, parts: list[tuple[dict, str]]) -> str:
+    """A FeatureCollection's JSON text from (feature without geometry, geometry text) pairs, without
+    parsing the geometry texts again."""
+    def feature(f: dict, geometry: str) -> str:
+        return json.dumps(f, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"geometry":' + geometry + "}"
+    features = ",".join(feature(f, g) for f, g in parts)
+    return f'{{"type":"FeatureCollection","name":{json.dumps(name)},"features":[{features}]}}\n'
 
 
 def _to_wgs84(geoms: list[Any], crs: CRS) -> list[Any]:
@@ -901,22 +1008,33 @@ def _to_wgs84(geoms: list[Any], crs: CRS) -> list[Any]:
 
 def blank_layer(edition: Edition) -> dict:
     """Blank areas as a GeoJSON FeatureCollection (EPSG:4326), one feature per finest-tier area."""
+    return {"type": "FeatureCollection", "name": "blank_areas",
+            "features": [f | {"geometry": json.loads(g)} for f, g in _blank_parts(edition)]}
+
+
+def _blank_parts(edition: Edition) -> list[tuple[dict, str]]:
+    """blank_layer's features without their geometry, and each geometry as GeoJSON text."""
     ins = analyse(edition)
     cov = {c.area_id: c for c in ins.coverage if c.tier_id == edition.project.finest_tier.id}
-    geoms = _to_wgs84([shapely.simplify(g, BLANK_SIMPLIFY_M) for *_, g in ins.blank], ins.crs)
+    # without topology checks: 15× faster, and a drawing needs no more (the figures are measured unsimplified)
+    simple = shapely.simplify(np.array([g for *_, g in ins.blank], dtype=object), BLANK_SIMPLIFY_M,
+                              preserve_topology=False)
+    geoms = _to_wgs84(list(simple), ins.crs)
     decimals = min(edition.project.build.precision, LAYER_DECIMALS)
     far = distance_label(max(ins.distances))
-    features = []
-    for (aid, name, parent, _), g in zip(ins.blank, geoms):
+    keep = [i for i, g in enumerate(geoms) if not g.is_empty]
+    shapes = dict(zip(keep, _geometry_texts([geoms[i] for i in keep], decimals)))
+    parts = []
+    for i, (aid, name, parent, _) in enumerate(ins.blank):
         c = cov[aid]
-        if g.is_empty:
+        if i not in shapes:
             continue
-        features.append({"type": "Feature", "id": f"blank-{aid}", "properties": {
+        parts.append(({"type": "Feature", "id": f"blank-{aid}", "properties": {
             "area_id": aid, "area_name": name, "district": parent,
             "uncovered_share": round(c.uncovered_share, 4), "uncovered_km2": round(c.uncovered_km2, 3),
-            "label": f"{name}：{far}以内に場所がない所 {_pct(c.uncovered_share)}%（{c.uncovered_km2:.2f} km²）"},
-            "geometry": _geometry_json(g, decimals)})
-    return {"type": "FeatureCollection", "name": "blank_areas", "features": features}
+            "label": f"{name}：{far}以内に場所がない所 {_pct(c.uncovered_share)}%（{c.uncovered_km2:.2f} km²）"}},
+            shapes[i]))
+    return parts
 
 
 def per_capita_layer(edition: Edition) -> dict:
@@ -928,10 +1046,11 @@ def per_capita_layer(edition: Edition) -> dict:
     gdf = edition.boundaries[ins.per_capita_tier]
     geoms = dict(zip(gdf["area_id"].astype(str), gdf.geometry.values))
     decimals = min(edition.project.build.precision, LAYER_DECIMALS)
+    rows = [p for p in ins.per_capita if p.tier_id == ins.per_capita_tier]
+    shapes = _geometry_texts(list(shapely.simplify(np.array([geoms[p.area_id] for p in rows], dtype=object),
+                                                    0.00002)), decimals)
     features = []
-    for p in ins.per_capita:
-        if p.tier_id != ins.per_capita_tier:
-            continue
+    for p, shape in zip(rows, shapes):
         text = "数字なし" if p.per_1000 is None else f"{p.per_1000:.1f}"
         features.append({"type": "Feature", "id": f"per-capita-{p.area_id}", "properties": {
             "area_id": p.area_id, "area_name": p.area_name, "active_places": p.places, "aged_65": p.aged_65,
@@ -939,7 +1058,7 @@ def per_capita_layer(edition: Edition) -> dict:
             "fill": "" if p.klass is None else colours[p.klass],
             "label": f"{p.area_name}：{text}（高齢者千人あたり {p.places} か所）" if p.per_1000 is not None
             else f"{p.area_name}：人口の数字なし"},
-            "geometry": _geometry_json(shapely.simplify(geoms[p.area_id], 0.00002), decimals)})
+            "geometry": json.loads(shape)})
     return {"type": "FeatureCollection", "name": "per_capita", "features": features}
 
 
@@ -1005,25 +1124,30 @@ SHEET_NAMES = {"counts": "場所の数", "per_capita": "高齢者千人あたり
 
 
 def write_xlsx(edition: Edition, path: Path) -> None:
-    """The same tables as a workbook for the council's papers; byte-identical for the same edition."""
+    """The same tables as a workbook for the council's papers; byte-identical for the same edition.
+    Written in openpyxl's write-only mode: a national project has tens of thousands of rows."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     for key, (header, rows) in tables(edition).items():
         ws = wb.create_sheet(SHEET_NAMES[key])
-        ws.append(header)
-        for r in rows:
-            ws.append([_csv_safe(v) for v in r])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="E8EEF4")
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "A2"
         for i, h in enumerate(header, 1):
             width = max([len(str(h))] + [len(str(r[i - 1])) for r in rows[:200] if r[i - 1] is not None])
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(8, width * 1.8 + 2))
+            ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width * 1.8 + 2))
+        head = []
+        for h in header:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="E8EEF4")
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            head.append(cell)
+        ws.append(head)
+        for r in rows:
+            ws.append([_csv_safe(v) for v in r])
     stamp = _edition_stamp(edition)
     wb.properties.creator = "Takara Map"
     wb.properties.created = stamp
@@ -1076,7 +1200,7 @@ def write_stats(edition: Edition, out: Path) -> None:
     for key, (header, rows) in all_tables.items():
         (stats / files[key]).write_bytes(_csv_bytes(header, rows))
     write_xlsx(edition, stats / "insight.xlsx")
-    (layers / "blank_areas.geojson").write_text(_dump_json(blank_layer(edition)), encoding="utf-8")
+    (layers / "blank_areas.geojson").write_text(_layer_text("blank_areas", _blank_parts(edition)), encoding="utf-8")
     if ins.per_capita:
         (layers / "per_capita.geojson").write_text(_dump_json(per_capita_layer(edition)), encoding="utf-8")
     charts = write_charts(edition, ins, stats)
@@ -1102,9 +1226,18 @@ def page_context(edition: Edition, ins: Insight, charts: dict[str, dict[str, str
             return f"../districts/{slug(area_id)}/index.html"
         return ""
 
+    notes: dict[str, str] = {}
+
+    def shown(key: str, rows: list, what: str) -> list:
+        """rows up to PAGE_MAX_ROWS; a note under the table says where the rest are."""
+        if len(rows) > PAGE_MAX_ROWS:
+            notes[key] = (f"{what}が {len(rows):,} あるため、ここには {PAGE_MAX_ROWS:,} 行だけを示します。"
+                          "すべての行は下の CSV・Excel ファイルにあります。")
+        return rows[:PAGE_MAX_ROWS]
+
     tiers = []
     for t in project.tiers:
-        rows = [c for c in ins.counts if c.tier_id == t.id]
+        rows = shown(f"counts-{t.id}", [c for c in ins.counts if c.tier_id == t.id], t.label)
         tiers.append({"id": t.id, "name": t.name, "label": t.label, "is_district": t.id == district.id,
                       "has_parent": t.level > district.level,
                       "rows": [{"id": c.area_id, "name": c.area_name, "url": link(t.id, c.area_id), "parent": c.parent,
@@ -1119,12 +1252,13 @@ def page_context(edition: Edition, ins: Insight, charts: dict[str, dict[str, str
                            "pop_shares": None if c.population_shares is None else
                            [_pct(c.population_shares[d]) for d in ins.distances],
                            "uncovered_km2": f"{c.uncovered_km2:.2f}", "uncovered_pct": _pct(c.uncovered_share)}
-                          for c in ins.coverage if c.tier_id == t.id]
+                          for c in shown(f"coverage-{t.id}", [c for c in ins.coverage if c.tier_id == t.id], t.label)]
     cov_by = {c.area_id: c for c in ins.coverage if c.tier_id == finest.id}
     blank = sorted(({"name": name, "parent": parent, "pct": _pct(cov_by[aid].uncovered_share),
                      "km2": f"{cov_by[aid].uncovered_km2:.2f}", "sort": cov_by[aid].uncovered_km2}
                     for aid, name, parent, _ in ins.blank if cov_by[aid].uncovered_km2 >= 0.005),
                    key=lambda b: (-b["sort"], b["name"]))
+    blank = shown("blank", blank, f"空白地域のある{finest.label}")
     needs_by_district: dict[str, dict] = {}
     for n in sorted(ins.needs, key=lambda n: (n.district_id == "", n.district_id, n.row)):
         key = n.district_id or "_all"
@@ -1137,7 +1271,8 @@ def page_context(edition: Edition, ins: Insight, charts: dict[str, dict[str, str
     pc_rows = [{"tier": next(t.name for t in project.tiers if t.id == p.tier_id), "name": p.area_name,
                 "population": "" if p.population is None else f"{p.population:,}",
                 "aged_65": "" if p.aged_65 is None else f"{p.aged_65:,}", "places": p.places,
-                "per_1000": "" if p.per_1000 is None else f"{p.per_1000:.1f}"} for p in ins.per_capita]
+                "per_1000": "" if p.per_1000 is None else f"{p.per_1000:.1f}"}
+               for p in shown("per_capita", ins.per_capita, "区域")]
     top_counts = [c for c in ins.counts if c.tier_id == project.top_tier.id]
     return {
         "title": project.site.title,
@@ -1168,6 +1303,7 @@ def page_context(edition: Edition, ins: Insight, charts: dict[str, dict[str, str
         "charts": charts,
         "downloads": [{"file": f, "label": DOWNLOAD_LABELS.get(f, f)} for f in downloads + ["insight.xlsx"]],
         "notes": ins.notes,
+        "table_notes": notes,
     }
 
 
@@ -1199,11 +1335,44 @@ NEAR_COLOUR, FAR_COLOUR = "#08519c", "#9ecae1"  # one hue, dark and light: reada
 
 
 def _chart_fonts() -> list[str]:
-    """The installed ones of CHART_FONTS (matplotlib warns once per glyph for every missing family)."""
+    """The installed ones of CHART_FONTS, found before any text is drawn: matplotlib logs a findfont
+    warning for every text it sets in a family that is missing."""
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    return [f for f in CHART_FONTS if f in installed] or ["sans-serif"]
+    found = []
+    for name in CHART_FONTS:
+        if name not in installed:
+            continue
+        try:
+            path = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
+        except ValueError:  # listed in a stale font cache, but its file is gone
+            continue
+        if Path(path).is_file():
+            found.append(name)
+    return found or ["sans-serif"]
+
+
+@contextmanager
+def _quiet_fonts() -> Iterator[None]:
+    """No findfont lines on stderr while the charts are drawn (the fonts are chosen by _chart_fonts)."""
+    logger = logging.getLogger("matplotlib.font_manager")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph .* missing from", category=UserWarning)
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _chart_rows(rows: list[Any], key: Any) -> tuple[list[Any], bool]:
+    """The bars of a chart, top to bottom: every row when they fit, else the CHART_MAX_BARS lowest by `key`
+    (ties in table order), and whether rows were left out."""
+    if len(rows) <= CHART_MAX_BARS:
+        return rows, False
+    return sorted(rows, key=key)[:CHART_MAX_BARS], True
 
 
 def _figure(rows: int) -> Any:
@@ -1221,17 +1390,28 @@ def _save_svg(fig: Any, path: Path) -> None:
 
 
 def write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict[str, str]]:
-    """counts.svg (places per district by category), coverage.svg (walking reach per finest area),
-    per_capita.svg (when a population table is given). name -> {file, alt}. The tables on the page hold
-    the same numbers, so the charts need no other text alternative than a summary."""
+    """counts.svg (places per district by category), coverage.svg (walking reach per finest area, or per
+    district when the finest tier has more than CHART_MAX_BARS areas), per_capita.svg (when a population
+    table is given). A chart with more areas than CHART_MAX_BARS shows the lowest ones and says so in its
+    title, alt text and `note`. name -> {file, alt, note}. The tables on the page hold every number, so
+    the charts need no other text alternative than a summary."""
+    with _quiet_fonts():
+        return _write_charts(edition, ins, folder)
+
+
+def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict[str, str]]:
     import matplotlib
+    from matplotlib.ticker import MaxNLocator
 
     project = edition.project
     charts: dict[str, dict[str, str]] = {}
+    limit = CHART_MAX_BARS
     with matplotlib.rc_context({"font.family": _chart_fonts(), "font.size": 9, "svg.hashsalt": "takara-map",
                                 "axes.spines.top": False, "axes.spines.right": False}):
         district = project.district_tier
-        rows = [c for c in ins.counts if c.tier_id == district.id][::-1]
+        every = [c for c in ins.counts if c.tier_id == district.id]
+        rows, cut = _chart_rows(every, key=lambda c: c.total)
+        rows = rows[::-1]  # barh draws the first row at the bottom
         fig = _figure(len(rows))
         ax = fig.add_subplot()
         left = np.zeros(len(rows))
@@ -1241,21 +1421,29 @@ def write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict
             ax.barh(names, vals, left=left, color=cat.color, label=cat.label, edgecolor="white", linewidth=0.6)
             left += vals
         for y, total in enumerate(left):
-            ax.text(total + max(left.max(), 1) * 0.01, y, f"{int(total)}", va="center", fontsize=8)
-        from matplotlib.ticker import MaxNLocator
-
+            ax.text(total + max(left.max(initial=0), 1) * 0.01, y, f"{int(total)}", va="center", fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("掲載している場所の数（か所）")
-        ax.set_title(f"{district.label}ごとの場所の数（種別ごと）", loc="left")
+        ax.set_title(f"{district.label}ごとの場所の数（種別ごと）" +
+                     (f"：場所の少ない {limit} {district.label}" if cut else ""), loc="left")
         ax.legend(loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1.0))
-        ax.set_xlim(0, max(left.max(), 1) * 1.12)
+        ax.set_xlim(0, max(left.max(initial=0), 1) * 1.12)
         _save_svg(fig, folder / "counts.svg")
-        charts["counts"] = {"file": "counts.svg", "alt": f"{district.label}ごとの場所の数を種別に色分けした横棒グラフ。"
-                                                       "数は下の表と同じです。"}
+        note = (f"{district.label}が {len(every):,} あるため、図には場所の少ない {limit} {district.label}だけを"
+                "示します。すべての数は下の表にあります。") if cut else ""
+        charts["counts"] = {"file": "counts.svg", "note": note,
+                            "alt": f"{district.label}ごとの場所の数を種別に色分けした横棒グラフ。" +
+                                   (f"場所の少ない {limit} {district.label}を示します。" if cut else "") +
+                                   "数は下の表と同じです。"}
 
         finest = project.finest_tier
-        cov = [c for c in ins.coverage if c.tier_id == finest.id][::-1]
+        tier = finest
+        if sum(c.tier_id == finest.id for c in ins.coverage) > limit and district.id != finest.id:
+            tier = district  # a bar per neighbourhood would be unreadable: the districts instead
         near, far = min(ins.distances), max(ins.distances)
+        every_cov = [c for c in ins.coverage if c.tier_id == tier.id]
+        cov, cut = _chart_rows(every_cov, key=lambda c: (c.shares[far], c.shares[near]))
+        cov = cov[::-1]
         fig = _figure(len(cov))
         ax = fig.add_subplot()
         names = [c.area_name for c in cov]
@@ -1270,15 +1458,23 @@ def write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict
         ax.set_xlim(0, 118)
         ax.set_xticks([0, 25, 50, 75, 100])
         ax.set_xlabel("面積のうち、活動中の場所から歩いて行ける範囲の割合（%）")
-        ax.set_title(f"{finest.label}ごとの歩いて行ける範囲", loc="left")
+        ax.set_title(f"{tier.label}ごとの歩いて行ける範囲" +
+                     (f"：{distance_label(far)}以内の割合が低い {limit} {tier.label}" if cut else ""), loc="left")
         ax.legend(loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1.0))
         _save_svg(fig, folder / "coverage.svg")
-        charts["coverage"] = {"file": "coverage.svg",
-                              "alt": f"{finest.label}ごとに、{distance_label(near)}以内と{distance_label(far)}以内の"
-                                     "面積の割合を示す横棒グラフ。数は下の表と同じです。"}
+        note = (f"{tier.label}が {len(every_cov):,} あるため、図には{distance_label(far)}以内の割合が低い {limit} "
+                f"{tier.label}だけを示します。すべての数は下の表にあります。") if cut else ""
+        charts["coverage"] = {"file": "coverage.svg", "note": note,
+                              "alt": f"{tier.label}ごとに、{distance_label(near)}以内と{distance_label(far)}以内の"
+                                     "面積の割合を示す横棒グラフ。" +
+                                     (f"{distance_label(far)}以内の割合が低い {limit} {tier.label}を示します。"
+                                      if cut else "") + "数は下の表と同じです。"}
 
-        pcs = [p for p in ins.per_capita if p.tier_id == ins.per_capita_tier][::-1]
-        if pcs:
+        every_pc = [p for p in ins.per_capita if p.tier_id == ins.per_capita_tier]
+        if every_pc:
+            pc_label = next(t.label for t in project.tiers if t.id == ins.per_capita_tier)
+            pcs, cut = _chart_rows(every_pc, key=lambda p: (p.per_1000 is None, p.per_1000 or 0.0))
+            pcs = pcs[::-1]
             colours = choropleth_colours(len(ins.breaks))
             fig = _figure(len(pcs))
             ax = fig.add_subplot()
@@ -1291,10 +1487,14 @@ def write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict
                         va="center", fontsize=8)
             ax.set_xlim(0, top * 1.15)
             ax.set_xlabel("活動中の場所の数（65歳以上の人 1,000 人あたり）")
-            ax.set_title("高齢者千人あたりの場所の数", loc="left")
+            ax.set_title("高齢者千人あたりの場所の数" + (f"：少ない {limit} {pc_label}" if cut else ""), loc="left")
             _save_svg(fig, folder / "per_capita.svg")
-            charts["per_capita"] = {"file": "per_capita.svg",
-                                    "alt": "区域ごとの、高齢者千人あたりの活動中の場所の数の横棒グラフ。数は下の表と同じです。"}
+            note = (f"{pc_label}が {len(every_pc):,} あるため、図には高齢者千人あたりの場所が少ない {limit} "
+                    f"{pc_label}だけを示します。すべての数は下の表にあります。") if cut else ""
+            charts["per_capita"] = {"file": "per_capita.svg", "note": note,
+                                    "alt": "区域ごとの、高齢者千人あたりの活動中の場所の数の横棒グラフ。" +
+                                           (f"少ない {limit} {pc_label}を示します。" if cut else "") +
+                                           "数は下の表と同じです。"}
     return charts
 
 

@@ -515,3 +515,60 @@ def draw_blank_areas(ed: Edition, blank: dict, path: Path) -> None:
     ax.set_axis_off()
     ax.set_aspect(1 / math.cos(math.radians(34.6)))
     fig.savefig(path, bbox_inches="tight")
+
+
+# ---------------------------------------------------------------- many areas: local coverage, readable charts
+
+def grid_tiers(n: int = 7) -> list:
+    """An n × n grid of 400 m blocks (zone V), each its own district and neighbourhood."""
+    blocks = {f"G{i:02d}": (f"区画{i:02d}", ll_box(CX + 400 * (i % n), CY + 400 * (i // n),
+                                                CX + 400 * (i % n + 1), CY + 400 * (i // n + 1))) for i in range(n * n)}
+    whole = ll_box(CX, CY, CX + 400 * n, CY + 400 * n)
+    return [("city", "第1層（市全域）", "市", {"33202": ("格子市", whole)}),
+            ("district", "第2層（地区）", "地区", blocks), ("block", "第3層（区画）", "区画", blocks)]
+
+
+def test_coverage_of_many_areas_matches_one_union_of_all_reach(tmp_path):
+    # Places clustered in the south-west, so some blocks are fully, some partly and some not covered.
+    rng = np.random.default_rng(3)
+    spots = [ll(x, y) for x, y in rng.uniform(0, 800, (40, 2))] + [ll(2700, 2700)]
+    ed = edition_of(tmp_path, grid_tiers(), [{"at": p} for p in spots])
+    ins = insight.analyse(ed)
+    areas = ed.boundaries["block"].to_crs(ins.crs)
+    pts = gpd.GeoSeries(gpd.points_from_xy([p.lon for p in ed.places], [p.lat for p in ed.places]),
+                        crs="EPSG:4326").to_crs(ins.crs)
+    for d in (500, 1000):
+        whole = pts.buffer(insight.disc_radius(d), quad_segs=insight.QUAD_SEGS).union_all()  # the slow way
+        expected = areas.geometry.intersection(whole).area / areas.geometry.area
+        got = {c.area_id: c.shares[d] for c in ins.coverage if c.tier_id == "block"}
+        for aid, share in zip(areas["area_id"], expected):
+            assert got[aid] == pytest.approx(share, abs=1e-5), (aid, d)  # places are merged to the mm
+    shares = [c.shares[1000] for c in ins.coverage if c.tier_id == "block"]
+    assert min(shares) == 0.0 and max(shares) == 1.0 and any(0.05 < s < 0.95 for s in shares)
+    blank = {aid: g for aid, _, _, g in ins.blank}
+    far = areas.set_index("area_id").geometry.difference(pts.buffer(insight.disc_radius(1000), quad_segs=16).union_all())
+    for aid, g in far.items():
+        if g.area >= 1:
+            assert blank[aid].symmetric_difference(g).area < 1.0, aid  # m², of a 160,000 m² block
+        else:
+            assert aid not in blank
+
+
+def test_charts_and_tables_of_many_areas_stay_readable(tmp_path, monkeypatch):
+    rng = np.random.default_rng(5)
+    spots = [ll(x, y) for x, y in rng.uniform(0, 2800, (30, 2))]
+    ed = edition_of(tmp_path, grid_tiers(), [{"at": p} for p in spots])
+    monkeypatch.setattr(insight, "PAGE_MAX_ROWS", 20)
+    insight.write_stats(ed, tmp_path / "site")
+    stats = tmp_path / "site" / "stats"
+    cov = sorted((c for c in insight.analyse(ed).coverage if c.tier_id == "district"),
+                 key=lambda c: (c.shares[1000], c.shares[500]))
+    svg = (stats / "coverage.svg").read_text(encoding="utf-8")
+    shown = {c.area_name for c in cov if f">{c.area_name}<" in svg}
+    assert shown == {c.area_name for c in cov[:insight.CHART_MAX_BARS]}  # the 40 least covered of 49
+    counts_svg = (stats / "counts.svg").read_text(encoding="utf-8")
+    assert sum(f">{c.area_name}<" in counts_svg for c in cov) == insight.CHART_MAX_BARS
+    page = (stats / "index.html").read_text(encoding="utf-8")
+    assert page.count("<figcaption>") == 2 and "49 あるため" in page
+    assert "ここには 20 行だけを示します" in page
+    assert len(read_csv(stats / "coverage.csv")) == 49 * 2  # the files keep every row
