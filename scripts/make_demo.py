@@ -2051,6 +2051,8 @@ needs = "data/needs.csv"
 """
 
 NEEDS = [
+    # one need no category answers yet: the insight page shows it as unmatched (function (C) マッチング)
+    ("minami-02", "通院付き添い", "通院のときに付き添ってくれる人がいない。タクシー代も負担になる"),
     ("kita-05", "移動支援", "病院まで行く手段がない。バスは1日4本しかなく、帰りの便がない"),
     ("kita-05", "買い物", "近くの商店が閉まり、食料品を買える店が歩いて行ける範囲にない"),
     ("kita-04", "ゴミ出し", "ゴミ集積所が坂の下にあり、冬場のゴミ出しがつらい"),
@@ -2156,7 +2158,7 @@ Everything here is invented by `scripts/make_demo.py` (seeded; re-running gives 
 | `records/extra.csv` | a second source: the volunteer centre's list, {len(csv_rows)} rows, **CP932 (Shift_JIS)**, CRLF, English headers (`name, category, …, notes`; `notes` is not a Takara Map field) |
 | `photos/*.jpg` | {len(photos)} drawn illustrations (Pillow), referenced from the 写真 column as `photos/NN-category.jpg` |
 | `population.csv` | `area_id,population,aged_65` for each district and each neighbourhood (invented) |
-| `needs.csv` | `area_id,kind,text`: {len(NEEDS)} needs voiced in council meetings, by neighbourhood; kind is one of 移動支援・ゴミ出し・見守り・居場所・買い物・食事 |
+| `needs.csv` | `area_id,kind,text`: {len(NEEDS)} needs voiced in council meetings, by neighbourhood; kind is one of 移動支援・ゴミ出し・見守り・居場所・買い物・食事, and one 通院付き添い that no category answers yet |
 
 Neighbourhoods: {nb_list}.
 
