@@ -5,8 +5,8 @@ Nothing here writes the site; gis.cli wires this to the output stages."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 import gis.kml  # noqa: F401  (registers the KML/KMZ/uMap record readers)
 from gis.config import Project

@@ -6,10 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from gis.config import RecordSource
 from gis.errors import InputError

@@ -95,8 +95,8 @@ class Report:
         c = self.counts()
         sev = self.severities()
         lines = [
-            f"読み込んだ行 {len(self.rows)} = 掲載 {c[PUBLISHED]} + 非掲載 {c[WITHHELD]} + エラー {c[REJECTED]}"
-            f"   (rows read {len(self.rows)} = published {c[PUBLISHED]} + withheld {c[WITHHELD]} + rejected {c[REJECTED]})",
+            (f"読み込んだ行 {len(self.rows)} = 掲載 {c[PUBLISHED]} + 非掲載 {c[WITHHELD]} + エラー {c[REJECTED]}"
+            f"   (rows read {len(self.rows)} = published {c[PUBLISHED]} + withheld {c[WITHHELD]} + rejected {c[REJECTED]})"),
             f"エラー {sev['error']} 件・注意 {sev['warning']} 件 (errors {sev['error']}, warnings {sev['warning']})",
         ]
         shown = [i for i in self.issues if verbose or i.severity != "info"]

@@ -31,3 +31,8 @@ def kurashiki_dir() -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# One Chromium for the whole session, shared by every browser test module (a second Playwright start
+# in the same process fails), and guarded pages: see tests/browser.py.
+from browser import chromium, open_page  # noqa: F401

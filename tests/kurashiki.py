@@ -27,7 +27,7 @@ def make_kurashiki_project(root: Path, shared: Path, n: int = 300, seed: int = 3
     towns = json.loads((shared / "gazetteer" / "ja" / "岡山県" / "倉敷市.json").read_text(encoding="utf-8"))
     rows = []
     for i in range(n):
-        cid, label, _, _ = CATEGORIES[i % len(CATEGORIES)]
+        _, label, _, _ = CATEGORIES[i % len(CATEGORIES)]
         base = {"種別": label, "開催日時": SCHEDULES[i % len(SCHEDULES)], "対象": "どなたでも", "参加費": "無料" if i % 3 else "100円",
                 "活動内容": "体操・おしゃべり", "掲載可否": "不可" if i % 37 == 5 else "可", "状況": "休止中" if i % 23 == 7 else "活動中"}
         if i % 2 == 0:  # at a real venue, with its point

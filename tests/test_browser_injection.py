@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import browser
 import pytest
 from browser import serve, wait_ready
 
@@ -17,8 +16,6 @@ from tests.hostile import PWN, hostile_site
 
 pytestmark = pytest.mark.browser
 DESKTOP = (1280, 800)
-chromium = browser.chromium  # the shared fixtures (one Chromium per session, guarded pages)
-open_page = browser.open_page
 
 # Everything in the page that could run code or was not written by the templates.
 DOM_CHECK = """() => {

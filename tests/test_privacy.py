@@ -18,9 +18,9 @@ def project(tmp_path):
 
 
 def _place(**kw) -> Place:
-    base = dict(source="r.csv", row=2, name="山田さん家のお茶会", category="salon", venue="山田花子さん宅", venue_kind="自宅",
-                address="和歌山県ミニ町西南町12-34", lat=35.00312, lon=135.00456, consent=True, contact="090-0000-1234",
-                areas={"city": ("T", "ミニ町"), "district": ("A", "西地区"), "nb": ("A1", "西南自治会")}, town="西南町")
+    base = {"source": "r.csv", "row": 2, "name": "山田さん家のお茶会", "category": "salon", "venue": "山田花子さん宅", "venue_kind": "自宅",
+                "address": "和歌山県ミニ町西南町12-34", "lat": 35.00312, "lon": 135.00456, "consent": True, "contact": "090-0000-1234",
+                "areas": {"city": ("T", "ミニ町"), "district": ("A", "西地区"), "nb": ("A1", "西南自治会")}, "town": "西南町"}
     base.update(kw)
     return Place(**base)
 

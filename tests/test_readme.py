@@ -14,7 +14,7 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 def _config_example() -> str:
     section = README.split("## Config reference", 1)[1]
-    return re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    return re.search(r"```toml\n(.*?)```", section, re.DOTALL).group(1)
 
 
 def test_every_config_key_is_documented_in_the_readme_example():

@@ -30,7 +30,7 @@ def test_csv_encodings_are_detected(tmp_path, encoding):
 
 def test_mixed_encoding_csv_is_an_error_not_mojibake(tmp_path):
     path = tmp_path / "mixed.csv"
-    path.write_bytes("名称,種別\n".encode("utf-8") + "さくら,サロン\n".encode("cp932") + "\x80\x81\n".encode("latin-1"))
+    path.write_bytes("名称,種別\n".encode() + "さくら,サロン\n".encode("cp932") + "\x80\x81\n".encode("latin-1"))
     with pytest.raises(InputError, match="mixed.csv.*文字コード"):
         read_source(RecordSource(path=path, label="mixed.csv"))
 
