@@ -9,6 +9,7 @@ Layout of the written site (all links are relative, so it works from any folder 
                                        deep like districts/, so one rendering of a list entry serves both)
     places/<number>/index.html         every published place
     data/index.json                    compact columnar index for the map (numbers, points, filter bits)
+    data/overview.json                 the first view's clusters, made at build time (painted before index.json)
     data/search.json                   normalised search text, same order (fetched only when searching)
     data/districts/<area>.json         per-district details, fetched when a popup is opened
     data/places.geojson, places.csv    open data (published places only)
@@ -55,11 +56,16 @@ from gis.report import Issue
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 DEFAULT_LANG = "ja"
+SITE_LANGS = ("ja", "en")  # one build writes the default language at the root and each other under <lang>/
 FULL_LIST_LIMIT = 2000  # index.html lists every place in HTML up to this many; beyond, a district index
 NO_DISTRICT = "_none"  # detail file for places outside every district (cannot clash: slugs never start with _)
 BOUNDARY_DECIMALS = 5  # ~1 m: plenty for an outline, and keeps the files small
 BOUNDARY_TOLERANCE = 0.00002  # degrees (~2 m): "simplified a little"
 VENDOR_FOR_SITE = ("leaflet", "supercluster")  # axe-core stays test-only
+DISTRICT_INDEX_LIMIT = 500  # beyond this many districts, index.html links the 第1層 pages (which list theirs)
+OVERVIEW_CELL_PX = 80  # grid cell of the build-time clusters: a little wider than supercluster's radius
+OVERVIEW_MAX_CELLS = 1500  # per zoom level; finer levels are left to the browser's supercluster
+OVERVIEW_ZOOMS = range(4, 17)  # the map's minZoom to the last clustered zoom (takara.js CLUSTER_MAX)
 FLAG_FREE, FLAG_ACTIVE, FLAG_PAUSED, FLAG_STALE, FLAG_AREA, FLAG_PHOTO = 1, 2, 4, 8, 16, 32
 PERIOD_BITS = {"morning": 1, "afternoon": 2, "evening": 4}
 TILE_HOSTS = ("https://cyberjapandata.gsi.go.jp", "https://tile.openstreetmap.org")
@@ -167,7 +173,9 @@ def make_environment(catalogue: Catalogue) -> jinja2.Environment:
     env.globals["L"] = SimpleNamespace(**{k: Markup.escape(catalogue(v)) for k, v in {
         "number": "field.number", "show_on_map": "list.show_on_map", "breadcrumb": "breadcrumb.label",
         "stale_long": "status.stale_long", "phone": "field.phone", "noscript": "map.noscript",
-        "area_precision": "place.area_precision", "areas": "place.areas", "back_home": "place.back_home"}.items()})
+        "area_precision": "place.area_precision", "areas": "place.areas", "back_home": "place.back_home",
+        "calendar": "place.calendar"}.items()})
+    env.globals["PATH_MARK"] = PATH_MARK  # where the shared place-page chrome takes each page's own path
     env.globals["lang"] = catalogue.lang
     env.filters["jdate"] = catalogue.date
     return env
@@ -232,6 +240,7 @@ class PlaceView:
     photo: dict | None
     crumbs: list[dict]  # shared between places of one neighbourhood
     back: list[dict]
+    calendar: str = ""  # data/calendar/<id>.ics when gis.export wrote one (set in render_pages)
 
     @property
     def url(self) -> str:
@@ -486,6 +495,45 @@ def index_payload(model: SiteModel) -> dict:
     }
 
 
+def initial_bounds(model: SiteModel) -> list[list[float]]:
+    """[[south, west], [north, east]] of the places (else of the top tier's areas): the map's first view,
+    written into index.html so the map is placed before any data arrives."""
+    if model.places:
+        lats = [p.lat for p in model.places]
+        lons = [p.lon for p in model.places]
+        s, n, w, e = min(lats), max(lats), min(lons), max(lons)
+    else:
+        w, s, e, n = (float(v) for v in model.edition.boundaries[model.project.top_tier.id].total_bounds)
+    return [[round(s, 5), round(w, 5)], [round(n, 5), round(e, 5)]]
+
+
+def overview_payload(model: SiteModel) -> dict:
+    """data/overview.json: places counted on a grid of OVERVIEW_CELL_PX pixels at each zoom from 4 up,
+    as [lat, lon, count] (the cell's mean point). The browser paints the level of its first view at
+    once, while index.json and the full clustering are still on their way. Levels stop where a grid
+    would have more than OVERVIEW_MAX_CELLS cells, so the file stays small whatever the size."""
+    levels: dict[str, list[list[float]]] = {}
+    if model.places:
+        lat = np.array([p.lat for p in model.places], dtype=np.float64)
+        lon = np.array([p.lon for p in model.places], dtype=np.float64)
+        x = (lon + 180.0) / 360.0  # Web Mercator, 0..1 (as Leaflet projects)
+        sin = np.sin(np.radians(np.clip(lat, -85.0, 85.0)))
+        y = 0.5 - np.log((1 + sin) / (1 - sin)) / (4 * math.pi)
+        for z in OVERVIEW_ZOOMS:
+            cells = 256 * 2 ** z / OVERVIEW_CELL_PX
+            key = np.floor(x * cells).astype(np.int64) * (1 << 31) + np.floor(y * cells).astype(np.int64)
+            uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+            if len(uniq) > OVERVIEW_MAX_CELLS:
+                break
+            mlat = np.bincount(inverse, weights=lat) / counts
+            mlon = np.bincount(inverse, weights=lon) / counts
+            levels[str(z)] = [[round(float(a), 5), round(float(b), 5), int(c)]
+                              for a, b, c in zip(mlat, mlon, counts)]
+            if len(uniq) == len(lat):  # every place alone: finer levels would say the same
+                break
+    return {"version": 1, "count": len(model.places), "cell_px": OVERVIEW_CELL_PX, "levels": levels}
+
+
 def search_payload(model: SiteModel) -> dict:
     """data/search.json: activities and venue, normalised (the JS adds the name, which index.json has)."""
     return {"version": 1, "q": [normalise_search(f"{p.activities} {p.venue} {p.organiser}") for p in model.places]}
@@ -688,6 +736,8 @@ def _root(depth: int) -> str:
 
 def _site_ctx(model: SiteModel, out: Path) -> dict:
     meta = model.project.site
+    home_dir = getattr(model, "home_dir", None)  # a second language links the default build's downloads
+    out = home_dir or out
     downloads = [{"url": f"data/{name}", "label": model.t(key)} for name, key in DOWNLOADS
                  if (out / "data" / name).is_file()]
     return {
@@ -703,8 +753,15 @@ def _site_ctx(model: SiteModel, out: Path) -> dict:
         "overlay_attributions": sorted({o.attribution for o in model.project.overlays if o.attribution}),
         "print_url": "print/index.html" if (out / "print" / "index.html").is_file() else "",
         "stats_url": "stats/index.html" if (out / "stats" / "index.html").is_file() else "",
-        "downloads": downloads,
+        # HSDS is a folder of tables; its services table is the way in (metadata.json lists the rest)
+        "downloads": downloads + ([{"url": "data/hsds/service.json", "label": model.t("data.hsds")}]
+                                  if (out / "data" / "hsds" / "service.json").is_file() else []),
         "categories": model.cat_ctx,
+        "week_url": "week/index.html",
+        "home": "../" if home_dir else "",  # prefix from this language's root to the folder holding data/ downloads
+        "alt": [{"lang": other, "label": Catalogue(other)("lang.name"),
+                 "prefix": f"{other}/" if model.t.lang == DEFAULT_LANG else "../"}
+                for other in SITE_LANGS if other != model.t.lang],
         "csp_img": " ".join(TILE_HOSTS),
     }
 
@@ -752,6 +809,28 @@ def _area_ctx(model: SiteModel, area: Area, places: list[PlaceView], items: list
     }
 
 
+def _insight_layers(model: SiteModel, out: Path) -> list[dict]:
+    """The statistics stage's map layers (blank areas, per-capita choropleth) whose files it wrote."""
+    try:
+        if importlib.util.find_spec("gis.insight") is None:
+            return []
+    except (ImportError, ValueError):
+        return []
+    module = importlib.import_module("gis.insight")
+    if not hasattr(module, "insight_layers") or not (out / "data" / "layers").is_dir():
+        return []
+    layers = []
+    for layer in module.insight_layers(model.edition):
+        if (out / layer["file"]).is_file():
+            legend = [{"color": e.get("color", ""), "label": e.get("label", "")} for e in layer.get("legend", [])]
+            layers.append({"id": slug(str(layer["id"])), "name": layer["name"], "file": layer["file"],
+                           "show": bool(layer.get("show")), "legend": legend,
+                           "config": {"style": layer.get("style", {}),
+                                      "label": layer.get("label_property", "")}})
+    return layers
+
+
+PATH_MARK = "@@TAKARA-PAGE-PATH@@"  # in the shared place-page chrome; place.html puts places/<n>/ there
 PARALLEL_MIN = 20_000  # place pages from which a second process (where available) is worth starting
 _FORKED: dict[str, Any] = {}  # what forked workers read (inherited, not pickled)
 
@@ -799,19 +878,33 @@ def render_pages(model: SiteModel, env: jinja2.Environment, out: Path) -> int:
     for tmpl in ("index.html", "area.html", "place.html"):
         env.get_template(tmpl)  # compile once, up front
     contexts = model.contexts
+    from gis.residents import calendar_links, district_figures, week_ctx
+
+    place_cals, area_cals = calendar_links(model.edition)
+    if place_cals:
+        for c, p in zip(contexts, model.places):
+            c.calendar = place_cals.get(p.id, "")
     by_number = {c.n: c for c in contexts}
     item_tmpl = env.get_template("_place_item.html")
     pages = 0
 
     # index.html (the full list only for projects small enough to read it in one page)
     full_list = len(contexts) <= FULL_LIST_LIMIT
-    districts = [{"name": a.name, "url": a.url, "count": len(a.places)} for a in model.districts]
+    index_tier, index_areas = model.district_tier, model.districts
+    top = model.project.top_tier
+    if len(index_areas) > DISTRICT_INDEX_LIMIT and top.id != index_tier.id and len(model.areas[top.id]) > 1:
+        # thousands of links would make index.html slow to open: link the 第1層 pages, which list theirs
+        index_tier, index_areas = top, list(model.areas[top.id].values())
+    districts = [{"name": a.name, "url": a.url, "count": len(a.places)} for a in index_areas if a.url]
     index_html = env.get_template("index.html").render(
         site=site, root="", page="index", tiers=_tiers_ctx(model),
         overlays=[{"id": slug(o.id), "name": o.name or o.id, "show": o.show, "color": o.color}
                   for o in model.project.overlays],
+        insight_layers=_insight_layers(model, out),
+        bounds=_dumps(initial_bounds(model)),
         items=[Markup(item_tmpl.render(p=c, root="")) for c in contexts] if full_list else [],
-        full_list=full_list, total=len(contexts), districts=districts, district_tier=model.district_tier.name)
+        full_list=full_list, total=len(contexts), districts=districts, district_tier=index_tier.name,
+        path="index.html")
     _write(out / "index.html", index_html)
     pages += 1
 
@@ -830,13 +923,22 @@ def render_pages(model: SiteModel, env: jinja2.Environment, out: Path) -> int:
             folder.mkdir(parents=True, exist_ok=True)
             ctx = _area_ctx(model, area, [by_number[p.number] for p in area.places],
                             [Markup(items[p.number].decode("utf-8")) for p in area.places])
-            _write(folder / "index.html", area_tmpl.render(site=site, root=_root(area.depth), page="area", area=ctx))
+            ctx["figures"] = district_figures(model.edition, area.id) if tier.id == model.district_tier.id else None
+            ctx["calendar"] = area_cals.get(area.id, "")
+            _write(folder / "index.html", area_tmpl.render(site=site, root=_root(area.depth), page="area", area=ctx,
+                                                           path=area.url))
             pages += 1
     items.clear()
 
+    # 今週の予定: what meets on each weekday, readable without JavaScript
+    (out / "week").mkdir(exist_ok=True)
+    _write(out / "week" / "index.html", env.get_template("week.html").render(
+        site=site, root="../", page="week", path="week/index.html", week=week_ctx(model.places, contexts)))
+    pages += 1
+
     # place pages: one compiled template, one render and one write each (100,000 of them must be quick).
     # The head, header and footer are the same on every place page: render them once.
-    shared = {"site": site, "root": "../../", "page": "place"}
+    shared = {"site": site, "root": "../../", "page": "place", "path": PATH_MARK}  # place.html puts its own path
     chrome = SimpleNamespace(**{part: Markup(env.get_template(f"_{part}.html").render(**shared))
                                 for part in ("head", "header", "footer")})
     write_place_pages(env.get_template("place.html"), site, chrome, contexts, out / "places")
@@ -848,7 +950,13 @@ def write_data(model: SiteModel, out: Path, result: SiteResult) -> None:
     for sub in ("districts", "boundaries", "overlays"):
         (data / sub).mkdir(parents=True, exist_ok=True)
     result.files["data/index.json"] = _dump_to(data / "index.json", index_payload(model))
+    result.files["data/overview.json"] = _dump_to(data / "overview.json", overview_payload(model))
     _dump_to(data / "search.json", search_payload(model))
+    # residents' filters (who a place is for) and 近くの場所 by town name: gis.residents
+    from gis.residents import filters_payload, towns_payload
+
+    _dump_to(data / "filters.json", filters_payload(model.places))
+    _dump_to(data / "towns.json", towns_payload(model.project.build.gazetteer))
     for key, payload in district_payloads(model):
         _dump_to(data / "districts" / f"{key}.json", payload)
     write_geojson(model, data / "places.geojson")
@@ -859,16 +967,25 @@ def write_data(model: SiteModel, out: Path, result: SiteResult) -> None:
         _write(data / "overlays" / f"{slug(overlay.id)}.geojson", _dumps(overlay_payload(model, overlay)) + "\n")
 
 
-def render_site(edition: Edition, out: Path, with_print: bool = True, lang: str = DEFAULT_LANG) -> SiteResult:
-    """Write the whole static site for `edition` into the (empty, staged) folder `out`."""
+def render_site(edition: Edition, out: Path, with_print: bool = True, lang: str = DEFAULT_LANG,
+                home: Path | None = None) -> SiteResult:
+    """Write the whole static site for `edition` into the (empty, staged) folder `out`: the default language
+    at `out`, then every other language of SITE_LANGS under out/<lang>/ (`home` is then the default build's
+    folder, whose exports, prints and statistics the other language links instead of writing again)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     catalogue = Catalogue(lang)
     env = make_environment(catalogue)
     model = SiteModel(edition, catalogue)
+    model.home_dir = home  # type: ignore[attr-defined]
     result = SiteResult(places=len(model.places))
     copy_assets(out, catalogue, env, model)
-    result.photos = write_photos(edition, out, model)
+    if home is None:
+        result.photos = write_photos(edition, out, model)
+        edition.extras["site_photos"] = model.photos  # the other languages show the same files
+    else:  # a second language links the default build's photos instead of writing them again
+        model.photos = {n: {k: f"../{v}" if k in ("thumb", "large") else v for k, v in ph.items()}
+                        for n, ph in (edition.extras.get("site_photos") or {}).items()}
     model.contexts  # noqa: B018 - build them now, before the collector is frozen
     # The pages create millions of short-lived strings; with 100,000 places' contexts alive the cyclic
     # collector would walk them again and again (a third of the time). Nothing rendered here makes cycles.
@@ -876,9 +993,14 @@ def render_site(edition: Edition, out: Path, with_print: bool = True, lang: str 
     gc.freeze()
     try:
         write_data(model, out, result)
-        _run_optional_stages(edition, out, with_print)
+        if home is None:
+            _run_optional_stages(edition, out, with_print)
         result.pages = render_pages(model, env, out)
     finally:
         gc.unfreeze()
     result.files["index.html"] = (out / "index.html").stat().st_size
+    if home is None and lang == DEFAULT_LANG:
+        for other in SITE_LANGS:
+            if other != lang:
+                result.pages += render_site(edition, out / other, with_print=False, lang=other, home=out).pages
     return result

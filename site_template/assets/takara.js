@@ -1,7 +1,9 @@
 /* Takara Map — the map and the list.
  *
- * index.html draws every place from data/index.json (parallel arrays) with supercluster, so the page
- * does not grow with the records; details come from data/districts/<key>.json when a popup opens.
+ * index.html first paints data/overview.json (clusters made at build time for the first view, placed
+ * from the bounds in #map's data-bounds), then draws every place from data/index.json (parallel arrays)
+ * with supercluster, so the page does not grow with the records; outlines load after the markers;
+ * details come from data/districts/<key>.json when a popup opens.
  * Area pages draw the places listed in their own HTML. Place pages show one marker.
  *
  * Record text is only ever set with textContent: never innerHTML with data.
@@ -26,6 +28,15 @@
   window.takara = api;
 
   // ------------------------------------------------------------------ helpers
+
+  function markFirstMarkers() {
+    if (api.firstMarkersAt !== null) { return; }
+    api.firstMarkersAt = -1; // once
+    requestAnimationFrame(function () {
+      api.firstMarkersAt = performance.now();
+      if (performance.mark) { performance.mark('takara-first-markers'); }
+    });
+  }
 
   function t(key, values) {
     var s = STR[key];
@@ -155,6 +166,7 @@
     // Whole zoom levels only; floor, so clusters made for a zoom are never drawn closer together than planned.
     var zoom = Math.floor(map.getZoom());
     var items = this.index.getClusters(bbox, zoom);
+    var keep = this.focusKey(); // (residents, keyboard) see PlaceLayer.prototype.focusKey
     this.group.clearLayers();
     this.markers = {};
     var drawn = { places: 0, clusters: 0, points: 0 };
@@ -193,10 +205,69 @@
       }
     }
     this.drawn = drawn;
-    if (api.firstMarkersAt === null && items.length) {
-      requestAnimationFrame(function () { api.firstMarkersAt = performance.now(); });
-    }
+    this.refocus(keep);
+    if (items.length) { markFirstMarkers(); }
   };
+
+  /* (residents, keyboard) Leaflet pans the map to a marker that gets keyboard focus, and every move redraws
+   * the markers: without this the focused marker would vanish and focus fall back to the page. */
+  PlaceLayer.prototype.focusKey = function () {
+    var el = doc.activeElement;
+    if (!el || !this.map.getContainer().contains(el)) { return null; }
+    if (el.classList.contains('tk-marker') && el.getAttribute('data-n')) { return '.tk-marker[data-n="' + el.getAttribute('data-n') + '"]'; }
+    if (el.classList.contains('tk-cluster') && el.getAttribute('data-cluster')) { return '.tk-cluster[data-cluster="' + el.getAttribute('data-cluster') + '"]'; }
+    return null;
+  };
+
+  function isActivation(e) {
+    var k = e.originalEvent && (e.originalEvent.key || e.originalEvent.keyCode);
+    return k === 'Enter' || k === ' ' || k === 13 || k === 32;
+  }
+
+  PlaceLayer.prototype.refocus = function (selector) {
+    var el = selector && this.map.getContainer().querySelector(selector);
+    if (el) { el.focus({ preventScroll: true }); }
+  };
+
+  /* The first view's clusters from data/overview.json (a grid made at build time): painted at once,
+   * replaced by the PlaceLayer when index.json has arrived. Only the levels the file holds are drawn. */
+  function OverviewLayer(map, data) {
+    this.map = map;
+    this.levels = data.levels || {};
+    this.group = L.layerGroup().addTo(map);
+    this.onMove = this.render.bind(this);
+    map.on('moveend', this.onMove);
+    this.render();
+  }
+
+  OverviewLayer.prototype.render = function () {
+    var map = this.map, zoom = Math.floor(map.getZoom()), cells = this.levels[String(zoom)] || [];
+    var b = map.getBounds().pad(0.2);
+    this.group.clearLayers();
+    for (var k = 0; k < cells.length; k++) {
+      var c = cells[k];
+      if (b.contains([c[0], c[1]])) { this.group.addLayer(overviewMarker(map, c, zoom)); }
+    }
+    if (this.group.getLayers().length) { markFirstMarkers(); }
+  };
+
+  OverviewLayer.prototype.remove = function () {
+    this.map.off('moveend', this.onMove);
+    this.map.removeLayer(this.group);
+  };
+
+  function overviewMarker(map, c, zoom) {
+    var count = c[2], size = count < 10 ? 44 : count < 100 ? 50 : 56;
+    var m = L.marker([c[0], c[1]], { icon: L.divIcon({ className: 'tk-cluster', html: '', iconSize: [size, size] }), keyboard: true });
+    m.on('add', function () {
+      var el = m.getElement();
+      el.setAttribute('data-count', String(count));
+      el.setAttribute('aria-label', t('cluster.label', { count: count }));
+      el.appendChild(h('span', 'tk-cluster-body', count));
+    });
+    m.on('click', function () { map.setView([c[0], c[1]], Math.min(zoom + 2, MAX_ZOOM)); });
+    return m;
+  }
 
   PlaceLayer.prototype.placeMarker = function (i, dx, dy) {
     var P = this.P, self = this, n = P.n[i];
@@ -219,6 +290,8 @@
       if (self.chosen === n) { el.classList.add('is-chosen'); m.setZIndexOffset(1000); }
     });
     m.on('click', function () { self.openPopup(i, m, false); });
+    // (residents, keyboard) a marker is a button: Enter or Space opens it, and the popup takes the focus
+    m.on('keypress', function (e) { if (isActivation(e)) { e.originalEvent.preventDefault(); self.openPopup(i, m, true); } });
     m.takaraOffset = [dx, dy];
     return m;
   };
@@ -231,6 +304,7 @@
     var m = L.marker(ll, { icon: icon, keyboard: true });
     m.on('add', function () {
       var el = m.getElement();
+      el.setAttribute('data-cluster', String(it.properties.cluster_id)); // (residents) refocus after a redraw
       el.setAttribute('data-count', String(count));
       el.setAttribute('aria-label', t('cluster.label', { count: count }));
       el.appendChild(h('span', 'tk-cluster-body', count));
@@ -238,6 +312,13 @@
     m.on('click', function () {
       var z = self.index.getClusterExpansionZoom(it.properties.cluster_id);
       self.map.setView(ll, Math.min(z, MAX_ZOOM));
+    });
+    // (residents, keyboard) Enter or Space zooms in; focus stays on the map, so Tab goes on to what it shows
+    m.on('keypress', function (e) {
+      if (!isActivation(e)) { return; }
+      e.originalEvent.preventDefault();
+      m.fire('click');
+      self.map.getContainer().focus({ preventScroll: true });
     });
     return m;
   };
@@ -416,24 +497,51 @@
     { color: '#6b4e1d', weight: 2, opacity: 0.8, dashArray: '2 5' }
   ];
 
+  var LABELS_MAX = 120; // more area names than this in view cannot be read: none are drawn
+  var SVG_MAX = 300; // beyond this many areas, outlines go on one canvas (thousands of SVG paths are slow)
+  var canvasRenderer = null;
+
+  /* Area names as markers, only for the areas in view and only when few enough to read. */
+  var AreaLabels = L.Layer.extend({
+    initialize: function (items, make) { this.items = items; this.make = make; this.shown = {}; },
+    onAdd: function (map) { map.on('moveend', this.refresh, this); this.refresh(); },
+    onRemove: function (map) {
+      map.off('moveend', this.refresh, this);
+      var shown = this.shown;
+      Object.keys(shown).forEach(function (k) { map.removeLayer(shown[k]); });
+      this.shown = {};
+    },
+    refresh: function () {
+      var map = this._map, b = map.getBounds(), want = {}, n = 0;
+      for (var k = 0; k < this.items.length && n <= LABELS_MAX; k++) {
+        if (b.contains(this.items[k].ll)) { want[k] = true; n++; }
+      }
+      if (n > LABELS_MAX) { want = {}; }
+      var shown = this.shown;
+      Object.keys(shown).forEach(function (k) { if (!want[k]) { map.removeLayer(shown[k]); delete shown[k]; } });
+      for (var key in want) { if (!shown[key]) { shown[key] = this.make(this.items[key]).addTo(map); } }
+    }
+  });
+
   function tierLayers(map, tierId, level, data, withLabels) {
     var style = Object.assign({ fill: false, className: 'tk-tier tk-tier-' + tierId }, TIER_STYLES[Math.min(level, TIER_STYLES.length - 1)]);
-    var outline = L.geoJSON(data, { style: function () { return style; }, interactive: false });
-    var labels = L.layerGroup();
-    if (withLabels) {
-      data.features.forEach(function (f) {
-        var p = f.properties;
-        var icon = L.divIcon({ className: 'tk-area-label tier-' + (level + 1), html: '', iconSize: [0, 0] });
-        var m = L.marker([p.label[1], p.label[0]], { icon: icon, interactive: false, keyboard: false, pane: 'labels' });
-        m.on('add', function () {
-          var el = m.getElement();
-          el.setAttribute('aria-hidden', 'true');
-          el.setAttribute('data-tier', tierId);
-          el.appendChild(h('span', 'tk-area-label-text', p.name));
-        });
-        labels.addLayer(m);
+    var options = { style: function () { return style; }, interactive: false };
+    if (data.features.length > SVG_MAX) { options.renderer = canvasRenderer = canvasRenderer || L.canvas({ padding: 0.2 }); }
+    var outline = L.geoJSON(data, options);
+    var items = withLabels ? data.features.map(function (f) {
+      return { ll: L.latLng(f.properties.label[1], f.properties.label[0]), name: f.properties.name };
+    }) : [];
+    var labels = new AreaLabels(items, function (item) {
+      var icon = L.divIcon({ className: 'tk-area-label tier-' + (level + 1), html: '', iconSize: [0, 0] });
+      var m = L.marker(item.ll, { icon: icon, interactive: false, keyboard: false, pane: 'labels' });
+      m.on('add', function () {
+        var el = m.getElement();
+        el.setAttribute('aria-hidden', 'true');
+        el.setAttribute('data-tier', tierId);
+        el.appendChild(h('span', 'tk-area-label-text', item.name));
       });
-    }
+      return m;
+    });
     return { outline: outline, labels: labels };
   }
 
@@ -504,6 +612,62 @@
       input.addEventListener('change', sync);
       if (input.checked) { sync(); }
     });
+  }
+
+  /* The statistics' layers (blank areas, per-capita choropleth): switchable, with their legends.
+   * Each feature's fill comes from the property style.fillColorProperty names; colours are set through
+   * the DOM (CSSOM), which the page's CSP allows, never through a style attribute. */
+  function setupInsight(map, form) {
+    var state = {};
+    var inputs = form ? form.querySelectorAll('input[name="insight"]') : [];
+    Array.prototype.forEach.call(inputs, function (input) {
+      var id = input.value, cfg = JSON.parse(input.getAttribute('data-config') || '{}'), loading = null;
+      var base = Object.assign({}, cfg.style || {}), prop = base.fillColorProperty;
+      delete base.fillColorProperty;
+      var entry = state[id] = { input: input, layer: null };
+      var legend = doc.getElementById('legend-' + id);
+      Array.prototype.forEach.call(legend ? legend.querySelectorAll('.insight-swatch') : [], function (sw) {
+        var c = sw.getAttribute('data-color');
+        sw.style.display = 'inline-block';
+        sw.style.width = '1.2em';
+        sw.style.height = '0.9em';
+        sw.style.border = '1px solid #444';
+        sw.style.verticalAlign = 'middle';
+        sw.style.background = /^#[0-9a-fA-F]{3,8}$/.test(c || '') ? c : 'transparent';
+      });
+      function sync() {
+        if (legend) { legend.hidden = !input.checked; }
+        if (!loading) {
+          loading = fetchJSON(input.getAttribute('data-file')).then(function (data) {
+            entry.layer = L.geoJSON(data, {
+              style: function (f) {
+                var st = Object.assign({ className: 'tk-insight tk-insight-' + id }, base);
+                var fill = prop && f.properties ? f.properties[prop] : '';
+                if (prop) {
+                  if (fill) { st.fillColor = fill; } else { st.fillOpacity = 0; }
+                }
+                return st;
+              },
+              onEachFeature: function (f, layer) {
+                var text = cfg.label && f.properties ? f.properties[cfg.label] : '';
+                if (text) { layer.bindTooltip(h('span', null, text), { sticky: true }); } // an element: Leaflet would set a string as HTML
+              }
+            });
+            return entry.layer;
+          });
+        }
+        return loading.then(function (layer) {
+          if (input.checked && !map.hasLayer(layer)) { layer.addTo(map); layer.bringToBack(); }
+          if (!input.checked && map.hasLayer(layer)) { map.removeLayer(layer); }
+          return layer;
+        });
+      }
+      entry.sync = sync;
+      input.addEventListener('change', sync);
+      if (legend) { legend.hidden = !input.checked; }
+    });
+    api.insightVisible = function (id) { var e = state[id]; return !!(e && e.layer && map.hasLayer(e.layer)); };
+    return state;
   }
 
   // ------------------------------------------------------------------ list
@@ -684,15 +848,36 @@
     var map = makeMap(mapEl);
     var setView = setupViewSwitch(map);
     setStatus(t('map.loading'));
+    // The first view comes from the bounds written into the page: nothing has to arrive first.
+    var bounds = null;
+    try { bounds = JSON.parse(mapEl.getAttribute('data-bounds') || 'null'); } catch (e) { bounds = null; }
+    if (bounds) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16, animate: false }); }
     var tiers = setupTiers(map, form);
-    setupOverlays(map, form);
-    var places = fetchJSON(mapEl.getAttribute('data-index')).then(function (data) {
+    var insight = setupInsight(map, form);
+    var overview = null, placesDone = false;
+    var painted = Promise.resolve();
+    if (bounds && mapEl.getAttribute('data-overview')) {
+      painted = fetchJSON(mapEl.getAttribute('data-overview')).then(function (data) {
+        if (!placesDone) { overview = new OverviewLayer(map, data); }
+        // two frames: the overview is on screen before index.json's parse and clustering take the thread
+        return new Promise(function (resolve) { requestAnimationFrame(function () { requestAnimationFrame(resolve); }); });
+      }, function () { /* the full layer follows anyway */ });
+    }
+    // index.json downloads meanwhile; it is only parsed once the overview is painted
+    var indexUrl = mapEl.getAttribute('data-index');
+    var response = fetch(indexUrl, { credentials: 'same-origin' });
+    var places = Promise.all([response, painted]).then(function (got) {
+      if (!got[0].ok) { throw new Error(indexUrl + ': HTTP ' + got[0].status); }
+      return got[0].json();
+    }).then(function (data) {
+      placesDone = true;
+      if (overview) { overview.remove(); overview = null; }
       var P = { n: data.n, lat: data.lat, lon: data.lon, c: data.c, f: data.f, name: data.name, w: data.w, p: data.p, d: data.d,
         dkey: data.d.map(function (d) { return d >= 0 ? data.districts[d].key : '_none'; }) };
       var layer = new PlaceLayer(map, P, data.categories, data.flags);
       exposeLayer(layer);
       api.index = data;
-      fitPlaces(map, P, null);
+      if (!bounds) { fitPlaces(map, P, null); }
       layer.render();
       var paged = doc.getElementById('place-pages');
       var pagedList = paged ? new PagedList(paged, layer) : null;
@@ -721,8 +906,14 @@
       }
       enableFieldsets();
     });
-    // Outlines load beside the places, not after them; neither waits for the other.
-    var outlines = Promise.all(Object.keys(tiers).map(function (id) { return tiers[id].show(tiers[id].input.checked); }));
+    // Outlines, overlays and analysis layers load after the markers: they must not delay them.
+    var after = places.then(function () {}, function () {});
+    var outlines = after.then(function () {
+      setupOverlays(map, form);
+      return Promise.all(Object.keys(tiers).map(function (id) { return tiers[id].show(tiers[id].input.checked); })
+        .concat(Object.keys(insight).filter(function (id) { return insight[id].input.checked; })
+          .map(function (id) { return insight[id].sync(); })));
+    });
     var ready = Promise.all([places, outlines]);
     api.tiers = tiers;
     api.tierVisible = function (id) {

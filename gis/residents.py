@@ -1,0 +1,136 @@
+"""What the site offers residents beyond the map: filter data (who a place is for), the gazetteer's towns
+for 「近くの場所」, the 今週の予定 page, and the figures and calendar links on district and place pages.
+
+Called by gis.site; reads only PublicPlace fields and the edition's extras. Nothing here writes HTML: the
+week page is the template site_template/templates/week.html.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gis.place import normalise_text
+
+if TYPE_CHECKING:
+    from gis.edition import Edition
+
+# Who a place is for, derived from the 参加対象 text at build time. A place may be in several groups;
+# "other" when no rule matched (text we cannot classify is not guessed into a group).
+TARGET_GROUPS = ("anyone", "older", "men", "women", "local", "carers", "other")
+_TARGET_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("anyone", re.compile(r"どなたでも|だれでも|誰でも|どなたも|子ども?から高齢者|年齢問わ|制限なし|どの世代")),
+    ("older", re.compile(r"高齢|シニア|老人|お年寄り")),
+    ("men", re.compile(r"男性|男の")),
+    ("women", re.compile(r"女性|女の")),
+    ("local", re.compile(r"地域住民|地域の方|地域の皆|自治会員|町内|近所|歩いて来られる|住民")),
+    ("carers", re.compile(r"介護中|介護している|介護する|家族介護|ご家族")),
+)
+_AGE_FROM = re.compile(r"(\d{2})\s*歳以上")
+OLDER_FROM_AGE = 55  # 「おおむね60歳以上」「65歳以上」 are older people's groups; 「20歳以上」 is not
+
+
+def target_groups(text: str) -> tuple[str, ...]:
+    """The target groups a 参加対象 text names, in TARGET_GROUPS order; ("other",) when none (or blank)."""
+    t = normalise_text(text)
+    found = {gid for gid, rule in _TARGET_RULES if rule.search(t)}
+    if any(int(m.group(1)) >= OLDER_FROM_AGE for m in _AGE_FROM.finditer(t)):
+        found.add("older")
+    return tuple(g for g in TARGET_GROUPS if g in found) or ("other",)
+
+
+def target_bits(text: str) -> int:
+    return sum(1 << TARGET_GROUPS.index(g) for g in target_groups(text))
+
+
+def filters_payload(places: list[Any]) -> dict:
+    """data/filters.json: per place (same order as data/index.json) its target-group bits."""
+    return {"version": 1, "targets": list(TARGET_GROUPS), "t": [target_bits(p.target) for p in places]}
+
+
+def towns_payload(gazetteer: Path | None) -> dict:
+    """data/towns.json: the gazetteer's town names and their public representative points (town level
+    only: no address finer than a 町丁目 is ever written). Empty when the project has no gazetteer."""
+    names: list[str] = []
+    lat: list[float] = []
+    lon: list[float] = []
+    if gazetteer is not None:
+        from gis.geocode import towns
+
+        rows = towns(Path(gazetteer))
+        cities = {r["city"] for r in rows}
+        seen = set()
+        for r in rows:
+            name = r["town"] if len(cities) == 1 else f"{r['city']}{r['town']}"
+            if not name or name in seen:
+                continue
+            seen.add(name)
+            names.append(name)
+            lat.append(round(float(r["lat"]), 5))
+            lon.append(round(float(r["lng"]), 5))
+    return {"version": 1, "name": names, "lat": lat, "lon": lon}
+
+
+# ---------------------------------------------------------------- 今週の予定
+
+def week_ctx(places: list[Any], contexts: list[Any]) -> dict:
+    """The week page: for each weekday (Mon..Sun) what meets on it by a weekly or 第N rule, earliest first;
+    places meeting every day, on days of the month, and those whose schedule is irregular or not
+    understood are listed apart (said as written, never placed on a guessed day)."""
+    days: list[list[dict]] = [[] for _ in range(7)]
+    daily: list[dict] = []
+    monthly: list[dict] = []
+    irregular: list[dict] = []
+    unknown: list[dict] = []
+    for p, c in zip(places, contexts):
+        s = p.schedule
+        entry = {"p": c, "start": (s.start or "") if s is not None and s.parsed else "",
+                 "end": (s.end or "") if s is not None and s.parsed else "", "nth": "", "months": ""}
+        if s is None or not s.parsed:
+            if p.schedule_text:
+                unknown.append(entry)
+            continue
+        if s.daily:
+            daily.append(entry)
+        elif s.month_days:
+            monthly.append(entry)
+        elif s.weekdays or s.nth_weekdays:
+            for wd in s.occurs_on_weekdays():
+                nth = sorted(n for n, d in s.nth_weekdays if d == wd) if wd not in s.weekdays else []
+                days[wd].append(dict(entry, nth=",".join(str(n) for n in nth), months=",".join(map(str, s.months))))
+        else:
+            irregular.append(entry)
+
+    def order(e: dict) -> tuple:
+        return (e["start"] or "99:99", e["p"].n)
+
+    return {"days": [sorted(d, key=order) for d in days], "daily": sorted(daily, key=order),
+            "monthly": sorted(monthly, key=order), "irregular": irregular, "unknown": unknown}
+
+
+# ---------------------------------------------------------------- district and place pages
+
+def district_figures(edition: Edition, area_id: str) -> dict | None:
+    """gis.insight.district_figures for an area, or None when insight is not available or knows no such area
+    (a page is still written without its figures)."""
+    try:
+        from gis import insight
+    except ImportError:
+        return None
+    if not hasattr(insight, "district_figures"):
+        return None
+    try:
+        return insight.district_figures(edition, area_id)
+    except KeyError:
+        return None
+
+
+def calendar_links(edition: Edition) -> tuple[dict[str, str], dict[str, str]]:
+    """(place id → site-relative .ics path, area id → path) from gis.export's result, when it ran."""
+    exports = edition.extras.get("exports") or {}
+    if not isinstance(exports, dict):
+        return {}, {}
+    places = {k: f"data/{v}" for k, v in (exports.get("calendars") or {}).items()}
+    areas = {k: f"data/{v}" for k, v in (exports.get("district_calendars") or {}).items()}
+    return places, areas

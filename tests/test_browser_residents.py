@@ -1,0 +1,356 @@
+"""What residents do with the site, in a real browser (headless Debian Chromium via Playwright): filter and
+search the map and list together, share a filtered view by its address, find places near a town, use it by
+keyboard alone and on a phone, read it without JavaScript, in Japanese and English; axe-core checks each
+kind of page. Expected counts are computed in Python from the same edition.
+
+One demo site is built for the whole module. Screenshots go to test-artifacts/ (and docs/img/ for the
+README)."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from browser import CHROMIUM_ARGS, Guard, serve, wait_ready  # noqa: F401
+
+from gis.config import load_project
+from gis.pipeline import run
+from gis.residents import target_groups, towns_payload
+from gis.site import normalise_search, render_site, slug
+
+REPO = Path(__file__).resolve().parent.parent
+AXE = REPO / "site_template" / "vendor" / "axe-core" / "axe.min.js"
+ARTIFACTS = REPO / "test-artifacts"
+DOCS_IMG = REPO / "docs" / "img"
+pytestmark = pytest.mark.browser
+PHONE = (390, 844)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    edition = run(load_project(REPO))
+    out = tmp_path_factory.mktemp("residents-site")
+    render_site(edition, out, with_print=False)
+    with serve(out) as base:
+        yield edition, out, base
+
+
+def _count(edition, keep) -> int:
+    return sum(1 for p in edition.places if keep(p))
+
+
+def _on(p, wd=None, period=None) -> bool:
+    s = p.schedule
+    if s is None or not s.parsed:
+        return False
+    return (wd is None or wd in s.occurs_on_weekdays()) and (period is None or period in s.periods())
+
+
+def _ready(page) -> None:
+    wait_ready(page)
+    page.wait_for_function("() => window.takara.filtersReady === true", timeout=10000)
+
+
+def _shown(page) -> tuple[int, int]:
+    """(places the map keeps, entries of the 一覧表 shown) — they must agree."""
+    return tuple(page.evaluate("() => [window.takara.visibleCount(),"
+                               " document.querySelectorAll('#place-list > li.place:not([hidden])').length]"))
+
+
+def _open_filters(page) -> None:
+    page.evaluate("() => { document.getElementById('filters-details').open = true; }")
+
+
+def test_each_filter_and_their_combination_update_map_and_list(built, open_page):
+    edition, _, base = built
+    page, guard = open_page(base + "index.html")
+    _ready(page)
+    _open_filters(page)
+    total = len(edition.places)
+    assert _shown(page) == (total, total)
+    cases = [
+        ("input[name=wd][value='2']", _count(edition, lambda p: _on(p, wd=2))),
+        ("input[name=pd][value=morning]", _count(edition, lambda p: _on(p, period="morning"))),
+        ("input[name=free]", _count(edition, lambda p: p.is_free)),
+        ("input[name=active]", _count(edition, lambda p: p.is_active)),
+    ]
+    for selector, expected in cases:
+        assert 0 < expected < total, selector  # a filter that keeps all or nothing would prove little
+        page.check(selector)
+        assert _shown(page) == (expected, expected), selector
+        assert str(expected) in page.text_content("#filter-count")
+        page.uncheck(selector)
+        assert _shown(page) == (total, total)
+    older = _count(edition, lambda p: "older" in target_groups(p.target))
+    page.select_option("#f-t", "older")
+    assert _shown(page) == (older, older)
+    page.select_option("#f-t", "")
+    # a category switched off hides its places in both
+    cat = edition.project.categories[0].id
+    page.uncheck(f"#layers input[name=category][value='{cat}']")
+    others = _count(edition, lambda p: p.category != cat)
+    assert _shown(page) == (others, others)
+    page.check(f"#layers input[name=category][value='{cat}']")
+    # the combination: Wednesday morning, free, open to older people
+    page.check("input[name=wd][value='2']")
+    page.check("input[name=pd][value=morning]")
+    page.check("input[name=free]")
+    combo = _count(edition, lambda p: _on(p, 2, "morning") and p.is_free)
+    assert combo > 0
+    assert _shown(page) == (combo, combo)
+    # the list shows the same places the Python filter keeps
+    numbers = page.evaluate("() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))"
+                            ".map(li => Number(li.dataset.n))")
+    assert numbers == sorted(p.number for p in edition.places if _on(p, 2, "morning") and p.is_free)
+    guard.assert_clean()
+
+
+def test_the_address_restores_a_filtered_view(built, open_page):
+    edition, _, base = built
+    page, guard = open_page(base + "index.html")
+    _ready(page)
+    _open_filters(page)
+    page.check("input[name=wd][value='4']")
+    page.check("input[name=active]")
+    page.select_option("#f-t", "anyone")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query == {"wd": ["4"], "active": ["1"], "t": ["anyone"]}
+    expected = _count(edition, lambda p: _on(p, wd=4) and p.is_active and "anyone" in target_groups(p.target))
+    shared_url = page.url
+    other, guard2 = open_page(shared_url)
+    _ready(other)
+    assert _shown(other) == (expected, expected)
+    assert other.is_checked("input[name=wd][value='4']") and other.is_checked("input[name=active]")
+    assert other.input_value("#f-t") == "anyone"
+    guard.assert_clean()
+    guard2.assert_clean()
+
+
+def _katakana_place(edition):
+    for p in edition.places:
+        run_ = re.search(r"[\u30a1-\u30f6ー]{3,}", p.name)
+        if run_:
+            return p, run_.group(0)
+    raise AssertionError("the demo has no place with a katakana name")
+
+
+def test_a_hiragana_query_finds_a_katakana_name(built, open_page):
+    edition, _, base = built
+    place, word = _katakana_place(edition)
+    hiragana = "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in word)
+    assert hiragana != word
+    page, guard = open_page(base + "index.html?q=" + hiragana)
+    _ready(page)
+    key = normalise_search(hiragana)
+    expected = sorted(p.number for p in edition.places
+                      if key in normalise_search(p.name) + " " + normalise_search(f"{p.activities} {p.venue} {p.organiser}"))
+    assert place.number in expected
+    numbers = page.evaluate("() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))"
+                            ".map(li => Number(li.dataset.n))")
+    assert numbers == expected
+    assert page.input_value("#f-q") == hiragana
+    # full-width capitals find what is written in half-width lower case, too (NFKC and case)
+    guard.assert_clean()
+
+
+def _haversine(lat1, lon1, lat2, lon2) -> float:
+    r = math.radians
+    a = math.sin(r(lat2 - lat1) / 2) ** 2 + math.cos(r(lat1)) * math.cos(r(lat2)) * math.sin(r(lon2 - lon1) / 2) ** 2
+    return 2 * 6371000 * math.asin(math.sqrt(a))
+
+
+def test_near_a_typed_town_sorts_the_list_by_distance(built, open_page):
+    edition, _, base = built
+    towns = towns_payload(edition.project.build.gazetteer)
+    k = len(towns["name"]) // 2
+    name, lat, lon = towns["name"][k], towns["lat"][k], towns["lon"][k]
+    page, guard = open_page(base + "index.html")
+    _ready(page)
+    _open_filters(page)
+    page.fill("#near-town", name)
+    page.click("#near-go")
+    page.wait_for_selector("#place-list .distance")
+    rows = page.evaluate("() => Array.from(document.querySelectorAll('#place-list > li.place'))"
+                         ".slice(0, 8).map(li => [Number(li.dataset.n), li.querySelector('.distance').textContent])")
+    by_distance = sorted(edition.places, key=lambda p: _haversine(lat, lon, p.lat, p.lon))
+    dist = {p.number: _haversine(lat, lon, p.lat, p.lon) for p in edition.places}
+    got = [n for n, _ in rows]
+    assert [round(dist[n]) for n in got] == [round(dist[p.number]) for p in by_distance[:8]]
+    assert all(text.startswith("約") for _, text in rows)
+    assert name in page.text_content("#near-status")
+    assert parse_qs(urlsplit(page.url).query)["near"] == [name]
+    guard.assert_clean()
+
+
+def test_keyboard_alone_reaches_and_opens_a_place(built, open_page):
+    _, _, base = built
+    page, guard = open_page(base + "index.html")
+    _ready(page)
+    page.evaluate("() => window.takara.map.setZoom(16, {animate: false})")  # every place is its own marker
+    page.wait_for_function("() => window.takara.drawn().points > 0")
+    for _ in range(150):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.classList.contains('tk-marker')"):
+            break
+    else:
+        raise AssertionError("Tab never reached a marker")
+    label = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    n = page.evaluate("() => Number(document.activeElement.dataset.n)")
+    assert label.startswith(f"No.{n} ")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f".tk-popup[data-n='{n}'] .more")
+    # on from the list: Tab to a place's own link and open its page
+    page.focus("#place-list li.place a")
+    href = page.evaluate("() => document.activeElement.getAttribute('href')")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/" + href.lstrip("./"))
+    assert page.locator("article.place-page h1").is_visible()
+    guard.assert_clean()
+
+
+def test_phone_switches_list_and_map_and_popups_fit(built, open_page):
+    edition, _, base = built
+    page, guard = open_page(base + "index.html?wd=2&pd=morning", viewport=PHONE)
+    _ready(page)
+    assert page.is_visible(".view-switch")
+    page.click(".view-switch button[data-view=list]")
+    assert page.is_visible("#list") and not page.is_visible("#map")
+    expected = _count(edition, lambda p: _on(p, 2, "morning"))
+    assert _shown(page)[1] == expected
+    ARTIFACTS.mkdir(exist_ok=True)
+    # the filter box folded (as a phone shows it), its count, the switch and the filtered list in view
+    page.evaluate("() => window.scrollTo(0, document.getElementById('filters').offsetTop - 8)")
+    page.screenshot(path=str(ARTIFACTS / "residents-phone-filtered.png"))
+    page.click(".view-switch button[data-view=map]")
+    assert page.is_visible("#map") and not page.is_visible("#list")
+    n = page.evaluate("() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))[0].dataset.n")
+    page.evaluate(f"() => window.takara.openPlace({n})")
+    box = page.locator(".leaflet-popup").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
+    guard.assert_clean()
+
+
+def test_large_text_is_remembered_and_the_layout_holds(built, open_page):
+    _, _, base = built
+    page, guard = open_page(base + "index.html?free=1", viewport=(1280, 900))
+    _ready(page)
+    before = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
+    page.click("#large-toggle")
+    assert page.get_attribute("#large-toggle", "aria-pressed") == "true"
+    after = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
+    assert after >= before * 1.4
+    # nothing runs off the side of the window
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.evaluate("() => { document.getElementById('filters-details').open = false;"
+                  " window.scrollTo(0, document.getElementById('list').offsetTop - 8); }")
+    page.screenshot(path=str(ARTIFACTS / "residents-large-text.png"))
+    page.reload()
+    _ready(page)
+    assert page.evaluate("() => document.documentElement.classList.contains('large-text')")
+    guard.assert_clean()
+
+
+def test_200_percent_zoom_keeps_one_column_without_sideways_scrolling(built, open_page):
+    _, _, base = built
+    page, guard = open_page(base + "index.html", viewport=(640, 400))  # 1280×800 at 200 %
+    _ready(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.is_visible(".view-switch")
+    guard.assert_clean()
+
+
+def test_week_page_lists_each_weekday_from_the_schedules(built, open_page):
+    edition, _, base = built
+    page, guard = open_page(base + "week/index.html")
+    page.wait_for_function("() => window.takaraWeek && window.takaraWeek.ready")
+    for wd in range(7):
+        expected = sorted(p.number for p in edition.places if p.schedule is not None and p.schedule.parsed
+                          and not p.schedule.daily and not p.schedule.month_days and wd in p.schedule.occurs_on_weekdays())
+        got = page.evaluate(f"() => Array.from(document.querySelectorAll('#wd-{wd} .week-item')).map(li => Number(li.dataset.n))")
+        assert sorted(got) == expected
+    assert page.locator("#wd-0 .week-date").text_content().strip()
+    nth = page.locator(".week-item[data-nth] .week-note").first
+    assert nth.text_content() in ("今週あります", "今週はありません")
+    guard.assert_clean()
+
+
+def test_without_javascript_the_list_district_and_place_pages_read(built, chromium):
+    edition, _, base = built
+    ctx = chromium.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    try:
+        page = ctx.new_page()
+        page.goto(base + "index.html")
+        assert page.locator("#place-list > li.place").count() == len(edition.places)
+        assert page.locator("#place-list > li.place").first.is_visible()
+        assert not page.is_visible("#filters")  # controls that need the script are not offered
+        tier = edition.project.district_tier
+        area_id = str(edition.boundaries[tier.id]["area_id"].iloc[0])
+        page.goto(base + f"districts/{slug(area_id)}/index.html")
+        assert page.locator("#place-list > li.place").count() == len(edition.places_in(tier.id, area_id))
+        p = edition.places[0]
+        page.goto(base + f"places/{p.number}/index.html")
+        assert p.name in page.text_content("h1")
+        assert page.is_visible(".facts-full")
+        page.goto(base + "week/index.html")
+        assert page.locator(".week-item").count() > 0
+    finally:
+        ctx.close()
+
+
+def _axe(chromium, url: str) -> list[dict]:
+    ctx = chromium.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})  # axe is injected inline
+    guard = Guard()
+    ctx.route("**/*", guard.route)
+    try:
+        page = ctx.new_page()
+        page.goto(url)
+        if page.evaluate("() => !!document.getElementById('map')"):
+            wait_ready(page)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    finally:
+        ctx.close()
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+            for v in result if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("lang", ["", "en/"])
+def test_axe_finds_no_serious_violation(built, chromium, lang):
+    edition, _, base = built
+    tier = edition.project.district_tier
+    area_id = str(edition.boundaries[tier.id]["area_id"].iloc[0])
+    pages = ["index.html", f"districts/{slug(area_id)}/index.html", f"places/{edition.places[0].number}/index.html",
+             "week/index.html"]
+    problems = {p: _axe(chromium, base + lang + p) for p in pages}
+    assert not {p: v for p, v in problems.items() if v}, problems
+
+
+def test_english_site_and_language_links(built, open_page):
+    _, out, base = built
+    page, guard = open_page(base + "en/index.html")
+    _ready(page)
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.locator("#filters-title").text_content() == "Search and filter"
+    link = page.locator("a.lang-link[hreflang=ja]")
+    link.click()
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "ja"
+    # every page of both languages names its other-language twin, and the twin exists
+    for html in list(out.glob("places/*/index.html"))[:5] + list(out.glob("en/districts/*/index.html"))[:3]:
+        text = html.read_text(encoding="utf-8")
+        for href in re.findall(r'<link rel="alternate" hreflang="\w+" href="([^"]+)"', text):
+            assert (html.parent / href / "index.html").resolve().is_file() or (html.parent / href).resolve().is_file()
+    guard.assert_clean()
+
+
+def test_screenshots_for_the_readme_are_copied(built):
+    """Runs after the screenshot tests: the README shows the phone view and large text."""
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    for name in ("residents-phone-filtered.png", "residents-large-text.png"):
+        src = ARTIFACTS / name
+        assert src.is_file() and src.stat().st_size > 10_000, name
+        shutil.copy2(src, DOCS_IMG / name)

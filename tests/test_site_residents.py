@@ -1,0 +1,129 @@
+"""The residents' side of the site without a browser: target groups, the towns file, the week page's
+grouping, both languages from one build, district figures and calendar links, and the catalogues."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from gis.config import load_project
+from gis.pipeline import run
+from gis.residents import TARGET_GROUPS, target_groups, towns_payload, week_ctx
+from gis.schedule import parse_schedule
+from gis.site import TEMPLATE_ROOT, render_site, slug
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(("text", "groups"), [
+    ("どなたでも", ("anyone",)),
+    ("どなたでも（初回見学可）", ("anyone",)),
+    ("一人暮らしの高齢者", ("older",)),
+    ("おおむね60歳以上", ("older",)),
+    ("20歳以上", ("other",)),  # an adult age limit is not an older people's group
+    ("60歳以上の男性", ("older", "men")),
+    ("女性のみ", ("women",)),
+    ("地域住民", ("local",)),
+    ("介護中のご家族", ("carers",)),
+    ("会員(入会随時)", ("other",)),  # not guessed into a group
+    ("", ("other",)),
+])
+def test_target_groups_from_the_written_target(text, groups):
+    assert target_groups(text) == groups
+    assert set(groups) <= set(TARGET_GROUPS)
+
+
+def _place(n, text):
+    return SimpleNamespace(number=n, schedule=parse_schedule(text), schedule_text=text), SimpleNamespace(n=n)
+
+
+def test_week_groups_by_weekday_and_keeps_the_rest_apart():
+    rows = [_place(1, "毎週水曜日 10:00～12:00"), _place(2, "第2・第4火曜日 13時30分～15時"), _place(3, "毎朝6:30"),
+            _place(4, "毎月15日"), _place(5, "不定期"), _place(6, "気が向いたとき"), _place(7, "毎週水曜日 9時～")]
+    week = week_ctx([p for p, _ in rows], [c for _, c in rows])
+    assert [e["p"].n for e in week["days"][2]] == [7, 1]  # earliest first
+    assert [(e["p"].n, e["nth"]) for e in week["days"][1]] == [(2, "2,4")]
+    assert [e["p"].n for e in week["daily"]] == [3]
+    assert [e["p"].n for e in week["monthly"]] == [4]
+    assert [e["p"].n for e in week["irregular"]] == [5]
+    assert [e["p"].n for e in week["unknown"]] == [6]  # not understood: shown as written, never on a day
+    assert all(not week["days"][d] for d in (0, 3, 4, 5, 6))
+
+
+def test_towns_file_has_only_town_names_and_points():
+    project = load_project(REPO)
+    towns = towns_payload(project.build.gazetteer)
+    assert len(towns["name"]) == len(towns["lat"]) == len(towns["lon"]) > 0
+    assert len(set(towns["name"])) == len(towns["name"])
+    assert not any(re.search(r"\d+番|\d+-\d+", n) for n in towns["name"])
+    assert towns_payload(None)["name"] == []
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    edition = run(load_project(REPO))
+    out = tmp_path_factory.mktemp("site")
+    render_site(edition, out, with_print=False)
+    return edition, out
+
+
+def test_one_build_writes_japanese_and_english_with_links_both_ways(site):
+    edition, out = site
+    p = edition.places[0]
+    ja = (out / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
+    en = (out / "en" / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in ja and '<html lang="en">' in en
+    assert f'hreflang="en" href="../../en/places/{p.number}/"' in ja
+    assert f'hreflang="ja" href="../../../places/{p.number}/"' in en
+    for page in ("index.html", "week/index.html"):
+        assert (out / "en" / page).is_file()
+    # the English site links the one set of open data, not a copy
+    assert not (out / "en" / "data" / "hsds").exists()
+    assert 'href="../data/places.xlsx"' in (out / "en" / "index.html").read_text(encoding="utf-8")
+
+
+def test_district_pages_show_figures_and_calendar_place_pages_their_calendar(site):
+    edition, out = site
+    tier = edition.project.district_tier
+    exports = edition.extras["exports"]
+    area_id, rel = min(exports["district_calendars"].items())
+    html = (out / "districts" / slug(area_id) / "index.html").read_text(encoding="utf-8")
+    assert "数字で見るこの地区" in html
+    total = len(edition.places_in(tier.id, area_id))
+    assert f"{total}か所（うち活動中" in html
+    assert f'href="../../data/{rel}"' in html and (out / "data" / rel).is_file()
+    pid, prel = min(exports["calendars"].items())
+    number = next(p.number for p in edition.places if p.id == pid)
+    page = (out / "places" / str(number) / "index.html").read_text(encoding="utf-8")
+    assert f'href="../../data/{prel}"' in page
+    footer = (out / "index.html").read_text(encoding="utf-8")
+    assert f"出典（{edition.project.site.attribution}）を示せば自由に利用できます" in footer
+    assert 'href="data/hsds/service.json"' in footer and 'href="data/metadata.json"' in footer
+
+
+def test_filter_data_lines_up_with_the_index(site):
+    edition, out = site
+    index = json.loads((out / "data" / "index.json").read_text(encoding="utf-8"))
+    filters = json.loads((out / "data" / "filters.json").read_text(encoding="utf-8"))
+    assert len(filters["t"]) == len(index["n"])
+    for n, bits in zip(index["n"], filters["t"]):
+        p = next(q for q in edition.places if q.number == n)
+        assert {g for k, g in enumerate(filters["targets"]) if bits >> k & 1} == set(target_groups(p.target))
+
+
+def test_every_string_the_residents_pages_and_scripts_use_is_in_both_catalogues():
+    ja = json.loads((TEMPLATE_ROOT / "i18n" / "ja.json").read_text(encoding="utf-8"))
+    en = json.loads((TEMPLATE_ROOT / "i18n" / "en.json").read_text(encoding="utf-8"))
+    used = set()
+    for name in ("index.html", "week.html", "area.html", "_header.html", "_footer.html"):
+        text = (TEMPLATE_ROOT / "templates" / name).read_text(encoding="utf-8")
+        used |= set(re.findall(r"""["']((?:wd|wdl|period|target|week|filters|near|figures|area|large|lang|nav)"""
+                               r"""\.[a-z_0-9]+)["']""", text))
+    for name in ("filters.js", "week.js"):
+        used |= set(re.findall(r"""\bt\('([a-z_.0-9]+)'""", (TEMPLATE_ROOT / "assets" / name).read_text(encoding="utf-8")))
+    assert len(used) > 40
+    assert used <= set(ja) and used <= set(en), used - (set(ja) & set(en))
