@@ -19,15 +19,17 @@ on the edition (dates come from the config), so two builds give byte-identical P
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import multiprocessing
+import os
 import signal
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -912,6 +914,22 @@ def _run_jobs(jobs: list[Callable[[], Path]], workers: int, progress: Progress) 
         _JOBS = []
 
 
+@contextlib.contextmanager
+def _source_date(day: date | str) -> Iterator[None]:
+    """Font subsets carry a creation time (fontTools reads SOURCE_DATE_EPOCH): pin it to the edition date so
+    two builds of one edition give the same PDF bytes, whenever and wherever they run."""
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
 def write_prints(edition: Edition, out: Path, sizes: tuple[str, ...] = ("A4",), progress: Progress = _quiet,
                  *, kinds: tuple[str, ...] = KINDS, tiles: TileCache | None = None, workers: int = 1) -> list[Path]:
     """Write the printed products into `out` (the site's print/ folder) and return the paths written:
@@ -935,7 +953,8 @@ def write_prints(edition: Edition, out: Path, sizes: tuple[str, ...] = ("A4",), 
         jobs.append(partial(write_guidebook, model, out / GUIDEBOOK, env))
     if "guidebook-large" in kinds:
         jobs.append(partial(write_guidebook, model, out / GUIDEBOOK_LARGE, env, large=True))
-    written = _run_jobs(jobs, workers, progress)
+    with _source_date(model.today):
+        written = _run_jobs(jobs, workers, progress)
 
     def kb(name: str) -> int:
         path = out / name
