@@ -13,7 +13,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import browser
 import pytest
 from browser import serve, wait_ready
 
@@ -26,8 +25,6 @@ from gis.tiers import load_boundaries
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser
-chromium = browser.chromium  # the shared fixtures: one Chromium per session, guarded pages
-open_page = browser.open_page
 
 PHONE = (390, 844)
 DESKTOP = (1280, 800)
