@@ -29,7 +29,7 @@ def site(tmp_path_factory):
 def test_district_page_prints_as_a4_with_map_and_every_place(site, chromium, artifacts):
     features = json.loads((site / "data" / "places.geojson").read_text(encoding="utf-8"))["features"]
     tier_key = load_project(DEMO).district_tier.id + "_id"
-    area = sorted(f["properties"][tier_key] for f in features)[0]
+    area = min(f["properties"][tier_key] for f in features)
     own = [f["properties"] for f in features if f["properties"].get(tier_key) == area]
     page = chromium.new_page(viewport={"width": 1280, "height": 800})
     try:
