@@ -76,6 +76,22 @@ def build_outputs(project: Project) -> set[Path]:
     return outs
 
 
+def input_stamp(project_dir: str | Path, accept: ChangeFilter) -> tuple:
+    """Size and time of every input file: lets the watch loop catch an edit saved while a build ran or
+    before the watcher was up (inotify only reports what happens while it watches)."""
+    seen = []
+    for root in accept.relevant:
+        files = [root] if root.is_file() else sorted(f for f in root.rglob("*") if f.is_file()) if root.is_dir() else []
+        for f in files:
+            if accept("modified", str(f)):
+                try:
+                    st = f.stat()
+                except OSError:
+                    continue
+                seen.append((str(f), st.st_mtime_ns, st.st_size))
+    return tuple(seen)
+
+
 class ChangeFilter:
     """A watchfiles filter: a change counts when it is under an input, is not a build output, and is not
     an editor's swap file or Excel's lock file (~$…). Refreshed after each build (the config may change)."""
@@ -156,12 +172,17 @@ def serve(project_dir: str | Path, out: Path | None = None, port: int = 8000, wi
         if not with_print:
             say("  印刷用PDFは作りません（--print で作ります） / printed maps are skipped: use --print")
         accept = ChangeFilter(project_dir)
+        built = input_stamp(project_dir, accept)
         for changes in watchfiles.watch(*watch_roots(project), watch_filter=accept, stop_event=stop_event, debounce=400,
-                                        step=100, raise_interrupt=True):
-            names = sorted({Path(p).name for _, p in changes})
+                                        step=100, raise_interrupt=True, yield_on_timeout=True, rust_timeout=1000):
+            now = input_stamp(project_dir, accept)
+            if not changes and now == built:
+                continue  # a quiet second: nothing was saved
+            names = sorted({Path(p).name for _, p in changes}) or ["…"]
             say(f"変更 / changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}")
             rebuild(first=False)
             accept.refresh()
+            built = input_stamp(project_dir, accept)
     except KeyboardInterrupt:
         pass
     finally:
