@@ -284,8 +284,9 @@
       function () { targetSel.disabled = true; });
     var state = fromURL();
     form.hidden = false;
-    // open beside the map on wide screens; on phones folded above the list/map switch until asked for
-    doc.getElementById('filters-details').open = !window.matchMedia('(max-width: 899px)').matches;
+    // folded until asked for, so the map and the list come first; open when the address carries a
+    // filtered view, so a shared link shows what it filters on
+    doc.getElementById('filters-details').open = window.location.search.length > 1;
     filtersLoad.then(function () {
       fillForm(state);
       var waits = [];
