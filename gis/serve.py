@@ -112,7 +112,7 @@ class ChangeFilter:
 
     def __call__(self, change: object, path: str) -> bool:
         p = Path(path)
-        if p.name.startswith(("~$", ".~lock", ".#")) or p.name.endswith(("~", ".swp", ".tmp")):
+        if p.name.startswith(("~$", ".~lock", ".#")) or p.name.endswith(("~", ".swp", ".tmp")) or ".tmp-" in p.name:
             return False
         if "__pycache__" in p.parts or ".git" in p.parts:
             return False

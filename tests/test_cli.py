@@ -370,9 +370,20 @@ def _poll(url: str, predicate, timeout: float) -> str:
 
 
 def test_serve_rebuilds_after_a_record_file_changes_and_keeps_the_last_good_site(tmp_path):
+    import threading
+
+    if threading.active_count() > 1:
+        # Run alone: in a session where the browser tests' Chromium is alive, the preview started from
+        # here was seen not to report file changes (cause not found; a preview started by a person is
+        # not affected). The same test runs unchanged in its own process.
+        name = f"{__file__}::test_serve_rebuilds_after_a_record_file_changes_and_keeps_the_last_good_site"
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name],
+                              capture_output=True, text=True, check=False, cwd=REPO)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        return
     project = make_project(tmp_path / "p", [row(名称="はじめのサロン")])
     proc = subprocess.Popen([sys.executable, "-u", str(REPO / "build.py"), "serve", str(project), "--port", "0"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "CI": "1"})
     try:
         lines = _read_until(proc, "http://127.0.0.1:", 120)
@@ -392,6 +403,7 @@ def test_serve_rebuilds_after_a_record_file_changes_and_keeps_the_last_good_site
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
+        print(out)  # the preview's own account, shown when the test fails
     assert proc.returncode == 0 and "preview stopped" in out
     assert not site.exists()  # the temporary site is removed on exit
 
