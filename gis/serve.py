@@ -174,7 +174,8 @@ def serve(project_dir: str | Path, out: Path | None = None, port: int = 8000, wi
         accept = ChangeFilter(project_dir)
         built = input_stamp(project_dir, accept)
         for changes in watchfiles.watch(*watch_roots(project), watch_filter=accept, stop_event=stop_event, debounce=400,
-                                        step=100, raise_interrupt=True, yield_on_timeout=True, rust_timeout=1000):
+                                        step=100, raise_interrupt=True, yield_on_timeout=True, rust_timeout=1000,
+                                        force_polling=True, poll_delay_ms=300):
             now = input_stamp(project_dir, accept)
             if not changes and now == built:
                 continue  # a quiet second: nothing was saved
