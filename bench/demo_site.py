@@ -28,7 +28,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "site"
         started = time.perf_counter()
-        assert takara([str(DEMO), "--out", str(out), "--no-print", "--report", str(Path(tmp) / "r.json")]) == 0
+        assert (
+            takara([str(DEMO), "--out", str(out), "--no-print", "--report", str(Path(tmp) / "r.json")]) == 0
+        )
         build_s = time.perf_counter() - started
         raw = {name: (out / name).read_bytes() for name in FIRST_PAINT_FILES if (out / name).exists()}
         times = []
@@ -38,13 +40,17 @@ def main() -> int:
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.route("**/*", lambda r: r.abort() if "127.0.0.1" not in r.request.url else r.continue_())
                 page.goto(base + "index.html")
-                page.wait_for_function("() => window.takara && window.takara.firstMarkersAt > 0", timeout=30000)
+                page.wait_for_function(
+                    "() => window.takara && window.takara.firstMarkersAt > 0", timeout=30000
+                )
                 times.append(page.evaluate("window.takara.firstMarkersAt"))
                 browser.close()
     size = sum(len(b) for b in raw.values())
     gz = sum(len(gzip.compress(b, 6, mtime=0)) for b in raw.values())
-    print(f"demo: build {build_s:.1f} s (no PDFs); {' + '.join(raw)} = {size / 1024:.0f} KB raw / {gz / 1024:.0f} KB gzip; "
-          f"first markers {statistics.median(times):.0f} ms (median of {len(times)}: {', '.join(f'{t:.0f}' for t in times)})")
+    print(
+        f"demo: build {build_s:.1f} s (no PDFs); {' + '.join(raw)} = {size / 1024:.0f} KB raw / {gz / 1024:.0f} KB gzip; "
+        f"first markers {statistics.median(times):.0f} ms (median of {len(times)}: {', '.join(f'{t:.0f}' for t in times)})"
+    )
     return 0
 
 

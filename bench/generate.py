@@ -41,8 +41,28 @@ NATIONAL_BOX = (16.0, 14.0)  # degrees of longitude × latitude at 150,000 place
 CENTRE = (137.0, 36.5)
 GRID = 1e-7  # degrees (~1 cm): shared vertices of neighbouring areas are snapped to one grid
 
-HEADER = ["No.", "名称", "種別", "運営主体", "会場", "会場種別", "所在地", "緯度", "経度", "開催日時", "対象", "参加費",
-          "活動内容", "参加人数", "連絡先", "連絡先掲載", "掲載可否", "状況", "最終確認日", "紹介文"]
+HEADER = [
+    "No.",
+    "名称",
+    "種別",
+    "運営主体",
+    "会場",
+    "会場種別",
+    "所在地",
+    "緯度",
+    "経度",
+    "開催日時",
+    "対象",
+    "参加費",
+    "活動内容",
+    "参加人数",
+    "連絡先",
+    "連絡先掲載",
+    "掲載可否",
+    "状況",
+    "最終確認日",
+    "紹介文",
+]
 
 CATEGORIES = [  # id, label, colour, icon, share of places
     ("salon", "サロン", "#b3261e", "☕", 0.30),
@@ -52,38 +72,151 @@ CATEGORIES = [  # id, label, colour, icon, share of places
     ("cafe", "地域カフェ", "#e65100", "🍵", 0.10),
     ("hobby", "趣味・学び", "#37474f", "📚", 0.05),
 ]
-KANJI = list("青赤東西南北山川田野原島浜松竹梅桜森林岡坂本新大小高中上下宮沢谷崎津井石金富福吉長広美和平若葉緑泉清水瀬")
-FLOWERS = ["ひまわり", "さくら", "すみれ", "たんぽぽ", "あじさい", "コスモス", "なでしこ", "つくし", "もみじ", "すずらん", "やまぶき",
-           "ふじ", "つばき", "なのはな", "あおば", "わかば", "ひだまり", "えがお", "なかよし", "ほっと"]
+KANJI = list(
+    "青赤東西南北山川田野原島浜松竹梅桜森林岡坂本新大小高中上下宮沢谷崎津井石金富福吉長広美和平若葉緑泉清水瀬"
+)
+FLOWERS = [
+    "ひまわり",
+    "さくら",
+    "すみれ",
+    "たんぽぽ",
+    "あじさい",
+    "コスモス",
+    "なでしこ",
+    "つくし",
+    "もみじ",
+    "すずらん",
+    "やまぶき",
+    "ふじ",
+    "つばき",
+    "なのはな",
+    "あおば",
+    "わかば",
+    "ひだまり",
+    "えがお",
+    "なかよし",
+    "ほっと",
+]
 NAME_PATTERNS = {
-    "salon": ["ふれあいいきいきサロン「{flower}」", "{town}サロン", "{flower}サロン", "男のサロン {town}", "{town}ふれあいサロン"],
-    "exercise": ["いきいき百歳体操 {town}会場", "{town}ラジオ体操会", "{flower}ウォーキングの会", "{town}グラウンドゴルフ同好会",
-                 "シルバーリハビリ体操 {town}"],
+    "salon": [
+        "ふれあいいきいきサロン「{flower}」",
+        "{town}サロン",
+        "{flower}サロン",
+        "男のサロン {town}",
+        "{town}ふれあいサロン",
+    ],
+    "exercise": [
+        "いきいき百歳体操 {town}会場",
+        "{town}ラジオ体操会",
+        "{flower}ウォーキングの会",
+        "{town}グラウンドゴルフ同好会",
+        "シルバーリハビリ体操 {town}",
+    ],
     "kayoi": ["{town}通いの場", "通いの場「{flower}」", "{town}元気クラブ", "{flower}の会"],
     "club": ["{town}老人クラブ", "{town}寿会", "{flower}クラブ"],
-    "cafe": ["地域カフェ{flower}", "{town}コミュニティカフェ", "まちの縁側「{flower}」", "オレンジカフェ {town}"],
+    "cafe": [
+        "地域カフェ{flower}",
+        "{town}コミュニティカフェ",
+        "まちの縁側「{flower}」",
+        "オレンジカフェ {town}",
+    ],
     "hobby": ["{town}手芸の会", "囲碁・将棋を楽しむ会 {town}", "{flower}うたごえ広場", "{town}男の料理教室"],
 }
-DAYS = ["毎週月曜日", "毎週火曜日", "毎週水曜日", "毎週木曜日", "毎週金曜日", "毎週土曜日", "毎週月・木曜日", "毎週火・金曜日",
-        "第1・第3水曜日", "第2・第4火曜日", "第1月曜日", "毎月第3土曜日", "毎月第4木曜日", "第2金曜日", "毎月15日", "毎日", "毎朝"]
-TIMES = ["10:00～12:00", "13:30～15:30", "9:30～11:00", "10時～11時半", "14:00～16:00", "6:30～7:00", "10:00～11:30", "午前",
-         "13:00～15:00"]
+DAYS = [
+    "毎週月曜日",
+    "毎週火曜日",
+    "毎週水曜日",
+    "毎週木曜日",
+    "毎週金曜日",
+    "毎週土曜日",
+    "毎週月・木曜日",
+    "毎週火・金曜日",
+    "第1・第3水曜日",
+    "第2・第4火曜日",
+    "第1月曜日",
+    "毎月第3土曜日",
+    "毎月第4木曜日",
+    "第2金曜日",
+    "毎月15日",
+    "毎日",
+    "毎朝",
+]
+TIMES = [
+    "10:00～12:00",
+    "13:30～15:30",
+    "9:30～11:00",
+    "10時～11時半",
+    "14:00～16:00",
+    "6:30～7:00",
+    "10:00～11:30",
+    "午前",
+    "13:00～15:00",
+]
 EXTRAS = ["", "", "", "", " 祝日休み", "（8月休み）", " 雨天中止", " 年末年始休み"]
-OTHER_SCHEDULES = ["月1回", "週2回（火・金） 10:00～11:00", "不定期（要問合せ）", "隔月 第2日曜日 10:00～12:00",
-                   "4月～11月の第2日曜日 午前中", "月2回程度（日程は会長さんまで）"]
-TARGETS = ["どなたでも", "65歳以上の方", "地域の高齢者", "男性の方", "おおむね60歳以上の方", "介護予防に関心のある方",
-           "地域にお住まいの方ならどなたでも", "会員（入会随時）"]
+OTHER_SCHEDULES = [
+    "月1回",
+    "週2回（火・金） 10:00～11:00",
+    "不定期（要問合せ）",
+    "隔月 第2日曜日 10:00～12:00",
+    "4月～11月の第2日曜日 午前中",
+    "月2回程度（日程は会長さんまで）",
+]
+TARGETS = [
+    "どなたでも",
+    "65歳以上の方",
+    "地域の高齢者",
+    "男性の方",
+    "おおむね60歳以上の方",
+    "介護予防に関心のある方",
+    "地域にお住まいの方ならどなたでも",
+    "会員（入会随時）",
+]
 FEES = ["無料", "無料", "無料", "100円", "200円（お茶代）", "300円", "月500円", "実費", "年会費1,000円"]
-ACTIVITIES = ["おしゃべり", "健康体操", "脳トレ", "季節の行事", "手芸", "歌", "茶話会", "いきいき百歳体操", "ラジオ体操", "囲碁・将棋",
-              "グラウンドゴルフ", "料理", "血圧測定", "ミニ講話", "健康チェック", "レクリエーション", "折り紙", "カラオケ", "散歩",
-              "野菜づくり", "絵手紙", "ボッチャ", "お花見", "クリスマス会"]
-STORY_BITS = ["始まりは、ご近所のお茶飲み友達が集まったことでした。", "夏休みには子どもたちも加わり、80人ほどになります。",
-              "採れた野菜は近くの施設にお届けしています。", "毎回15人ほどが集まり、体操のあとはお茶を飲みながらおしゃべりします。",
-              "足の弱った方には、近所の方が声をかけて一緒に来ています。", "コロナで一時休みましたが、2023年から再開しました。",
-              "会場は自治会の皆さんが当番で準備しています。", "初めての方も気軽にのぞいてみてください。"]
+ACTIVITIES = [
+    "おしゃべり",
+    "健康体操",
+    "脳トレ",
+    "季節の行事",
+    "手芸",
+    "歌",
+    "茶話会",
+    "いきいき百歳体操",
+    "ラジオ体操",
+    "囲碁・将棋",
+    "グラウンドゴルフ",
+    "料理",
+    "血圧測定",
+    "ミニ講話",
+    "健康チェック",
+    "レクリエーション",
+    "折り紙",
+    "カラオケ",
+    "散歩",
+    "野菜づくり",
+    "絵手紙",
+    "ボッチャ",
+    "お花見",
+    "クリスマス会",
+]
+STORY_BITS = [
+    "始まりは、ご近所のお茶飲み友達が集まったことでした。",
+    "夏休みには子どもたちも加わり、80人ほどになります。",
+    "採れた野菜は近くの施設にお届けしています。",
+    "毎回15人ほどが集まり、体操のあとはお茶を飲みながらおしゃべりします。",
+    "足の弱った方には、近所の方が声をかけて一緒に来ています。",
+    "コロナで一時休みましたが、2023年から再開しました。",
+    "会場は自治会の皆さんが当番で準備しています。",
+    "初めての方も気軽にのぞいてみてください。",
+]
 ORGANISERS = ["住民主体"] * 7 + ["社協", "NPO", "医療・介護機関", "企業", "その他"]
-VENUE_KINDS = [("集会所", "{town}集会所"), ("公共施設", "{town}公民館"), ("公共施設", "{muni}福祉センター"),
-               ("屋外", "{town}公園"), ("店舗", "スーパー{flower} 休憩スペース"), ("その他", "{town}寺 本堂")]
+VENUE_KINDS = [
+    ("集会所", "{town}集会所"),
+    ("公共施設", "{town}公民館"),
+    ("公共施設", "{muni}福祉センター"),
+    ("屋外", "{town}公園"),
+    ("店舗", "スーパー{flower} 休憩スペース"),
+    ("その他", "{town}寺 本堂"),
+]
 
 
 @dataclass(frozen=True)
@@ -111,11 +244,17 @@ def spec_for(places: int, seed: int = DEFAULT_SEED) -> Spec:
     n1 = min(n2, max(1, round(places * NATIONAL_MUNICIPALITIES / NATIONAL_PLACES)))
     scale = math.sqrt(places / NATIONAL_PLACES)
     w, h = NATIONAL_BOX[0] * scale / 2, NATIONAL_BOX[1] * scale / 2
-    extent = (round(CENTRE[0] - w, 6), round(CENTRE[1] - h, 6), round(CENTRE[0] + w, 6), round(CENTRE[1] + h, 6))
+    extent = (
+        round(CENTRE[0] - w, 6),
+        round(CENTRE[1] - h, 6),
+        round(CENTRE[0] + w, 6),
+        round(CENTRE[1] + h, 6),
+    )
     return Spec(places, n1, n2, n3, seed, extent)
 
 
 # ---------------------------------------------------------------- boundaries
+
 
 def _neighbourhood_cells(rng: np.random.Generator, spec: Spec) -> tuple[np.ndarray, np.ndarray]:
     """Voronoi cells of random seeds over the box, with wavy, densified edges. Returns (seeds, cells)."""
@@ -123,7 +262,9 @@ def _neighbourhood_cells(rng: np.random.Generator, spec: Spec) -> tuple[np.ndarr
     n = spec.neighbourhoods
     seeds = np.column_stack([rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)])
     frame = shapely.box(minx, miny, maxx, maxy)
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame, ordered=True))
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame, ordered=True)
+    )
     cells = shapely.intersection(cells, frame)
     size = math.sqrt((maxx - minx) * (maxy - miny) / n)  # typical cell width
     cells = shapely.segmentize(cells, size / 10)
@@ -154,7 +295,7 @@ def _nearest(targets: np.ndarray, points: np.ndarray) -> np.ndarray:
 def _union_by(cells: np.ndarray, groups: np.ndarray, count: int) -> list:
     order = np.argsort(groups, kind="stable")
     bounds = np.searchsorted(groups[order], np.arange(count + 1))
-    return [shapely.union_all(cells[order[bounds[g]:bounds[g + 1]]], grid_size=GRID) for g in range(count)]
+    return [shapely.union_all(cells[order[bounds[g] : bounds[g + 1]]], grid_size=GRID) for g in range(count)]
 
 
 @dataclass
@@ -188,7 +329,9 @@ def make_geography(rng: np.random.Generator, spec: Spec) -> Geography:
         district_muni += [m] * k
     n2 = len(district_muni)
     districts = _union_by(cells, district_of, n2)
-    municipalities = _union_by(np.array(districts, dtype=object), np.array(district_muni), spec.municipalities)
+    municipalities = _union_by(
+        np.array(districts, dtype=object), np.array(district_muni), spec.municipalities
+    )
     return Geography(muni_of, district_of, np.array(district_muni), cells, districts, municipalities)
 
 
@@ -201,11 +344,14 @@ def _collection(ids: list[str], names: list[str], geoms: list, extra: list[dict]
     features = []
     for i, (aid, name, geom) in enumerate(zip(ids, names, geoms)):
         props = {"id": aid, "name": name, **(extra[i] if extra else {})}
-        features.append({"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))})
+        features.append(
+            {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
 # ---------------------------------------------------------------- places
+
 
 def _sample_in(rng: np.random.Generator, poly, count: int) -> np.ndarray:
     minx, miny, maxx, maxy = poly.bounds
@@ -245,8 +391,9 @@ def _confirmed(rng: np.random.Generator) -> str:
     return f"{d.year}/{d.month}/{d.day}"
 
 
-def place_rows(rng: np.random.Generator, spec: Spec, geo: Geography, muni_names: list[str],
-               town_names: list[str]) -> list[list[str]]:
+def place_rows(
+    rng: np.random.Generator, spec: Spec, geo: Geography, muni_names: list[str], town_names: list[str]
+) -> list[list[str]]:
     n3 = len(geo.cells)
     weights = rng.lognormal(0, 0.9, n3) * rng.lognormal(0, 0.7, spec.municipalities)[geo.muni_of]
     counts = rng.multinomial(spec.places, weights / weights.sum())
@@ -269,19 +416,41 @@ def place_rows(rng: np.random.Generator, spec: Spec, geo: Geography, muni_names:
                 kind, pattern = _pick(rng, VENUE_KINDS)  # type: ignore[misc]
                 venue = str(pattern).format(town=town, muni=muni, flower=flower)
             acts = rng.choice(len(ACTIVITIES), int(rng.integers(2, 5)), replace=False)
-            activities = "、".join(ACTIVITIES[a] for a in acts) + ("などを楽しんでいます" if rng.random() < 0.4 else "")
-            contact = f"0{int(rng.integers(10, 99))}-{int(rng.integers(200, 999))}-{int(rng.integers(1000, 9999))}"
+            activities = "、".join(ACTIVITIES[a] for a in acts) + (
+                "などを楽しんでいます" if rng.random() < 0.4 else ""
+            )
+            contact = (
+                f"0{int(rng.integers(10, 99))}-{int(rng.integers(200, 999))}-{int(rng.integers(1000, 9999))}"
+            )
             story = ""
             if rng.random() < 0.12:
-                story = "".join(STORY_BITS[b] for b in rng.choice(len(STORY_BITS), int(rng.integers(1, 4)), replace=False))
-            rows.append([
-                "", name, cat_labels[cat], str(_pick(rng, ORGANISERS)), venue, kind,
-                f"宝県{muni}{town}{int(rng.integers(1, 6))}丁目{int(rng.integers(1, 30))}-{int(rng.integers(1, 20))}",
-                f"{lat:.6f}", f"{lon:.6f}", _schedule(rng), str(_pick(rng, TARGETS)), str(_pick(rng, FEES)), activities,
-                f"約{int(rng.integers(5, 40))}人", contact, "可" if rng.random() < 0.4 else "不可",
-                "不可" if rng.random() < 0.03 else "可", "休止中" if rng.random() < 0.08 else "活動中",
-                _confirmed(rng), story,
-            ])
+                story = "".join(
+                    STORY_BITS[b] for b in rng.choice(len(STORY_BITS), int(rng.integers(1, 4)), replace=False)
+                )
+            rows.append(
+                [
+                    "",
+                    name,
+                    cat_labels[cat],
+                    str(_pick(rng, ORGANISERS)),
+                    venue,
+                    kind,
+                    f"宝県{muni}{town}{int(rng.integers(1, 6))}丁目{int(rng.integers(1, 30))}-{int(rng.integers(1, 20))}",
+                    f"{lat:.6f}",
+                    f"{lon:.6f}",
+                    _schedule(rng),
+                    str(_pick(rng, TARGETS)),
+                    str(_pick(rng, FEES)),
+                    activities,
+                    f"約{int(rng.integers(5, 40))}人",
+                    contact,
+                    "可" if rng.random() < 0.4 else "不可",
+                    "不可" if rng.random() < 0.03 else "可",
+                    "休止中" if rng.random() < 0.08 else "活動中",
+                    _confirmed(rng),
+                    story,
+                ]
+            )
     order = rng.permutation(len(rows))  # a coordinator's sheet is not sorted by area
     rows = [rows[i] for i in order]
     for i, r in enumerate(rows):
@@ -342,8 +511,10 @@ def write_project(spec: Spec, root: Path) -> Path:
     """Write the project for `spec` into `root` (replaced whole)."""
     rng = np.random.default_rng([spec.seed, spec.places, spec.version])
     geo = make_geography(rng, spec)
-    muni_names = [_name(rng, "市" if rng.random() < 0.45 else ("町" if rng.random() < 0.8 else "村"))
-                  for _ in range(spec.municipalities)]
+    muni_names = [
+        _name(rng, "市" if rng.random() < 0.45 else ("町" if rng.random() < 0.8 else "村"))
+        for _ in range(spec.municipalities)
+    ]
     town_names = [_name(rng, "町") for _ in range(len(geo.cells))]
     rows = place_rows(rng, spec, geo, muni_names, town_names)
 
@@ -359,7 +530,10 @@ def write_project(spec: Spec, root: Path) -> Path:
     layers = (
         ("municipalities", _collection(muni_ids, muni_names, geo.municipalities)),
         ("districts", _collection(district_ids, district_names, geo.districts)),
-        ("neighbourhoods", _collection(hood_ids, [t.replace("町", "自治会") for t in town_names], list(geo.cells))),
+        (
+            "neighbourhoods",
+            _collection(hood_ids, [t.replace("町", "自治会") for t in town_names], list(geo.cells)),
+        ),
     )
     for name, fc in layers:
         with open(bdir / f"{name}.geojson", "w", encoding="utf-8") as fh:
@@ -368,13 +542,25 @@ def write_project(spec: Spec, root: Path) -> Path:
         writer = csv.writer(fh)
         writer.writerow(HEADER)
         writer.writerows(rows)
-    title = "全国 通いの場マップ（ベンチマーク）" if spec.municipalities >= NATIONAL_MUNICIPALITIES else "宝県 宝物マップ（ベンチマーク）"
+    title = (
+        "全国 通いの場マップ（ベンチマーク）"
+        if spec.municipalities >= NATIONAL_MUNICIPALITIES
+        else "宝県 宝物マップ（ベンチマーク）"
+    )
     config = CONFIG.format(title=title, places=spec.places) + "".join(
-        CATEGORY_TOML.format(id=c[0], label=c[1], color=c[2], icon=c[3]) for c in CATEGORIES)
+        CATEGORY_TOML.format(id=c[0], label=c[1], color=c[2], icon=c[3]) for c in CATEGORIES
+    )
     (tmp / "takara.toml").write_text(config, encoding="utf-8")
-    manifest = {**asdict(spec), "districts_made": n2, "rows": len(rows),
-                "home_venues": sum(r[5] == "自宅" for r in rows), "without_consent": sum(r[16] == "不可" for r in rows)}
-    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    manifest = {
+        **asdict(spec),
+        "districts_made": n2,
+        "rows": len(rows),
+        "home_venues": sum(r[5] == "自宅" for r in rows),
+        "without_consent": sum(r[16] == "不可" for r in rows),
+    }
+    (tmp / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     shutil.rmtree(root, ignore_errors=True)
     tmp.rename(root)
     return root

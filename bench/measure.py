@@ -28,23 +28,44 @@ from bench.serve import COMPRESSIBLE, gzip_file
 REPO = Path(__file__).resolve().parent.parent
 OBSERVE_JS = Path(__file__).resolve().parent / "templates" / "observe.js"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 # Belt and braces: any host name the routes below do not answer fails to resolve.
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    # Belt and braces: any host name the routes below do not answer fails to resolve.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 VIEWPORT = {"width": 1280, "height": 800}
-THROTTLE = {"offline": False, "latency": 40, "downloadThroughput": 10_000_000 / 8,
-            "uploadThroughput": 10_000_000 / 8}  # 10 Mbit/s, 40 ms
+THROTTLE = {
+    "offline": False,
+    "latency": 40,
+    "downloadThroughput": 10_000_000 / 8,
+    "uploadThroughput": 10_000_000 / 8,
+}  # 10 Mbit/s, 40 ms
 
 NPM_PACKAGES = {"leaflet.markercluster": "1.5.3", "jquery": "3.7.1", "leaflet": "1.9.4"}
-TILE_HOSTS = re.compile(r"^https?://([a-z0-9-]+\.)?(tile\.openstreetmap\.org|cyberjapandata\.gsi\.go\.jp|"
-                        r"tile\.thunderforest\.com|basemaps\.cartocdn\.com)/")
-CDN_HOSTS = re.compile(r"^https?://(cdn\.jsdelivr\.net|code\.jquery\.com|cdnjs\.cloudflare\.com|"
-                       r"netdna\.bootstrapcdn\.com|unpkg\.com|maxcdn\.bootstrapcdn\.com)/")
-CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml",
-                 ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".json": "application/json"}
+TILE_HOSTS = re.compile(
+    r"^https?://([a-z0-9-]+\.)?(tile\.openstreetmap\.org|cyberjapandata\.gsi\.go\.jp|"
+    r"tile\.thunderforest\.com|basemaps\.cartocdn\.com)/"
+)
+CDN_HOSTS = re.compile(
+    r"^https?://(cdn\.jsdelivr\.net|code\.jquery\.com|cdnjs\.cloudflare\.com|"
+    r"netdna\.bootstrapcdn\.com|unpkg\.com|maxcdn\.bootstrapcdn\.com)/"
+)
+CONTENT_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".json": "application/json",
+}
 
 
 # ---------------------------------------------------------------- builds
+
 
 @dataclass
 class BuildResult:
@@ -80,6 +101,7 @@ def timed_run(cmd: list[str], log_path: Path, cwd: Path = REPO, timeout_s: float
 
 # ---------------------------------------------------------------- bytes
 
+
 def gz_size(path: Path, gz_cache: Path) -> int:
     if path.suffix.lower() not in COMPRESSIBLE:
         return path.stat().st_size
@@ -105,8 +127,13 @@ def site_bytes(root: Path) -> dict:
 
 def prewarm_gzip(root: Path, gz_cache: Path) -> None:
     """Compress the files a first visit fetches before the timed runs, so no run pays for compressing."""
-    for path in sorted(root.glob("*")) + sorted(root.glob("data/*")) + sorted(root.glob("data/boundaries/*")) \
-            + sorted(root.glob("assets/**/*")) + sorted(root.glob("vendor/**/*")):
+    for path in (
+        sorted(root.glob("*"))
+        + sorted(root.glob("data/*"))
+        + sorted(root.glob("data/boundaries/*"))
+        + sorted(root.glob("assets/**/*"))
+        + sorted(root.glob("vendor/**/*"))
+    ):
         if path.is_file() and path.suffix.lower() in COMPRESSIBLE:
             gzip_file(path, gz_cache)
 
@@ -118,8 +145,11 @@ def filesystem(path: Path) -> str:
         target = str(path.resolve())
         for line in Path("/proc/mounts").read_text().splitlines():
             parts = line.split()
-            if len(parts) > 2 and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")) \
-                    and len(parts[1]) >= len(best):
+            if (
+                len(parts) > 2
+                and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/"))
+                and len(parts[1]) >= len(best)
+            ):
                 best, kind = parts[1], parts[2]
     except OSError:
         pass
@@ -143,11 +173,16 @@ def small_files_speed(folder: Path, count: int = 1000) -> dict:
     shutil.rmtree(base)
     t2 = time.perf_counter()
     scale = 10_000 / count
-    return {"path": str(folder), "fs": filesystem(folder), "write_10k_s": round((t1 - t0) * scale, 1),
-            "remove_10k_s": round((t2 - t1) * scale, 1)}
+    return {
+        "path": str(folder),
+        "fs": filesystem(folder),
+        "write_10k_s": round((t1 - t0) * scale, 1),
+        "remove_10k_s": round((t2 - t1) * scale, 1),
+    }
 
 
 # ---------------------------------------------------------------- local copies of CDN files
+
 
 @dataclass
 class Vendor:
@@ -166,14 +201,22 @@ def ensure_vendor(npm: Path) -> Vendor:
             continue
         tarball = npm / f"{name}-{version}.tgz"
         if not tarball.is_file():
-            subprocess.run(["npm", "pack", f"{name}@{version}", "--silent"], cwd=npm, check=True,
-                           stdout=subprocess.DEVNULL, timeout=300)
+            subprocess.run(
+                ["npm", "pack", f"{name}@{version}", "--silent"],
+                cwd=npm,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                timeout=300,
+            )
         with tarfile.open(tarball) as tf:
             tf.extractall(unpacked, filter="data")
     return Vendor(
         leaflet=REPO / "site_template" / "vendor" / "leaflet",
         leaflet_images=npm / f"leaflet-{NPM_PACKAGES['leaflet']}" / "package" / "dist" / "images",
-        markercluster=npm / f"leaflet.markercluster-{NPM_PACKAGES['leaflet.markercluster']}" / "package" / "dist",
+        markercluster=npm
+        / f"leaflet.markercluster-{NPM_PACKAGES['leaflet.markercluster']}"
+        / "package"
+        / "dist",
         jquery=npm / f"jquery-{NPM_PACKAGES['jquery']}" / "package" / "dist" / "jquery.min.js",
     )
 
@@ -193,8 +236,11 @@ def cdn_answer(url: str, vendor: Vendor) -> tuple[str, Path | None]:
     m = re.search(r"/leaflet(?:@[\d.]+)?/(?:dist/)?images/([\w.-]+\.png)$", path)
     if m and (vendor.leaflet_images / m[1]).is_file():
         return "file", vendor.leaflet_images / m[1]
-    m = re.search(r"leaflet\.markercluster(?:@[\d.]+)?/(?:[\d.]+/|dist/)?((?:leaflet\.markercluster(?:-src)?\.js)|"
-                  r"MarkerCluster(?:\.Default)?\.css)$", path)
+    m = re.search(
+        r"leaflet\.markercluster(?:@[\d.]+)?/(?:[\d.]+/|dist/)?((?:leaflet\.markercluster(?:-src)?\.js)|"
+        r"MarkerCluster(?:\.Default)?\.css)$",
+        path,
+    )
     if m:
         return "file", vendor.markercluster / m[1]
     if re.search(r"/jquery-[\d.]+(?:\.min)?\.js$", path):
@@ -203,6 +249,7 @@ def cdn_answer(url: str, vendor: Vendor) -> tuple[str, Path | None]:
 
 
 # ---------------------------------------------------------------- the browser
+
 
 @dataclass
 class PageRun:
@@ -237,8 +284,18 @@ class Browser:
     def close(self) -> None:
         self._pw_cm.__exit__(None, None, None)
 
-    def run(self, url: str, site_root: Path, url_root: str, vendor: Vendor, gz_cache: Path, *,
-            throttled: bool = False, timeout_s: float = 300, screenshot: Path | None = None) -> PageRun:
+    def run(
+        self,
+        url: str,
+        site_root: Path,
+        url_root: str,
+        vendor: Vendor,
+        gz_cache: Path,
+        *,
+        throttled: bool = False,
+        timeout_s: float = 300,
+        screenshot: Path | None = None,
+    ) -> PageRun:
         browser = self.pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         self.version = browser.version
         stubbed: list[str] = []
@@ -252,14 +309,26 @@ class Browser:
             def handle(route: Any) -> None:
                 kind, path = cdn_answer(route.request.url, vendor)
                 if kind == "file" and path is not None and path.is_file():
-                    route.fulfill(status=200, path=str(path),
-                                  headers={"Content-Type": CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
-                                           "Access-Control-Allow-Origin": "*", "Timing-Allow-Origin": "*"})
+                    route.fulfill(
+                        status=200,
+                        path=str(path),
+                        headers={
+                            "Content-Type": CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+                            "Access-Control-Allow-Origin": "*",
+                            "Timing-Allow-Origin": "*",
+                        },
+                    )
                 elif kind == "stub":
                     stubbed.append(route.request.url)
                     ext = Path(urlsplit(route.request.url).path).suffix
-                    route.fulfill(status=200, body="", headers={"Content-Type": CONTENT_TYPES.get(ext, "text/plain"),
-                                                                "Access-Control-Allow-Origin": "*"})
+                    route.fulfill(
+                        status=200,
+                        body="",
+                        headers={
+                            "Content-Type": CONTENT_TYPES.get(ext, "text/plain"),
+                            "Access-Control-Allow-Origin": "*",
+                        },
+                    )
                 else:
                     if kind != "tile":
                         unexpected.append(route.request.url)
@@ -267,8 +336,14 @@ class Browser:
 
             page.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/])"), handle)
             page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-            page.on("console", lambda msg: errors.append(f"console: {msg.text}")
-                    if msg.type == "error" and "Failed to load resource" not in msg.text else None)
+            page.on(
+                "console",
+                lambda msg: (
+                    errors.append(f"console: {msg.text}")
+                    if msg.type == "error" and "Failed to load resource" not in msg.text
+                    else None
+                ),
+            )
             cdp = context.new_cdp_session(page)
             cdp.send("Performance.enable")
             if throttled:
@@ -283,12 +358,18 @@ class Browser:
                 if any(e.startswith("pageerror") for e in errors):
                     failed_at.append(failed_at[0] if failed_at else time.monotonic())
                     if time.monotonic() - failed_at[0] > 15:
-                        raise RuntimeError("no markers after a script error: " + next(
-                            e for e in errors if e.startswith("pageerror"))[:200])
+                        raise RuntimeError(
+                            "no markers after a script error: "
+                            + next(e for e in errors if e.startswith("pageerror"))[:200]
+                        )
 
             _wait_for(page, "() => window.__bench && window.__bench.paint !== null", timeout_s, check=gave_up)
-            _wait_for(page, "() => { const n = performance.getEntriesByType('navigation')[0];"
-                            " return !!n && n.loadEventEnd > 0; }", timeout_s)
+            _wait_for(
+                page,
+                "() => { const n = performance.getEntriesByType('navigation')[0];"
+                " return !!n && n.loadEventEnd > 0; }",
+                timeout_s,
+            )
             page.wait_for_timeout(500)
             data = page.evaluate("""() => {
                 const nav = performance.getEntriesByType('navigation')[0];
@@ -306,8 +387,22 @@ class Browser:
             metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
             counters = cdp.send("Memory.getDOMCounters")
         except Exception as exc:  # noqa: BLE001 - a failed run is reported in the table, not fatal
-            return PageRun(None, None, None, None, None, 0, 0, None, None, throttled=throttled, stubbed=stubbed,
-                           unexpected=unexpected, errors=errors, error=f"{type(exc).__name__}: {str(exc)[:300]}")
+            return PageRun(
+                None,
+                None,
+                None,
+                None,
+                None,
+                0,
+                0,
+                None,
+                None,
+                throttled=throttled,
+                stubbed=stubbed,
+                unexpected=unexpected,
+                errors=errors,
+                error=f"{type(exc).__name__}: {str(exc)[:300]}",
+            )
         finally:
             browser.close()
 
@@ -324,19 +419,27 @@ class Browser:
                 raw += path.stat().st_size
                 gz += gz_size(path, gz_cache)
         return PageRun(
-            first_markers_ms=paint, marker_dom_ms=b["dom"], hook_ms=b["hook"], load_ms=data["nav"][3],
-            heap_mb=metrics.get("JSHeapUsedSize", 0) / 2**20, dom_nodes=counters.get("nodes"),
+            first_markers_ms=paint,
+            marker_dom_ms=b["dom"],
+            hook_ms=b["hook"],
+            load_ms=data["nav"][3],
+            heap_mb=metrics.get("JSHeapUsedSize", 0) / 2**20,
+            dom_nodes=counters.get("nodes"),
             dom_elements=data["elements"],
             longest_task_ms=max((d for _, d in tasks), default=0.0),
             longest_task_before_markers_ms=max((d for s, d in tasks if s < paint), default=0.0),
             before_markers={"raw": raw, "gz": gz, "transfer": transfer, "requests": len(before)},
-            requests=len(entries), stubbed=sorted(set(stubbed)), unexpected=sorted(set(unexpected)), errors=errors,
-            throttled=throttled)
+            requests=len(entries),
+            stubbed=sorted(set(stubbed)),
+            unexpected=sorted(set(unexpected)),
+            errors=errors,
+            throttled=throttled,
+        )
 
     @staticmethod
     def _local_file(url: str, site_root: Path, url_root: str, vendor: Vendor) -> Path | None:
         if url.startswith(url_root):
-            rel = unquote(urlsplit(url).path)[len(urlsplit(url_root).path):]
+            rel = unquote(urlsplit(url).path)[len(urlsplit(url_root).path) :]
             path = site_root / rel
             if path.is_dir() or rel.endswith("/") or rel == "":
                 path = path / "index.html"
@@ -345,8 +448,13 @@ class Browser:
         return path if kind == "file" and path is not None and path.is_file() else None
 
 
-def _wait_for(page: Any, predicate: str, timeout_s: float, every_s: float = 0.05,
-              check: Callable[[], None] | None = None) -> None:
+def _wait_for(
+    page: Any,
+    predicate: str,
+    timeout_s: float,
+    every_s: float = 0.05,
+    check: Callable[[], None] | None = None,
+) -> None:
     deadline = time.monotonic() + timeout_s
     while not page.evaluate(predicate):
         if time.monotonic() > deadline:
@@ -360,8 +468,12 @@ class Server:
     """bench.serve in its own process, serving `root` on 127.0.0.1."""
 
     def __init__(self, root: Path, gz_cache: Path):
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench.serve", str(root), "--gz-cache", str(gz_cache)],
-                                     cwd=REPO, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.serve", str(root), "--gz-cache", str(gz_cache)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.proc.stdout is not None
         self.port = int(self.proc.stdout.readline())
         self.origin = f"http://127.0.0.1:{self.port}"
@@ -375,6 +487,7 @@ class Server:
 
 
 # ---------------------------------------------------------------- summaries
+
 
 def median(values: list[float | None]) -> float | None:
     vals = [v for v in values if v is not None]

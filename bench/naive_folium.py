@@ -42,8 +42,9 @@ def _bounds(rows: list[dict[str, str]]) -> list[list[float]]:
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
 
 
 def build_naive(project: Path, out: Path) -> Path:
@@ -57,10 +58,23 @@ def build_naive(project: Path, out: Path) -> Path:
     m.fit_bounds(_bounds(rows))
     cluster = plugins.MarkerCluster().add_to(m)
     for r in rows:
-        html = popup.render(n=r["No."], name=r["名称"], category=r["種別"], schedule=r["開催日時"], target=r["対象"],
-                            fee=r["参加費"], activities=r["活動内容"], venue=r["会場"], address=r["所在地"], story=r["紹介文"])
-        folium.Marker([float(r["緯度"]), float(r["経度"])], popup=folium.Popup(html, max_width=300),
-                      tooltip=str(escape(r["名称"]))).add_to(cluster)
+        html = popup.render(
+            n=r["No."],
+            name=r["名称"],
+            category=r["種別"],
+            schedule=r["開催日時"],
+            target=r["対象"],
+            fee=r["参加費"],
+            activities=r["活動内容"],
+            venue=r["会場"],
+            address=r["所在地"],
+            story=r["紹介文"],
+        )
+        folium.Marker(
+            [float(r["緯度"]), float(r["経度"])],
+            popup=folium.Popup(html, max_width=300),
+            tooltip=str(escape(r["名称"])),
+        ).add_to(cluster)
     out.mkdir(parents=True, exist_ok=True)
     m.save(str(out / "index.html"))
     return out
@@ -81,10 +95,22 @@ def build_fast(project: Path, out: Path) -> Path:
     return out
 
 
-GEOJSON_FIELDS = {"name": "名称", "category_label": "種別", "organiser": "運営主体", "venue": "会場",
-                  "venue_kind": "会場種別", "address": "所在地", "schedule_text": "開催日時", "target": "対象",
-                  "fee": "参加費", "activities": "活動内容", "participants": "参加人数", "status": "状況",
-                  "confirmed": "最終確認日", "story": "紹介文"}
+GEOJSON_FIELDS = {
+    "name": "名称",
+    "category_label": "種別",
+    "organiser": "運営主体",
+    "venue": "会場",
+    "venue_kind": "会場種別",
+    "address": "所在地",
+    "schedule_text": "開催日時",
+    "target": "対象",
+    "fee": "参加費",
+    "activities": "活動内容",
+    "participants": "参加人数",
+    "status": "状況",
+    "confirmed": "最終確認日",
+    "story": "紹介文",
+}
 
 
 def build_geojson(project: Path, out: Path, vendor: dict[str, Path]) -> Path:
@@ -93,13 +119,23 @@ def build_geojson(project: Path, out: Path, vendor: dict[str, Path]) -> Path:
     features = []
     for r in rows:
         props = {"number": int(r["No."]), **{k: r[v] for k, v in GEOJSON_FIELDS.items()}}
-        features.append({"type": "Feature", "id": props["number"], "properties": props,
-                         "geometry": {"type": "Point", "coordinates": [float(r["経度"]), float(r["緯度"])]}})
+        features.append(
+            {
+                "type": "Feature",
+                "id": props["number"],
+                "properties": props,
+                "geometry": {"type": "Point", "coordinates": [float(r["経度"]), float(r["緯度"])]},
+            }
+        )
     (out / "data").mkdir(parents=True, exist_ok=True)
     with open(out / "data" / "places.geojson", "w", encoding="utf-8") as fh:
-        json.dump({"type": "FeatureCollection", "features": features}, fh, ensure_ascii=False, separators=(",", ":"))
-    for name, files in (("leaflet", ("leaflet.js", "leaflet.css")),
-                        ("markercluster", ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"))):
+        json.dump(
+            {"type": "FeatureCollection", "features": features}, fh, ensure_ascii=False, separators=(",", ":")
+        )
+    for name, files in (
+        ("leaflet", ("leaflet.js", "leaflet.css")),
+        ("markercluster", ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css")),
+    ):
         (out / "vendor" / name).mkdir(parents=True, exist_ok=True)
         for f in files:
             shutil.copy2(vendor[name] / f, out / "vendor" / name / f)
@@ -118,8 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("project", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--leaflet", type=Path, help="folder with leaflet.js and leaflet.css (geojson variant)")
-    ap.add_argument("--leaflet-images", type=Path, help="folder with Leaflet's marker images (geojson variant)")
-    ap.add_argument("--markercluster", type=Path, help="folder with Leaflet.markercluster's dist files (geojson variant)")
+    ap.add_argument(
+        "--leaflet-images", type=Path, help="folder with Leaflet's marker images (geojson variant)"
+    )
+    ap.add_argument(
+        "--markercluster", type=Path, help="folder with Leaflet.markercluster's dist files (geojson variant)"
+    )
     args = ap.parse_args(argv)
     if args.out.exists():
         shutil.rmtree(args.out)

@@ -33,15 +33,23 @@ print(json.dumps({"seconds": round(seconds, 2), "peak_mb": round(resource.getrus
 
 
 def measure(project: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(project)], cwd=REPO, capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(project)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000", help="synthetic project sizes, comma-separated")
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/takara-bench"), help="where projects are generated")
+    parser.add_argument(
+        "--cache", type=Path, default=Path("/tmp/takara-bench"), help="where projects are generated"
+    )
     args = parser.parse_args(argv)
     from bench.generate import generate, reset_state
 
@@ -50,13 +58,17 @@ def main(argv: list[str] | None = None) -> int:
         project = generate(size, args.cache)
         reset_state(project)
         rows.append((f"synthetic {size:,}", measure(project)))
-    print(f"Pipeline only (no site), {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}:\n")
+    print(
+        f"Pipeline only (no site), {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}:\n"
+    )
     print("| project | rows read | published | withheld | rejected | time s | peak MB |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, m in rows:
-        print(f"| {name} | {m['rows_read']:,} | {m['published']:,} | {m['withheld']:,} | {m['rejected']:,} | "
-              f"{m['seconds']} | {m['peak_mb']} |")
+        print(
+            f"| {name} | {m['rows_read']:,} | {m['published']:,} | {m['withheld']:,} | {m['rejected']:,} | "
+            f"{m['seconds']} | {m['peak_mb']} |"
+        )
     return 0
 
 

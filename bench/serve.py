@@ -9,6 +9,7 @@ runs it in its own process so that serving does not compete with the measuring p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import sys
@@ -72,8 +73,13 @@ class Handler(SimpleHTTPRequestHandler):
         return fh
 
 
-Handler.extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".geojson": "application/geo+json",
-                          ".json": "application/json", ".js": "text/javascript", ".mjs": "text/javascript"}
+Handler.extensions_map = {
+    **SimpleHTTPRequestHandler.extensions_map,
+    ".geojson": "application/geo+json",
+    ".json": "application/json",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,10 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     sys.stdout.close()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

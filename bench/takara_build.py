@@ -26,13 +26,24 @@ from typing import Any
 # (module, function): the stages of a build, top to bottom.
 STAGES = [
     ("gis.config", "load_project"),
-    ("gis.pipeline", "read_all"), ("gis.pipeline", "load_all_boundaries"), ("gis.pipeline", "validate_rows"),
-    ("gis.pipeline", "geocode"), ("gis.pipeline", "assign_tiers"), ("gis.pipeline", "assign_numbers"),
-    ("gis.pipeline", "parse_schedule"), ("gis.pipeline", "to_public"),
-    ("gis.site", "SiteModel"), ("gis.site", "copy_assets"), ("gis.site", "write_photos"), ("gis.site", "write_data"),
+    ("gis.pipeline", "read_all"),
+    ("gis.pipeline", "load_all_boundaries"),
+    ("gis.pipeline", "validate_rows"),
+    ("gis.pipeline", "geocode"),
+    ("gis.pipeline", "assign_tiers"),
+    ("gis.pipeline", "assign_numbers"),
+    ("gis.pipeline", "parse_schedule"),
+    ("gis.pipeline", "to_public"),
+    ("gis.site", "SiteModel"),
+    ("gis.site", "copy_assets"),
+    ("gis.site", "write_photos"),
+    ("gis.site", "write_data"),
     ("gis.site", "render_pages"),
-    ("gis.export", "write_exports"), ("gis.insight", "write_stats"), ("gis.printing", "write_prints"),
-    ("gis.output", "staged_site"), ("gis.report", "Report.write"),
+    ("gis.export", "write_exports"),
+    ("gis.insight", "write_stats"),
+    ("gis.printing", "write_prints"),
+    ("gis.output", "staged_site"),
+    ("gis.report", "Report.write"),
 ]
 
 
@@ -51,15 +62,18 @@ def _wrap(times: dict[str, float], module: str, name: str) -> None:
     label = f"{module}.{name}"
     if isinstance(original, type) or not callable(original):
         if isinstance(original, type):  # a class: time its construction
+
             def make(*a: Any, **k: Any) -> Any:
                 t = time.perf_counter()
                 try:
                     return original(*a, **k)
                 finally:
                     times[label] = times.get(label, 0.0) + time.perf_counter() - t
+
             setattr(owner, attr, make)
         return
     if name == "staged_site":  # a context manager: time entering and leaving (the swap into --out)
+
         @contextlib.contextmanager
         def staged(*a: Any, **k: Any) -> Any:
             t = time.perf_counter()
@@ -75,6 +89,7 @@ def _wrap(times: dict[str, float], module: str, name: str) -> None:
                 t = time.perf_counter()
                 cm.__exit__(None, None, None)
                 times[label] += time.perf_counter() - t
+
         setattr(owner, attr, staged)
         return
 
@@ -94,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     rest: list[str] = []
     if "--" in argv:
         i = argv.index("--")
-        argv, rest = argv[:i], argv[i + 1:]
+        argv, rest = argv[:i], argv[i + 1 :]
     ap = argparse.ArgumentParser(description="build.py with per-stage timings")
     ap.add_argument("--stages-json", type=Path, required=True)
     ap.add_argument("--skip", default="", help="optional stage modules to leave out, comma-separated")
@@ -122,10 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - started
     summary = out.getvalue().strip().splitlines()
     args.stages_json.parent.mkdir(parents=True, exist_ok=True)
-    args.stages_json.write_text(json.dumps({"total_s": round(total, 3), "skipped": skip, "exit": code,
-                                            "stages_s": {k: round(v, 3) for k, v in times.items()},
-                                            "summary": summary[-3:]}, ensure_ascii=False, indent=1) + "\n",
-                                encoding="utf-8")
+    args.stages_json.write_text(
+        json.dumps(
+            {
+                "total_s": round(total, 3),
+                "skipped": skip,
+                "exit": code,
+                "stages_s": {k: round(v, 3) for k, v in times.items()},
+                "summary": summary[-3:],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     print("\n".join(summary[-3:]))
     return code
 

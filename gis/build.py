@@ -39,8 +39,9 @@ def run_pipeline(project_dir: str | Path, progress: Progress = quiet) -> tuple[P
     return project, edition
 
 
-def validate_project(project_dir: str | Path, report_path: Path | None = None,
-                     progress: Progress = quiet) -> BuildResult:
+def validate_project(
+    project_dir: str | Path, report_path: Path | None = None, progress: Progress = quiet
+) -> BuildResult:
     """Read, check, geocode and place every record; write only the JSON report."""
     started = time.perf_counter()
     project, edition = run_pipeline(project_dir, progress)
@@ -49,8 +50,13 @@ def validate_project(project_dir: str | Path, report_path: Path | None = None,
     return BuildResult(project, edition, edition.report, path, None, time.perf_counter() - started)
 
 
-def build_site(project_dir: str | Path, out: Path, report_path: Path | None = None, with_print: bool = True,
-               progress: Progress = quiet) -> BuildResult:
+def build_site(
+    project_dir: str | Path,
+    out: Path,
+    report_path: Path | None = None,
+    with_print: bool = True,
+    progress: Progress = quiet,
+) -> BuildResult:
     """Run the pipeline and swap the finished site into `out`; on any failure `out` is left as it was."""
     from gis.output import check_out_dir, check_report_path, staged_site
     from gis.site import render_site
@@ -64,7 +70,9 @@ def build_site(project_dir: str | Path, out: Path, report_path: Path | None = No
 
     edition = pipeline.run(project, Report(), progress)
     # the site stage takes a progress callback once it reports one (PDFs, many pages)
-    extra: dict[str, Any] = {"progress": progress} if "progress" in inspect.signature(render_site).parameters else {}
+    extra: dict[str, Any] = (
+        {"progress": progress} if "progress" in inspect.signature(render_site).parameters else {}
+    )
     with staged_site(out) as stage:
         render_site(edition, stage, with_print=with_print, **extra)
     edition.report.write(path)
@@ -79,11 +87,17 @@ def stale_section(edition: Edition) -> str:
         return ""
     months = edition.project.build.stale_months
     where = {r.number: f"{r.source} {r.row}行目" for r in edition.report.rows if r.outcome == PUBLISHED}
-    lines = [(f"長く確認されていない場所 (not confirmed for over {months} months): {len(stale)} 件 — "
-              "活動が続いているか確かめて、最終確認日を更新してください / check they still meet and update the date")]
+    lines = [
+        (
+            f"長く確認されていない場所 (not confirmed for over {months} months): {len(stale)} 件 — "
+            "活動が続いているか確かめて、最終確認日を更新してください / check they still meet and update the date"
+        )
+    ]
     for p in sorted(stale, key=lambda q: (str(q.confirmed), q.number)):
         confirmed = p.confirmed.isoformat() if p.confirmed else "?"
-        lines.append(f"  No.{p.number} {p.name}（最終確認 {confirmed}、{p.status}） — {where.get(p.number, '')}")
+        lines.append(
+            f"  No.{p.number} {p.name}（最終確認 {confirmed}、{p.status}） — {where.get(p.number, '')}"
+        )
     return "\n".join(lines)
 
 

@@ -42,27 +42,41 @@ problems; 2 a problem to fix (the one-line message names the file, row and colum
 
 
 def _project_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("project", nargs="?", default=str(DEMO),
-                   help="map project folder (holding takara.toml); default: the bundled demo")
+    p.add_argument(
+        "project",
+        nargs="?",
+        default=str(DEMO),
+        help="map project folder (holding takara.toml); default: the bundled demo",
+    )
 
 
 def _report_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--report", type=Path, default=None,
-                   help="where to write the JSON report (names withheld rows: keep it private); "
-                        "default: PROJECT/.takara/report.json")
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="where to write the JSON report (names withheld rows: keep it private); "
+        "default: PROJECT/.takara/report.json",
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="takara", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        prog="takara",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
         description="Takara Map (宝物マップ): build a treasure-map website, printed maps and open data from a "
-                    "coordinator's records. Without a command, `build` is run.")
+        "coordinator's records. Without a command, `build` is run.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    b = sub.add_parser("build", help="build the static site into --out (atomically)",
-                       description="Read, check, geocode and place every record, then write the site, printed "
-                                   "maps and open data into --out. The folder is replaced only when the build "
-                                   "is complete; a failed build leaves the previous site untouched.")
+    b = sub.add_parser(
+        "build",
+        help="build the static site into --out (atomically)",
+        description="Read, check, geocode and place every record, then write the site, printed "
+        "maps and open data into --out. The folder is replaced only when the build "
+        "is complete; a failed build leaves the previous site untouched.",
+    )
     _project_arg(b)
     b.add_argument("--out", type=Path, required=True, help="output folder for the site (replaced whole)")
     _report_arg(b)
@@ -70,83 +84,146 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-print", action="store_true", help="skip the PDFs (faster previews)")
     b.add_argument("--verbose", "-v", action="store_true", help="also list info messages")
 
-    v = sub.add_parser("validate", help="check the records and print the report; writes nothing but the report",
-                       description="Check every record and print the report: totals, each error and warning "
-                                   "with file, row and column, and the places not confirmed for a long time "
-                                   "(「長く確認されていない場所」). Exit 1 when there are errors.")
+    v = sub.add_parser(
+        "validate",
+        help="check the records and print the report; writes nothing but the report",
+        description="Check every record and print the report: totals, each error and warning "
+        "with file, row and column, and the places not confirmed for a long time "
+        "(「長く確認されていない場所」). Exit 1 when there are errors.",
+    )
     _project_arg(v)
     _report_arg(v)
     v.add_argument("--strict", action="store_true", help="also fail on warnings")
-    v.add_argument("--site", type=Path, default=None, metavar="DIR",
-                   help="also scan a built site for leaks: withheld records, unconsented phones, home addresses "
-                        "and points, GPS in images (exit 1 on any)")
+    v.add_argument(
+        "--site",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also scan a built site for leaks: withheld records, unconsented phones, home addresses "
+        "and points, GPS in images (exit 1 on any)",
+    )
     v.add_argument("--verbose", "-v", action="store_true", help="also list info messages")
 
-    s = sub.add_parser("serve", help="preview the site locally; rebuilt whenever data, layers or templates change",
-                       description="Build the project, serve it at http://127.0.0.1:PORT/ and rebuild when "
-                                   "takara.toml, layers/, data/, a record or boundary file, or site_template/ "
-                                   "changes. A failed rebuild prints its error and keeps the last good site. "
-                                   "The printed maps (PDFs) are made only with --print. Ctrl-C stops.")
+    s = sub.add_parser(
+        "serve",
+        help="preview the site locally; rebuilt whenever data, layers or templates change",
+        description="Build the project, serve it at http://127.0.0.1:PORT/ and rebuild when "
+        "takara.toml, layers/, data/, a record or boundary file, or site_template/ "
+        "changes. A failed rebuild prints its error and keeps the last good site. "
+        "The printed maps (PDFs) are made only with --print. Ctrl-C stops.",
+    )
     _project_arg(s)
-    s.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 = any free port)")
-    s.add_argument("--out", type=Path, default=None,
-                   help="folder for the preview site (default: a temporary folder, removed on exit)")
-    s.add_argument("--print", action="store_true",
-                   help="also make the printed maps (PDFs) on every rebuild (slower; off by default so a "
-                        "preview is quick)")
+    s.add_argument(
+        "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 = any free port)"
+    )
+    s.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for the preview site (default: a temporary folder, removed on exit)",
+    )
+    s.add_argument(
+        "--print",
+        action="store_true",
+        help="also make the printed maps (PDFs) on every rebuild (slower; off by default so a "
+        "preview is quick)",
+    )
     _report_arg(s)
 
-    d = sub.add_parser("diff", help="what changed between two editions (new, ended, changed, moved places)",
-                       description="Compare two editions: OLD and NEW are each a built site folder (with "
-                                   "data/places.geojson), a places.geojson file, or a map project folder. "
-                                   "Places are matched by their 一覧表No. Lists new places, places no longer "
-                                   "published, changed fields and places moved more than --moved-m metres, as "
-                                   "a printable HTML report and/or an XLSX workbook for the council.")
+    d = sub.add_parser(
+        "diff",
+        help="what changed between two editions (new, ended, changed, moved places)",
+        description="Compare two editions: OLD and NEW are each a built site folder (with "
+        "data/places.geojson), a places.geojson file, or a map project folder. "
+        "Places are matched by their 一覧表No. Lists new places, places no longer "
+        "published, changed fields and places moved more than --moved-m metres, as "
+        "a printable HTML report and/or an XLSX workbook for the council.",
+    )
     d.add_argument("old", help="the earlier edition (site folder, places.geojson or project folder)")
     d.add_argument("new", help="the later edition")
-    d.add_argument("--format", choices=("html", "xlsx", "both"), default="html",
-                   help="report format (default html; both = .html and .xlsx)")
-    d.add_argument("--out", type=Path, default=None,
-                   help="report file (default: takara-diff.html / .xlsx in the current folder)")
-    d.add_argument("--moved-m", type=float, default=100.0, help="report places moved more than this (metres, "
-                                                                "default 100)")
+    d.add_argument(
+        "--format",
+        choices=("html", "xlsx", "both"),
+        default="html",
+        help="report format (default html; both = .html and .xlsx)",
+    )
+    d.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="report file (default: takara-diff.html / .xlsx in the current folder)",
+    )
+    d.add_argument(
+        "--moved-m",
+        type=float,
+        default=100.0,
+        help="report places moved more than this (metres, default 100)",
+    )
 
-    t = sub.add_parser("template", help="write an Excel (XLSX) template for the coordinator's records",
-                       description="Write an XLSX sheet to fill in: Japanese headers that Takara Map reads as "
-                                   "they are, drop-down lists for category (the project's), weekday, consent "
-                                   "(可/不可), status (活動中/休止中/終了) and venue kind, an example row, an "
-                                   "instructions sheet, a frozen header.")
+    t = sub.add_parser(
+        "template",
+        help="write an Excel (XLSX) template for the coordinator's records",
+        description="Write an XLSX sheet to fill in: Japanese headers that Takara Map reads as "
+        "they are, drop-down lists for category (the project's), weekday, consent "
+        "(可/不可), status (活動中/休止中/終了) and venue kind, an example row, an "
+        "instructions sheet, a frozen header.",
+    )
     _project_arg(t)
-    t.add_argument("--out", type=Path, default=Path(DEFAULT_TEMPLATE),
-                   help=f"where to write the template (default: {DEFAULT_TEMPLATE} in the current folder)")
+    t.add_argument(
+        "--out",
+        type=Path,
+        default=Path(DEFAULT_TEMPLATE),
+        help=f"where to write the template (default: {DEFAULT_TEMPLATE} in the current folder)",
+    )
     t.add_argument("--force", action="store_true", help="replace the file if it exists")
 
-    g = sub.add_parser("geocode", help="write a copy of a sheet with 緯度, 経度 and 一致レベル filled in",
-                       description="Locate the rows of SHEET (XLSX or CSV) that have an address but no "
-                                   "coordinates, with the project's gazetteer (and GSI with --online), and "
-                                   "write a copy with 緯度, 経度 and 一致レベル (番地/町丁目/大字, or why not "
-                                   "found). Check the points on a map before publishing. SHEET is never changed.")
+    g = sub.add_parser(
+        "geocode",
+        help="write a copy of a sheet with 緯度, 経度 and 一致レベル filled in",
+        description="Locate the rows of SHEET (XLSX or CSV) that have an address but no "
+        "coordinates, with the project's gazetteer (and GSI with --online), and "
+        "write a copy with 緯度, 経度 and 一致レベル (番地/町丁目/大字, or why not "
+        "found). Check the points on a map before publishing. SHEET is never changed.",
+    )
     g.add_argument("sheet", type=Path, help="the records sheet (.xlsx or .csv)")
-    g.add_argument("--project", default=None,
-                   help="map project whose gazetteer to use (default: the project folder holding SHEET)")
-    g.add_argument("--out", type=Path, default=None, help="where to write the copy (default: SHEET-geocoded.xlsx)")
-    g.add_argument("--online", action="store_true",
-                   help="also ask the GSI address search (internet) for what the gazetteer cannot place; "
-                        "answers are cached")
+    g.add_argument(
+        "--project",
+        default=None,
+        help="map project whose gazetteer to use (default: the project folder holding SHEET)",
+    )
+    g.add_argument(
+        "--out", type=Path, default=None, help="where to write the copy (default: SHEET-geocoded.xlsx)"
+    )
+    g.add_argument(
+        "--online",
+        action="store_true",
+        help="also ask the GSI address search (internet) for what the gazetteer cannot place; "
+        "answers are cached",
+    )
 
-    i = sub.add_parser("init", help="start a map project with a real city's boundaries and town list",
-                       description="Create a map project for a municipality: its boundary (国土数値情報 N03), "
-                                   "junior-high-school districts (A32), optionally elementary districts (A27), "
-                                   "and the town gazetteer (Geolonia 住所データ), downloaded and filtered to "
-                                   "the city, with their attribution in takara.toml. Needs the internet; when "
-                                   "a download fails nothing is created.")
+    i = sub.add_parser(
+        "init",
+        help="start a map project with a real city's boundaries and town list",
+        description="Create a map project for a municipality: its boundary (国土数値情報 N03), "
+        "junior-high-school districts (A32), optionally elementary districts (A27), "
+        "and the town gazetteer (Geolonia 住所データ), downloaded and filtered to "
+        "the city, with their attribution in takara.toml. Needs the internet; when "
+        "a download fails nothing is created.",
+    )
     i.add_argument("--city", required=True, help="municipality code, 5 digits (e.g. 33202 for 倉敷市)")
-    i.add_argument("--dir", type=Path, default=None, help="folder to create (default: ./takara-CODE); must not "
-                                                           "exist or be empty")
+    i.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="folder to create (default: ./takara-CODE); must not exist or be empty",
+    )
     i.add_argument("--elementary", action="store_true", help="add elementary-school districts (A27) as 第3層")
-    i.add_argument("--source-url", default=None,
-                   help="fetch every file from this base URL instead of the official hosts (a mirror); "
-                        "also settable as the environment variable TAKARA_DATA_URL")
+    i.add_argument(
+        "--source-url",
+        default=None,
+        help="fetch every file from this base URL instead of the official hosts (a mirror); "
+        "also settable as the environment variable TAKARA_DATA_URL",
+    )
     return parser
 
 
@@ -174,14 +251,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     _print_config_warnings(args.project)
     with _progress() as bar:
-        result = build_site(args.project, args.out, args.report, with_print=not args.no_print,
-                            progress=_callback(bar))
+        result = build_site(
+            args.project, args.out, args.report, with_print=not args.no_print, progress=_callback(bar)
+        )
     print(result.report.summary(verbose=args.verbose))
     stale = stale_section(result.edition)
     if stale:
         print(stale)
-    print(f"サイトを書き出しました / site written: {result.out}  ({len(result.edition.places)} places, "
-          f"{result.seconds:.1f} s); 報告 / report: {result.report_path}")
+    print(
+        f"サイトを書き出しました / site written: {result.out}  ({len(result.edition.places)} places, "
+        f"{result.seconds:.1f} s); 報告 / report: {result.report_path}"
+    )
     return exit_code(result.report, args.strict)
 
 
@@ -224,7 +304,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.format in ("html", "both"):
         written.append(write_html(diff, base if args.format == "html" else base.with_suffix(".html")))
     if args.format in ("xlsx", "both"):
-        written.append(write_xlsx(diff, base if args.format == "xlsx" and args.out else base.with_suffix(".xlsx")))
+        written.append(
+            write_xlsx(diff, base if args.format == "xlsx" and args.out else base.with_suffix(".xlsx"))
+        )
     print(diff.summary())
     for path in written:
         print(f"書き出しました / written: {path}")
@@ -247,8 +329,10 @@ def _project_for_sheet(sheet: Path, given: str | None) -> Any:
     for folder in sheet.resolve().parents:
         if (folder / CONFIG_NAME).is_file():
             return load_project(folder)
-    raise TakaraError(f"{sheet}: 地図プロジェクト（takara.toml）が見つかりません。--project で指定してください / "
-                      "no map project holds this sheet: give --project")
+    raise TakaraError(
+        f"{sheet}: 地図プロジェクト（takara.toml）が見つかりません。--project で指定してください / "
+        "no map project holds this sheet: give --project"
+    )
 
 
 def cmd_geocode(args: argparse.Namespace) -> int:
@@ -258,13 +342,17 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     with _progress() as bar:
         result = geocode_sheet(args.sheet, project, args.out, online=args.online, progress=_callback(bar))
     levels = "・".join(f"{level} {n}" for level, n in result.levels.items())
-    print(f"{result.rows} 行: 位置を入れた {result.filled}（{levels or 'なし'}）・入力済み {result.given}・"
-          f"見つからない {len(result.missed)} (rows {result.rows}: located {result.filled}, already given "
-          f"{result.given}, not found {len(result.missed)})")
+    print(
+        f"{result.rows} 行: 位置を入れた {result.filled}（{levels or 'なし'}）・入力済み {result.given}・"
+        f"見つからない {len(result.missed)} (rows {result.rows}: located {result.filled}, already given "
+        f"{result.given}, not found {len(result.missed)})"
+    )
     for row, reason in result.missed:
         print(f"  {args.sheet.name} {row}行目「所在地」: 場所を特定できません / not located — {reason}")
-    print(f"書き出しました / written: {result.out}  — 地図で位置を確かめてから使ってください / check the points "
-          "on a map before publishing")
+    print(
+        f"書き出しました / written: {result.out}  — 地図で位置を確かめてから使ってください / check the points "
+        "on a map before publishing"
+    )
     return 0
 
 
@@ -272,18 +360,32 @@ def cmd_init(args: argparse.Namespace) -> int:
     from gis.init_city import init_city
 
     with _progress() as bar:
-        target, info = init_city(args.city, args.dir, elementary=args.elementary, source_url=args.source_url,
-                                 progress=_callback(bar))
+        target, info = init_city(
+            args.city,
+            args.dir,
+            elementary=args.elementary,
+            source_url=args.source_url,
+            progress=_callback(bar),
+        )
     tiers = f"中学校区 {info.districts}" + (f"・小学校区 {info.elementary}" if args.elementary else "")
     print(f"{info.pref}{info.name} の地図プロジェクトを作りました / project created: {target}")
     print(f"  区域 / areas: {tiers}; 町名 / towns: {info.towns}")
-    print(f"  次に / next: {target / 'data' / 'records.xlsx'} に記入して、"
-          f"`python build.py serve {target}` で確かめます / fill in the sheet, then preview")
+    print(
+        f"  次に / next: {target / 'data' / 'records.xlsx'} に記入して、"
+        f"`python build.py serve {target}` で確かめます / fill in the sheet, then preview"
+    )
     return 0
 
 
-HANDLERS = {"build": cmd_build, "validate": cmd_validate, "serve": cmd_serve, "diff": cmd_diff,
-            "template": cmd_template, "geocode": cmd_geocode, "init": cmd_init}
+HANDLERS = {
+    "build": cmd_build,
+    "validate": cmd_validate,
+    "serve": cmd_serve,
+    "diff": cmd_diff,
+    "template": cmd_template,
+    "geocode": cmd_geocode,
+    "init": cmd_init,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"エラー / error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        print(f"中断しました。前のサイトはそのままです / interrupted ({exc}); the previous site is untouched",
-              file=sys.stderr)
+        print(
+            f"中断しました。前のサイトはそのままです / interrupted ({exc}); the previous site is untouched",
+            file=sys.stderr,
+        )
         return 143 if "SIGTERM" in str(exc) else 130

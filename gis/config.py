@@ -16,8 +16,27 @@ from gis.errors import ConfigError
 
 CONFIG_NAME = "takara.toml"
 KEYS: dict[str, set[str]] = {  # every key a table may hold (README documents each: tests/test_readme.py)
-    "site": {"title", "lead", "attribution", "licence", "licence_url", "edition", "base_url", "fictional", "contacts"},
-    "build": {"precision", "stale_months", "gazetteer", "online_geocoder", "geocode_cache", "numbers_file", "suspicious_distance_m", "walk_distances_m"},
+    "site": {
+        "title",
+        "lead",
+        "attribution",
+        "licence",
+        "licence_url",
+        "edition",
+        "base_url",
+        "fictional",
+        "contacts",
+    },
+    "build": {
+        "precision",
+        "stale_months",
+        "gazetteer",
+        "online_geocoder",
+        "geocode_cache",
+        "numbers_file",
+        "suspicious_distance_m",
+        "walk_distances_m",
+    },
     "": {"site", "build", "records", "tiers", "categories", "overlays", "insight"},
     "layers": {"tiers", "categories", "overlays"},
     "insight": {"population", "needs", "population_points", "roads"},
@@ -165,7 +184,9 @@ class _Reader:
                 self.warn(f"{name}.{key}", "unknown key, ignored / 不明な項目のため無視します")
         return data
 
-    def get(self, data: dict, name: str, key: str, kind: type, default: Any = None, required: bool = False) -> Any:
+    def get(
+        self, data: dict, name: str, key: str, kind: type, default: Any = None, required: bool = False
+    ) -> Any:
         if key not in data:
             if required:
                 self.error(f"{name}.{key}", "required / 必須の項目がありません")
@@ -195,7 +216,9 @@ def load_project(root: str | Path) -> Project:
     config_path = root if root.suffix == ".toml" else root / CONFIG_NAME
     root = config_path.parent.resolve()
     if not config_path.is_file():
-        raise ConfigError(f"{config_path}: no map project here (expected {CONFIG_NAME}) / 設定ファイルがありません")
+        raise ConfigError(
+            f"{config_path}: no map project here (expected {CONFIG_NAME}) / 設定ファイルがありません"
+        )
     data, r = _read_toml(config_path)
     main_reader = r
     r.table(data, "", KEYS[""])
@@ -224,8 +247,14 @@ def load_project(root: str | Path) -> Project:
         if not isinstance(c, dict) or "name" not in c:
             r.error(f"site.contacts[{i}]", "each contact needs a name")
             continue
-        contacts.append(Contact(name=str(c["name"]), role=str(c.get("role", "")), phone=str(c.get("phone", "")),
-                                hours=str(c.get("hours", ""))))
+        contacts.append(
+            Contact(
+                name=str(c["name"]),
+                role=str(c.get("role", "")),
+                phone=str(c.get("phone", "")),
+                hours=str(c.get("hours", "")),
+            )
+        )
     edition = r.get(s, "site", "edition", str, "")
     if edition and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", edition):
         r.error("site.edition", "write the edition date as YYYY-MM-DD")
@@ -247,10 +276,14 @@ def load_project(root: str | Path) -> Project:
         stale_months=r.get(b, "build", "stale_months", int, 12),
         gazetteer=path_of(r.get(b, "build", "gazetteer", str), "build.gazetteer"),
         online_geocoder=r.get(b, "build", "online_geocoder", bool, False),
-        geocode_cache=path_of(r.get(b, "build", "geocode_cache", str, ".takara/geocode-cache.json"),
-                              "build.geocode_cache", must_exist=False),
-        numbers_file=path_of(r.get(b, "build", "numbers_file", str, "numbers.json"), "build.numbers_file",
-                             must_exist=False),
+        geocode_cache=path_of(
+            r.get(b, "build", "geocode_cache", str, ".takara/geocode-cache.json"),
+            "build.geocode_cache",
+            must_exist=False,
+        ),
+        numbers_file=path_of(
+            r.get(b, "build", "numbers_file", str, "numbers.json"), "build.numbers_file", must_exist=False
+        ),
         suspicious_distance_m=r.get(b, "build", "suspicious_distance_m", float, 2000.0),
         walk_distances_m=tuple(r.get(b, "build", "walk_distances_m", list, [500, 1000])),
     )
@@ -269,11 +302,20 @@ def load_project(root: str | Path) -> Project:
 
         for header, fieldname in columns.items():
             if fieldname not in FIELD_ALIASES:
-                r.error(f"{key}.columns.{header}", f"unknown field {fieldname!r}; one of {', '.join(FIELD_ALIASES)}")
+                r.error(
+                    f"{key}.columns.{header}",
+                    f"unknown field {fieldname!r}; one of {', '.join(FIELD_ALIASES)}",
+                )
         if p:
-            records.append(RecordSource(path=path_of(p, f"{key}.path") or root / p,
-                                        sheet=r.get(rec, key, "sheet", str), header_row=r.get(rec, key, "header_row", int),
-                                        columns={str(k): str(v) for k, v in columns.items()}, label=p))
+            records.append(
+                RecordSource(
+                    path=path_of(p, f"{key}.path") or root / p,
+                    sheet=r.get(rec, key, "sheet", str),
+                    header_row=r.get(rec, key, "header_row", int),
+                    columns={str(k): str(v) for k, v in columns.items()},
+                    label=p,
+                )
+            )
     r = main_reader
     if not entries("records"):
         r.error("records", "name at least one record file ([[records]] path = ...)")
@@ -282,11 +324,15 @@ def load_project(root: str | Path) -> Project:
     for i, (t, r, key) in enumerate(entries("tiers")):
         r.table(t, key, KEYS["tiers"])
         p = r.get(t, key, "path", str, required=True)
-        tier = Tier(id=r.get(t, key, "id", str, f"tier{i + 1}"), level=r.get(t, key, "level", int, i + 1),
-                    name=r.get(t, key, "name", str, f"第{i + 1}層"), path=path_of(p, f"{key}.path") or root,
-                    id_field=r.get(t, key, "id_field", str, "", required=True),
-                    name_field=r.get(t, key, "name_field", str, "", required=True),
-                    label=r.get(t, key, "label", str, ""))
+        tier = Tier(
+            id=r.get(t, key, "id", str, f"tier{i + 1}"),
+            level=r.get(t, key, "level", int, i + 1),
+            name=r.get(t, key, "name", str, f"第{i + 1}層"),
+            path=path_of(p, f"{key}.path") or root,
+            id_field=r.get(t, key, "id_field", str, "", required=True),
+            name_field=r.get(t, key, "name_field", str, "", required=True),
+            label=r.get(t, key, "label", str, ""),
+        )
         tier.label = tier.label or tier.name
         tiers.append(tier)
     r = main_reader
@@ -302,9 +348,14 @@ def load_project(root: str | Path) -> Project:
     categories = []
     for c, r, key in entries("categories"):
         r.table(c, key, KEYS["categories"])
-        cat = Category(id=r.get(c, key, "id", str, "", required=True), label=r.get(c, key, "label", str, "", required=True),
-                       color=r.get(c, key, "color", str, "#555555"), icon=r.get(c, key, "icon", str, "●"),
-                       aliases=tuple(r.get(c, key, "aliases", list, [])), answers=tuple(r.get(c, key, "answers", list, [])))
+        cat = Category(
+            id=r.get(c, key, "id", str, "", required=True),
+            label=r.get(c, key, "label", str, "", required=True),
+            color=r.get(c, key, "color", str, "#555555"),
+            icon=r.get(c, key, "icon", str, "●"),
+            aliases=tuple(r.get(c, key, "aliases", list, [])),
+            answers=tuple(r.get(c, key, "answers", list, [])),
+        )
         if not _COLOUR.match(cat.color):
             r.error(f"{key}.color", "write colours as #RRGGBB")
         if cat.id and not re.fullmatch(r"[A-Za-z0-9_-]+", cat.id):
@@ -318,11 +369,18 @@ def load_project(root: str | Path) -> Project:
     for i, (o, r, key) in enumerate(entries("overlays")):
         r.table(o, key, KEYS["overlays"])
         p = r.get(o, key, "path", str, required=True)
-        overlays.append(Overlay(id=r.get(o, key, "id", str, f"overlay{i + 1}"), name=r.get(o, key, "name", str, ""),
-                                path=path_of(p, f"{key}.path") or root, kind=r.get(o, key, "kind", str, "auto"),
-                                color=r.get(o, key, "color", str, "#555555"),
-                                popup_fields=tuple(r.get(o, key, "popup_fields", list, [])),
-                                show=r.get(o, key, "show", bool, False), attribution=r.get(o, key, "attribution", str, "")))
+        overlays.append(
+            Overlay(
+                id=r.get(o, key, "id", str, f"overlay{i + 1}"),
+                name=r.get(o, key, "name", str, ""),
+                path=path_of(p, f"{key}.path") or root,
+                kind=r.get(o, key, "kind", str, "auto"),
+                color=r.get(o, key, "color", str, "#555555"),
+                popup_fields=tuple(r.get(o, key, "popup_fields", list, [])),
+                show=r.get(o, key, "show", bool, False),
+                attribution=r.get(o, key, "attribution", str, ""),
+            )
+        )
 
     r = main_reader
     ins = r.table(data.get("insight", {}), "insight", KEYS["insight"])
@@ -335,6 +393,18 @@ def load_project(root: str | Path) -> Project:
     errors = [e for rd in readers for e in rd.errors]
     if errors:
         raise ConfigError("\n".join(errors))
-    return Project(root=root, config_path=config_path, site=site, build=build, records=records, tiers=tiers,
-                   categories=categories, overlays=overlays, population=population, needs=needs,
-                   population_points=population_points, roads=roads, warnings=[w for rd in readers for w in rd.warnings])
+    return Project(
+        root=root,
+        config_path=config_path,
+        site=site,
+        build=build,
+        records=records,
+        tiers=tiers,
+        categories=categories,
+        overlays=overlays,
+        population=population,
+        needs=needs,
+        population_points=population_points,
+        roads=roads,
+        warnings=[w for rd in readers for w in rd.warnings],
+    )

@@ -28,10 +28,22 @@ MOVED_M = 100.0
 
 # The published fields compared, as keys of data/places.geojson, with the labels the council reads.
 FIELDS: tuple[tuple[str, str], ...] = (
-    ("name", "名称"), ("category_label", "種別"), ("organiser", "運営主体"), ("venue", "会場"),
-    ("venue_kind", "会場種別"), ("address", "所在地"), ("schedule_text", "開催日時"), ("target", "対象"),
-    ("fee", "参加費"), ("activities", "活動内容"), ("participants", "参加人数"), ("phone", "連絡先（公開）"),
-    ("photo", "写真"), ("story", "紹介文"), ("status", "状況"), ("confirmed", "最終確認日"),
+    ("name", "名称"),
+    ("category_label", "種別"),
+    ("organiser", "運営主体"),
+    ("venue", "会場"),
+    ("venue_kind", "会場種別"),
+    ("address", "所在地"),
+    ("schedule_text", "開催日時"),
+    ("target", "対象"),
+    ("fee", "参加費"),
+    ("activities", "活動内容"),
+    ("participants", "参加人数"),
+    ("phone", "連絡先（公開）"),
+    ("photo", "写真"),
+    ("story", "紹介文"),
+    ("status", "状況"),
+    ("confirmed", "最終確認日"),
     ("location_precision", "位置の示し方"),
 )
 PRECISION_JA = {"exact": "正確な位置", "area": "地区の代表点（個人宅）"}
@@ -76,17 +88,24 @@ class EditionDiff:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"added": len(self.added), "ended": len(self.ended), "changed": len(self.changed),
-                "moved": len(self.moved)}
+        return {
+            "added": len(self.added),
+            "ended": len(self.ended),
+            "changed": len(self.changed),
+            "moved": len(self.moved),
+        }
 
     def summary(self) -> str:
         c = self.counts
-        return (f"新しい場所 {c['added']} 件・掲載終了 {c['ended']} 件・内容の変更 {c['changed']} 件・"
-                f"{self.moved_m:g} m 以上の移動 {c['moved']} 件 (new {c['added']}, ended {c['ended']}, "
-                f"changed {c['changed']}, moved {c['moved']})")
+        return (
+            f"新しい場所 {c['added']} 件・掲載終了 {c['ended']} 件・内容の変更 {c['changed']} 件・"
+            f"{self.moved_m:g} m 以上の移動 {c['moved']} 件 (new {c['added']}, ended {c['ended']}, "
+            f"changed {c['changed']}, moved {c['moved']})"
+        )
 
 
 # ------------------------------------------------------------------ reading an edition
+
 
 def _text(value: Any) -> str:
     if value is None:
@@ -109,7 +128,9 @@ def _from_geojson(path: Path, label: str) -> Snapshot:
         data = json.loads(path.read_text(encoding="utf-8"))
         features = data["features"]
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(str(path), f"places.geojson を読めません / cannot read places.geojson: {exc}") from None
+        raise InputError(
+            str(path), f"places.geojson を読めません / cannot read places.geojson: {exc}"
+        ) from None
     places: dict[int, dict[str, Any]] = {}
     tiers: list[str] = []
     for i, f in enumerate(features, 1):
@@ -118,9 +139,13 @@ def _from_geojson(path: Path, label: str) -> Snapshot:
             number = int(props.get("number", f.get("id")))
             lon, lat = (float(v) for v in f["geometry"]["coordinates"][:2])
         except (TypeError, ValueError, KeyError):
-            raise InputError(str(path), f"{i}件目に番号か座標がありません / feature {i} has no number or point") from None
+            raise InputError(
+                str(path), f"{i}件目に番号か座標がありません / feature {i} has no number or point"
+            ) from None
         entry = _comparable(props)
-        areas = {k[:-5]: _text(v) for k, v in props.items() if k.endswith("_name") and k[:-5] + "_id" in props}
+        areas = {
+            k[:-5]: _text(v) for k, v in props.items() if k.endswith("_name") and k[:-5] + "_id" in props
+        }
         tiers = tiers or list(areas)
         entry.update(number=number, lat=lat, lon=lon, areas=areas)
         places[number] = entry
@@ -149,11 +174,19 @@ def _from_project(path: Path) -> Snapshot:
     for p in edition.places:
         category = project.category(p.category)
         entry = _public_fields(p, category.label if category else p.category)
-        entry.update(number=p.number, lat=p.lat, lon=p.lon,
-                     areas={t.id: p.areas.get(t.id, ("", ""))[1] for t in project.tiers})
+        entry.update(
+            number=p.number,
+            lat=p.lat,
+            lon=p.lon,
+            areas={t.id: p.areas.get(t.id, ("", ""))[1] for t in project.tiers},
+        )
         places[p.number] = entry
-    return Snapshot(label=project.site.title or project.root.name, edition=project.site.edition, places=places,
-                    tier_names={t.id: t.name for t in project.tiers})
+    return Snapshot(
+        label=project.site.title or project.root.name,
+        edition=project.site.edition,
+        places=places,
+        tier_names={t.id: t.name for t in project.tiers},
+    )
 
 
 def load_snapshot(path: str | Path) -> Snapshot:
@@ -167,12 +200,16 @@ def load_snapshot(path: str | Path) -> Snapshot:
         return _from_geojson(path / "data" / "places.geojson", path.name)
     if (path / "takara.toml").is_file():
         return _from_project(path)
-    raise InputError(str(path), "版が見つかりません。作ったサイトのフォルダ（data/places.geojson がある）か、"
-                                "地図プロジェクトのフォルダ（takara.toml がある）を指定してください / "
-                                "not an edition: give a built site folder or a map project folder")
+    raise InputError(
+        str(path),
+        "版が見つかりません。作ったサイトのフォルダ（data/places.geojson がある）か、"
+        "地図プロジェクトのフォルダ（takara.toml がある）を指定してください / "
+        "not an edition: give a built site folder or a map project folder",
+    )
 
 
 # ------------------------------------------------------------------ comparing
+
 
 def compare(old: Snapshot, new: Snapshot, moved_m: float = MOVED_M) -> EditionDiff:
     added = [new.places[n] for n in sorted(set(new.places) - set(old.places))]
@@ -187,8 +224,15 @@ def compare(old: Snapshot, new: Snapshot, moved_m: float = MOVED_M) -> EditionDi
             changed.append(Change(n, b["name"], fields))
         metres = distance_m(a["lat"], a["lon"], b["lat"], b["lon"])
         if metres > moved_m:
-            areas = [(new.tier_names.get(t, old.tier_names.get(t, t)), a["areas"].get(t, ""), b["areas"].get(t, ""))
-                     for t in dict.fromkeys([*a["areas"], *b["areas"]]) if a["areas"].get(t) != b["areas"].get(t)]
+            areas = [
+                (
+                    new.tier_names.get(t, old.tier_names.get(t, t)),
+                    a["areas"].get(t, ""),
+                    b["areas"].get(t, ""),
+                )
+                for t in dict.fromkeys([*a["areas"], *b["areas"]])
+                if a["areas"].get(t) != b["areas"].get(t)
+            ]
             moved.append(Move(n, b["name"], metres, (a["lat"], a["lon"]), (b["lat"], b["lon"]), areas))
     return EditionDiff(old, new, moved_m, added, ended, changed, moved)
 
@@ -199,14 +243,23 @@ def diff_editions(old: str | Path, new: str | Path, moved_m: float = MOVED_M) ->
 
 # ------------------------------------------------------------------ writing
 
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def render_html(diff: EditionDiff) -> str:
-    return _environment().get_template("report.html").render(diff=diff, counts=diff.counts, fields=FIELDS,
-                                                             today=date.today().isoformat())
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(diff=diff, counts=diff.counts, fields=FIELDS, today=date.today().isoformat())
+    )
 
 
 def _atomic_write(path: Path, write: Any) -> Path:
@@ -263,19 +316,36 @@ def build_workbook(diff: EditionDiff) -> Any:
         ws.freeze_panes = "A2"
 
     def place_rows(places: list[dict[str, Any]]) -> list[list[Any]]:
-        return [[p["number"], p["name"], p["category_label"], p["address"], p["schedule_text"], p["status"]]
-                for p in places]
+        return [
+            [p["number"], p["name"], p["category_label"], p["address"], p["schedule_text"], p["status"]]
+            for p in places
+        ]
 
     place_header = ["No.", "名称", "種別", "所在地", "開催日時", "状況"]
     sheet("新しい場所", place_header, place_rows(diff.added), [7, 30, 16, 34, 26, 10])
     sheet("掲載終了", place_header, place_rows(diff.ended), [7, 30, 16, 34, 26, 10])
-    sheet("変更", ["No.", "名称", "項目", "前の版", "新しい版"],
-          [[c.number, c.name, label, old, new] for c in diff.changed for label, old, new in c.fields],
-          [7, 30, 16, 40, 40])
-    sheet("移動", ["No.", "名称", "移動距離（m）", "前の位置（緯度, 経度）", "新しい位置（緯度, 経度）", "区域の変化"],
-          [[m.number, m.name, round(m.metres), f"{m.old[0]}, {m.old[1]}", f"{m.new[0]}, {m.new[1]}",
-            "; ".join(f"{t}: {a} → {b}" for t, a, b in m.areas)] for m in diff.moved],
-          [7, 30, 12, 26, 26, 40])
+    sheet(
+        "変更",
+        ["No.", "名称", "項目", "前の版", "新しい版"],
+        [[c.number, c.name, label, old, new] for c in diff.changed for label, old, new in c.fields],
+        [7, 30, 16, 40, 40],
+    )
+    sheet(
+        "移動",
+        ["No.", "名称", "移動距離（m）", "前の位置（緯度, 経度）", "新しい位置（緯度, 経度）", "区域の変化"],
+        [
+            [
+                m.number,
+                m.name,
+                round(m.metres),
+                f"{m.old[0]}, {m.old[1]}",
+                f"{m.new[0]}, {m.new[1]}",
+                "; ".join(f"{t}: {a} → {b}" for t, a, b in m.areas),
+            ]
+            for m in diff.moved
+        ],
+        [7, 30, 12, 26, 26, 40],
+    )
     return book
 
 

@@ -39,15 +39,36 @@ TOKYO = ZoneInfo(TZID)
 UTC_OFFSET = "+09:00"  # Japan has had no daylight saving since 1951
 EXDATE_DAYS = 366  # closures (祝日・年末年始・お盆) are listed as EXDATE for a year from the edition date
 FIRST_SEARCH_YEARS = 2  # a rule with no occurrence within this long is not published as an event
-HSDS_OBJECTS = ("organization", "service", "location", "address", "phone", "service_at_location", "schedule",
-                "cost_option", "taxonomy", "taxonomy_term", "attribute", "metadata")
+HSDS_OBJECTS = (
+    "organization",
+    "service",
+    "location",
+    "address",
+    "phone",
+    "service_at_location",
+    "schedule",
+    "cost_option",
+    "taxonomy",
+    "taxonomy_term",
+    "attribute",
+    "metadata",
+)
 # Fields whose earlier value must not be repeated in change rows: a home venue's former address or point,
 # or a phone whose consent was withdrawn, would otherwise survive in metadata.json.
-PRIVATE_HISTORY = {("location", "latitude"), ("location", "longitude"), ("location", "name"),
-                   ("location", "description"), ("address", "address_1"), ("address", "city"),
-                   ("address", "state_province"), ("phone", "number")}
-PRIVACY_NOTE_JA = ("掲載に同意のあった場所だけを載せています。個人宅の会場は町名までの住所と地区の代表点で示し、"
-                   "連絡先は掲載に同意のあったものだけです。")
+PRIVATE_HISTORY = {
+    ("location", "latitude"),
+    ("location", "longitude"),
+    ("location", "name"),
+    ("location", "description"),
+    ("address", "address_1"),
+    ("address", "city"),
+    ("address", "state_province"),
+    ("phone", "number"),
+}
+PRIVACY_NOTE_JA = (
+    "掲載に同意のあった場所だけを載せています。個人宅の会場は町名までの住所と地区の代表点で示し、"
+    "連絡先は掲載に同意のあったものだけです。"
+)
 PRIVACY_NOTE_EN = "consented places only; home venues by town and area point; phone numbers only with consent"
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _PREFECTURE = re.compile(r"^(東京都|北海道|京都府|大阪府|[^\s都道府県]{2,3}県)")
@@ -57,14 +78,22 @@ _PREFECTURE = re.compile(r"^(東京都|北海道|京都府|大阪府|[^\s都道�
 class ExportResult:
     files: list[str] = field(default_factory=list)  # paths relative to data/
     calendars: dict[str, str] = field(default_factory=dict)  # place id -> calendar/<id>.ics
-    district_calendars: dict[str, str] = field(default_factory=dict)  # area id -> calendar/district-<slug>.ics
+    district_calendars: dict[str, str] = field(
+        default_factory=dict
+    )  # area id -> calendar/district-<slug>.ics
     calendar_skipped: list[dict] = field(default_factory=list)
     hsds_changes: int = 0
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"files": sorted(self.files), "calendars": self.calendars, "district_calendars": self.district_calendars,
-                "calendar_skipped": self.calendar_skipped, "hsds_changes": self.hsds_changes, "notes": self.notes}
+        return {
+            "files": sorted(self.files),
+            "calendars": self.calendars,
+            "district_calendars": self.district_calendars,
+            "calendar_skipped": self.calendar_skipped,
+            "hsds_changes": self.hsds_changes,
+            "notes": self.notes,
+        }
 
 
 def write_exports(edition: Edition, data_dir: Path, previous: Path | None = None) -> dict:
@@ -104,6 +133,7 @@ def write_exports(edition: Edition, data_dir: Path, previous: Path | None = None
 
 # ---------------------------------------------------------------- small helpers
 
+
 def _write_bytes(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
@@ -137,21 +167,30 @@ def _source_names(project: Project) -> list[str]:
 
 # ---------------------------------------------------------------- XLSX
 
+
 def table_columns(project: Project) -> list[tuple[str, Any]]:
     """The 一覧表 columns, with the same Japanese headers as the site's places.csv."""
     from gis.site import Catalogue
 
     t = Catalogue("ja")
     columns: list[tuple[str, Any]] = [
-        (t("field.number"), lambda p: p.number), (t("field.name"), lambda p: p.name),
+        (t("field.number"), lambda p: p.number),
+        (t("field.name"), lambda p: p.name),
         (t("field.category"), lambda p: _category_label(project, p.category)),
-        (t("field.schedule"), lambda p: p.schedule_text), (t("field.target"), lambda p: p.target),
-        (t("field.fee"), lambda p: p.fee), (t("field.activities"), lambda p: p.activities),
-        (t("field.venue"), lambda p: p.venue), (t("field.address"), lambda p: p.address),
-        (t("field.phone"), lambda p: p.phone), (t("field.organiser"), lambda p: p.organiser),
-        (t("field.participants"), lambda p: p.participants), (t("field.status"), lambda p: p.status),
-        (t("field.confirmed"), lambda p: p.confirmed), (t("field.story"), lambda p: p.story),
-        (t("field.lat"), lambda p: p.lat), (t("field.lon"), lambda p: p.lon),
+        (t("field.schedule"), lambda p: p.schedule_text),
+        (t("field.target"), lambda p: p.target),
+        (t("field.fee"), lambda p: p.fee),
+        (t("field.activities"), lambda p: p.activities),
+        (t("field.venue"), lambda p: p.venue),
+        (t("field.address"), lambda p: p.address),
+        (t("field.phone"), lambda p: p.phone),
+        (t("field.organiser"), lambda p: p.organiser),
+        (t("field.participants"), lambda p: p.participants),
+        (t("field.status"), lambda p: p.status),
+        (t("field.confirmed"), lambda p: p.confirmed),
+        (t("field.story"), lambda p: p.story),
+        (t("field.lat"), lambda p: p.lat),
+        (t("field.lon"), lambda p: p.lon),
     ]
     for tier in project.tiers:
         columns.append((tier.name, lambda p, tid=tier.id: p.areas.get(tid, ("", ""))[1]))
@@ -172,7 +211,9 @@ def xlsx_bytes(project: Project, places: list[PublicPlace], day: date) -> bytes:
     sheet = book.create_sheet("一覧表")
     columns = table_columns(project)
     for i, (name, _) in enumerate(columns, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = 8 if i == 1 else min(40, max(10, len(name) * 2 + 2))
+        sheet.column_dimensions[get_column_letter(i)].width = (
+            8 if i == 1 else min(40, max(10, len(name) * 2 + 2))
+        )
     sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(places) + 1}"
     bold = Font(bold=True)
@@ -190,10 +231,16 @@ def xlsx_bytes(project: Project, places: list[PublicPlace], day: date) -> bytes:
     about.column_dimensions["A"].width = 20
     about.column_dimensions["B"].width = 80
     site = project.site
-    for key, value in (("題名", site.title), ("版（データの日付）", day.isoformat()), ("ライセンス", site.licence),
-                       ("ライセンスの URL", site.licence_url), ("出典・クレジット", site.attribution),
-                       ("元の記録", "、".join(_source_names(project))), ("件数", len(places)),
-                       ("注意", PRIVACY_NOTE_JA)):
+    for key, value in (
+        ("題名", site.title),
+        ("版（データの日付）", day.isoformat()),
+        ("ライセンス", site.licence),
+        ("ライセンスの URL", site.licence_url),
+        ("出典・クレジット", site.attribution),
+        ("元の記録", "、".join(_source_names(project))),
+        ("件数", len(places)),
+        ("注意", PRIVACY_NOTE_JA),
+    ):
         about.append([key, value])
     if site.fictional:
         about.append(["架空のデータ", "この地図のデータは説明用の架空のものです。"])
@@ -229,15 +276,16 @@ def _restamp_zip(data: bytes, day: date) -> bytes:
 
 # ---------------------------------------------------------------- HSDS 3.0
 
+
 def split_address(address: str, city: str) -> tuple[str, str, str]:
     """(state_province, city, address_1) from a Japanese address; the city is the 第1層 area's name."""
     text = normalise_text(address)
     pref = ""
     m = _PREFECTURE.match(text)
     if m:
-        pref, text = m[1], text[m.end():]
+        pref, text = m[1], text[m.end() :]
     if city and text.startswith(city):
-        text = text[len(city):]
+        text = text[len(city) :]
     return pref, city, text
 
 
@@ -275,28 +323,50 @@ def hsds_dataset(project: Project, places: list[PublicPlace], day: date) -> dict
     top = project.top_tier.id
     data: dict[str, list[dict]] = {name: [] for name in HSDS_OBJECTS}
     taxonomy_id = _uid(ns, "taxonomy")
-    data["taxonomy"].append({"id": taxonomy_id, "name": f"{project.site.title} 種類",
-                             "description": "宝物マップの場所の種類（地図の凡例）", "version": day.isoformat()})
+    data["taxonomy"].append(
+        {
+            "id": taxonomy_id,
+            "name": f"{project.site.title} 種類",
+            "description": "宝物マップの場所の種類（地図の凡例）",
+            "version": day.isoformat(),
+        }
+    )
     term_ids = {}
     for c in project.categories:
         term_ids[c.id] = _uid(ns, "taxonomy_term", c.id)
-        data["taxonomy_term"].append({"id": term_ids[c.id], "code": c.id, "name": c.label, "description": c.label,
-                                      "taxonomy": data["taxonomy"][0]["name"], "taxonomy_id": taxonomy_id,
-                                      "language": "ja"})
+        data["taxonomy_term"].append(
+            {
+                "id": term_ids[c.id],
+                "code": c.id,
+                "name": c.label,
+                "description": c.label,
+                "taxonomy": data["taxonomy"][0]["name"],
+                "taxonomy_id": taxonomy_id,
+                "language": "ja",
+            }
+        )
     for p in places:
         org_id, svc_id = _uid(ns, "organization", p.id), _uid(ns, "service", p.id)
         loc_id, sal_id = _uid(ns, "location", p.id), _uid(ns, "service_at_location", p.id)
         label = _category_label(project, p.category)
-        org: dict[str, Any] = {"id": org_id, "name": p.name,
-                               "description": f"{label}（運営: {p.organiser}）" if p.organiser else label}
+        org: dict[str, Any] = {
+            "id": org_id,
+            "name": p.name,
+            "description": f"{label}（運営: {p.organiser}）" if p.organiser else label,
+        }
         if p.organiser:
             org["legal_status"] = p.organiser
         data["organization"].append(org)
 
         service: dict[str, Any] = {
-            "id": svc_id, "organization_id": org_id, "name": p.name,
+            "id": svc_id,
+            "organization_id": org_id,
+            "name": p.name,
             "description": "\n\n".join(x for x in (p.activities, p.story) if x) or label,
-            "status": "active" if p.status == STATUS_ACTIVE else "temporarily closed" if p.status == STATUS_PAUSED
+            "status": "active"
+            if p.status == STATUS_ACTIVE
+            else "temporarily closed"
+            if p.status == STATUS_PAUSED
             else "inactive",
         }
         if base:
@@ -312,9 +382,14 @@ def hsds_dataset(project: Project, places: list[PublicPlace], day: date) -> dict
         data["service"].append(service)
 
         online = p.venue_kind == VENUE_ONLINE
-        location: dict[str, Any] = {"id": loc_id, "location_type": "virtual" if online else "physical",
-                                    "organization_id": org_id, "name": p.venue or p.name,
-                                    "external_identifier": p.id, "external_identifier_type": "takara-map number"}
+        location: dict[str, Any] = {
+            "id": loc_id,
+            "location_type": "virtual" if online else "physical",
+            "organization_id": org_id,
+            "name": p.venue or p.name,
+            "external_identifier": p.id,
+            "external_identifier_type": "takara-map number",
+        }
         if not online:
             location["latitude"], location["longitude"] = p.lat, p.lon
         if p.location_precision == "area":
@@ -322,24 +397,51 @@ def hsds_dataset(project: Project, places: list[PublicPlace], day: date) -> dict
         data["location"].append(location)
         if p.address and not online:
             pref, city, rest = split_address(p.address, p.areas.get(top, ("", ""))[1])
-            data["address"].append({"id": _uid(ns, "address", p.id), "location_id": loc_id, "address_1": rest,
-                                    "city": city, "state_province": pref, "postal_code": "", "country": "JP",
-                                    "address_type": "physical"})
+            data["address"].append(
+                {
+                    "id": _uid(ns, "address", p.id),
+                    "location_id": loc_id,
+                    "address_1": rest,
+                    "city": city,
+                    "state_province": pref,
+                    "postal_code": "",
+                    "country": "JP",
+                    "address_type": "physical",
+                }
+            )
         data["service_at_location"].append({"id": sal_id, "service_id": svc_id, "location_id": loc_id})
         if p.phone:
-            data["phone"].append({"id": _uid(ns, "phone", p.id), "service_id": svc_id, "number": p.phone,
-                                  "type": "voice", "description": "連絡先（掲載に同意あり）"})
+            data["phone"].append(
+                {
+                    "id": _uid(ns, "phone", p.id),
+                    "service_id": svc_id,
+                    "number": p.phone,
+                    "type": "voice",
+                    "description": "連絡先（掲載に同意あり）",
+                }
+            )
         if p.fee:
-            cost: dict[str, Any] = {"id": _uid(ns, "cost_option", p.id), "service_id": svc_id, "currency": "JPY",
-                                    "amount_description": p.fee}
+            cost: dict[str, Any] = {
+                "id": _uid(ns, "cost_option", p.id),
+                "service_id": svc_id,
+                "currency": "JPY",
+                "amount_description": p.fee,
+            }
             amount = fee_amount(p.fee)
             if amount is not None:
                 cost["amount"] = amount
             data["cost_option"].append(cost)
         if p.category in term_ids:
-            data["attribute"].append({"id": _uid(ns, "attribute", p.id, p.category), "link_id": svc_id,
-                                      "taxonomy_term_id": term_ids[p.category], "link_type": "category",
-                                      "link_entity": "service", "value": label})
+            data["attribute"].append(
+                {
+                    "id": _uid(ns, "attribute", p.id, p.category),
+                    "link_id": svc_id,
+                    "taxonomy_term_id": term_ids[p.category],
+                    "link_type": "category",
+                    "link_entity": "service",
+                    "value": label,
+                }
+            )
         data["schedule"] += _schedules(ns, p, svc_id, sal_id, day)
     for rows in data.values():
         rows.sort(key=lambda r: r["id"])
@@ -351,8 +453,12 @@ def _schedules(ns: uuid.UUID, p: PublicPlace, svc_id: str, sal_id: str, day: dat
     sch = p.schedule
     if not p.schedule_text and sch is None:
         return []
-    base = {"service_id": svc_id, "service_at_location_id": sal_id, "valid_from": day.isoformat(),
-            "description": p.schedule_text}
+    base = {
+        "service_id": svc_id,
+        "service_at_location_id": sal_id,
+        "valid_from": day.isoformat(),
+        "description": p.schedule_text,
+    }
     rules = sch.rrules() if sch is not None and getattr(sch, "parsed", False) else []
     if not rules:
         note = "不定期（日程は問い合わせ）" if sch is not None and sch.parsed and sch.irregular else ""
@@ -360,7 +466,12 @@ def _schedules(ns: uuid.UUID, p: PublicPlace, svc_id: str, sal_id: str, day: dat
     rows = []
     firsts = {_rrule_text(rule): first for rule, first, _ in schedule_plan(sch, day).rules}
     for i, rule in enumerate(rules):
-        row: dict[str, Any] = {"id": _uid(ns, "schedule", p.id, i), **base, **_rule_fields(rule), "timezone": 9}
+        row: dict[str, Any] = {
+            "id": _uid(ns, "schedule", p.id, i),
+            **base,
+            **_rule_fields(rule),
+            "timezone": 9,
+        }
         first = firsts.get(_rrule_text(rule))
         if first is not None:  # the same first meeting as the calendar's DTSTART
             row["dtstart"] = first.isoformat()
@@ -381,7 +492,9 @@ def _read_previous_hsds(previous: Path | None, notes: list[str]) -> dict[str, li
     if (folder / "hsds").is_dir():
         folder = folder / "hsds"
     if not (folder / "service.json").is_file():
-        notes.append(f"前の版の HSDS が見つからないため、変更の記録は作りません / no previous HSDS at {previous}")
+        notes.append(
+            f"前の版の HSDS が見つからないため、変更の記録は作りません / no previous HSDS at {previous}"
+        )
         return None
     out: dict[str, list[dict]] = {}
     for name in HSDS_OBJECTS:
@@ -389,25 +502,39 @@ def _read_previous_hsds(previous: Path | None, notes: list[str]) -> dict[str, li
         try:
             rows = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            notes.append(f"前の版の hsds/{name}.json を読めないため比べません / previous {name}.json unreadable")
+            notes.append(
+                f"前の版の hsds/{name}.json を読めないため比べません / previous {name}.json unreadable"
+            )
             rows = []
         out[name] = [r for r in rows if isinstance(r, dict) and "id" in r] if isinstance(rows, list) else []
     return out
 
 
-def change_rows(before: dict[str, list[dict]], after: dict[str, list[dict]], day: date, ns: uuid.UUID,
-                updated_by: str) -> list[dict]:
+def change_rows(
+    before: dict[str, list[dict]], after: dict[str, list[dict]], day: date, ns: uuid.UUID, updated_by: str
+) -> list[dict]:
     """HSDS metadata rows: what was created, deleted or changed (field by field) since the previous edition.
     A deletion names only the resource, and earlier values of PRIVATE_HISTORY fields are left blank: what
     was withdrawn from publication must not live on in the change log."""
     rows = []
     when = day.isoformat()
 
-    def add(resource_type: str, resource_id: str, action: str, fieldname: str = "", old: str = "", new: str = "") -> None:
-        rows.append({"id": _uid(ns, "metadata", when, resource_type, resource_id, action, fieldname),
-                     "resource_id": resource_id, "resource_type": resource_type, "last_action_date": when,
-                     "last_action_type": action, "field_name": fieldname, "previous_value": old,
-                     "replacement_value": new, "updated_by": updated_by})
+    def add(
+        resource_type: str, resource_id: str, action: str, fieldname: str = "", old: str = "", new: str = ""
+    ) -> None:
+        rows.append(
+            {
+                "id": _uid(ns, "metadata", when, resource_type, resource_id, action, fieldname),
+                "resource_id": resource_id,
+                "resource_type": resource_type,
+                "last_action_date": when,
+                "last_action_type": action,
+                "field_name": fieldname,
+                "previous_value": old,
+                "replacement_value": new,
+                "updated_by": updated_by,
+            }
+        )
 
     for name in HSDS_OBJECTS:
         if name == "metadata":
@@ -423,8 +550,14 @@ def change_rows(before: dict[str, list[dict]], after: dict[str, list[dict]], day
                 a, b = old[rid].get(key), new[rid].get(key)
                 if a != b:
                     private = (name, key) in PRIVATE_HISTORY
-                    add(name, rid, "update", key, "" if private or a is None else _as_text(a),
-                        "" if b is None else _as_text(b))
+                    add(
+                        name,
+                        rid,
+                        "update",
+                        key,
+                        "" if private or a is None else _as_text(a),
+                        "" if b is None else _as_text(b),
+                    )
     return rows
 
 
@@ -433,6 +566,7 @@ def _as_text(value: Any) -> str:
 
 
 # ---------------------------------------------------------------- iCalendar
+
 
 def _rrule_text(rule: dict) -> str:
     return _rrule_text_cached(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in rule.items()))
@@ -485,8 +619,12 @@ def _plan(sch: Any, day: date) -> _Plan:
         first = _first(text, day, time())
         if first is None:
             continue
-        dates = [d.date() for d in rrulestr(text, dtstart=first).between(
-            first, datetime.combine(window_end, time()), inc=True)]
+        dates = [
+            d.date()
+            for d in rrulestr(text, dtstart=first).between(
+                first, datetime.combine(window_end, time()), inc=True
+            )
+        ]
         produced.update(dates)
         meetings = [d for d in dates if d not in closed]
         if not meetings:
@@ -497,7 +635,12 @@ def _plan(sch: Any, day: date) -> _Plan:
         return _Plan(reason=("開催日が見つからないため予定にできません", "no occurrence found"))
     # The rules must give exactly the dates the schedule means; a wrong date is worse than none.
     if produced - closed != set(sch.occurrences(day, window_end)):
-        return _Plan(reason=("予定表の規則と開催日が一致しないため載せません", "recurrence rules disagree with the schedule"))
+        return _Plan(
+            reason=(
+                "予定表の規則と開催日が一致しないため載せません",
+                "recurrence rules disagree with the schedule",
+            )
+        )
     return _Plan(rules=tuple(rules))
 
 
@@ -510,8 +653,9 @@ def schedule_plan(sch: Any, day: date) -> _Plan:
         return _plan.__wrapped__(sch, day)
 
 
-def place_events(p: PublicPlace, project: Project, day: date,
-                 ns: uuid.UUID) -> tuple[list[bytes], tuple[str, str] | None]:
+def place_events(
+    p: PublicPlace, project: Project, day: date, ns: uuid.UUID
+) -> tuple[list[bytes], tuple[str, str] | None]:
     """The place's VEVENTs, each serialised once (district and whole-map calendars reuse the bytes),
     or why it has none."""
     from icalendar import Event, vRecur
@@ -541,7 +685,10 @@ def place_events(p: PublicPlace, project: Project, day: date,
             ev.add("dtstart", first)  # no time given: an all-day entry
         ev.add("rrule", vRecur(rule))
         if exdates:
-            ev.add("exdate", [datetime.combine(d, start, tzinfo=TOKYO) if start is not None else d for d in exdates])
+            ev.add(
+                "exdate",
+                [datetime.combine(d, start, tzinfo=TOKYO) if start is not None else d for d in exdates],
+            )
         if where:
             ev.add("location", where)
         if p.location_precision != "area":
@@ -556,8 +703,13 @@ def place_events(p: PublicPlace, project: Project, day: date,
 
 def _event_description(p: PublicPlace, project: Project) -> str:
     lines = [f"開催日・時間: {p.schedule_text}"]
-    for label, value in (("参加対象", p.target), ("参加費", p.fee), ("主な活動", p.activities),
-                         ("連絡先", p.phone), ("運営", p.organiser)):
+    for label, value in (
+        ("参加対象", p.target),
+        ("参加費", p.fee),
+        ("主な活動", p.activities),
+        ("連絡先", p.phone),
+        ("運営", p.organiser),
+    ):
         if value:
             lines.append(f"{label}: {value}")
     if p.location_precision == "area":
@@ -600,8 +752,9 @@ def calendar_bytes(name: str, events: list[bytes]) -> bytes:
     return head[: -len(tail)] + _vtimezone() + b"".join(events) + tail
 
 
-def write_calendars(edition: Edition, places: list[PublicPlace], data_dir: Path, day: date,
-                    result: ExportResult) -> None:
+def write_calendars(
+    edition: Edition, places: list[PublicPlace], data_dir: Path, day: date, result: ExportResult
+) -> None:
     from gis.site import slug
 
     project = edition.project
@@ -615,8 +768,15 @@ def write_calendars(edition: Edition, places: list[PublicPlace], data_dir: Path,
     for p in places:
         events, reason = place_events(p, project, day, ns)
         if reason:
-            result.calendar_skipped.append({"id": p.id, "number": p.number, "name": p.name,
-                                            "schedule_text": p.schedule_text, "reason": f"{reason[0]} / {reason[1]}"})
+            result.calendar_skipped.append(
+                {
+                    "id": p.id,
+                    "number": p.number,
+                    "name": p.name,
+                    "schedule_text": p.schedule_text,
+                    "reason": f"{reason[0]} / {reason[1]}",
+                }
+            )
             continue
         events_of[p.id] = events
         rel = f"calendar/{p.id}.ics"
@@ -647,11 +807,14 @@ def _areas(edition: Edition, tier_id: str) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- metadata.json
 
+
 def metadata(edition: Edition, places: list[PublicPlace], day: date, result: ExportResult) -> dict:
     project = edition.project
     site = project.site
-    counts = {c.id: {"label": c.label, "count": sum(1 for p in places if p.category == c.id)}
-              for c in project.categories}
+    counts = {
+        c.id: {"label": c.label, "count": sum(1 for p in places if p.category == c.id)}
+        for c in project.categories
+    }
     return {
         "title": site.title,
         "edition": day.isoformat(),

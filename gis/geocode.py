@@ -47,11 +47,53 @@ SOURCE_ONLINE = "gsi"
 ONLINE_AGREEMENT_M = 3000.0
 
 PREFECTURES = (
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
-    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
-    "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
-    "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
-    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
 )
 
 
@@ -97,15 +139,51 @@ def looks_swapped(lat: float, lon: float, bbox: tuple[float, float, float, float
 
 # --------------------------------------------------------------------------- text normalisation
 
-_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_KANJI_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
 _KANJI_NUM = "〇零一二三四五六七八九十百千"
 # Old and variant characters seen in addresses, mapped the same way on both sides of a match.
-_VARIANTS = str.maketrans({
-    "ヶ": "ケ", "ヵ": "ケ", "が": "ケ", "ガ": "ケ", "ノ": "の", "之": "の", "澤": "沢", "濱": "浜", "邊": "辺",
-    "邉": "辺", "櫻": "桜", "嶋": "島", "嶌": "島", "國": "国", "龍": "竜", "舘": "館", "瀨": "瀬", "冨": "富",
-    "槇": "槙", "髙": "高", "﨑": "崎", "圓": "円", "與": "与", "齋": "斎", "齊": "斉",
-})
+_VARIANTS = str.maketrans(
+    {
+        "ヶ": "ケ",
+        "ヵ": "ケ",
+        "が": "ケ",
+        "ガ": "ケ",
+        "ノ": "の",
+        "之": "の",
+        "澤": "沢",
+        "濱": "浜",
+        "邊": "辺",
+        "邉": "辺",
+        "櫻": "桜",
+        "嶋": "島",
+        "嶌": "島",
+        "國": "国",
+        "龍": "竜",
+        "舘": "館",
+        "瀨": "瀬",
+        "冨": "富",
+        "槇": "槙",
+        "髙": "高",
+        "﨑": "崎",
+        "圓": "円",
+        "與": "与",
+        "齋": "斎",
+        "齊": "斉",
+    }
+)
 
 
 def _kanji_to_int(text: str) -> int:
@@ -123,7 +201,9 @@ def _kanji_to_int(text: str) -> int:
 
 _KANJI_BEFORE_UNIT = re.compile(f"([{_KANJI_NUM}]+)(?=丁目|丁|番地|番|号)")
 # 五番地の一, 二丁目五-一: numerals after a unit (python's look-behind wants one width per branch)
-_KANJI_AFTER_UNIT = re.compile(f"(?:(?<=丁目)|(?<=番地)|(?<=[番-])|(?<=番地の)|(?<=番の)|(?<=\\dの))([{_KANJI_NUM}]+)")
+_KANJI_AFTER_UNIT = re.compile(
+    f"(?:(?<=丁目)|(?<=番地)|(?<=[番-])|(?<=番地の)|(?<=番の)|(?<=\\dの))([{_KANJI_NUM}]+)"
+)
 
 
 def canonical(text: str) -> str:
@@ -175,7 +255,9 @@ class _City:
     folder: Path  # ja/<pref>/<city>/ for optional 番地 files
     towns: dict[str, _Town]  # canonical town name -> town
     chome: dict[str, dict[int, str]]  # canonical base name -> 丁目 number -> canonical town key
-    bases: dict[str, tuple[str, float, float]]  # base with 丁目 towns only (阿知) -> (name, central 丁目 point)
+    bases: dict[
+        str, tuple[str, float, float]
+    ]  # base with 丁目 towns only (阿知) -> (name, central 丁目 point)
     max_len: int
     aliases: tuple[str, ...] = ()  # canonical ways the city is written
     banchi: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # town -> 番地 -> point
@@ -187,7 +269,9 @@ def _find_gazetteer(path: Path) -> tuple[Path, Path | None]:
     if (path / "ja").is_dir() and not any(p.is_dir() and p.name in PREFECTURES for p in path.iterdir()):
         path = path / "ja"
     if not path.is_dir():
-        raise InputError(str(path), "町名データ（gazetteer）のフォルダがありません / gazetteer folder not found")
+        raise InputError(
+            str(path), "町名データ（gazetteer）のフォルダがありません / gazetteer folder not found"
+        )
     index = path.parent / (path.name + ".json")
     return path, index if index.is_file() else None
 
@@ -209,7 +293,9 @@ def _central(points: list[tuple[float, float]]) -> tuple[float, float]:
 def _load_city(pref: str, file: Path) -> _City:
     entries = _read_json(file)
     if not isinstance(entries, list):
-        raise InputError(str(file), "町名データの形式が違います（配列ではありません） / gazetteer file is not a JSON list")
+        raise InputError(
+            str(file), "町名データの形式が違います（配列ではありません） / gazetteer file is not a JSON list"
+        )
     grouped: dict[str, list[dict[str, Any]]] = {}
     for i, e in enumerate(entries, start=1):
         try:
@@ -218,13 +304,21 @@ def _load_city(pref: str, file: Path) -> _City:
             lat = None if e.get("lat") is None else float(e["lat"])
             lng = None if e.get("lng") is None else float(e["lng"])
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            raise InputError(str(file), f"{i}件目に town/lat/lng がありません / entry {i} lacks town, lat or lng") from exc
+            raise InputError(
+                str(file), f"{i}件目に town/lat/lng がありません / entry {i} lacks town, lat or lng"
+            ) from exc
         grouped.setdefault(town, []).append({"koaza": str(e.get("koaza") or ""), "lat": lat, "lng": lng})
     towns: dict[str, _Town] = {}
     for town, items in grouped.items():
         placed = [x for x in items if x["lat"] is not None and x["lng"] is not None]
         plain = [(x["lat"], x["lng"]) for x in placed if not x["koaza"]]
-        lat, lng = plain[0] if plain else _central([(x["lat"], x["lng"]) for x in placed]) if placed else (None, None)
+        lat, lng = (
+            plain[0]
+            if plain
+            else _central([(x["lat"], x["lng"]) for x in placed])
+            if placed
+            else (None, None)
+        )
         koaza = {canonical(x["koaza"]): (x["koaza"], x["lat"], x["lng"]) for x in placed if x["koaza"]}
         key = canonical(town)
         if key and key not in towns:
@@ -236,14 +330,25 @@ def _load_city(pref: str, file: Path) -> _City:
             chome.setdefault(m.group(1), {})[int(m.group(2))] = key
     bases = {}
     for base, numbers in chome.items():
-        points = [(t.lat, t.lng) for t in (towns[k] for k in numbers.values()) if t.lat is not None and t.lng is not None]
+        points = [
+            (t.lat, t.lng)
+            for t in (towns[k] for k in numbers.values())
+            if t.lat is not None and t.lng is not None
+        ]
         if base not in towns and points:
             lat, lng = _central(points)
             name = re.sub(f"[{_KANJI_NUM}\\d]+丁目$", "", towns[min(numbers.items())[1]].town)
             bases[base] = (name, lat, lng)
-    return _City(pref, file.stem, file.with_suffix(""), towns, chome, bases,
-                 max((len(k) for k in list(towns) + list(bases)), default=0),
-                 tuple(canonical(a) for a in _city_aliases(file.stem)))
+    return _City(
+        pref,
+        file.stem,
+        file.with_suffix(""),
+        towns,
+        chome,
+        bases,
+        max((len(k) for k in list(towns) + list(bases)), default=0),
+        tuple(canonical(a) for a in _city_aliases(file.stem)),
+    )
 
 
 def towns(gazetteer: Path) -> list[dict[str, Any]]:
@@ -255,8 +360,16 @@ def towns(gazetteer: Path) -> list[dict[str, Any]]:
         for t in city.towns.values():
             if t.lat is None:
                 continue
-            out.append({"pref": city.pref, "city": city.city, "town": t.town, "level": _level_of(t.town),
-                        "lat": t.lat, "lng": t.lng})
+            out.append(
+                {
+                    "pref": city.pref,
+                    "city": city.city,
+                    "town": t.town,
+                    "level": _level_of(t.town),
+                    "lat": t.lat,
+                    "lng": t.lng,
+                }
+            )
     return out
 
 
@@ -310,15 +423,23 @@ class Geocoder:
             if index is not None:
                 raw = _read_json(index)
                 if isinstance(raw, dict):
-                    self._known = {str(p): [str(c) for c in cs] for p, cs in raw.items() if isinstance(cs, list)}
+                    self._known = {
+                        str(p): [str(c) for c in cs] for p, cs in raw.items() if isinstance(cs, list)
+                    }
         for c in self._cities:
             self._known.setdefault(c.pref, [])
             if c.city not in self._known[c.pref]:
                 self._known[c.pref].append(c.city)
         ours = {(c.pref, c.city) for c in self._cities}
         self._other_cities = sorted(
-            ((p, city, canonical(alias)) for p, cities in self._known.items() for city in cities
-             if (p, city) not in ours for alias in _city_aliases(city) if len(alias) >= 2),
+            (
+                (p, city, canonical(alias))
+                for p, cities in self._known.items()
+                for city in cities
+                if (p, city) not in ours
+                for alias in _city_aliases(city)
+                if len(alias) >= 2
+            ),
             key=lambda x: -len(x[2]),
         )
 
@@ -333,11 +454,20 @@ class Geocoder:
     @property
     def bbox(self) -> tuple[float, float, float, float] | None:
         """(min_lon, min_lat, max_lon, max_lat) of the gazetteer's points, for looks_swapped()."""
-        pts = [(t.lng, t.lat) for c in self._cities for t in c.towns.values()
-               if t.lat is not None and t.lng is not None]
+        pts = [
+            (t.lng, t.lat)
+            for c in self._cities
+            for t in c.towns.values()
+            if t.lat is not None and t.lng is not None
+        ]
         if not pts:
             return None
-        return (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
+        return (
+            min(p[0] for p in pts),
+            min(p[1] for p in pts),
+            max(p[0] for p in pts),
+            max(p[1] for p in pts),
+        )
 
     def save(self) -> None:
         """Write any online answers not yet in the cache file (each is also written as it arrives)."""
@@ -357,7 +487,9 @@ class Geocoder:
     def _locate(self, address: str) -> GeocodeResult:
         text = _strip_postcode(canonical(address))
         if not text:
-            return GeocodeResult(None, None, LEVEL_MISS, "", "", "", reason="住所が空です / the address is empty")
+            return GeocodeResult(
+                None, None, LEVEL_MISS, "", "", "", reason="住所が空です / the address is empty"
+            )
         result = self._offline(text)
         if self.online and result.level != LEVEL_BANCHI:
             result = self._better_online(result, self._query(address, result))
@@ -376,15 +508,16 @@ class Geocoder:
     def _offline(self, text: str) -> GeocodeResult:
         """The gazetteer's answer for a canonical address."""
         pref = next((p for p in PREFECTURES if text.startswith(p)), "")
-        rest = text[len(pref):]
+        rest = text[len(pref) :]
         candidates = [c for c in self._cities if c.pref == (pref or self.default_pref)] or (
-            [] if pref else self._cities)
+            [] if pref else self._cities
+        )
 
         # a city the gazetteer holds, named in the address
         for c in (c for c in self._cities if not pref or c.pref == pref):
             for alias in c.aliases:
                 if rest.startswith(alias):
-                    return self._in_city(c, rest[len(alias):])
+                    return self._in_city(c, rest[len(alias) :])
 
         # After a prefecture a city is expected, so look for one outside the gazetteer first;
         # without one, the address more likely starts with a town of the default city.
@@ -401,23 +534,49 @@ class Geocoder:
             return other
 
         if not self._cities:
-            return GeocodeResult(None, None, LEVEL_MISS, "", pref, "",
-                                 reason="町名データ（gazetteer）が設定されていません / no gazetteer configured")
+            return GeocodeResult(
+                None,
+                None,
+                LEVEL_MISS,
+                "",
+                pref,
+                "",
+                reason="町名データ（gazetteer）が設定されていません / no gazetteer configured",
+            )
         if pref and not candidates:
-            return GeocodeResult(None, None, LEVEL_MISS, "", pref, "",
-                                 reason=f"町名データに{pref}がありません / the gazetteer has no towns in {pref}")
+            return GeocodeResult(
+                None,
+                None,
+                LEVEL_MISS,
+                "",
+                pref,
+                "",
+                reason=f"町名データに{pref}がありません / the gazetteer has no towns in {pref}",
+            )
         lone = default[0] if default else (candidates[0] if len(candidates) == 1 else None)
         if lone is not None:  # city assumed, town unknown
             return self._in_city(lone, rest)
-        return GeocodeResult(None, None, LEVEL_MISS, "", pref, "",
-                             reason="市区町村が分かりません / no known city in the address")
+        return GeocodeResult(
+            None,
+            None,
+            LEVEL_MISS,
+            "",
+            pref,
+            "",
+            reason="市区町村が分かりません / no known city in the address",
+        )
 
     def _other_city(self, pref: str, rest: str) -> GeocodeResult | None:
         """A miss naming a city that the gazetteer does not cover (e.g. 東京都千代田区)."""
         for p, city, alias in self._other_cities:
             if (not pref or p == pref) and rest.startswith(alias):
                 return GeocodeResult(
-                    None, None, LEVEL_MISS, "", p, city,
+                    None,
+                    None,
+                    LEVEL_MISS,
+                    "",
+                    p,
+                    city,
                     reason=f"町名データに{p}{city}がありません / the gazetteer has no towns for {p}{city}",
                 )
         return None
@@ -426,7 +585,12 @@ class Geocoder:
         key, after, base_point = self._match_town(c, rest)
         if key is None and base_point is None:
             return GeocodeResult(
-                None, None, LEVEL_CITY, "", c.pref, c.city,
+                None,
+                None,
+                LEVEL_CITY,
+                "",
+                c.pref,
+                c.city,
                 reason=f"町名が見つかりません / no gazetteer town matches: {rest[:30]}",
             )
         if key is None:  # 丁目 towns of this name exist, but not the number given: their central one
@@ -436,15 +600,25 @@ class Geocoder:
         t = c.towns[key]
         fine = self._banchi(c, t, after)
         if fine is not None:
-            return GeocodeResult(fine[0], fine[1], LEVEL_BANCHI, t.town, c.pref, c.city, source=SOURCE_GAZETTEER)
+            return GeocodeResult(
+                fine[0], fine[1], LEVEL_BANCHI, t.town, c.pref, c.city, source=SOURCE_GAZETTEER
+            )
         for kkey in sorted(t.koaza, key=len, reverse=True):
             if after.startswith(kkey):
                 name, lat, lng = t.koaza[kkey]
-                return GeocodeResult(lat, lng, _level_of(name), t.town, c.pref, c.city, koaza=name,
-                                     source=SOURCE_GAZETTEER)
+                return GeocodeResult(
+                    lat, lng, _level_of(name), t.town, c.pref, c.city, koaza=name, source=SOURCE_GAZETTEER
+                )
         if t.lat is None or t.lng is None:
-            return GeocodeResult(None, None, LEVEL_CITY, t.town, c.pref, c.city,
-                                 reason=f"町名データに{t.town}の代表点がありません / the gazetteer has no point for {t.town}")
+            return GeocodeResult(
+                None,
+                None,
+                LEVEL_CITY,
+                t.town,
+                c.pref,
+                c.city,
+                reason=f"町名データに{t.town}の代表点がありません / the gazetteer has no point for {t.town}",
+            )
         return GeocodeResult(t.lat, t.lng, _level_of(t.town), t.town, c.pref, c.city, source=SOURCE_GAZETTEER)
 
     @staticmethod
@@ -458,7 +632,7 @@ class Geocoder:
             if numbers:
                 m = re.match(r"(\d+)(?:丁目|-|$)", rest[n:])
                 if m and int(m.group(1)) in numbers:
-                    return numbers[int(m.group(1))], rest[n + m.end():], None
+                    return numbers[int(m.group(1))], rest[n + m.end() :], None
             if head in c.towns:
                 return head, rest[n:], None
             if head in c.bases:
@@ -487,7 +661,9 @@ class Geocoder:
                 for e in _read_json(file) or []:
                     try:
                         addr = e.get("addr") or "-".join(str(e[k]) for k in ("gaiku", "jyukyo") if e.get(k))
-                        table.setdefault(_house_number(canonical(str(addr))), (float(e["lat"]), float(e["lng"])))
+                        table.setdefault(
+                            _house_number(canonical(str(addr))), (float(e["lat"]), float(e["lng"]))
+                        )
                     except (AttributeError, KeyError, TypeError, ValueError):
                         continue  # a malformed 番地 row only costs that 番地; the town point still works
             cache[t.town] = table
@@ -501,9 +677,11 @@ class Geocoder:
         try:
             data = json.loads(self.cache_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(str(self.cache_path),
-                             "ジオコーディングのキャッシュが壊れています。削除してから再実行してください / "
-                             f"the geocode cache is damaged; delete it and build again ({exc})") from exc
+            raise InputError(
+                str(self.cache_path),
+                "ジオコーディングのキャッシュが壊れています。削除してから再実行してください / "
+                f"the geocode cache is damaged; delete it and build again ({exc})",
+            ) from exc
         return data if isinstance(data, dict) else {}
 
     def _save_cache(self) -> None:
@@ -511,7 +689,9 @@ class Geocoder:
             return
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.cache_path.with_name(self.cache_path.name + ".tmp")
-        tmp.write_text(json.dumps(self._cache, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
+        tmp.write_text(
+            json.dumps(self._cache, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8"
+        )
         os.replace(tmp, self.cache_path)  # never leave a half-written cache behind
         self._unsaved = False
 
@@ -527,8 +707,10 @@ class Geocoder:
         self._last_request = time.monotonic()
         self.requests_made += 1
         try:
-            req = urllib.request.Request(GSI_URL + urllib.parse.quote(query),
-                                         headers={"User-Agent": "takara-map (geocoding with cache)"})
+            req = urllib.request.Request(
+                GSI_URL + urllib.parse.quote(query),
+                headers={"User-Agent": "takara-map (geocoding with cache)"},
+            )
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 features = json.loads(resp.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:  # the service answered: only this address failed
@@ -537,7 +719,10 @@ class Geocoder:
             self._online_down = f"オンライン検索に接続できません / online geocoder unreachable: {exc}"
             return None, self._online_down
         except (ValueError, UnicodeDecodeError) as exc:
-            return None, f"オンライン検索の応答を読めません / online geocoder sent an unreadable answer: {exc}"
+            return (
+                None,
+                f"オンライン検索の応答を読めません / online geocoder sent an unreadable answer: {exc}",
+            )
         if not isinstance(features, list):
             return None, "オンライン検索の応答を読めません / online geocoder sent an unexpected answer"
         self._cache[query] = features
@@ -545,15 +730,19 @@ class Geocoder:
         try:
             self._save_cache()
         except OSError as exc:
-            raise OutputError(f"{self.cache_path}: ジオコーディングのキャッシュを書けません / "
-                              f"cannot write the geocode cache: {exc}") from exc
+            raise OutputError(
+                f"{self.cache_path}: ジオコーディングのキャッシュを書けません / "
+                f"cannot write the geocode cache: {exc}"
+            ) from exc
         return features, ""
 
     def _better_online(self, offline: GeocodeResult, query: str) -> GeocodeResult:
         """GSI's answer when it is finer than the gazetteer's and agrees with it; else the offline one."""
         features, why = self._ask_gsi(query)
         if features is None:
-            return offline if offline.located else _with_reason(offline, f"{offline.reason}; {why}".strip("; "))
+            return (
+                offline if offline.located else _with_reason(offline, f"{offline.reason}; {why}".strip("; "))
+            )
         online = self._from_gsi(features)
         refused = ""
         if online is None or online.level in (LEVEL_CITY, LEVEL_MISS):
@@ -561,7 +750,11 @@ class Geocoder:
         elif offline.city and online.city and (offline.pref, offline.city) != (online.pref, online.city):
             refused = f"オンラインの結果が別の市区町村です / online match is in {online.pref}{online.city}"
         if refused:
-            return offline if offline.located else _with_reason(offline, f"{offline.reason}; {refused}".strip("; "))
+            return (
+                offline
+                if offline.located
+                else _with_reason(offline, f"{offline.reason}; {refused}".strip("; "))
+            )
         assert online is not None and online.lat is not None and online.lon is not None
         if offline.located:
             assert offline.lat is not None and offline.lon is not None
@@ -578,9 +771,11 @@ class Geocoder:
         except (IndexError, KeyError, TypeError, ValueError):
             return None
         pref = next((p for p in PREFECTURES if title.startswith(p)), "")
-        rest = title[len(pref):]
-        city = next((c for c in sorted(self._known.get(pref, []), key=len, reverse=True) if rest.startswith(c)), "")
-        rest = rest[len(city):]
+        rest = title[len(pref) :]
+        city = next(
+            (c for c in sorted(self._known.get(pref, []), key=len, reverse=True) if rest.startswith(c)), ""
+        )
+        rest = rest[len(city) :]
         town = re.sub(r"[\d-]+$", "", rest)  # GSI ends the title with the 番地 it matched, if any
         if not rest:
             level = LEVEL_CITY

@@ -106,7 +106,9 @@ def _fill_xlsx(source: RecordSource, out: Path, filler: _Filler) -> None:
     try:
         book = load_workbook(source.path)
     except Exception as exc:  # noqa: BLE001 - any failure to open means "not a workbook we can read"
-        raise InputError(source.label, f"Excel ファイルとして開けません / cannot open as XLSX: {exc}") from None
+        raise InputError(
+            source.label, f"Excel ファイルとして開けません / cannot open as XLSX: {exc}"
+        ) from None
     if source.sheet:
         if source.sheet not in book.sheetnames:
             raise InputError(source.label, f"シート「{source.sheet}」がありません / sheet not found")
@@ -117,10 +119,16 @@ def _fill_xlsx(source: RecordSource, out: Path, filler: _Filler) -> None:
     where, added = _columns(table[h], source)
     for header in added:
         ws.cell(row=h + 1, column=where_for(header, where) + 1, value=header)
-    data = [i for i in range(h + 1, len(table)) if any(not _blank(c) for c in table[i]) and not _is_note(table[i], {})]
+    data = [
+        i
+        for i in range(h + 1, len(table))
+        if any(not _blank(c) for c in table[i]) and not _is_note(table[i], {})
+    ]
     for n, i in enumerate(data, 1):
         cells = table[i] + [None] * (max(where.values()) + 1 - len(table[i]))
-        lat, lon, level = filler.fill(i + 1, cells[where["address"]], cells[where["lat"]], cells[where["lon"]])
+        lat, lon, level = filler.fill(
+            i + 1, cells[where["address"]], cells[where["lat"]], cells[where["lon"]]
+        )
         ws.cell(row=i + 1, column=where["lat"] + 1, value=lat)
         ws.cell(row=i + 1, column=where["lon"] + 1, value=lon)
         ws.cell(row=i + 1, column=where["level"] + 1, value=level)
@@ -154,18 +162,23 @@ def _fill_csv(source: RecordSource, out: Path, filler: _Filler) -> None:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    table: list[list[Any]] = [row for row in csv.reader(io.StringIO(text), dialect)]
+    table: list[list[Any]] = list(csv.reader(io.StringIO(text), dialect))
     h = _find_header(table, source.columns, source.header_row, source.label)
     where, added = _columns(table[h], source)
     width = max(where.values()) + 1
     table[h] = table[h] + [""] * (width - len(table[h]))
     for header in added:
         table[h][where_for(header, where)] = header
-    data = [i for i in range(h + 1, len(table)) if any(not _blank(c) for c in table[i]) and not _is_note(table[i], {})]
+    data = [
+        i
+        for i in range(h + 1, len(table))
+        if any(not _blank(c) for c in table[i]) and not _is_note(table[i], {})
+    ]
     for n, i in enumerate(data, 1):
         row = table[i] + [""] * (width - len(table[i]))
         row[where["lat"]], row[where["lon"]], row[where["level"]] = filler.fill(
-            i + 1, row[where["address"]], row[where["lat"]], row[where["lon"]])
+            i + 1, row[where["address"]], row[where["lat"]], row[where["lon"]]
+        )
         table[i] = row
         filler.progress("geocode", n, len(data))
     tmp = out.with_name(f".{out.name}.tmp")
@@ -174,8 +187,13 @@ def _fill_csv(source: RecordSource, out: Path, filler: _Filler) -> None:
     tmp.replace(out)
 
 
-def geocode_sheet(sheet: Path, project: Project | None, out: Path | None = None, online: bool = False,
-                  progress: Progress = quiet) -> GeocodeSheetResult:
+def geocode_sheet(
+    sheet: Path,
+    project: Project | None,
+    out: Path | None = None,
+    online: bool = False,
+    progress: Progress = quiet,
+) -> GeocodeSheetResult:
     """Write a copy of `sheet` (XLSX or CSV) with coordinates and match levels; returns what happened."""
     sheet = Path(sheet)
     if not sheet.is_file():
@@ -185,15 +203,23 @@ def geocode_sheet(sheet: Path, project: Project | None, out: Path | None = None,
         raise InputError(sheet.name, "Excel（.xlsx）か CSV を指定してください / give an .xlsx or .csv file")
     out = Path(out) if out else default_out(sheet)
     if out.resolve() == sheet.resolve():
-        raise OutputError(f"{out}: 元のファイルには上書きしません。別の名前を指定してください / "
-                          "will not overwrite the original sheet")
+        raise OutputError(
+            f"{out}: 元のファイルには上書きしません。別の名前を指定してください / "
+            "will not overwrite the original sheet"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     gazetteer = project.build.gazetteer if project else None
     if gazetteer is None and not online:
-        raise InputError(str(sheet), "町名データ（gazetteer）がありません。takara.toml の [build] gazetteer を設定するか "
-                                     "--online を付けてください / no gazetteer configured: set [build] gazetteer or use --online")
-    geocoder = Geocoder(gazetteer, online=online or bool(project and project.build.online_geocoder),
-                        cache_path=project.build.geocode_cache if project else None)
+        raise InputError(
+            str(sheet),
+            "町名データ（gazetteer）がありません。takara.toml の [build] gazetteer を設定するか "
+            "--online を付けてください / no gazetteer configured: set [build] gazetteer or use --online",
+        )
+    geocoder = Geocoder(
+        gazetteer,
+        online=online or bool(project and project.build.online_geocoder),
+        cache_path=project.build.geocode_cache if project else None,
+    )
     result = GeocodeSheetResult(out=out)
     source = source_for(sheet, project)
     filler = _Filler(geocoder, result, progress)

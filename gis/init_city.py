@@ -96,16 +96,21 @@ def normalise_code(code: str) -> str:
     """'33202' or the 6-digit form with its check digit ('332020') → '33202'."""
     text = re.sub(r"\s", "", str(code))
     if not re.fullmatch(r"\d{5,6}", text) or not 1 <= int(text[:2]) <= 47:
-        raise CityError(f"市区町村コード「{code}」は 5 桁の数字で指定してください（例: 倉敷市 33202） / "
-                        "give the 5-digit municipality code, e.g. 33202")
+        raise CityError(
+            f"市区町村コード「{code}」は 5 桁の数字で指定してください（例: 倉敷市 33202） / "
+            "give the 5-digit municipality code, e.g. 33202"
+        )
     return text[:5]
 
 
 def source_urls(code: str, base: str | None) -> dict[str, str]:
     pref = code[:2]
     ksj = (base or KSJ_HOST).rstrip("/")
-    return {"N03": ksj + N03_PATH.format(pref=pref), "A32": ksj + A32_PATH.format(pref=pref),
-            "A27": ksj + A27_PATH.format(pref=pref)}
+    return {
+        "N03": ksj + N03_PATH.format(pref=pref),
+        "A32": ksj + A32_PATH.format(pref=pref),
+        "A27": ksj + A27_PATH.format(pref=pref),
+    }
 
 
 def _gazetteer_url(base: str | None, path: str) -> str:
@@ -124,12 +129,16 @@ def download(url: str, target: Path, progress: Progress = quiet) -> Path:
                 done += len(chunk)
                 progress("download", done, total)
     except urllib.error.HTTPError as exc:
-        raise DownloadError(f"{url} を取得できません（HTTP {exc.code}）。このデータが公開されていないか、"
-                            f"場所が変わりました / cannot download: HTTP {exc.code}") from None
+        raise DownloadError(
+            f"{url} を取得できません（HTTP {exc.code}）。このデータが公開されていないか、"
+            f"場所が変わりました / cannot download: HTTP {exc.code}"
+        ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise DownloadError(f"{url} をダウンロードできません。インターネットに接続されているか確かめてください"
-                            f"（何も作成していません） / cannot download ({reason}); nothing was created") from None
+        raise DownloadError(
+            f"{url} をダウンロードできません。インターネットに接続されているか確かめてください"
+            f"（何も作成していません） / cannot download ({reason}); nothing was created"
+        ) from None
     return target
 
 
@@ -143,11 +152,17 @@ def _read_layer(archive: Path, prefix: str, work: Path) -> Any:
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(folder)
     except zipfile.BadZipFile:
-        raise DownloadError(f"{archive.name} が壊れています（zip ではありません） / the download is not a zip") from None
+        raise DownloadError(
+            f"{archive.name} が壊れています（zip ではありません） / the download is not a zip"
+        ) from None
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name.startswith(prefix + "-"))
-    chosen = [p for p in files if p.suffix.lower() == ".geojson"] or [p for p in files if p.suffix.lower() == ".shp"]
+    chosen = [p for p in files if p.suffix.lower() == ".geojson"] or [
+        p for p in files if p.suffix.lower() == ".shp"
+    ]
     if not chosen:
-        raise DownloadError(f"{archive.name} に {prefix} のデータ（.geojson / .shp）がありません / no {prefix} layer in the zip")
+        raise DownloadError(
+            f"{archive.name} に {prefix} のデータ（.geojson / .shp）がありません / no {prefix} layer in the zip"
+        )
     path = chosen[0]
     options: dict[str, Any] = {}
     if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
@@ -212,8 +227,10 @@ def _write_geojson(gdf: Any, path: Path, keep: list[str]) -> None:
         props = {c: _text(row[c]) for c in keep if c in gdf.columns}
         features.append({"type": "Feature", "properties": props, "geometry": row.geometry.__geo_interface__})
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
 
 
 def _toml_string(text: str) -> str:
@@ -221,17 +238,35 @@ def _toml_string(text: str) -> str:
 
 
 def config_text(info: CityInfo, urls: dict[str, str], gazetteer_urls: list[str], elementary: bool) -> str:
-    attribution = " / ".join([
-        ATTRIBUTION_N03, ATTRIBUTION_A32, *([ATTRIBUTION_A27] if elementary else []), ATTRIBUTION_GEOLONIA])
+    attribution = " / ".join(
+        [ATTRIBUTION_N03, ATTRIBUTION_A32, *([ATTRIBUTION_A27] if elementary else []), ATTRIBUTION_GEOLONIA]
+    )
     sources = [f"#   {k}: {v}" for k, v in urls.items() if k != "A27" or elementary]
     sources += [f"#   町名: {urllib.parse.unquote(u)}" for u in gazetteer_urls]
     tiers = [
         ("city", 1, f"第1層（{info.name}）", info.name, "data/boundaries/city.geojson", "N03_007", "N03_004"),
-        ("junior_high", 2, "第2層（中学校区）", "中学校区", "data/boundaries/junior_high.geojson", "A32_003", "A32_004"),
+        (
+            "junior_high",
+            2,
+            "第2層（中学校区）",
+            "中学校区",
+            "data/boundaries/junior_high.geojson",
+            "A32_003",
+            "A32_004",
+        ),
     ]
     if elementary:
-        tiers.append(("elementary", 3, "第3層（小学校区）", "小学校区", "data/boundaries/elementary.geojson",
-                      "A27_003", "A27_004"))
+        tiers.append(
+            (
+                "elementary",
+                3,
+                "第3層（小学校区）",
+                "小学校区",
+                "data/boundaries/elementary.geojson",
+                "A27_003",
+                "A27_004",
+            )
+        )
     lines = [
         f"# {info.pref}{info.name}（市区町村コード {info.code}）の宝物マップ。",
         f"# `takara init --city {info.code}` が {date.today().isoformat()} に作りました。",
@@ -253,12 +288,25 @@ def config_text(info: CityInfo, urls: dict[str, str], gazetteer_urls: list[str],
         "",
     ]
     for tid, level, name, label, path, id_field, name_field in tiers:
-        lines += ["[[tiers]]", f'id = "{tid}"', f"level = {level}", f"name = {_toml_string(name)}",
-                  f"label = {_toml_string(label)}", f'path = "{path}"', f'id_field = "{id_field}"',
-                  f'name_field = "{name_field}"', ""]
+        lines += [
+            "[[tiers]]",
+            f'id = "{tid}"',
+            f"level = {level}",
+            f"name = {_toml_string(name)}",
+            f"label = {_toml_string(label)}",
+            f'path = "{path}"',
+            f'id_field = "{id_field}"',
+            f'name_field = "{name_field}"',
+            "",
+        ]
     for cid, label, colour, icon, aliases in DEFAULT_CATEGORIES:
-        lines += ["[[categories]]", f'id = "{cid}"', f"label = {_toml_string(label)}", f'color = "{colour}"',
-                  f"icon = {_toml_string(icon)}"]
+        lines += [
+            "[[categories]]",
+            f'id = "{cid}"',
+            f"label = {_toml_string(label)}",
+            f'color = "{colour}"',
+            f"icon = {_toml_string(icon)}",
+        ]
         if aliases:
             lines.append("aliases = [" + ", ".join(_toml_string(a) for a in aliases) + "]")
         lines.append("")
@@ -267,12 +315,19 @@ def config_text(info: CityInfo, urls: dict[str, str], gazetteer_urls: list[str],
 
 def _prepare_target(target: Path) -> None:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise CityError(f"{target} はすでにあり、空ではありません。別のフォルダを --dir で指定してください / "
-                        "the folder exists and is not empty: choose another with --dir")
+        raise CityError(
+            f"{target} はすでにあり、空ではありません。別のフォルダを --dir で指定してください / "
+            "the folder exists and is not empty: choose another with --dir"
+        )
 
 
-def init_city(code: str, target: Path | None = None, elementary: bool = False, source_url: str | None = None,
-              progress: Progress = quiet) -> tuple[Path, CityInfo]:
+def init_city(
+    code: str,
+    target: Path | None = None,
+    elementary: bool = False,
+    source_url: str | None = None,
+    progress: Progress = quiet,
+) -> tuple[Path, CityInfo]:
     """Create a map project for the municipality `code` in `target` (default ./takara-<code>)."""
     from gis.config import load_project
     from gis.template import write_template
@@ -290,7 +345,9 @@ def init_city(code: str, target: Path | None = None, elementary: bool = False, s
         with tempfile.TemporaryDirectory(prefix="takara-download-") as tmp:
             work = Path(tmp)
             info, gazetteer_urls = _assemble(code, stage, work, urls, base, elementary, progress)
-        (stage / "takara.toml").write_text(config_text(info, urls, gazetteer_urls, elementary), encoding="utf-8")
+        (stage / "takara.toml").write_text(
+            config_text(info, urls, gazetteer_urls, elementary), encoding="utf-8"
+        )
         records = stage / "data" / "records.xlsx"
         records.parent.mkdir(parents=True, exist_ok=True)
         from openpyxl import Workbook
@@ -311,34 +368,48 @@ def init_city(code: str, target: Path | None = None, elementary: bool = False, s
     return target, info
 
 
-def _assemble(code: str, stage: Path, work: Path, urls: dict[str, str], base: str | None, elementary: bool,
-              progress: Progress) -> tuple[CityInfo, list[str]]:
+def _assemble(
+    code: str,
+    stage: Path,
+    work: Path,
+    urls: dict[str, str],
+    base: str | None,
+    elementary: bool,
+    progress: Progress,
+) -> tuple[CityInfo, list[str]]:
     """Download, filter to the city and write boundaries and gazetteer into `stage`."""
     pref_name = PREFECTURES[int(code[:2]) - 1]
     n03 = _read_layer(download(urls["N03"], work / "N03.zip", progress), "N03", work)
     city = _city_features(n03, code)
     if city.empty:
-        raise CityError(f"市区町村コード {code} は{pref_name}の行政区域データにありません。コードを確かめてください / "
-                        f"no municipality with code {code} in {pref_name}")
+        raise CityError(
+            f"市区町村コード {code} は{pref_name}の行政区域データにありません。コードを確かめてください / "
+            f"no municipality with code {code} in {pref_name}"
+        )
     shown, _ = _names(city.iloc[0])
     gazetteer_cities = list(dict.fromkeys(_names(row)[1] for _, row in city.iterrows()))
     ward_codes = set(_code_column(city["N03_007"])) | {code}
     shape = city.union_all()
     import geopandas as gpd
 
-    outline = gpd.GeoDataFrame({"N03_001": [pref_name], "N03_004": [shown], "N03_007": [code]},
-                               geometry=[shape], crs="EPSG:4326")
+    outline = gpd.GeoDataFrame(
+        {"N03_001": [pref_name], "N03_004": [shown], "N03_007": [code]}, geometry=[shape], crs="EPSG:4326"
+    )
     boundaries = stage / "data" / "boundaries"
     _write_geojson(outline, boundaries / "city.geojson", ["N03_001", "N03_004", "N03_007"])
     info = CityInfo(code=code, pref=pref_name, name=shown, gazetteer_cities=gazetteer_cities)
 
-    layers = [("A32", "junior_high", "中学校区")] + ([("A27", "elementary", "小学校区")] if elementary else [])
+    layers = [("A32", "junior_high", "中学校区")] + (
+        [("A27", "elementary", "小学校区")] if elementary else []
+    )
     for prefix, name, label in layers:
         gdf = _read_layer(download(urls[prefix], work / f"{prefix}.zip", progress), prefix, work)
         gdf = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
         mine = _district_features(gdf, prefix, ward_codes, shape)
         if mine.empty:
-            raise CityError(f"{info.name}の{label}が{prefix}データにありません / no {label} for {code} in {prefix}")
+            raise CityError(
+                f"{info.name}の{label}が{prefix}データにありません / no {label} for {code} in {prefix}"
+            )
         _write_geojson(mine, boundaries / f"{name}.geojson", [f"{prefix}_00{i}" for i in range(1, 6)])
         if prefix == "A32":
             info.districts = len(mine)
@@ -354,8 +425,10 @@ def _assemble(code: str, stage: Path, work: Path, urls: dict[str, str], base: st
     known = index.get(pref_name, []) if isinstance(index, dict) else []
     missing = [c for c in gazetteer_cities if c not in known]
     if missing:
-        raise CityError(f"町名データに {pref_name}{'・'.join(missing)} がありません / the gazetteer has no "
-                        f"{pref_name}{', '.join(missing)}")
+        raise CityError(
+            f"町名データに {pref_name}{'・'.join(missing)} がありません / the gazetteer has no "
+            f"{pref_name}{', '.join(missing)}"
+        )
     gazetteer = stage / "data" / "gazetteer"
     city_urls = []
     for name in gazetteer_cities:
@@ -369,6 +442,7 @@ def _assemble(code: str, stage: Path, work: Path, urls: dict[str, str], base: st
         except (UnicodeDecodeError, ValueError):
             raise DownloadError(f"{url} を読めません（JSON ではありません） / not JSON") from None
         info.towns += len(towns) if isinstance(towns, list) else 0
-    (gazetteer / "ja.json").write_text(json.dumps({pref_name: gazetteer_cities}, ensure_ascii=False) + "\n",
-                                       encoding="utf-8")
+    (gazetteer / "ja.json").write_text(
+        json.dumps({pref_name: gazetteer_cities}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return info, [index_url, *city_urls]

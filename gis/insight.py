@@ -56,50 +56,222 @@ MIN_BLANK_M2 = 1.0
 LAYER_DECIMALS = 5  # ~1 m: plenty for an area outline, and keeps the layers small  # slivers smaller than this are not a blank area
 NO_ORGANISER = "未記入"
 CACHE_KEY = "insight"
-PAGE_MAX_ROWS = 1000  # a longer table makes the page too heavy to open: the rest are in the CSV and Excel files
+PAGE_MAX_ROWS = (
+    1000  # a longer table makes the page too heavy to open: the rest are in the CSV and Excel files
+)
 CHART_MAX_BARS = 40  # more bars than this cannot be read: a chart then shows the lowest ones and says so
 
 # ---------------------------------------------------------------- the metric CRS
 
 # Japan Plane Rectangular CS (平面直角座標系), JGD2011: zone I..XIX is EPSG:6669..6687.
 ZONE_EPSG = {zone: 6668 + zone for zone in range(1, 20)}
-ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI",
-         "XVII", "XVIII", "XIX")
-PREFECTURES = ("北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県", "埼玉県",
-               "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県",
-               "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県",
-               "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県",
-               "宮崎県", "鹿児島県", "沖縄県")  # JIS X 0401 order: code = index + 1
+ROMAN = (
+    "",
+    "I",
+    "II",
+    "III",
+    "IV",
+    "V",
+    "VI",
+    "VII",
+    "VIII",
+    "IX",
+    "X",
+    "XI",
+    "XII",
+    "XIII",
+    "XIV",
+    "XV",
+    "XVI",
+    "XVII",
+    "XVIII",
+    "XIX",
+)
+PREFECTURES = (
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
+)  # JIS X 0401 order: code = index + 1
 # The zone of each prefecture (国土交通省告示「平面直角座標系」). 北海道, 東京都, 鹿児島県 and 沖縄県 are
 # split between zones and handled in plane_rectangular_zone.
 PREFECTURE_ZONE = {
-    1: 12, 2: 10, 3: 10, 4: 10, 5: 10, 6: 10, 7: 9, 8: 9, 9: 9, 10: 9, 11: 9, 12: 9, 13: 9, 14: 9, 15: 8, 16: 7,
-    17: 7, 18: 6, 19: 8, 20: 8, 21: 7, 22: 8, 23: 7, 24: 6, 25: 6, 26: 6, 27: 6, 28: 5, 29: 6, 30: 6, 31: 5, 32: 3,
-    33: 5, 34: 3, 35: 3, 36: 4, 37: 4, 38: 4, 39: 4, 40: 2, 41: 2, 42: 1, 43: 2, 44: 2, 45: 2, 46: 2, 47: 15,
+    1: 12,
+    2: 10,
+    3: 10,
+    4: 10,
+    5: 10,
+    6: 10,
+    7: 9,
+    8: 9,
+    9: 9,
+    10: 9,
+    11: 9,
+    12: 9,
+    13: 9,
+    14: 9,
+    15: 8,
+    16: 7,
+    17: 7,
+    18: 6,
+    19: 8,
+    20: 8,
+    21: 7,
+    22: 8,
+    23: 7,
+    24: 6,
+    25: 6,
+    26: 6,
+    27: 6,
+    28: 5,
+    29: 6,
+    30: 6,
+    31: 5,
+    32: 3,
+    33: 5,
+    34: 3,
+    35: 3,
+    36: 4,
+    37: 4,
+    38: 4,
+    39: 4,
+    40: 2,
+    41: 2,
+    42: 1,
+    43: 2,
+    44: 2,
+    45: 2,
+    46: 2,
+    47: 15,
 }
 # 北海道 by municipality code: zone XI (小樽・函館・伊達・北斗, 後志・檜山・渡島, 胆振の有珠郡・虻田郡) and
 # zone XIII (北見・帯広・釧路・網走・根室, オホーツク・十勝・釧路・根室管内); every other municipality is XII.
-_HOKKAIDO_XI = ({1202, 1203, 1233, 1236, 1571, 1575, 1584} | set(range(1331, 1348)) | set(range(1361, 1372))
-                | set(range(1391, 1410)))
-_HOKKAIDO_XIII = ({1206, 1207, 1208, 1211, 1223} | set(range(1543, 1565)) | set(range(1631, 1650))
-                  | set(range(1661, 1669)) | set(range(1691, 1701)))
+_HOKKAIDO_XI = (
+    {1202, 1203, 1233, 1236, 1571, 1575, 1584}
+    | set(range(1331, 1348))
+    | set(range(1361, 1372))
+    | set(range(1391, 1410))
+)
+_HOKKAIDO_XIII = (
+    {1206, 1207, 1208, 1211, 1223}
+    | set(range(1543, 1565))
+    | set(range(1631, 1650))
+    | set(range(1661, 1669))
+    | set(range(1691, 1701))
+)
 # Where a prefecture cannot be read from the data, the nearest of these points decides it: each
 # prefectural office, plus a few points in prefectures that are large or split between zones.
 _PREFECTURE_POINTS = (
-    (1, 43.064, 141.347), (1, 41.769, 140.729), (1, 43.771, 142.365), (1, 42.985, 144.381), (1, 42.924, 143.196),
-    (1, 43.804, 143.894), (1, 45.415, 141.673), (1, 42.315, 140.974), (2, 40.824, 140.740), (2, 40.512, 141.488),
-    (3, 39.704, 141.153), (4, 38.269, 140.872), (5, 39.719, 140.102), (6, 38.240, 140.364), (7, 37.750, 140.468),
-    (8, 36.342, 140.447), (9, 36.566, 139.884), (10, 36.391, 139.061), (11, 35.857, 139.649), (12, 35.605, 140.123),
-    (13, 35.690, 139.692), (13, 33.113, 139.789), (13, 27.094, 142.192), (14, 35.448, 139.643), (15, 37.902, 139.023),
-    (15, 37.148, 138.236), (16, 36.695, 137.211), (17, 36.594, 136.626), (18, 36.065, 136.222), (19, 35.664, 138.568),
-    (20, 36.651, 138.181), (21, 35.391, 136.722), (22, 34.977, 138.383), (22, 34.711, 137.726), (23, 35.180, 136.907),
-    (24, 34.730, 136.509), (25, 35.004, 135.868), (26, 35.021, 135.756), (27, 34.686, 135.520), (28, 34.691, 135.183),
-    (28, 34.816, 134.686), (29, 34.685, 135.833), (30, 34.226, 135.168), (31, 35.504, 134.238), (32, 35.472, 133.051),
-    (33, 34.662, 133.935), (34, 34.397, 132.460), (34, 34.486, 133.362), (35, 34.186, 131.471), (36, 34.066, 134.559),
-    (37, 34.340, 134.043), (38, 33.842, 132.766), (39, 33.560, 133.531), (40, 33.607, 130.418), (40, 33.883, 130.875),
-    (41, 33.249, 130.299), (42, 32.745, 129.874), (43, 32.790, 130.742), (44, 33.238, 131.613), (45, 31.911, 131.424),
-    (46, 31.560, 130.558), (46, 28.377, 129.494), (46, 30.350, 130.530), (47, 26.212, 127.681), (47, 24.341, 124.156),
-    (47, 24.806, 125.281), (47, 25.830, 131.230),
+    (1, 43.064, 141.347),
+    (1, 41.769, 140.729),
+    (1, 43.771, 142.365),
+    (1, 42.985, 144.381),
+    (1, 42.924, 143.196),
+    (1, 43.804, 143.894),
+    (1, 45.415, 141.673),
+    (1, 42.315, 140.974),
+    (2, 40.824, 140.740),
+    (2, 40.512, 141.488),
+    (3, 39.704, 141.153),
+    (4, 38.269, 140.872),
+    (5, 39.719, 140.102),
+    (6, 38.240, 140.364),
+    (7, 37.750, 140.468),
+    (8, 36.342, 140.447),
+    (9, 36.566, 139.884),
+    (10, 36.391, 139.061),
+    (11, 35.857, 139.649),
+    (12, 35.605, 140.123),
+    (13, 35.690, 139.692),
+    (13, 33.113, 139.789),
+    (13, 27.094, 142.192),
+    (14, 35.448, 139.643),
+    (15, 37.902, 139.023),
+    (15, 37.148, 138.236),
+    (16, 36.695, 137.211),
+    (17, 36.594, 136.626),
+    (18, 36.065, 136.222),
+    (19, 35.664, 138.568),
+    (20, 36.651, 138.181),
+    (21, 35.391, 136.722),
+    (22, 34.977, 138.383),
+    (22, 34.711, 137.726),
+    (23, 35.180, 136.907),
+    (24, 34.730, 136.509),
+    (25, 35.004, 135.868),
+    (26, 35.021, 135.756),
+    (27, 34.686, 135.520),
+    (28, 34.691, 135.183),
+    (28, 34.816, 134.686),
+    (29, 34.685, 135.833),
+    (30, 34.226, 135.168),
+    (31, 35.504, 134.238),
+    (32, 35.472, 133.051),
+    (33, 34.662, 133.935),
+    (34, 34.397, 132.460),
+    (34, 34.486, 133.362),
+    (35, 34.186, 131.471),
+    (36, 34.066, 134.559),
+    (37, 34.340, 134.043),
+    (38, 33.842, 132.766),
+    (39, 33.560, 133.531),
+    (40, 33.607, 130.418),
+    (40, 33.883, 130.875),
+    (41, 33.249, 130.299),
+    (42, 32.745, 129.874),
+    (43, 32.790, 130.742),
+    (44, 33.238, 131.613),
+    (45, 31.911, 131.424),
+    (46, 31.560, 130.558),
+    (46, 28.377, 129.494),
+    (46, 30.350, 130.530),
+    (47, 26.212, 127.681),
+    (47, 24.341, 124.156),
+    (47, 24.806, 125.281),
+    (47, 25.830, 131.230),
 )
 _JAPAN_BOX = (122.0, 20.0, 154.5, 46.0)  # lon/lat: outside it, UTM is used
 
@@ -124,9 +296,11 @@ def prefecture_code(value: Any) -> int | None:
 
 def nearest_prefecture(lon: float, lat: float) -> int:
     """The prefecture of the nearest reference point (approximate near prefectural borders)."""
+
     def dist(item: tuple[int, float, float]) -> float:
         _, plat, plon = item
         return ((plon - lon) * math.cos(math.radians(lat))) ** 2 + (plat - lat) ** 2
+
     return min(_PREFECTURE_POINTS, key=dist)[0]
 
 
@@ -181,8 +355,9 @@ def project_crs(edition: Edition) -> CRS:
     project = edition.project
     top = edition.boundaries[project.top_tier.id]
     centre = shapely.union_all(top.geometry.values).centroid
-    municipality = next((str(a) for a in top["area_id"] if prefecture_code(a) and re.fullmatch(r"\d{5,6}", str(a))),
-                        None)
+    municipality = next(
+        (str(a) for a in top["area_id"] if prefecture_code(a) and re.fullmatch(r"\d{5,6}", str(a))), None
+    )
     prefecture = None
     if municipality is None:
         prefecture = next((prefecture_code(n) for n in top["area_name"] if prefecture_code(n)), None)
@@ -196,6 +371,7 @@ def project_crs(edition: Edition) -> CRS:
 
 
 # ---------------------------------------------------------------- figures
+
 
 @dataclass
 class AreaCounts:
@@ -283,9 +459,19 @@ def analyse(edition: Edition) -> Insight:
     breaks = class_breaks([p.per_1000 for p in pc if p.per_1000 is not None and p.tier_id == pc_tier])
     for p in pc:
         p.klass = _class_of(p.per_1000, breaks)
-    result = Insight(crs=crs, distances=distances, method=method, counts=counts(edition), per_capita=pc,
-                     per_capita_tier=pc_tier, breaks=breaks, coverage=cov, blank=blank, needs=match_needs(edition),
-                     notes=notes)
+    result = Insight(
+        crs=crs,
+        distances=distances,
+        method=method,
+        counts=counts(edition),
+        per_capita=pc,
+        per_capita_tier=pc_tier,
+        breaks=breaks,
+        coverage=cov,
+        blank=blank,
+        needs=match_needs(edition),
+        notes=notes,
+    )
     edition.extras[CACHE_KEY] = result
     return result
 
@@ -298,7 +484,9 @@ def _parents(edition: Edition, tier: Tier) -> dict[str, str]:
         return {}
     gdf = edition.boundaries[tier.id]
     col = f"parent_{district.id}"
-    names = dict(zip(edition.boundaries[district.id]["area_id"], edition.boundaries[district.id]["area_name"]))
+    names = dict(
+        zip(edition.boundaries[district.id]["area_id"], edition.boundaries[district.id]["area_name"])
+    )
     if col not in gdf.columns:
         return {}
     return {str(a): names.get(str(p), "") for a, p in zip(gdf["area_id"], gdf[col])}
@@ -329,18 +517,29 @@ def counts(edition: Edition) -> list[AreaCounts]:
                 by_area[hit[0]].append(p)
         for area_id, name in zip(gdf["area_id"], gdf["area_name"]):
             places = by_area[str(area_id)]
-            by_cat = {c: 0 for c in cat_ids}
-            active_cat = {c: 0 for c in cat_ids}
-            by_org = {o: 0 for o in organisers}
+            by_cat = dict.fromkeys(cat_ids, 0)
+            active_cat = dict.fromkeys(cat_ids, 0)
+            by_org = dict.fromkeys(organisers, 0)
             for p in places:
                 by_cat[p.category] = by_cat.get(p.category, 0) + 1
                 if p.is_active:
                     active_cat[p.category] = active_cat.get(p.category, 0) + 1
                 by_org[p.organiser or NO_ORGANISER] += 1
-            out.append(AreaCounts(tier.id, tier.name, str(area_id), str(name), parents.get(str(area_id), ""),
-                                  total=len(places), active=sum(p.status == STATUS_ACTIVE for p in places),
-                                  paused=sum(p.status == STATUS_PAUSED for p in places), by_category=by_cat,
-                                  active_by_category=active_cat, by_organiser=by_org))
+            out.append(
+                AreaCounts(
+                    tier.id,
+                    tier.name,
+                    str(area_id),
+                    str(name),
+                    parents.get(str(area_id), ""),
+                    total=len(places),
+                    active=sum(p.status == STATUS_ACTIVE for p in places),
+                    paused=sum(p.status == STATUS_PAUSED for p in places),
+                    by_category=by_cat,
+                    active_by_category=active_cat,
+                    by_organiser=by_org,
+                )
+            )
     return out
 
 
@@ -358,7 +557,9 @@ _ALIASES = {
 }
 
 
-def _read_table(path: Path, label: str, wanted: tuple[str, ...]) -> tuple[list[dict[str, str]], dict[str, str]]:
+def _read_table(
+    path: Path, label: str, wanted: tuple[str, ...]
+) -> tuple[list[dict[str, str]], dict[str, str]]:
     """Rows of a small CSV (UTF-8 or Shift_JIS) as {field: text}, and the header each field came from.
     The header row is the first non-blank row; rows are numbered as a spreadsheet shows them."""
     from gis.records import decode_csv_bytes
@@ -400,14 +601,21 @@ def _number(value: str, label: str, row: int, column: str) -> int:
     try:
         number = float(text)
     except ValueError:
-        raise InputError(label, f"「{value}」は数ではありません / not a number", row=row, field=column) from None
+        raise InputError(
+            label, f"「{value}」は数ではありません / not a number", row=row, field=column
+        ) from None
     if number < 0 or number != int(number):
-        raise InputError(label, f"「{value}」は 0 以上の整数にしてください / must be a whole number ≥ 0",
-                         row=row, field=column)
+        raise InputError(
+            label,
+            f"「{value}」は 0 以上の整数にしてください / must be a whole number ≥ 0",
+            row=row,
+            field=column,
+        )
     return int(number)
 
 
 # ---------------------------------------------------------------- per capita
+
 
 def per_capita(edition: Edition) -> tuple[list[PerCapita], str]:
     """Active places per 1,000 residents aged 65+ for every tier the population table covers, and the
@@ -422,8 +630,12 @@ def per_capita(edition: Edition) -> tuple[list[PerCapita], str]:
     rows, headers = _read_table(Path(path), label, ("area_id", "population", "aged_65"))
     for needed in ("area_id", "aged_65"):
         if needed not in headers:
-            raise InputError(label, f"列「{needed}」がありません（{'/'.join(_ALIASES[needed][:4])}） / "
-                                    f"column {needed} is missing", field=needed)
+            raise InputError(
+                label,
+                f"列「{needed}」がありません（{'/'.join(_ALIASES[needed][:4])}） / "
+                f"column {needed} is missing",
+                field=needed,
+            )
     ids_of = {t.id: set(edition.boundaries[t.id]["area_id"].astype(str)) for t in project.tiers}
     figures: dict[str, dict[str, tuple[int | None, int]]] = {t.id: {} for t in project.tiers}
     for r in rows:
@@ -431,16 +643,26 @@ def per_capita(edition: Edition) -> tuple[list[PerCapita], str]:
         # an id found in several tiers is taken as the finest one's
         tier = next((t for t in reversed(project.tiers) if r["area_id"] in ids_of[t.id]), None)
         if tier is None:
-            edition.report.add(Issue("warning", label, row, headers["area_id"],
-                                     f"区域ID「{r['area_id']}」はどの層の区域にもありません（この行は使いません）",
-                                     "area id not found in any tier; row not used"))
+            edition.report.add(
+                Issue(
+                    "warning",
+                    label,
+                    row,
+                    headers["area_id"],
+                    f"区域ID「{r['area_id']}」はどの層の区域にもありません（この行は使いません）",
+                    "area id not found in any tier; row not used",
+                )
+            )
             continue
         pop = _number(r["population"], label, row, headers["population"]) if r.get("population") else None
         figures[tier.id][r["area_id"]] = (pop, _number(r["aged_65"], label, row, headers["aged_65"]))
     given = [t for t in project.tiers if figures[t.id]]
     if not given:
-        raise InputError(label, "区域IDがどの層の区域とも合いません / no area id matches any tier's areas",
-                         field=headers["area_id"])
+        raise InputError(
+            label,
+            "区域IDがどの層の区域とも合いません / no area id matches any tier's areas",
+            field=headers["area_id"],
+        )
     base = given[-1]
     active: dict[str, dict[str, int]] = {t.id: {} for t in project.tiers}
     for p in edition.places:
@@ -456,7 +678,9 @@ def per_capita(edition: Edition) -> tuple[list[PerCapita], str]:
         for aid, name in zip(gdf["area_id"].astype(str), gdf["area_name"]):
             pop, aged = figures[t.id].get(aid, (None, None))
             if aged is None and t.id != base.id:
-                members = [str(a) for a, parent in zip(fine["area_id"], fine[f"parent_{t.id}"]) if str(parent) == aid]
+                members = [
+                    str(a) for a, parent in zip(fine["area_id"], fine[f"parent_{t.id}"]) if str(parent) == aid
+                ]
                 have = [figures[base.id][m] for m in members if m in figures[base.id]]
                 if members and len(have) == len(members):
                     pops = [h[0] for h in have]
@@ -490,8 +714,13 @@ def _class_of(value: float | None, breaks: list[float]) -> int | None:
 
 
 # Sequential, colour-blind safe (ColorBrewer YlGnBu), light = few places per 1,000 aged 65+.
-CHOROPLETH = {1: ["#41b6c4"], 2: ["#c7e9b4", "#225ea8"], 3: ["#edf8b1", "#7fcdbb", "#2c7fb8"],
-              4: ["#ffffcc", "#a1dab4", "#41b6c4", "#225ea8"], 5: ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]}
+CHOROPLETH = {
+    1: ["#41b6c4"],
+    2: ["#c7e9b4", "#225ea8"],
+    3: ["#edf8b1", "#7fcdbb", "#2c7fb8"],
+    4: ["#ffffcc", "#a1dab4", "#41b6c4", "#225ea8"],
+    5: ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"],
+}
 BLANK_COLOUR = "#d95f02"  # one class only; the legend text says what it is
 
 
@@ -516,6 +745,7 @@ def legend_entries(breaks: list[float]) -> list[dict]:
 
 # ---------------------------------------------------------------- walking reach and coverage
 
+
 def _active_points(edition: Edition, crs: CRS) -> np.ndarray:
     import geopandas as gpd
 
@@ -533,7 +763,9 @@ def disc_radius(d: float, quad_segs: int = QUAD_SEGS) -> float:
     return d * math.sqrt(2 * math.pi / (n * math.sin(2 * math.pi / n)))
 
 
-def _reach(edition: Edition, crs: CRS, distances: tuple[int, ...], notes: list[str]) -> tuple[dict[int, Any], str]:
+def _reach(
+    edition: Edition, crs: CRS, distances: tuple[int, ...], notes: list[str]
+) -> tuple[dict[int, Any], str]:
     """distance -> the area within that walking distance of an active place, as disjoint polygons (metric
     CRS) rather than one union: each area is then cut only by the few polygons near it (_coverage)."""
     points = _active_points(edition, crs)
@@ -542,12 +774,16 @@ def _reach(edition: Edition, crs: CRS, distances: tuple[int, ...], notes: list[s
         try:
             import networkx  # noqa: F401
         except ImportError:
-            notes.append("道路に沿った距離には networkx が必要です。直線距離で計算しました / "
-                         "road distance needs networkx; used straight-line distance")
+            notes.append(
+                "道路に沿った距離には networkx が必要です。直線距離で計算しました / "
+                "road distance needs networkx; used straight-line distance"
+            )
         else:
             pieces = _road_pieces(points, _read_lines(edition.project, Path(roads), crs), distances)
-            return {d: _dissolve(p, shapely.STRtree(p).query(p, predicate="intersects")) for d, p in pieces.items()}, \
-                "roads"
+            return {
+                d: _dissolve(p, shapely.STRtree(p).query(p, predicate="intersects"))
+                for d, p in pieces.items()
+            }, "roads"
     if len(points) == 0:
         return {d: np.array([], dtype=object) for d in distances}, "straight"
     # places sharing a point (several groups in one hall, home venues at an area's point) buffer once
@@ -625,17 +861,21 @@ def _read_lines(project: Project, path: Path, crs: CRS) -> np.ndarray:
     return lines
 
 
-def reach_along_roads(points: np.ndarray, lines: np.ndarray, distances: tuple[int, ...],
-                      side_m: float = ROAD_SIDE_M) -> dict[int, Any]:
+def reach_along_roads(
+    points: np.ndarray, lines: np.ndarray, distances: tuple[int, ...], side_m: float = ROAD_SIDE_M
+) -> dict[int, Any]:
     """Walking reach along a road network (metric CRS): from each place to its nearest road vertex in a
     straight line, then along the roads; the reached stretches of road, widened by `side_m` on each side
     (the houses along them). Roads meet where they share a vertex (within ROAD_SNAP_M)."""
-    return {d: shapely.union_all(pieces) if len(pieces) else shapely.Polygon()
-            for d, pieces in _road_pieces(points, lines, distances, side_m).items()}
+    return {
+        d: shapely.union_all(pieces) if len(pieces) else shapely.Polygon()
+        for d, pieces in _road_pieces(points, lines, distances, side_m).items()
+    }
 
 
-def _road_pieces(points: np.ndarray, lines: np.ndarray, distances: tuple[int, ...],
-                 side_m: float = ROAD_SIDE_M) -> dict[int, np.ndarray]:
+def _road_pieces(
+    points: np.ndarray, lines: np.ndarray, distances: tuple[int, ...], side_m: float = ROAD_SIDE_M
+) -> dict[int, np.ndarray]:
     """reach_along_roads as pieces (widened road stretches and access discs), not unioned."""
     import networkx as nx
 
@@ -680,8 +920,11 @@ def _road_pieces(points: np.ndarray, lines: np.ndarray, distances: tuple[int, ..
                 if ds < d:  # part of the edge from this end
                     t = (d - ds) / length
                     pieces.append(shapely.LineString([start, start + (end - start) * t]))
-        reached = shapely.buffer(np.array(pieces, dtype=object), side_m, quad_segs=8) if pieces \
+        reached = (
+            shapely.buffer(np.array(pieces, dtype=object), side_m, quad_segs=8)
+            if pieces
             else np.array([], dtype=object)
+        )
         # the straight stretch from each place to the road counts too
         access_disc = shapely.buffer(points, disc_radius(min(side_m, d)), quad_segs=QUAD_SEGS)
         out[d] = np.concatenate([reached, access_disc])
@@ -702,7 +945,9 @@ def _read_population_points(edition: Edition, path: Path, crs: CRS) -> tuple[np.
         weight = "aged_65" if "aged_65" in headers else "population"
         for needed in ("lon", "lat", weight):
             if needed not in headers:
-                raise InputError(label, f"列「{needed}」がありません / column {needed} is missing", field=needed)
+                raise InputError(
+                    label, f"列「{needed}」がありません / column {needed} is missing", field=needed
+                )
         lons, lats, weights = [], [], []
         for r in rows:
             row = int(r["_row"])
@@ -710,21 +955,29 @@ def _read_population_points(edition: Edition, path: Path, crs: CRS) -> tuple[np.
                 lons.append(float(r["lon"]))
                 lats.append(float(r["lat"]))
             except ValueError:
-                raise InputError(label, "緯度・経度が数ではありません / latitude/longitude is not a number",
-                                 row=row, field=headers["lon"]) from None
+                raise InputError(
+                    label,
+                    "緯度・経度が数ではありません / latitude/longitude is not a number",
+                    row=row,
+                    field=headers["lon"],
+                ) from None
             weights.append(_number(r[weight], label, row, headers[weight]))
         pts = gpd.GeoSeries(gpd.points_from_xy(lons, lats), crs=WGS84).to_crs(crs).values
         return pts, np.array(weights, dtype=float)
     try:
         gdf = _read_any(path)
     except Exception as exc:  # noqa: BLE001
-        raise InputError(label, f"人口のファイルを読めません / cannot read the population file: {exc}") from None
+        raise InputError(
+            label, f"人口のファイルを読めません / cannot read the population file: {exc}"
+        ) from None
     if gdf.crs is None:
         gdf = gdf.set_crs("EPSG:6668")
     cols = {normalise_header(c): c for c in gdf.columns if c != "geometry"}
     column = next((cols[a] for f in ("aged_65", "population") for a in _ALIASES[f] if a in cols), None)
     if column is None:
-        raise InputError(label, "人口の列（population / 人口 / aged_65 / 65歳以上）がありません / no population column")
+        raise InputError(
+            label, "人口の列（population / 人口 / aged_65 / 65歳以上）がありません / no population column"
+        )
     gdf = gdf.to_crs(crs)
     geoms = gdf.geometry.values
     polys = np.isin(shapely.get_type_id(geoms), [3, 6])
@@ -733,18 +986,23 @@ def _read_population_points(edition: Edition, path: Path, crs: CRS) -> tuple[np.
     return pts, weights
 
 
-def _coverage(edition: Edition, crs: CRS, distances: tuple[int, ...],
-              reach: dict[int, Any]) -> tuple[list[Coverage], list[tuple[str, str, str, Any]]]:
+def _coverage(
+    edition: Edition, crs: CRS, distances: tuple[int, ...], reach: dict[int, Any]
+) -> tuple[list[Coverage], list[tuple[str, str, str, Any]]]:
     """Coverage of every area of the finest tier and the district tier; blank areas of the finest tier.
     `reach` holds disjoint polygons (see _reach): each area is cut only by the ones it touches, so the work
     grows with areas + places, not with areas × the whole reach."""
     project = edition.project
-    tiers = [project.finest_tier] + ([project.district_tier] if project.district_tier.id != project.finest_tier.id
-                                     else [])
+    tiers = [project.finest_tier] + (
+        [project.district_tier] if project.district_tier.id != project.finest_tier.id else []
+    )
     trees = {d: shapely.STRtree(reach[d]) for d in distances}
     pop_path = getattr(project, "population_points", None)
-    pop_pts, pop_w = (_read_population_points(edition, Path(pop_path), crs) if pop_path
-                      else (np.array([], dtype=object), np.array([])))
+    pop_pts, pop_w = (
+        _read_population_points(edition, Path(pop_path), crs)
+        if pop_path
+        else (np.array([], dtype=object), np.array([]))
+    )
     covered_pts = {}
     if len(pop_pts):
         for d in distances:
@@ -791,14 +1049,23 @@ def _coverage(edition: Edition, crs: CRS, distances: tuple[int, ...],
             members = dict(zip(keys.tolist(), np.split(hit_pt[order], starts[1:])))
         for i, (aid, name) in enumerate(zip(gdf["area_id"].astype(str), gdf["area_name"])):
             s = {d: float(min(1.0, max(0.0, shares[d][i]))) for d in distances}
-            c = Coverage(tier.id, aid, str(name), parents.get(aid, ""), area_km2=float(total[i]) / 1e6, shares=s,
-                         uncovered_km2=float(total[i]) * max(0.0, 1.0 - s[far]) / 1e6)
+            c = Coverage(
+                tier.id,
+                aid,
+                str(name),
+                parents.get(aid, ""),
+                area_km2=float(total[i]) / 1e6,
+                shares=s,
+                uncovered_km2=float(total[i]) * max(0.0, 1.0 - s[far]) / 1e6,
+            )
             if len(pop_pts):
                 idx = members.get(i, np.array([], dtype=int))
                 weight = float(pop_w[idx].sum())
                 c.population = weight
-                c.population_shares = {d: (float(pop_w[idx][covered_pts[d][idx]].sum()) / weight if weight else 0.0)
-                                       for d in distances}
+                c.population_shares = {
+                    d: (float(pop_w[idx][covered_pts[d][idx]].sum()) / weight if weight else 0.0)
+                    for d in distances
+                }
             out.append(c)
         if tier.id == project.finest_tier.id:
             for i, (aid, name) in enumerate(zip(gdf["area_id"].astype(str), gdf["area_name"])):
@@ -809,6 +1076,7 @@ def _coverage(edition: Edition, crs: CRS, distances: tuple[int, ...],
 
 
 # ---------------------------------------------------------------- needs against resources
+
 
 def read_needs(edition: Edition) -> list[dict[str, Any]]:
     """The needs table (area_id, kind, text) as rows with their row number; [] when none is configured."""
@@ -821,7 +1089,9 @@ def read_needs(edition: Edition) -> list[dict[str, Any]]:
     if "kind" not in headers:
         raise InputError(label, "列「kind」（種類）がありません / column kind is missing", field="kind")
     if "area_id" not in headers and "area_name" not in headers:
-        raise InputError(label, "列「area_id」（区域ID）がありません / column area_id is missing", field="area_id")
+        raise InputError(
+            label, "列「area_id」（区域ID）がありません / column area_id is missing", field="area_id"
+        )
     for r in rows:
         r["_label"] = label
         r["_headers"] = headers
@@ -833,8 +1103,11 @@ def _locate_area(edition: Edition, area_id: str, area_name: str) -> tuple[Tier, 
     by id, else by name."""
     project = edition.project
     district = project.district_tier
-    order = [district] + [t for t in project.tiers if t.level > district.level] + \
-            [t for t in reversed(project.tiers) if t.level < district.level]
+    order = (
+        [district]
+        + [t for t in project.tiers if t.level > district.level]
+        + [t for t in reversed(project.tiers) if t.level < district.level]
+    )
     for key, column in ((area_id, "area_id"), (area_name, "area_name")):
         if not key:
             continue
@@ -853,8 +1126,12 @@ def match_needs(edition: Edition) -> list[NeedMatch]:
     district = project.district_tier
     answers = {c.id: {normalise_header(k) for k in c.answers} for c in project.categories}
     labels = {c.id: c.label for c in project.categories}
-    district_names = dict(zip(edition.boundaries[district.id]["area_id"].astype(str),
-                              edition.boundaries[district.id]["area_name"]))
+    district_names = dict(
+        zip(
+            edition.boundaries[district.id]["area_id"].astype(str),
+            edition.boundaries[district.id]["area_name"],
+        )
+    )
     out: list[NeedMatch] = []
     for r in read_needs(edition):
         row = int(r["_row"])
@@ -862,10 +1139,21 @@ def match_needs(edition: Edition) -> list[NeedMatch]:
         kind = r.get("kind", "")
         if found is None:
             column = r["_headers"].get("area_id") or r["_headers"].get("area_name", "")
-            edition.report.add(Issue("warning", r["_label"], row, column,
-                                     f"区域「{r.get('area_id') or r.get('area_name')}」がどの層にもありません",
-                                     "the need's area is in no tier"))
-            out.append(NeedMatch(row, r.get("area_id", ""), r.get("area_name", ""), "", "", kind, r.get("text", ""), []))
+            edition.report.add(
+                Issue(
+                    "warning",
+                    r["_label"],
+                    row,
+                    column,
+                    f"区域「{r.get('area_id') or r.get('area_name')}」がどの層にもありません",
+                    "the need's area is in no tier",
+                )
+            )
+            out.append(
+                NeedMatch(
+                    row, r.get("area_id", ""), r.get("area_name", ""), "", "", kind, r.get("text", ""), []
+                )
+            )
             continue
         tier, aid, aname = found
         if tier.level == district.level:
@@ -878,21 +1166,41 @@ def match_needs(edition: Edition) -> list[NeedMatch]:
             did = ""
             dgdf = edition.boundaries[district.id]
             col = f"parent_{tier.id}"
-            within = set(dgdf["area_id"].astype(str)) if tier.id == project.top_tier.id or col not in dgdf.columns \
+            within = (
+                set(dgdf["area_id"].astype(str))
+                if tier.id == project.top_tier.id or col not in dgdf.columns
                 else set(dgdf.loc[dgdf[col].astype(str) == aid, "area_id"].astype(str))
+            )
         if not kind:
-            edition.report.add(Issue("warning", r["_label"], row, r["_headers"]["kind"], "ニーズの種類が空欄です",
-                                     "the need has no kind"))
+            edition.report.add(
+                Issue(
+                    "warning",
+                    r["_label"],
+                    row,
+                    r["_headers"]["kind"],
+                    "ニーズの種類が空欄です",
+                    "the need has no kind",
+                )
+            )
         want = normalise_header(kind)
-        places = [(p.number, p.name, labels.get(p.category, p.category)) for p in edition.places
-                  if p.is_active and want and want in answers.get(p.category, set())
-                  and p.areas.get(district.id, ("", ""))[0] in within]
-        out.append(NeedMatch(row, aid, aname, did, district_names.get(did, ""), kind, r.get("text", ""),
-                             sorted(places)))
+        places = [
+            (p.number, p.name, labels.get(p.category, p.category))
+            for p in edition.places
+            if p.is_active
+            and want
+            and want in answers.get(p.category, set())
+            and p.areas.get(district.id, ("", ""))[0] in within
+        ]
+        out.append(
+            NeedMatch(
+                row, aid, aname, did, district_names.get(did, ""), kind, r.get("text", ""), sorted(places)
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------- public helpers for pages and prints
+
 
 def _pct(share: float | None) -> str:
     return "" if share is None else f"{share * 100:.1f}"
@@ -916,27 +1224,64 @@ def district_figures(edition: Edition, area_id: str) -> dict:
     cov = next((x for x in ins.coverage if x.tier_id == c.tier_id and x.area_id == area_id), None)
     pc = next((x for x in ins.per_capita if x.tier_id == c.tier_id and x.area_id == area_id), None)
     if c.tier_id == project.district_tier.id:
-        needs = [n for n in ins.needs if n.district_id == area_id or (not n.district_id and n.area_id and
-                 _is_top(edition, n.area_id))]
+        needs = [
+            n
+            for n in ins.needs
+            if n.district_id == area_id or (not n.district_id and n.area_id and _is_top(edition, n.area_id))
+        ]
     else:
         needs = [n for n in ins.needs if n.area_id == area_id]
-    need_rows = [{"kind": n.kind, "text": n.text, "area": n.area_name,
-                  "places": [{"number": num, "name": name, "category": cl} for num, name, cl in n.places]}
-                 for n in needs]
+    need_rows = [
+        {
+            "kind": n.kind,
+            "text": n.text,
+            "area": n.area_name,
+            "places": [{"number": num, "name": name, "category": cl} for num, name, cl in n.places],
+        }
+        for n in needs
+    ]
     return {
-        "area_id": c.area_id, "area_name": c.area_name, "tier_id": c.tier_id, "tier_name": c.tier_name,
-        "total": c.total, "active": c.active, "paused": c.paused,
-        "by_category": [{"id": cid, "label": cats[cid].label if cid in cats else cid,
-                         "color": cats[cid].color if cid in cats else "#555555", "count": n,
-                         "active": c.active_by_category.get(cid, 0)} for cid, n in c.by_category.items()],
+        "area_id": c.area_id,
+        "area_name": c.area_name,
+        "tier_id": c.tier_id,
+        "tier_name": c.tier_name,
+        "total": c.total,
+        "active": c.active,
+        "paused": c.paused,
+        "by_category": [
+            {
+                "id": cid,
+                "label": cats[cid].label if cid in cats else cid,
+                "color": cats[cid].color if cid in cats else "#555555",
+                "count": n,
+                "active": c.active_by_category.get(cid, 0),
+            }
+            for cid, n in c.by_category.items()
+        ],
         "by_organiser": [{"label": o, "count": n} for o, n in c.by_organiser.items() if n],
-        "coverage": [] if cov is None else [
-            {"distance_m": d, "label": distance_label(d), "share": round(cov.shares[d], 4), "percent": _pct(cov.shares[d]),
-             "population_share": None if cov.population_shares is None else round(cov.population_shares[d], 4)}
-            for d in ins.distances],
+        "coverage": []
+        if cov is None
+        else [
+            {
+                "distance_m": d,
+                "label": distance_label(d),
+                "share": round(cov.shares[d], 4),
+                "percent": _pct(cov.shares[d]),
+                "population_share": None
+                if cov.population_shares is None
+                else round(cov.population_shares[d], 4),
+            }
+            for d in ins.distances
+        ],
         "uncovered_km2": None if cov is None else round(cov.uncovered_km2, 3),
-        "per_capita": None if pc is None else {"aged_65": pc.aged_65, "population": pc.population,
-                                               "active_places": pc.places, "per_1000": pc.per_1000},
+        "per_capita": None
+        if pc is None
+        else {
+            "aged_65": pc.aged_65,
+            "population": pc.population,
+            "active_places": pc.places,
+            "per_1000": pc.per_1000,
+        },
         "needs": need_rows,
         "needs_unmatched": [n for n in need_rows if not n["places"]],
         "method": "道路に沿った距離" if ins.method == "roads" else "直線距離",
@@ -954,31 +1299,42 @@ def insight_layers(edition: Edition) -> list[dict]:
     ins = analyse(edition)
     far = distance_label(max(ins.distances))
     via = "道のりで" if ins.method == "roads" else ""
-    layers = [{
-        "id": "blank_areas",
-        "name": f"空白地域（{via}{far}以内に活動中の場所がない所）",
-        "file": "data/layers/blank_areas.geojson",
-        "kind": "polygons",
-        "style": {"color": "#7f2704", "weight": 1, "fillColor": BLANK_COLOUR, "fillOpacity": 0.45, "dashArray": "4 3"},
-        "label_property": "label",
-        "legend": [{"color": BLANK_COLOUR, "label": f"{via}{far}以内に活動中の場所がない所"}],
-        "show": False,
-    }]
-    if ins.per_capita:
-        layers.append({
-            "id": "per_capita",
-            "name": "高齢者千人あたりの場所の数（65歳以上 1,000 人あたり）",
-            "file": "data/layers/per_capita.geojson",
+    layers = [
+        {
+            "id": "blank_areas",
+            "name": f"空白地域（{via}{far}以内に活動中の場所がない所）",
+            "file": "data/layers/blank_areas.geojson",
             "kind": "polygons",
-            "style": {"color": "#444444", "weight": 1, "fillOpacity": 0.7, "fillColorProperty": "fill"},
+            "style": {
+                "color": "#7f2704",
+                "weight": 1,
+                "fillColor": BLANK_COLOUR,
+                "fillOpacity": 0.45,
+                "dashArray": "4 3",
+            },
             "label_property": "label",
-            "legend": legend_entries(ins.breaks),
+            "legend": [{"color": BLANK_COLOUR, "label": f"{via}{far}以内に活動中の場所がない所"}],
             "show": False,
-        })
+        }
+    ]
+    if ins.per_capita:
+        layers.append(
+            {
+                "id": "per_capita",
+                "name": "高齢者千人あたりの場所の数（65歳以上 1,000 人あたり）",
+                "file": "data/layers/per_capita.geojson",
+                "kind": "polygons",
+                "style": {"color": "#444444", "weight": 1, "fillOpacity": 0.7, "fillColorProperty": "fill"},
+                "label_property": "label",
+                "legend": legend_entries(ins.breaks),
+                "show": False,
+            }
+        )
     return layers
 
 
 # ---------------------------------------------------------------- writing
+
 
 def _geometry_texts(geoms: list[Any], decimals: int) -> list[str]:
     """GeoJSON geometry texts, coordinates rounded to `decimals` places (vectorised: a national blank-area
@@ -992,8 +1348,10 @@ def _geometry_texts(geoms: list[Any], decimals: int) -> list[str]:
 def _layer_text(name: str, parts: list[tuple[dict, str]]) -> str:
     """A FeatureCollection's JSON text from (feature without geometry, geometry text) pairs, without
     parsing the geometry texts again."""
+
     def feature(f: dict, geometry: str) -> str:
         return json.dumps(f, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"geometry":' + geometry + "}"
+
     features = ",".join(feature(f, g) for f, g in parts)
     return f'{{"type":"FeatureCollection","name":{json.dumps(name)},"features":[{features}]}}\n'
 
@@ -1008,8 +1366,11 @@ def _to_wgs84(geoms: list[Any], crs: CRS) -> list[Any]:
 
 def blank_layer(edition: Edition) -> dict:
     """Blank areas as a GeoJSON FeatureCollection (EPSG:4326), one feature per finest-tier area."""
-    return {"type": "FeatureCollection", "name": "blank_areas",
-            "features": [f | {"geometry": json.loads(g)} for f, g in _blank_parts(edition)]}
+    return {
+        "type": "FeatureCollection",
+        "name": "blank_areas",
+        "features": [f | {"geometry": json.loads(g)} for f, g in _blank_parts(edition)],
+    }
 
 
 def _blank_parts(edition: Edition) -> list[tuple[dict, str]]:
@@ -1017,8 +1378,9 @@ def _blank_parts(edition: Edition) -> list[tuple[dict, str]]:
     ins = analyse(edition)
     cov = {c.area_id: c for c in ins.coverage if c.tier_id == edition.project.finest_tier.id}
     # without topology checks: 15× faster, and a drawing needs no more (the figures are measured unsimplified)
-    simple = shapely.simplify(np.array([g for *_, g in ins.blank], dtype=object), BLANK_SIMPLIFY_M,
-                              preserve_topology=False)
+    simple = shapely.simplify(
+        np.array([g for *_, g in ins.blank], dtype=object), BLANK_SIMPLIFY_M, preserve_topology=False
+    )
     geoms = _to_wgs84(list(simple), ins.crs)
     decimals = min(edition.project.build.precision, LAYER_DECIMALS)
     far = distance_label(max(ins.distances))
@@ -1029,11 +1391,23 @@ def _blank_parts(edition: Edition) -> list[tuple[dict, str]]:
         c = cov[aid]
         if i not in shapes:
             continue
-        parts.append(({"type": "Feature", "id": f"blank-{aid}", "properties": {
-            "area_id": aid, "area_name": name, "district": parent,
-            "uncovered_share": round(c.uncovered_share, 4), "uncovered_km2": round(c.uncovered_km2, 3),
-            "label": f"{name}：{far}以内に場所がない所 {_pct(c.uncovered_share)}%（{c.uncovered_km2:.2f} km²）"}},
-            shapes[i]))
+        parts.append(
+            (
+                {
+                    "type": "Feature",
+                    "id": f"blank-{aid}",
+                    "properties": {
+                        "area_id": aid,
+                        "area_name": name,
+                        "district": parent,
+                        "uncovered_share": round(c.uncovered_share, 4),
+                        "uncovered_km2": round(c.uncovered_km2, 3),
+                        "label": f"{name}：{far}以内に場所がない所 {_pct(c.uncovered_share)}%（{c.uncovered_km2:.2f} km²）",
+                    },
+                },
+                shapes[i],
+            )
+        )
     return parts
 
 
@@ -1047,18 +1421,32 @@ def per_capita_layer(edition: Edition) -> dict:
     geoms = dict(zip(gdf["area_id"].astype(str), gdf.geometry.values))
     decimals = min(edition.project.build.precision, LAYER_DECIMALS)
     rows = [p for p in ins.per_capita if p.tier_id == ins.per_capita_tier]
-    shapes = _geometry_texts(list(shapely.simplify(np.array([geoms[p.area_id] for p in rows], dtype=object),
-                                                    0.00002)), decimals)
+    shapes = _geometry_texts(
+        list(shapely.simplify(np.array([geoms[p.area_id] for p in rows], dtype=object), 0.00002)), decimals
+    )
     features = []
     for p, shape in zip(rows, shapes):
         text = "数字なし" if p.per_1000 is None else f"{p.per_1000:.1f}"
-        features.append({"type": "Feature", "id": f"per-capita-{p.area_id}", "properties": {
-            "area_id": p.area_id, "area_name": p.area_name, "active_places": p.places, "aged_65": p.aged_65,
-            "population": p.population, "per_1000": p.per_1000, "class": p.klass,
-            "fill": "" if p.klass is None else colours[p.klass],
-            "label": f"{p.area_name}：{text}（高齢者千人あたり {p.places} か所）" if p.per_1000 is not None
-            else f"{p.area_name}：人口の数字なし"},
-            "geometry": json.loads(shape)})
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"per-capita-{p.area_id}",
+                "properties": {
+                    "area_id": p.area_id,
+                    "area_name": p.area_name,
+                    "active_places": p.places,
+                    "aged_65": p.aged_65,
+                    "population": p.population,
+                    "per_1000": p.per_1000,
+                    "class": p.klass,
+                    "fill": "" if p.klass is None else colours[p.klass],
+                    "label": f"{p.area_name}：{text}（高齢者千人あたり {p.places} か所）"
+                    if p.per_1000 is not None
+                    else f"{p.area_name}：人口の数字なし",
+                },
+                "geometry": json.loads(shape),
+            }
+        )
     return {"type": "FeatureCollection", "name": "per_capita", "features": features}
 
 
@@ -1086,41 +1474,83 @@ def tables(edition: Edition) -> dict[str, tuple[list[str], list[list[Any]]]]:
     organisers = organiser_types(edition)
     district_label = project.district_tier.label
     out: dict[str, tuple[list[str], list[list[Any]]]] = {}
-    out["counts"] = (["層", "区域ID", "区域名", district_label, "掲載数", "活動中", "休止中"]
-                     + [f"種別：{c.label}" for c in cats] + [f"運営：{o}" for o in organisers],
-                     [[c.tier_name, c.area_id, c.area_name, c.parent, c.total, c.active, c.paused]
-                      + [c.by_category.get(k.id, 0) for k in cats] + [c.by_organiser.get(o, 0) for o in organisers]
-                      for c in ins.counts])
+    out["counts"] = (
+        ["層", "区域ID", "区域名", district_label, "掲載数", "活動中", "休止中"]
+        + [f"種別：{c.label}" for c in cats]
+        + [f"運営：{o}" for o in organisers],
+        [
+            [c.tier_name, c.area_id, c.area_name, c.parent, c.total, c.active, c.paused]
+            + [c.by_category.get(k.id, 0) for k in cats]
+            + [c.by_organiser.get(o, 0) for o in organisers]
+            for c in ins.counts
+        ],
+    )
     tier_names = {t.id: t.name for t in project.tiers}
     if ins.per_capita:
-        out["per_capita"] = (["層", "区域ID", "区域名", "人口", "65歳以上人口", "活動中の場所", "高齢者千人あたりの場所の数"],
-                             [[tier_names[p.tier_id], p.area_id, p.area_name, p.population, p.aged_65, p.places,
-                               p.per_1000] for p in ins.per_capita])
+        out["per_capita"] = (
+            ["層", "区域ID", "区域名", "人口", "65歳以上人口", "活動中の場所", "高齢者千人あたりの場所の数"],
+            [
+                [tier_names[p.tier_id], p.area_id, p.area_name, p.population, p.aged_65, p.places, p.per_1000]
+                for p in ins.per_capita
+            ],
+        )
     pop_mode = any(c.population_shares is not None for c in ins.coverage)
-    head = ["層", "区域ID", "区域名", district_label, "面積（km²）"] + \
-        [f"{distance_label(d)}以内の面積の割合（%）" for d in ins.distances] + \
-        [f"{distance_label(max(ins.distances))}以内に場所がない面積（km²）"]
+    head = (
+        ["層", "区域ID", "区域名", district_label, "面積（km²）"]
+        + [f"{distance_label(d)}以内の面積の割合（%）" for d in ins.distances]
+        + [f"{distance_label(max(ins.distances))}以内に場所がない面積（km²）"]
+    )
     if pop_mode:
-        head += ["人口（点データの合計）"] + [f"{distance_label(d)}以内の人口の割合（%）" for d in ins.distances]
+        head += ["人口（点データの合計）"] + [
+            f"{distance_label(d)}以内の人口の割合（%）" for d in ins.distances
+        ]
     rows = []
     for c in ins.coverage:
-        r = [tier_names[c.tier_id], c.area_id, c.area_name, c.parent, round(c.area_km2, 3)] + \
-            [round(c.shares[d] * 100, 1) for d in ins.distances] + [round(c.uncovered_km2, 3)]
+        r = (
+            [tier_names[c.tier_id], c.area_id, c.area_name, c.parent, round(c.area_km2, 3)]
+            + [round(c.shares[d] * 100, 1) for d in ins.distances]
+            + [round(c.uncovered_km2, 3)]
+        )
         if pop_mode:
-            r += [round(c.population or 0)] + [round((c.population_shares or {}).get(d, 0) * 100, 1)
-                                                for d in ins.distances]
+            r += [round(c.population or 0)] + [
+                round((c.population_shares or {}).get(d, 0) * 100, 1) for d in ins.distances
+            ]
         rows.append(r)
     out["coverage"] = (head, rows)
-    out["needs"] = ([district_label + "ID", district_label, "区域ID", "区域名", "種類", "内容", "応える活動の数",
-                     "応える活動（番号と名称）"],
-                    [[n.district_id, n.district_name or ("全域" if n.area_id and _is_top(edition, n.area_id) else ""),
-                      n.area_id, n.area_name, n.kind, n.text, len(n.places),
-                      "、".join(f"{num} {name}" for num, name, _ in n.places) or "なし"]
-                     for n in sorted(ins.needs, key=lambda n: (n.district_id, n.row))])
+    out["needs"] = (
+        [
+            district_label + "ID",
+            district_label,
+            "区域ID",
+            "区域名",
+            "種類",
+            "内容",
+            "応える活動の数",
+            "応える活動（番号と名称）",
+        ],
+        [
+            [
+                n.district_id,
+                n.district_name or ("全域" if n.area_id and _is_top(edition, n.area_id) else ""),
+                n.area_id,
+                n.area_name,
+                n.kind,
+                n.text,
+                len(n.places),
+                "、".join(f"{num} {name}" for num, name, _ in n.places) or "なし",
+            ]
+            for n in sorted(ins.needs, key=lambda n: (n.district_id, n.row))
+        ],
+    )
     return out
 
 
-SHEET_NAMES = {"counts": "場所の数", "per_capita": "高齢者千人あたり", "coverage": "歩いて行ける範囲", "needs": "ニーズと活動"}
+SHEET_NAMES = {
+    "counts": "場所の数",
+    "per_capita": "高齢者千人あたり",
+    "coverage": "歩いて行ける範囲",
+    "needs": "ニーズと活動",
+}
 
 
 def write_xlsx(edition: Edition, path: Path) -> None:
@@ -1170,7 +1600,9 @@ def _normalise_zip(data: bytes, stamp: datetime) -> bytes:
         for info in src.infolist():
             body = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + when.encode() + rb"\g<2>", body)
+                body = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + when.encode() + rb"\g<2>", body
+                )
             zi = zipfile.ZipInfo(info.filename, date_time=(stamp.year, stamp.month, stamp.day, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
@@ -1193,14 +1625,21 @@ def write_stats(edition: Edition, out: Path) -> None:
     stats.mkdir(parents=True, exist_ok=True)
     layers.mkdir(parents=True, exist_ok=True)
     ins = analyse(edition)
-    files = {"counts": "counts.csv", "coverage": "coverage.csv", "needs": "needs.csv", "per_capita": "per_capita.csv"}
+    files = {
+        "counts": "counts.csv",
+        "coverage": "coverage.csv",
+        "needs": "needs.csv",
+        "per_capita": "per_capita.csv",
+    }
     all_tables = tables(edition)
     if not getattr(edition.project, "needs", None):
         all_tables.pop("needs")
     for key, (header, rows) in all_tables.items():
         (stats / files[key]).write_bytes(_csv_bytes(header, rows))
     write_xlsx(edition, stats / "insight.xlsx")
-    (layers / "blank_areas.geojson").write_text(_layer_text("blank_areas", _blank_parts(edition)), encoding="utf-8")
+    (layers / "blank_areas.geojson").write_text(
+        _layer_text("blank_areas", _blank_parts(edition)), encoding="utf-8"
+    )
     if ins.per_capita:
         (layers / "per_capita.geojson").write_text(_dump_json(per_capita_layer(edition)), encoding="utf-8")
     charts = write_charts(edition, ins, stats)
@@ -1209,7 +1648,9 @@ def write_stats(edition: Edition, out: Path) -> None:
     (stats / "index.html").write_bytes(html.encode("utf-8"))
 
 
-def page_context(edition: Edition, ins: Insight, charts: dict[str, dict[str, str]], downloads: list[str]) -> dict:
+def page_context(
+    edition: Edition, ins: Insight, charts: dict[str, dict[str, str]], downloads: list[str]
+) -> dict:
     """Everything stats/index.html shows, as plain values (the template escapes all text)."""
     project = edition.project
     district, finest = project.district_tier, project.finest_tier
@@ -1218,6 +1659,7 @@ def page_context(edition: Edition, ins: Insight, charts: dict[str, dict[str, str
     try:
         from gis.site import slug
     except ImportError:  # the site module is optional here
+
         def slug(area_id: str) -> str:
             return area_id
 
@@ -1231,48 +1673,104 @@ def page_context(edition: Edition, ins: Insight, charts: dict[str, dict[str, str
     def shown(key: str, rows: list, what: str) -> list:
         """rows up to PAGE_MAX_ROWS; a note under the table says where the rest are."""
         if len(rows) > PAGE_MAX_ROWS:
-            notes[key] = (f"{what}が {len(rows):,} あるため、ここには {PAGE_MAX_ROWS:,} 行だけを示します。"
-                          "すべての行は下の CSV・Excel ファイルにあります。")
+            notes[key] = (
+                f"{what}が {len(rows):,} あるため、ここには {PAGE_MAX_ROWS:,} 行だけを示します。"
+                "すべての行は下の CSV・Excel ファイルにあります。"
+            )
         return rows[:PAGE_MAX_ROWS]
 
     tiers = []
     for t in project.tiers:
         rows = shown(f"counts-{t.id}", [c for c in ins.counts if c.tier_id == t.id], t.label)
-        tiers.append({"id": t.id, "name": t.name, "label": t.label, "is_district": t.id == district.id,
-                      "has_parent": t.level > district.level,
-                      "rows": [{"id": c.area_id, "name": c.area_name, "url": link(t.id, c.area_id), "parent": c.parent,
-                                "total": c.total, "active": c.active, "paused": c.paused,
-                                "cats": [c.by_category.get(k.id, 0) for k in cats],
-                                "orgs": [c.by_organiser.get(o, 0) for o in organisers]} for c in rows]})
+        tiers.append(
+            {
+                "id": t.id,
+                "name": t.name,
+                "label": t.label,
+                "is_district": t.id == district.id,
+                "has_parent": t.level > district.level,
+                "rows": [
+                    {
+                        "id": c.area_id,
+                        "name": c.area_name,
+                        "url": link(t.id, c.area_id),
+                        "parent": c.parent,
+                        "total": c.total,
+                        "active": c.active,
+                        "paused": c.paused,
+                        "cats": [c.by_category.get(k.id, 0) for k in cats],
+                        "orgs": [c.by_organiser.get(o, 0) for o in organisers],
+                    }
+                    for c in rows
+                ],
+            }
+        )
     cov_rows = {}
     for t in (finest, district):
-        cov_rows[t.id] = [{"id": c.area_id, "name": c.area_name, "url": link(t.id, c.area_id), "parent": c.parent,
-                           "km2": f"{c.area_km2:.2f}", "shares": [_pct(c.shares[d]) for d in ins.distances],
-                           "pop": None if c.population is None else f"{c.population:,.0f}",
-                           "pop_shares": None if c.population_shares is None else
-                           [_pct(c.population_shares[d]) for d in ins.distances],
-                           "uncovered_km2": f"{c.uncovered_km2:.2f}", "uncovered_pct": _pct(c.uncovered_share)}
-                          for c in shown(f"coverage-{t.id}", [c for c in ins.coverage if c.tier_id == t.id], t.label)]
+        cov_rows[t.id] = [
+            {
+                "id": c.area_id,
+                "name": c.area_name,
+                "url": link(t.id, c.area_id),
+                "parent": c.parent,
+                "km2": f"{c.area_km2:.2f}",
+                "shares": [_pct(c.shares[d]) for d in ins.distances],
+                "pop": None if c.population is None else f"{c.population:,.0f}",
+                "pop_shares": None
+                if c.population_shares is None
+                else [_pct(c.population_shares[d]) for d in ins.distances],
+                "uncovered_km2": f"{c.uncovered_km2:.2f}",
+                "uncovered_pct": _pct(c.uncovered_share),
+            }
+            for c in shown(f"coverage-{t.id}", [c for c in ins.coverage if c.tier_id == t.id], t.label)
+        ]
     cov_by = {c.area_id: c for c in ins.coverage if c.tier_id == finest.id}
-    blank = sorted(({"name": name, "parent": parent, "pct": _pct(cov_by[aid].uncovered_share),
-                     "km2": f"{cov_by[aid].uncovered_km2:.2f}", "sort": cov_by[aid].uncovered_km2}
-                    for aid, name, parent, _ in ins.blank if cov_by[aid].uncovered_km2 >= 0.005),
-                   key=lambda b: (-b["sort"], b["name"]))
+    blank = sorted(
+        (
+            {
+                "name": name,
+                "parent": parent,
+                "pct": _pct(cov_by[aid].uncovered_share),
+                "km2": f"{cov_by[aid].uncovered_km2:.2f}",
+                "sort": cov_by[aid].uncovered_km2,
+            }
+            for aid, name, parent, _ in ins.blank
+            if cov_by[aid].uncovered_km2 >= 0.005
+        ),
+        key=lambda b: (-b["sort"], b["name"]),
+    )
     blank = shown("blank", blank, f"空白地域のある{finest.label}")
     needs_by_district: dict[str, dict] = {}
     for n in sorted(ins.needs, key=lambda n: (n.district_id == "", n.district_id, n.row)):
         key = n.district_id or "_all"
-        name = n.district_name or ("全域" if n.area_id and _is_top(edition, n.area_id) else "区域がわからないもの")
-        group = needs_by_district.setdefault(key, {"name": name, "url": link(district.id, n.district_id)
-                                                   if n.district_id else "", "rows": []})
-        group["rows"].append({"area": n.area_name or n.area_id, "kind": n.kind, "text": n.text,
-                              "places": [{"number": num, "name": nm, "category": cl, "url": f"../places/{num}/index.html"}
-                                         for num, nm, cl in n.places]})
-    pc_rows = [{"tier": next(t.name for t in project.tiers if t.id == p.tier_id), "name": p.area_name,
-                "population": "" if p.population is None else f"{p.population:,}",
-                "aged_65": "" if p.aged_65 is None else f"{p.aged_65:,}", "places": p.places,
-                "per_1000": "" if p.per_1000 is None else f"{p.per_1000:.1f}"}
-               for p in shown("per_capita", ins.per_capita, "区域")]
+        name = n.district_name or (
+            "全域" if n.area_id and _is_top(edition, n.area_id) else "区域がわからないもの"
+        )
+        group = needs_by_district.setdefault(
+            key, {"name": name, "url": link(district.id, n.district_id) if n.district_id else "", "rows": []}
+        )
+        group["rows"].append(
+            {
+                "area": n.area_name or n.area_id,
+                "kind": n.kind,
+                "text": n.text,
+                "places": [
+                    {"number": num, "name": nm, "category": cl, "url": f"../places/{num}/index.html"}
+                    for num, nm, cl in n.places
+                ],
+            }
+        )
+    pc_rows = [
+        {
+            "tier": next(t.name for t in project.tiers if t.id == p.tier_id),
+            "name": p.area_name,
+            "population": "" if p.population is None else f"{p.population:,}",
+            "aged_65": "" if p.aged_65 is None else f"{p.aged_65:,}",
+            "places": p.places,
+            "per_1000": "" if p.per_1000 is None else f"{p.per_1000:.1f}",
+        }
+        for p in shown("per_capita", ins.per_capita, "区域")
+    ]
     top_counts = [c for c in ins.counts if c.tier_id == project.top_tier.id]
     return {
         "title": project.site.title,
@@ -1301,19 +1799,24 @@ def page_context(edition: Edition, ins: Insight, charts: dict[str, dict[str, str
         "crs": crs_label(ins.crs),
         "method": ins.method,
         "charts": charts,
-        "downloads": [{"file": f, "label": DOWNLOAD_LABELS.get(f, f)} for f in downloads + ["insight.xlsx"]],
+        "downloads": [{"file": f, "label": DOWNLOAD_LABELS.get(f, f)} for f in [*downloads, "insight.xlsx"]],
         "notes": ins.notes,
         "table_notes": notes,
     }
 
 
-DOWNLOAD_LABELS = {"counts.csv": "場所の数（CSV）", "per_capita.csv": "高齢者千人あたりの場所の数（CSV）",
-                   "coverage.csv": "歩いて行ける範囲（CSV）", "needs.csv": "地域の声と活動（CSV）",
-                   "insight.xlsx": "すべての表（Excel）"}
+DOWNLOAD_LABELS = {
+    "counts.csv": "場所の数（CSV）",
+    "per_capita.csv": "高齢者千人あたりの場所の数（CSV）",
+    "coverage.csv": "歩いて行ける範囲（CSV）",
+    "needs.csv": "地域の声と活動（CSV）",
+    "insight.xlsx": "すべての表（Excel）",
+}
 
 
-def _render_page(edition: Edition, ins: Insight, charts: dict[str, dict[str, str]], downloads: list[str],
-                 site_root: Path) -> str:
+def _render_page(
+    edition: Edition, ins: Insight, charts: dict[str, dict[str, str]], downloads: list[str], site_root: Path
+) -> str:
     """stats/index.html through the website's own environment and base page (header, footer, CSP)."""
     import jinja2
 
@@ -1330,7 +1833,12 @@ def _render_page(edition: Edition, ins: Insight, charts: dict[str, dict[str, str
 
 # ---------------------------------------------------------------- charts (SVG, deterministic)
 
-CHART_FONTS = ("Noto Sans CJK JP", "IPAexGothic", "IPAGothic", "DejaVu Sans")  # fonts-noto-cjk (scripts/setup.sh)
+CHART_FONTS = (
+    "Noto Sans CJK JP",
+    "IPAexGothic",
+    "IPAGothic",
+    "DejaVu Sans",
+)  # fonts-noto-cjk (scripts/setup.sh)
 NEAR_COLOUR, FAR_COLOUR = "#08519c", "#9ecae1"  # one hue, dark and light: readable without colour vision
 
 
@@ -1406,8 +1914,15 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
     project = edition.project
     charts: dict[str, dict[str, str]] = {}
     limit = CHART_MAX_BARS
-    with matplotlib.rc_context({"font.family": _chart_fonts(), "font.size": 9, "svg.hashsalt": "takara-map",
-                                "axes.spines.top": False, "axes.spines.right": False}):
+    with matplotlib.rc_context(
+        {
+            "font.family": _chart_fonts(),
+            "font.size": 9,
+            "svg.hashsalt": "takara-map",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    ):
         district = project.district_tier
         every = [c for c in ins.counts if c.tier_id == district.id]
         rows, cut = _chart_rows(every, key=lambda c: c.total)
@@ -1418,23 +1933,37 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
         names = [c.area_name for c in rows]
         for cat in project.categories:
             vals = np.array([c.by_category.get(cat.id, 0) for c in rows], dtype=float)
-            ax.barh(names, vals, left=left, color=cat.color, label=cat.label, edgecolor="white", linewidth=0.6)
+            ax.barh(
+                names, vals, left=left, color=cat.color, label=cat.label, edgecolor="white", linewidth=0.6
+            )
             left += vals
         for y, total in enumerate(left):
             ax.text(total + max(left.max(initial=0), 1) * 0.01, y, f"{int(total)}", va="center", fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("掲載している場所の数（か所）")
-        ax.set_title(f"{district.label}ごとの場所の数（種別ごと）" +
-                     (f"：場所の少ない {limit} {district.label}" if cut else ""), loc="left")
+        ax.set_title(
+            f"{district.label}ごとの場所の数（種別ごと）"
+            + (f"：場所の少ない {limit} {district.label}" if cut else ""),
+            loc="left",
+        )
         ax.legend(loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1.0))
         ax.set_xlim(0, max(left.max(initial=0), 1) * 1.12)
         _save_svg(fig, folder / "counts.svg")
-        note = (f"{district.label}が {len(every):,} あるため、図には場所の少ない {limit} {district.label}だけを"
-                "示します。すべての数は下の表にあります。") if cut else ""
-        charts["counts"] = {"file": "counts.svg", "note": note,
-                            "alt": f"{district.label}ごとの場所の数を種別に色分けした横棒グラフ。" +
-                                   (f"場所の少ない {limit} {district.label}を示します。" if cut else "") +
-                                   "数は下の表と同じです。"}
+        note = (
+            (
+                f"{district.label}が {len(every):,} あるため、図には場所の少ない {limit} {district.label}だけを"
+                "示します。すべての数は下の表にあります。"
+            )
+            if cut
+            else ""
+        )
+        charts["counts"] = {
+            "file": "counts.svg",
+            "note": note,
+            "alt": f"{district.label}ごとの場所の数を種別に色分けした横棒グラフ。"
+            + (f"場所の少ない {limit} {district.label}を示します。" if cut else "")
+            + "数は下の表と同じです。",
+        }
 
         finest = project.finest_tier
         tier = finest
@@ -1458,17 +1987,29 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
         ax.set_xlim(0, 118)
         ax.set_xticks([0, 25, 50, 75, 100])
         ax.set_xlabel("面積のうち、活動中の場所から歩いて行ける範囲の割合（%）")
-        ax.set_title(f"{tier.label}ごとの歩いて行ける範囲" +
-                     (f"：{distance_label(far)}以内の割合が低い {limit} {tier.label}" if cut else ""), loc="left")
+        ax.set_title(
+            f"{tier.label}ごとの歩いて行ける範囲"
+            + (f"：{distance_label(far)}以内の割合が低い {limit} {tier.label}" if cut else ""),
+            loc="left",
+        )
         ax.legend(loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1.0))
         _save_svg(fig, folder / "coverage.svg")
-        note = (f"{tier.label}が {len(every_cov):,} あるため、図には{distance_label(far)}以内の割合が低い {limit} "
-                f"{tier.label}だけを示します。すべての数は下の表にあります。") if cut else ""
-        charts["coverage"] = {"file": "coverage.svg", "note": note,
-                              "alt": f"{tier.label}ごとに、{distance_label(near)}以内と{distance_label(far)}以内の"
-                                     "面積の割合を示す横棒グラフ。" +
-                                     (f"{distance_label(far)}以内の割合が低い {limit} {tier.label}を示します。"
-                                      if cut else "") + "数は下の表と同じです。"}
+        note = (
+            (
+                f"{tier.label}が {len(every_cov):,} あるため、図には{distance_label(far)}以内の割合が低い {limit} "
+                f"{tier.label}だけを示します。すべての数は下の表にあります。"
+            )
+            if cut
+            else ""
+        )
+        charts["coverage"] = {
+            "file": "coverage.svg",
+            "note": note,
+            "alt": f"{tier.label}ごとに、{distance_label(near)}以内と{distance_label(far)}以内の"
+            "面積の割合を示す横棒グラフ。"
+            + (f"{distance_label(far)}以内の割合が低い {limit} {tier.label}を示します。" if cut else "")
+            + "数は下の表と同じです。",
+        }
 
         every_pc = [p for p in ins.per_capita if p.tier_id == ins.per_capita_tier]
         if every_pc:
@@ -1479,26 +2020,48 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
             fig = _figure(len(pcs))
             ax = fig.add_subplot()
             vals = [p.per_1000 or 0.0 for p in pcs]
-            ax.barh([p.area_name for p in pcs], vals, edgecolor="#444444", linewidth=0.5,
-                    color=["#ffffff" if p.klass is None else colours[p.klass] for p in pcs])
-            top = max(vals + [1.0])
+            ax.barh(
+                [p.area_name for p in pcs],
+                vals,
+                edgecolor="#444444",
+                linewidth=0.5,
+                color=["#ffffff" if p.klass is None else colours[p.klass] for p in pcs],
+            )
+            top = max([*vals, 1.0])
             for y, p in enumerate(pcs):
-                ax.text((p.per_1000 or 0) + top * 0.01, y, "数字なし" if p.per_1000 is None else f"{p.per_1000:.1f}",
-                        va="center", fontsize=8)
+                ax.text(
+                    (p.per_1000 or 0) + top * 0.01,
+                    y,
+                    "数字なし" if p.per_1000 is None else f"{p.per_1000:.1f}",
+                    va="center",
+                    fontsize=8,
+                )
             ax.set_xlim(0, top * 1.15)
             ax.set_xlabel("活動中の場所の数（65歳以上の人 1,000 人あたり）")
-            ax.set_title("高齢者千人あたりの場所の数" + (f"：少ない {limit} {pc_label}" if cut else ""), loc="left")
+            ax.set_title(
+                "高齢者千人あたりの場所の数" + (f"：少ない {limit} {pc_label}" if cut else ""), loc="left"
+            )
             _save_svg(fig, folder / "per_capita.svg")
-            note = (f"{pc_label}が {len(every_pc):,} あるため、図には高齢者千人あたりの場所が少ない {limit} "
-                    f"{pc_label}だけを示します。すべての数は下の表にあります。") if cut else ""
-            charts["per_capita"] = {"file": "per_capita.svg", "note": note,
-                                    "alt": "区域ごとの、高齢者千人あたりの活動中の場所の数の横棒グラフ。" +
-                                           (f"少ない {limit} {pc_label}を示します。" if cut else "") +
-                                           "数は下の表と同じです。"}
+            note = (
+                (
+                    f"{pc_label}が {len(every_pc):,} あるため、図には高齢者千人あたりの場所が少ない {limit} "
+                    f"{pc_label}だけを示します。すべての数は下の表にあります。"
+                )
+                if cut
+                else ""
+            )
+            charts["per_capita"] = {
+                "file": "per_capita.svg",
+                "note": note,
+                "alt": "区域ごとの、高齢者千人あたりの活動中の場所の数の横棒グラフ。"
+                + (f"少ない {limit} {pc_label}を示します。" if cut else "")
+                + "数は下の表と同じです。",
+            }
     return charts
 
 
 # ---------------------------------------------------------------- coordinators only (outside the site)
+
 
 def withheld_by_district(edition: Edition) -> dict[str, int]:
     """Withheld places per district name, from the coordinators' report (the pipeline puts them there)."""
@@ -1513,12 +2076,35 @@ def write_coordinator_counts(edition: Edition, path: Path) -> None:
     withheld = withheld_by_district(edition)
     total_withheld = sum(1 for r in edition.report.rows if r.outcome == WITHHELD)
     district = edition.project.district_tier
-    rows = [[c.area_id, c.area_name, c.total, c.active, c.paused, withheld.get(c.area_name, 0)]
-            for c in ins.counts if c.tier_id == district.id]
-    rows.append(["", "合計（全域）", len(edition.places), sum(p.is_active for p in edition.places),
-                 sum(p.status == STATUS_PAUSED for p in edition.places), total_withheld])
-    edition.report.stats["insight_counts_by_district"] = {r[1]: {"published": r[2], "active": r[3], "paused": r[4],
-                                                                 "withheld": r[5]} for r in rows}
+    rows = [
+        [c.area_id, c.area_name, c.total, c.active, c.paused, withheld.get(c.area_name, 0)]
+        for c in ins.counts
+        if c.tier_id == district.id
+    ]
+    rows.append(
+        [
+            "",
+            "合計（全域）",
+            len(edition.places),
+            sum(p.is_active for p in edition.places),
+            sum(p.status == STATUS_PAUSED for p in edition.places),
+            total_withheld,
+        ]
+    )
+    edition.report.stats["insight_counts_by_district"] = {
+        r[1]: {"published": r[2], "active": r[3], "paused": r[4], "withheld": r[5]} for r in rows
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_csv_bytes([f"{district.label}ID", district.label, "掲載数", "活動中", "休止中",
-                                 "非掲載（同意なし・終了など）"], rows))
+    path.write_bytes(
+        _csv_bytes(
+            [
+                f"{district.label}ID",
+                district.label,
+                "掲載数",
+                "活動中",
+                "休止中",
+                "非掲載（同意なし・終了など）",
+            ],
+            rows,
+        )
+    )

@@ -26,7 +26,13 @@ from gis.errors import InputError
 from gis.place import normalise_header, normalise_text
 from gis.records import ReadResult, rows_from_features
 
-FOLDER_KEYS = ("フォルダ", "レイヤ", "レイヤー", "folder", "layer")  # headers a project may map the layer name from
+FOLDER_KEYS = (
+    "フォルダ",
+    "レイヤ",
+    "レイヤー",
+    "folder",
+    "layer",
+)  # headers a project may map the layer name from
 _TAG = re.compile(r"<[^>]+>")
 _BR = re.compile(r"<\s*(br|/p|/div|/li)\s*/?>", re.IGNORECASE)
 
@@ -57,8 +63,11 @@ def _refuse_dtd(data: bytes, label: str) -> None:
     external-entity tricks without a new dependency (defusedxml does the same thing)."""
 
     def refuse(*_: Any) -> None:
-        raise InputError(label, "KML に DOCTYPE／ENTITY 宣言があるため読みません / KML with a DOCTYPE or entity "
-                                "declarations is refused")
+        raise InputError(
+            label,
+            "KML に DOCTYPE／ENTITY 宣言があるため読みません / KML with a DOCTYPE or entity "
+            "declarations is refused",
+        )
 
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = refuse
@@ -66,8 +75,11 @@ def _refuse_dtd(data: bytes, label: str) -> None:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise InputError(label, f"KML として読めません（{exc.lineno}行目） / not valid KML (line {exc.lineno}): "
-                                f"{expat.ErrorString(exc.code)}") from None
+        raise InputError(
+            label,
+            f"KML として読めません（{exc.lineno}行目） / not valid KML (line {exc.lineno}): "
+            f"{expat.ErrorString(exc.code)}",
+        ) from None
 
 
 def _coordinates(text: str) -> list[list[float]]:
@@ -165,8 +177,14 @@ def features_from_kml(data: bytes, label: str) -> list[dict]:
         if description and not _description_repeats_data(description, data_fields):
             props.setdefault("description", description)
         geometry = next((g for g in (_geometry(c) for c in placemark) if g), None)
-        features.append({"type": "Feature", "properties": props, "geometry": geometry,
-                         "_layer": folders[-1] if folders else ""})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": geometry,
+                "_layer": folders[-1] if folders else "",
+            }
+        )
     return features
 
 
@@ -187,8 +205,10 @@ def _rows_with_layers(features: list[dict], source: RecordSource, what: str) -> 
     if not result.rows:
         result.notes.append(f"{label}: {what}に地点がありません / no placemarks or features found")
     if used:
-        result.notes.append(f"{label}: レイヤ（フォルダ）名を種別として使いました: {'、'.join(sorted(used))} / "
-                            "layer names used as categories")
+        result.notes.append(
+            f"{label}: レイヤ（フォルダ）名を種別として使いました: {'、'.join(sorted(used))} / "
+            "layer names used as categories"
+        )
     return result
 
 
@@ -239,7 +259,8 @@ def is_umap(data: Any) -> bool:
     features = data.get("features")
     return isinstance(features, list) and any(
         isinstance(f, dict) and isinstance(f.get("properties"), dict) and "_umap_options" in f["properties"]
-        for f in features)
+        for f in features
+    )
 
 
 def features_from_umap(data: dict) -> list[dict]:
@@ -254,12 +275,16 @@ def features_from_umap(data: dict) -> list[dict]:
         for f in layer.get("features") or []:
             if not isinstance(f, dict):
                 continue
-            props = {k: v for k, v in (f.get("properties") or {}).items()
-                     if k not in ("_umap_options", "_storage_options")}  # styling, not data
+            props = {
+                k: v
+                for k, v in (f.get("properties") or {}).items()
+                if k not in ("_umap_options", "_storage_options")
+            }  # styling, not data
             if isinstance(props.get("description"), str):
                 props["description"] = umap_text(props["description"])
-            features.append({"type": "Feature", "properties": props, "geometry": f.get("geometry"),
-                             "_layer": layer_name})
+            features.append(
+                {"type": "Feature", "properties": props, "geometry": f.get("geometry"), "_layer": layer_name}
+            )
     return features
 
 
@@ -274,7 +299,9 @@ def _load_json(source: RecordSource) -> Any:
 def read_umap(source: RecordSource) -> ReadResult:
     data = _load_json(source)
     if not is_umap(data) and not (isinstance(data, dict) and isinstance(data.get("features"), list)):
-        raise InputError(source.label or source.path.name, "uMap の書き出しファイルではありません / not a uMap export")
+        raise InputError(
+            source.label or source.path.name, "uMap の書き出しファイルではありません / not a uMap export"
+        )
     return _rows_with_layers(features_from_umap(data), source, "uMap")
 
 
@@ -290,4 +317,3 @@ records.register_reader(".kmz", read_kmz)
 records.register_reader(".umap", read_umap)
 records.register_reader(".geojson", read_geojson_or_umap)
 records.register_reader(".json", read_geojson_or_umap)
-

@@ -61,8 +61,27 @@ DECIMALS = (6, 5, 4, 3)
 # Levels at which a geocoded point is a public gazetteer town point, not the home's own point.
 TOWN_LEVELS = {"町丁目", "大字", "市区町村"}
 
-TEXT_SUFFIXES = {".html", ".htm", ".js", ".mjs", ".json", ".geojson", ".csv", ".tsv", ".txt", ".ics", ".svg",
-                 ".css", ".md", ".xml", ".kml", ".gpx", ".webmanifest", ".map", ""}
+TEXT_SUFFIXES = {
+    ".html",
+    ".htm",
+    ".js",
+    ".mjs",
+    ".json",
+    ".geojson",
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".ics",
+    ".svg",
+    ".css",
+    ".md",
+    ".xml",
+    ".kml",
+    ".gpx",
+    ".webmanifest",
+    ".map",
+    "",
+}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".docx", ".ods", ".zip", ".kmz"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"}
 SKIP_SUFFIXES = {".woff", ".woff2", ".ttf", ".otf", ".ico"}
@@ -113,10 +132,13 @@ class Leak:
 
     def __str__(self) -> str:
         """Safe for CI logs: kind, file and record, with the secret shown only partly."""
-        return f"{self.file}: {self.kind} of {self.where} ({Secret(self.kind, self.where, self.secret).hint()})"
+        return (
+            f"{self.file}: {self.kind} of {self.where} ({Secret(self.kind, self.where, self.secret).hint()})"
+        )
 
 
 # ---------------------------------------------------------------- what is secret
+
 
 def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
@@ -133,12 +155,12 @@ def _is_withheld(p: Place) -> bool:
 def _beyond_town(address: str, town: str) -> str:
     """The part of an address after its town name (番地, building …), '' when it stops at the town."""
     if town and town in address:
-        rest = address[address.index(town) + len(town):]
+        rest = address[address.index(town) + len(town) :]
     elif "丁目" in address:
-        rest = address[address.index("丁目") + 2:]
+        rest = address[address.index("丁目") + 2 :]
     else:
         m = re.search(r"[0-9]|[一二三四五六七八九十百千]+(?:番|号|の[0-9一二三四五六七八九十])", address)
-        rest = address[m.start():] if m else ""
+        rest = address[m.start() :] if m else ""
     return rest.strip(" -　")
 
 
@@ -146,7 +168,9 @@ def _searchable(text: str) -> bool:
     """Long enough to mean something wherever it is found: 4 characters with kana or kanji, else 8."""
     if len(text) < MIN_TEXT:
         return False
-    return len(text) >= MIN_ASCII_TEXT or any(ord(ch) > 0x2FFF and unicodedata.category(ch)[0] == "L" for ch in text)
+    return len(text) >= MIN_ASCII_TEXT or any(
+        ord(ch) > 0x2FFF and unicodedata.category(ch)[0] == "L" for ch in text
+    )
 
 
 def _address_key(address: str) -> str:
@@ -161,8 +185,9 @@ def coordinate_forms(value: float, decimals: int) -> set[str]:
     return {f for f in forms if "." in f and len(f.split(".")[1]) >= 3}
 
 
-def secrets_from(places: list[Place], report: Any, project: Any,
-                 rep_points: Iterable[tuple[float, float]] | None = None) -> Secrets:
+def secrets_from(
+    places: list[Place], report: Any, project: Any, rep_points: Iterable[tuple[float, float]] | None = None
+) -> Secrets:
     """What must not appear in the output of a build of these places (all validated Places of the project,
     e.g. pipeline.run(..., keep_private=True).extras["private_places"]).
 
@@ -188,8 +213,15 @@ def secrets_from(places: list[Place], report: Any, project: Any,
     consented_phones = {phone_digits(p.contact) for p in public if p.contact_consent}
     if rep_points is None:
         rep_points = _all_rep_points(project)
-    area_pairs = [{(lat_f, lon_f) for d in DECIMALS for lat_f in coordinate_forms(lat, d)
-                   for lon_f in coordinate_forms(lon, d)} for lat, lon in rep_points]
+    area_pairs = [
+        {
+            (lat_f, lon_f)
+            for d in DECIMALS
+            for lat_f in coordinate_forms(lat, d)
+            for lon_f in coordinate_forms(lon, d)
+        }
+        for lat, lon in rep_points
+    ]
     area_pair_set = set().union(*area_pairs) if area_pairs else set()
 
     for p in places:
@@ -201,8 +233,11 @@ def secrets_from(places: list[Place], report: Any, project: Any,
             if _searchable(address) and not published_address(address):
                 out.texts.append(Secret("withheld-address", where, address))
         digits = phone_digits(p.contact)
-        if len(digits) >= MIN_PHONE_DIGITS and digits not in consented_phones and (
-                _is_withheld(p) or not p.contact_consent):
+        if (
+            len(digits) >= MIN_PHONE_DIGITS
+            and digits not in consented_phones
+            and (_is_withheld(p) or not p.contact_consent)
+        ):
             out.phones.append(Secret("withheld-phone" if _is_withheld(p) else "phone", where, digits))
         if p.venue_kind != VENUE_HOME:
             continue
@@ -211,7 +246,7 @@ def secrets_from(places: list[Place], report: Any, project: Any,
         if rest and _searchable(address) and not published_address(address):
             out.texts.append(Secret("home-address", where, address))
             if p.town and p.town in address:
-                from_town = address[address.index(p.town):]
+                from_town = address[address.index(p.town) :]
                 if from_town != address and _searchable(from_town):
                     out.texts.append(Secret("home-address", where, from_town))
         venue = _nfkc(p.venue).strip()
@@ -239,12 +274,13 @@ def _all_rep_points(project: Any) -> list[tuple[float, float]]:
     for tier in getattr(project, "tiers", []):
         try:
             points += representative_points(load_boundaries(tier, [])).values()
-        except Exception:  # noqa: BLE001, S112 - an unreadable boundary fails the build elsewhere
+        except Exception:  # noqa: BLE001 - an unreadable boundary fails the build elsewhere
             continue
     return points
 
 
 # ---------------------------------------------------------------- reading output files
+
 
 @dataclass
 class _Content:
@@ -318,7 +354,7 @@ def _digit_spans(run: str) -> set[str]:
     spans = set()
     for i in range(len(groups)):
         joined = ""
-        for g in groups[i:i + 6]:
+        for g in groups[i : i + 6]:
             joined += g
             if len(joined) > 15:
                 break
@@ -328,8 +364,18 @@ def _digit_spans(run: str) -> set[str]:
 
 
 def _kind_of(suffix: str) -> str:
-    return {".html": "html", ".htm": "html", ".svg": "xml", ".xml": "xml", ".kml": "xml", ".gpx": "xml",
-            ".json": "json", ".geojson": "json", ".ics": "ics", ".csv": "csv"}.get(suffix, "text")
+    return {
+        ".html": "html",
+        ".htm": "html",
+        ".svg": "xml",
+        ".xml": "xml",
+        ".kml": "xml",
+        ".gpx": "xml",
+        ".json": "json",
+        ".geojson": "json",
+        ".ics": "ics",
+        ".csv": "csv",
+    }.get(suffix, "text")
 
 
 def _decode(data: bytes) -> str:
@@ -388,9 +434,12 @@ def _embedded_jpegs(name: str, data: bytes) -> list[_Content]:
         if i < 0:
             break
         end = data.find(b"\xff\xd9", i)
-        chunk = data[i:] if end < 0 else data[i:end + 2]
-        found = _image_metadata(f"{name}!jpeg@{i}", data[i:]) if (b"Exif" in chunk[:64] or b"http://ns.adobe"
-                                                                   in chunk[:65536]) else []
+        chunk = data[i:] if end < 0 else data[i : end + 2]
+        found = (
+            _image_metadata(f"{name}!jpeg@{i}", data[i:])
+            if (b"Exif" in chunk[:64] or b"http://ns.adobe" in chunk[:65536])
+            else []
+        )
         out += [c for c in found if c.gps or c.texts[0].strip()]
         start = i + 3
     return out
@@ -407,8 +456,13 @@ def pdf_text(data: bytes) -> str:
         texts += [str(v) for v in (reader.metadata or {}).values()]
         tool = shutil.which("pdftotext")
         if tool:
-            done = subprocess.run([tool, "-q", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True,
-                                  timeout=300, check=False)
+            done = subprocess.run(
+                [tool, "-q", "-enc", "UTF-8", "-", "-"],
+                input=data,
+                capture_output=True,
+                timeout=300,
+                check=False,
+            )
             if done.returncode == 0:
                 return "\n".join(texts) + "\n" + done.stdout.decode("utf-8", errors="replace")
         texts += [page.extract_text() or "" for page in reader.pages]
@@ -466,6 +520,7 @@ def read_outputs(site_dir: Path) -> list[_Content]:
 
 
 # ---------------------------------------------------------------- searching
+
 
 def _masked(text: str, needle: str, public: list[str]) -> str:
     """`text` with the public values that contain `needle` blanked out."""

@@ -43,9 +43,17 @@ def assign_numbers(places: list[Place], path: Path | None, report: Report) -> No
         if p.number is not None:
             previous = owner.get(p.number)
             if previous is not None and previous != key and previous not in {place_key(q) for q in places}:
-                report.add(Issue("warning", p.source, p.row, "No.",
-                                 f"No.{p.number} は以前は別の場所の番号でした（番号の使い回しは避けてください）",
-                                 f"No. {p.number} used to belong to another place: avoid reusing numbers", p.name))
+                report.add(
+                    Issue(
+                        "warning",
+                        p.source,
+                        p.row,
+                        "No.",
+                        f"No.{p.number} は以前は別の場所の番号でした（番号の使い回しは避けてください）",
+                        f"No. {p.number} used to belong to another place: avoid reusing numbers",
+                        p.name,
+                    )
+                )
             if known.get(key) != p.number:
                 known[key] = p.number
                 changed = True
@@ -59,8 +67,17 @@ def assign_numbers(places: list[Place], path: Path | None, report: Report) -> No
             number = highest
             known[key] = number
             changed = True
-            report.add(Issue("info", p.source, p.row, "No.", f"No.{number} を新しく付けました",
-                             f"assigned new No. {number}", p.name))
+            report.add(
+                Issue(
+                    "info",
+                    p.source,
+                    p.row,
+                    "No.",
+                    f"No.{number} を新しく付けました",
+                    f"assigned new No. {number}",
+                    p.name,
+                )
+            )
         p.number = number
         used.add(number)
     new_next = max(highest, *used, 0) + 1 if used else highest + 1

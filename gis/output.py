@@ -21,9 +21,11 @@ def check_report_path(report: Path, out: Path) -> None:
     """The report names withheld records: it may never be written into the published folder."""
     report, out = report.resolve(), out.resolve()
     if report == out or out in report.parents:
-        raise OutputError(f"--report {report} が公開するフォルダ（{out}）の中にあります。報告には非掲載の記録の名前が"
-                          "載るため、別の場所を指定してください / --report may not be inside --out: it names withheld "
-                          "records")
+        raise OutputError(
+            f"--report {report} が公開するフォルダ（{out}）の中にあります。報告には非掲載の記録の名前が"
+            "載るため、別の場所を指定してください / --report may not be inside --out: it names withheld "
+            "records"
+        )
 
 
 def check_out_dir(out: Path, project_root: Path) -> Path:
@@ -31,13 +33,17 @@ def check_out_dir(out: Path, project_root: Path) -> Path:
     out = out.resolve()
     root = project_root.resolve()
     if out == root or root in out.parents or out in root.parents:
-        raise OutputError(f"--out {out} は地図プロジェクトのフォルダ（{root}）と重なっています。別の場所を指定してください / "
-                          "--out may not be the project folder, inside it, or contain it")
+        raise OutputError(
+            f"--out {out} は地図プロジェクトのフォルダ（{root}）と重なっています。別の場所を指定してください / "
+            "--out may not be the project folder, inside it, or contain it"
+        )
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} はフォルダではありません / --out exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / ".takara-site").exists():
-        raise OutputError(f"--out {out} は Takara Map が作ったフォルダではなく空でもないため、上書きしません / "
-                          "--out is a non-empty folder not made by Takara Map: refusing to replace it")
+        raise OutputError(
+            f"--out {out} は Takara Map が作ったフォルダではなく空でもないため、上書きしません / "
+            "--out is a non-empty folder not made by Takara Map: refusing to replace it"
+        )
     return out
 
 
@@ -79,8 +85,9 @@ def staged_site(out: Path) -> Iterator[Path]:
         yield stage
         if received:
             raise _Interrupted(received[0])
-        (stage / ".takara-site").write_text("This folder is written by Takara Map; a build replaces it whole.\n",
-                                            encoding="utf-8")
+        (stage / ".takara-site").write_text(
+            "This folder is written by Takara Map; a build replaces it whole.\n", encoding="utf-8"
+        )
         swapping = True
         _swap(stage, out)
     except _Interrupted as exc:

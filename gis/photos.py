@@ -63,8 +63,17 @@ def encode(im: Image.Image, side: int) -> bytes:
     small = im.copy()
     small.thumbnail((side, side), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
-    small.save(buf, "JPEG", quality=QUALITY, optimize=True, progressive=False, subsampling="4:2:0",
-               exif=b"", icc_profile=None, comment=b"")
+    small.save(
+        buf,
+        "JPEG",
+        quality=QUALITY,
+        optimize=True,
+        progressive=False,
+        subsampling="4:2:0",
+        exif=b"",
+        icc_profile=None,
+        comment=b"",
+    )
     return buf.getvalue()
 
 

@@ -52,11 +52,13 @@ def load_all_boundaries(project: Project, report: Report) -> dict:
     return boundaries
 
 
-def geocode(places: list[Place], project: Project, boundaries: dict, report: Report,
-            progress: Progress = _quiet) -> list[Place]:
+def geocode(
+    places: list[Place], project: Project, boundaries: dict, report: Report, progress: Progress = _quiet
+) -> list[Place]:
     """Locate places without coordinates; check given ones (swapped, far from their address)."""
-    geocoder = Geocoder(project.build.gazetteer, online=project.build.online_geocoder,
-                        cache_path=project.build.geocode_cache)
+    geocoder = Geocoder(
+        project.build.gazetteer, online=project.build.online_geocoder, cache_path=project.build.geocode_cache
+    )
     bbox = tuple(boundaries[project.top_tier.id].total_bounds)  # minx, miny, maxx, maxy
     located: list[Place] = []
     for i, p in enumerate(places):
@@ -64,10 +66,17 @@ def geocode(places: list[Place], project: Project, boundaries: dict, report: Rep
         if p.lat is not None and p.lon is not None:
             if looks_swapped(p.lat, p.lon, bbox):
                 p.lat, p.lon = p.lon, p.lat
-                report.add(Issue("warning", p.source, p.row, "緯度・経度",
-                                 "緯度と経度が入れ替わっていたため、入れ替えて使いました。シートを直してください",
-                                 "latitude and longitude were swapped; used swapped back — please fix the sheet",
-                                 p.name))
+                report.add(
+                    Issue(
+                        "warning",
+                        p.source,
+                        p.row,
+                        "緯度・経度",
+                        "緯度と経度が入れ替わっていたため、入れ替えて使いました。シートを直してください",
+                        "latitude and longitude were swapped; used swapped back — please fix the sheet",
+                        p.name,
+                    )
+                )
             p.geocode_level = "座標"
             if p.address and (project.build.gazetteer or project.build.online_geocoder):
                 hit = geocoder.locate(p.address)
@@ -75,18 +84,31 @@ def geocode(places: list[Place], project: Project, boundaries: dict, report: Rep
                 if hit.lat is not None:
                     d = distance_m(p.lat, p.lon, hit.lat, hit.lon)
                     if d > project.build.suspicious_distance_m:
-                        report.add(Issue("warning", p.source, p.row, "緯度・経度",
-                                         f"緯度・経度が所在地（{hit.town or hit.city}）から {d / 1000:.1f} km 離れています。"
-                                         "どちらかが間違っていませんか",
-                                         f"the given point is {d / 1000:.1f} km from its address: check both", p.name))
+                        report.add(
+                            Issue(
+                                "warning",
+                                p.source,
+                                p.row,
+                                "緯度・経度",
+                                f"緯度・経度が所在地（{hit.town or hit.city}）から {d / 1000:.1f} km 離れています。"
+                                "どちらかが間違っていませんか",
+                                f"the given point is {d / 1000:.1f} km from its address: check both",
+                                p.name,
+                            )
+                        )
             located.append(p)
             continue
         hit = geocoder.locate(p.address)
         if hit.lat is None:
-            report.reject(p.source, p.row, p.name, "所在地",
-                          f"所在地「{p.address[:40]}」から場所を特定できません。町名を確かめるか、緯度・経度を入れてください"
-                          + (f"（{hit.reason}）" if hit.reason else ""),
-                          "the address could not be located: check the town name or give coordinates")
+            report.reject(
+                p.source,
+                p.row,
+                p.name,
+                "所在地",
+                f"所在地「{p.address[:40]}」から場所を特定できません。町名を確かめるか、緯度・経度を入れてください"
+                + (f"（{hit.reason}）" if hit.reason else ""),
+                "the address could not be located: check the town name or give coordinates",
+            )
             continue
         p.lat, p.lon, p.geocode_level, p.town = hit.lat, hit.lon, hit.level, hit.town
         located.append(p)
@@ -103,27 +125,51 @@ def assign_tiers(places: list[Place], project: Project, boundaries: dict, report
     for i, p in enumerate(places):
         top = per_tier[project.top_tier.id][i]
         if top is None:
-            report.reject(p.source, p.row, p.name, "緯度・経度" if p.geocode_level == "座標" else "所在地",
-                          f"場所が{project.top_tier.name}の区域の外です（緯度・経度か所在地を確かめてください）",
-                          "the place lies outside the municipality")
+            report.reject(
+                p.source,
+                p.row,
+                p.name,
+                "緯度・経度" if p.geocode_level == "座標" else "所在地",
+                f"場所が{project.top_tier.name}の区域の外です（緯度・経度か所在地を確かめてください）",
+                "the place lies outside the municipality",
+            )
             continue
         for tier in project.tiers:
             hit = per_tier[tier.id][i]
             if hit is None:
-                report.add(Issue("warning", p.source, p.row, "緯度・経度", f"{tier.name}のどの区域にも入りません",
-                                 f"the place is in no area of tier {tier.id}", p.name))
+                report.add(
+                    Issue(
+                        "warning",
+                        p.source,
+                        p.row,
+                        "緯度・経度",
+                        f"{tier.name}のどの区域にも入りません",
+                        f"the place is in no area of tier {tier.id}",
+                        p.name,
+                    )
+                )
             else:
                 p.areas[tier.id] = hit
         if p.district_hint and not _hint_agrees(p.district_hint, [name for _, name in p.areas.values()]):
             where = " / ".join(name for _, name in p.areas.values())
-            report.add(Issue("warning", p.source, p.row, "地区",
-                             f"地区「{p.district_hint}」と地図上の位置（{where}）が合いません",
-                             "the district written in the sheet contradicts the place's position", p.name))
+            report.add(
+                Issue(
+                    "warning",
+                    p.source,
+                    p.row,
+                    "地区",
+                    f"地区「{p.district_hint}」と地図上の位置（{where}）が合いません",
+                    "the district written in the sheet contradicts the place's position",
+                    p.name,
+                )
+            )
         inside.append(p)
     return inside
 
 
-_AREA_WORDS = re.compile(r"(中学校区|小学校区|中学校|小学校|学区|校区|日常生活圏域|圏域|地区社協|地区|自治会|町内会|区域)$")
+_AREA_WORDS = re.compile(
+    r"(中学校区|小学校区|中学校|小学校|学区|校区|日常生活圏域|圏域|地区社協|地区|自治会|町内会|区域)$"
+)
 _WHOLE_CITY = {"全域", "市全域", "町全域", "村全域", "全市", "市内全域"}
 
 
@@ -139,8 +185,9 @@ def _hint_agrees(hint: str, area_names: list[str]) -> bool:
     return False
 
 
-def run(project: Project, report: Report | None = None, progress: Progress = _quiet,
-        keep_private: bool = False) -> Edition:
+def run(
+    project: Project, report: Report | None = None, progress: Progress = _quiet, keep_private: bool = False
+) -> Edition:
     """With keep_private, every validated Place (private fields included) is kept on
     edition.extras["private_places"] for the leak scanner (gis.leaks); never hand it to an output stage."""
     report = report or Report()
@@ -169,9 +216,17 @@ def run(project: Project, report: Report | None = None, progress: Progress = _qu
         p.schedule = schedules[p.schedule_text]
         public = to_public(p, p.number, rep_points, project, today)
         if public.stale:
-            report.add(Issue("info", p.source, p.row, "最終確認日",
-                             f"{project.build.stale_months} か月以上確認されていません（最終確認 {p.confirmed}）",
-                             f"not confirmed for over {project.build.stale_months} months", p.name))
+            report.add(
+                Issue(
+                    "info",
+                    p.source,
+                    p.row,
+                    "最終確認日",
+                    f"{project.build.stale_months} か月以上確認されていません（最終確認 {p.confirmed}）",
+                    f"not confirmed for over {project.build.stale_months} months",
+                    p.name,
+                )
+            )
         report.publish(p.source, p.row, p.name, public.number, public.id)
         published.append(public)
     published.sort(key=lambda q: q.number)

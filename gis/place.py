@@ -32,7 +32,14 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "activities": ("活動内容", "主な活動", "内容", "activities", "description"),
     "participants": ("参加人数", "参加者数", "人数", "participants"),
     "contact": ("連絡先", "電話", "電話番号", "問い合わせ", "問合せ先", "contact", "phone", "tel"),
-    "contact_consent": ("連絡先掲載", "連絡先の掲載", "電話掲載", "連絡先公開", "contact consent", "contact_consent"),
+    "contact_consent": (
+        "連絡先掲載",
+        "連絡先の掲載",
+        "電話掲載",
+        "連絡先公開",
+        "contact consent",
+        "contact_consent",
+    ),
     "consent": ("掲載可否", "掲載", "公開", "掲載同意", "公開可否", "consent", "publish"),
     "photo": ("写真", "画像", "photo", "image"),
     "photo_consent": ("写真掲載", "写真の掲載", "写真公開", "photo consent", "photo_consent"),
@@ -54,25 +61,87 @@ VENUE_ONLINE = "オンライン"
 VENUE_OTHER = "その他"
 VENUE_KINDS = (VENUE_PUBLIC, VENUE_HALL, VENUE_HOME, VENUE_SHOP, VENUE_OUTDOOR, VENUE_ONLINE, VENUE_OTHER)
 VENUE_KIND_ALIASES = {
-    "公共施設": VENUE_PUBLIC, "公民館": VENUE_PUBLIC, "市民センター": VENUE_PUBLIC, "public": VENUE_PUBLIC,
-    "public facility": VENUE_PUBLIC, "集会所": VENUE_HALL, "集会場": VENUE_HALL, "公会堂": VENUE_HALL,
-    "hall": VENUE_HALL, "自宅": VENUE_HOME, "個人宅": VENUE_HOME, "民家": VENUE_HOME, "private home": VENUE_HOME,
-    "home": VENUE_HOME, "店舗": VENUE_SHOP, "商業施設": VENUE_SHOP, "shop": VENUE_SHOP, "屋外": VENUE_OUTDOOR,
-    "公園": VENUE_OUTDOOR, "outdoor": VENUE_OUTDOOR, "park": VENUE_OUTDOOR, "オンライン": VENUE_ONLINE,
-    "online": VENUE_ONLINE, "その他": VENUE_OTHER, "other": VENUE_OTHER,
+    "公共施設": VENUE_PUBLIC,
+    "公民館": VENUE_PUBLIC,
+    "市民センター": VENUE_PUBLIC,
+    "public": VENUE_PUBLIC,
+    "public facility": VENUE_PUBLIC,
+    "集会所": VENUE_HALL,
+    "集会場": VENUE_HALL,
+    "公会堂": VENUE_HALL,
+    "hall": VENUE_HALL,
+    "自宅": VENUE_HOME,
+    "個人宅": VENUE_HOME,
+    "民家": VENUE_HOME,
+    "private home": VENUE_HOME,
+    "home": VENUE_HOME,
+    "店舗": VENUE_SHOP,
+    "商業施設": VENUE_SHOP,
+    "shop": VENUE_SHOP,
+    "屋外": VENUE_OUTDOOR,
+    "公園": VENUE_OUTDOOR,
+    "outdoor": VENUE_OUTDOOR,
+    "park": VENUE_OUTDOOR,
+    "オンライン": VENUE_ONLINE,
+    "online": VENUE_ONLINE,
+    "その他": VENUE_OTHER,
+    "other": VENUE_OTHER,
 }
 
 STATUS_ACTIVE = "活動中"
 STATUS_PAUSED = "休止中"
 STATUS_ENDED = "終了"
 STATUS_ALIASES = {
-    "活動中": STATUS_ACTIVE, "実施中": STATUS_ACTIVE, "開催中": STATUS_ACTIVE, "active": STATUS_ACTIVE, "": STATUS_ACTIVE,
-    "休止中": STATUS_PAUSED, "休止": STATUS_PAUSED, "中止中": STATUS_PAUSED, "paused": STATUS_PAUSED,
-    "終了": STATUS_ENDED, "廃止": STATUS_ENDED, "解散": STATUS_ENDED, "ended": STATUS_ENDED,
+    "活動中": STATUS_ACTIVE,
+    "実施中": STATUS_ACTIVE,
+    "開催中": STATUS_ACTIVE,
+    "active": STATUS_ACTIVE,
+    "": STATUS_ACTIVE,
+    "休止中": STATUS_PAUSED,
+    "休止": STATUS_PAUSED,
+    "中止中": STATUS_PAUSED,
+    "paused": STATUS_PAUSED,
+    "終了": STATUS_ENDED,
+    "廃止": STATUS_ENDED,
+    "解散": STATUS_ENDED,
+    "ended": STATUS_ENDED,
 }
 
-YES_WORDS = {"可", "○", "〇", "◯", "はい", "有", "あり", "同意", "掲載可", "公開", "公開可", "yes", "y", "true", "1", "ok"}
-NO_WORDS = {"不可", "×", "✕", "いいえ", "無", "なし", "不同意", "掲載不可", "非公開", "公開不可", "no", "n", "false", "0", "ng"}
+YES_WORDS = {
+    "可",
+    "○",
+    "〇",
+    "◯",
+    "はい",
+    "有",
+    "あり",
+    "同意",
+    "掲載可",
+    "公開",
+    "公開可",
+    "yes",
+    "y",
+    "true",
+    "1",
+    "ok",
+}
+NO_WORDS = {
+    "不可",
+    "×",
+    "✕",
+    "いいえ",
+    "無",
+    "なし",
+    "不同意",
+    "掲載不可",
+    "非公開",
+    "公開不可",
+    "no",
+    "n",
+    "false",
+    "0",
+    "ng",
+}
 
 
 def normalise_text(value: Any) -> str:

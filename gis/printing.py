@@ -77,6 +77,7 @@ def _quiet(step: str, done: int, total: int) -> None:
 
 # ---------------------------------------------------------------- names the website shares
 
+
 def district_url(project: Project, area_id: str) -> str:
     """The district's page on the published site (districts/<slug>/, as gis.site writes it); relative
     when the config has no base_url."""
@@ -102,6 +103,7 @@ def print_files(edition: Edition, sizes: tuple[str, ...] = ("A4",)) -> list[str]
 
 
 # ---------------------------------------------------------------- templates and assets
+
 
 def make_print_environment() -> jinja2.Environment:
     """Like the site's environment (autoescape, undefined names are errors), rooted at site_template/."""
@@ -133,7 +135,7 @@ class _Assets:
 
         def lookup(url: str) -> tuple[bytes, str]:
             if url.startswith(ASSET_SCHEME):
-                return items[url[len(ASSET_SCHEME):]]
+                return items[url[len(ASSET_SCHEME) :]]
             if url.startswith((allowed, "data:")):
                 return b"", ""
             raise OutputError(f"印刷用PDFが外部の資源を読もうとしました / a print template asked for {url}")
@@ -159,6 +161,7 @@ class _Assets:
 
 
 # ---------------------------------------------------------------- small formatting helpers
+
 
 def japanese_date(iso: str) -> str:
     """2026-11-01 → 令和8年11月1日（2026年）; the era helps older readers, the year avoids doubt."""
@@ -221,6 +224,7 @@ def _metres_label(m: float) -> str:
 
 # ---------------------------------------------------------------- the print model
 
+
 @dataclass
 class District:
     index: int
@@ -256,7 +260,9 @@ class PrintModel:
         return self.project.site.edition or date.today().isoformat()
 
 
-def build_model(edition: Edition, photos_dir: Path | None = None, tiles: TileCache | None = None) -> PrintModel:
+def build_model(
+    edition: Edition, photos_dir: Path | None = None, tiles: TileCache | None = None
+) -> PrintModel:
     project = edition.project
     top = edition.boundaries[project.top_tier.id]
     crs = top.estimate_utm_crs()  # metres, and north is up near enough for a district map
@@ -271,18 +277,41 @@ def build_model(edition: Edition, photos_dir: Path | None = None, tiles: TileCac
     finer = next((t for t in project.tiers if t.level > dtier.level), None)
     to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     xs, ys = to_metric.transform([p.lon for p in edition.places], [p.lat for p in edition.places])
-    xy = {p.number: (float(x), float(y)) for p, x, y in zip(edition.places, np.atleast_1d(xs), np.atleast_1d(ys))}
+    xy = {
+        p.number: (float(x), float(y))
+        for p, x, y in zip(edition.places, np.atleast_1d(xs), np.atleast_1d(ys))
+    }
     places = sorted(edition.places, key=lambda p: p.number)
     districts = []
     for i, row in enumerate(gdf[dtier.id].itertuples(index=False)):
         area_id = str(row.area_id)
         mine = [p for p in places if p.areas.get(dtier.id, ("", ""))[0] == area_id]
         minx, miny, maxx, maxy = row.geometry.bounds
-        districts.append(District(i, area_id, str(row.area_name), slug(area_id), district_url(project, area_id),
-                                  mine, row.geometry, landscape=(maxx - minx) > (maxy - miny)))
+        districts.append(
+            District(
+                i,
+                area_id,
+                str(row.area_name),
+                slug(area_id),
+                district_url(project, area_id),
+                mine,
+                row.geometry,
+                landscape=(maxx - minx) > (maxy - miny),
+            )
+        )
     outside = [p for p in places if dtier.id not in p.areas]
-    model = PrintModel(edition, project, crs, dtier, finer, districts, outside, xy, gdf,
-                       {c.id: c for c in project.categories})
+    model = PrintModel(
+        edition,
+        project,
+        crs,
+        dtier,
+        finer,
+        districts,
+        outside,
+        xy,
+        gdf,
+        {c.id: c for c in project.categories},
+    )
     model.photos = _load_photos(edition, photos_dir)
     model.tiles = tiles
     return model
@@ -306,7 +335,9 @@ def _load_photos(edition: Edition, photos_dir: Path | None) -> dict[int, tuple[b
             data = web.read_bytes()
         else:
             rel = Path(p.photo)
-            src = next((c for c in ([rel] if rel.is_absolute() else [b / rel for b in bases]) if c.is_file()), None)
+            src = next(
+                (c for c in ([rel] if rel.is_absolute() else [b / rel for b in bases]) if c.is_file()), None
+            )
             if src is None:
                 continue  # the site build reports a missing photo once; the print just goes without
             try:
@@ -320,6 +351,7 @@ def _load_photos(edition: Edition, photos_dir: Path | None) -> dict[int, tuple[b
 
 # ---------------------------------------------------------------- maps
 
+
 @dataclass
 class TileCache:
     """Basemap tiles already on disk, laid out <folder>/<z>/<x>/<y>.png (or .jpg) in the usual web map
@@ -329,8 +361,11 @@ class TileCache:
     attribution: str = ""
 
     def zooms(self) -> list[int]:
-        return sorted(int(p.name) for p in self.folder.iterdir() if p.is_dir() and p.name.isdigit()) \
-            if self.folder.is_dir() else []
+        return (
+            sorted(int(p.name) for p in self.folder.iterdir() if p.is_dir() and p.name.isdigit())
+            if self.folder.is_dir()
+            else []
+        )
 
     def tile(self, z: int, x: int, y: int) -> Path | None:
         for ext in ("png", "jpg", "jpeg"):
@@ -354,18 +389,19 @@ def _draw_tiles(model: PrintModel, c: _MapCanvas) -> bool:
         return False
     to_lonlat = Transformer.from_crs(model.crs, "EPSG:4326", always_xy=True)
     to_metric = Transformer.from_crs("EPSG:4326", model.crs, always_xy=True)
-    lons, lats = to_lonlat.transform([c.xlim[0], c.xlim[1], c.xlim[0], c.xlim[1]],
-                                     [c.ylim[0], c.ylim[0], c.ylim[1], c.ylim[1]])
+    lons, lats = to_lonlat.transform(
+        [c.xlim[0], c.xlim[1], c.xlim[0], c.xlim[1]], [c.ylim[0], c.ylim[0], c.ylim[1], c.ylim[1]]
+    )
     lat_mid = (min(lats) + max(lats)) / 2
     want = math.log2(156543.03 * math.cos(math.radians(lat_mid)) / (c.metres_per_mm / 8))  # about 200 dpi
     usable = [z for z in zooms if z <= round(want)] or zooms[:1]
 
     def tile_xy(lon: float, lat: float, z: int) -> tuple[float, float]:
-        n = 2 ** z
+        n = 2**z
         return (lon + 180) / 360 * n, (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
 
     def lonlat(x: float, y: float, z: int) -> tuple[float, float]:
-        n = 2 ** z
+        n = 2**z
         return x / n * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
 
     for z in reversed(usable):
@@ -388,22 +424,47 @@ def _draw_tiles(model: PrintModel, c: _MapCanvas) -> bool:
     return drawn
 
 
-def _legend_entries(model: PrintModel, places: list[PublicPlace], counts: bool = True,
-                    symbols: bool = True) -> list[tuple[Line2D, str]]:
+def _legend_entries(
+    model: PrintModel, places: list[PublicPlace], counts: bool = True, symbols: bool = True
+) -> list[tuple[Line2D, str]]:
     entries = []
     for cat in model.project.categories:
         n = sum(1 for p in places if p.category == cat.id)
         if n:
-            h = Line2D([], [], linestyle="none", marker="o", markersize=9, markerfacecolor=cat.color,
-                       markeredgecolor="white", markeredgewidth=0.8)
+            h = Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=9,
+                markerfacecolor=cat.color,
+                markeredgecolor="white",
+                markeredgewidth=0.8,
+            )
             entries.append((h, f"{cat.label}（{n}）" if counts else cat.label))
     if symbols and any(p.status == STATUS_PAUSED for p in places):
-        h = Line2D([], [], linestyle="none", marker="o", markersize=9, markerfacecolor="white",
-                   markeredgecolor="#444444", markeredgewidth=1.4)
+        h = Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=9,
+            markerfacecolor="white",
+            markeredgecolor="#444444",
+            markeredgewidth=1.4,
+        )
         entries.append((h, "白抜き：休止中"))
     if symbols and any(p.location_precision == "area" for p in places):
-        h = Line2D([], [], linestyle="none", marker="o", markersize=9, markerfacecolor="#bbbbbb",
-                   markeredgecolor="#222222", markeredgewidth=1.0)
+        h = Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=9,
+            markerfacecolor="#bbbbbb",
+            markeredgecolor="#222222",
+            markeredgewidth=1.0,
+        )
         h.set_markeredgecolor("#222222")
         entries.append((h, "黒い縁：個人宅（地区内のおおよその位置）"))
     return entries
@@ -423,7 +484,10 @@ def _spread(points: np.ndarray, diameter: float) -> np.ndarray:
                 if k:
                     ring = 1 + int(math.sqrt(k))
                     angle = k * 2.39996  # golden angle: candidates spread evenly
-                    spot = (x + math.cos(angle) * ring * diameter * 0.6, y + math.sin(angle) * ring * diameter * 0.6)
+                    spot = (
+                        x + math.cos(angle) * ring * diameter * 0.6,
+                        y + math.sin(angle) * ring * diameter * 0.6,
+                    )
                 if np.min(np.hypot(placed[:, 0] - spot[0], placed[:, 1] - spot[1])) >= need:
                     break
         out[i] = spot
@@ -435,8 +499,14 @@ class _MapCanvas:
     """One map figure: the map frame on top, a footer strip under it with the legend, the scale bar,
     the north arrow and the attribution, so that none of them can cover a marker."""
 
-    def __init__(self, width_mm: float, height_mm: float, bounds: tuple[float, float, float, float],
-                 legend: list[tuple[Line2D, str]], attribution: str):
+    def __init__(
+        self,
+        width_mm: float,
+        height_mm: float,
+        bounds: tuple[float, float, float, float],
+        legend: list[tuple[Line2D, str]],
+        attribution: str,
+    ):
         self.w, self.h = width_mm, height_mm
         legend_size = 7.0
         right_mm = 48.0  # scale bar and north arrow
@@ -467,38 +537,91 @@ class _MapCanvas:
         self.ax.set_ylim(*self.ylim)
         self.ax.set_aspect("equal", adjustable="box")
         self.ax.set_axis_off()
-        self.ax.add_patch(Rectangle((0, 0), 1, 1, transform=self.ax.transAxes, facecolor="#f3f3f1", edgecolor="none",
-                                    zorder=0))
+        self.ax.add_patch(
+            Rectangle(
+                (0, 0), 1, 1, transform=self.ax.transAxes, facecolor="#f3f3f1", edgecolor="none", zorder=0
+            )
+        )
         fx, fy = 1 / width_mm, 1 / height_mm  # mm → figure fraction
         if legend:
-            self.fig.legend([h for h, _ in legend], [label for _, label in legend], loc="upper left",
-                            bbox_to_anchor=(2 * fx, (self.footer - 2) * fy), ncol=ncol, frameon=False,
-                            fontsize=legend_size, handletextpad=0.3, columnspacing=1.2, borderaxespad=0,
-                            borderpad=0, labelspacing=0.35)
+            self.fig.legend(
+                [h for h, _ in legend],
+                [label for _, label in legend],
+                loc="upper left",
+                bbox_to_anchor=(2 * fx, (self.footer - 2) * fy),
+                ncol=ncol,
+                frameon=False,
+                fontsize=legend_size,
+                handletextpad=0.3,
+                columnspacing=1.2,
+                borderaxespad=0,
+                borderpad=0,
+                labelspacing=0.35,
+            )
         for i, line in enumerate(attr_lines):
-            self.fig.text(2 * fx, (1.2 + (len(attr_lines) - 1 - i) * 2.8) * fy, line, fontsize=5.5, color="#555555",
-                          va="bottom")
+            self.fig.text(
+                2 * fx,
+                (1.2 + (len(attr_lines) - 1 - i) * 2.8) * fy,
+                line,
+                fontsize=5.5,
+                color="#555555",
+                va="bottom",
+            )
         self._scale_bar(width_mm - right_mm + 2, self.footer - 9, fx, fy)
         self._north_arrow(width_mm - 8, self.footer - 13, fx, fy)
-        self.fig.add_artist(Rectangle((0, self.footer * fy), 1, map_h * fy, transform=self.fig.transFigure,
-                                      fill=False, edgecolor="#666666", linewidth=0.6))
+        self.fig.add_artist(
+            Rectangle(
+                (0, self.footer * fy),
+                1,
+                map_h * fy,
+                transform=self.fig.transFigure,
+                fill=False,
+                edgecolor="#666666",
+                linewidth=0.6,
+            )
+        )
 
     def _scale_bar(self, x_mm: float, y_mm: float, fx: float, fy: float) -> None:
         length = _nice_length(30 * self.metres_per_mm)
         bar_mm = length / self.metres_per_mm
         for i in range(2):
-            self.fig.add_artist(Rectangle(((x_mm + i * bar_mm / 2) * fx, y_mm * fy), bar_mm / 2 * fx, 1.4 * fy,
-                                          transform=self.fig.transFigure, facecolor="#222222" if i == 0 else "white",
-                                          edgecolor="#222222", linewidth=0.5))
+            self.fig.add_artist(
+                Rectangle(
+                    ((x_mm + i * bar_mm / 2) * fx, y_mm * fy),
+                    bar_mm / 2 * fx,
+                    1.4 * fy,
+                    transform=self.fig.transFigure,
+                    facecolor="#222222" if i == 0 else "white",
+                    edgecolor="#222222",
+                    linewidth=0.5,
+                )
+            )
         for frac, text in ((0, "0"), (1, _metres_label(length))):
-            self.fig.text((x_mm + frac * bar_mm) * fx, (y_mm + 2.2) * fy, text, fontsize=6, ha="center", va="bottom")
-        self.fig.text(x_mm * fx, (y_mm - 1.2) * fy, "縮尺（おおよそ）", fontsize=5.5, color="#555555", va="top")
+            self.fig.text(
+                (x_mm + frac * bar_mm) * fx, (y_mm + 2.2) * fy, text, fontsize=6, ha="center", va="bottom"
+            )
+        self.fig.text(
+            x_mm * fx, (y_mm - 1.2) * fy, "縮尺（おおよそ）", fontsize=5.5, color="#555555", va="top"
+        )
 
     def _north_arrow(self, x_mm: float, y_mm: float, fx: float, fy: float) -> None:
-        self.fig.add_artist(FancyArrow(x_mm * fx, y_mm * fy, 0, 7 * fy, width=1.2 * fx, head_width=3.6 * fx,
-                                       head_length=3 * fy, length_includes_head=True, transform=self.fig.transFigure,
-                                       color="#222222"))
-        self.fig.text(x_mm * fx, (y_mm + 8) * fy, "北 N", fontsize=6.5, ha="center", va="bottom", weight="bold")
+        self.fig.add_artist(
+            FancyArrow(
+                x_mm * fx,
+                y_mm * fy,
+                0,
+                7 * fy,
+                width=1.2 * fx,
+                head_width=3.6 * fx,
+                head_length=3 * fy,
+                length_includes_head=True,
+                transform=self.fig.transFigure,
+                color="#222222",
+            )
+        )
+        self.fig.text(
+            x_mm * fx, (y_mm + 8) * fy, "北 N", fontsize=6.5, ha="center", va="bottom", weight="bold"
+        )
 
     def points_per_metre(self) -> float:
         return PT_PER_MM / self.metres_per_mm
@@ -510,13 +633,15 @@ class _MapCanvas:
 
 
 def _rc() -> Any:
-    return matplotlib.rc_context({
-        "svg.hashsalt": "takara-map",  # stable ids: the same data gives the same SVG, and the same PDF
-        "svg.fonttype": "none",  # real text: small files, and the numbers on the map can be read back
-        "font.family": [FONT, "DejaVu Sans"],
-        "axes.unicode_minus": False,
-        "path.simplify": True,
-    })
+    return matplotlib.rc_context(
+        {
+            "svg.hashsalt": "takara-map",  # stable ids: the same data gives the same SVG, and the same PDF
+            "svg.fonttype": "none",  # real text: small files, and the numbers on the map can be read back
+            "font.family": [FONT, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "path.simplify": True,
+        }
+    )
 
 
 HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
@@ -531,13 +656,20 @@ def _map_attribution(model: PrintModel) -> str:
     return base + (f"　出典：{site.attribution}" if site.attribution else "")
 
 
-def district_map_svg(model: PrintModel, d: District, width_mm: float, height_mm: float, legend: bool = True) -> bytes:
+def district_map_svg(
+    model: PrintModel, d: District, width_mm: float, height_mm: float, legend: bool = True
+) -> bytes:
     """The district map: its boundary, finer areas faintly with names, neighbours in grey for orientation,
     numbered markers in category colours. Marker circles carry the SVG id marker-<number>."""
     with _rc():
         attribution = _map_attribution(model)
-        c = _MapCanvas(width_mm, height_mm, d.geometry.bounds, _legend_entries(model, d.places) if legend else [],
-                       attribution)
+        c = _MapCanvas(
+            width_mm,
+            height_mm,
+            d.geometry.bounds,
+            _legend_entries(model, d.places) if legend else [],
+            attribution,
+        )
         ax = c.ax
         basemap = _draw_tiles(model, c)
         view = shapely.box(c.xlim[0], c.ylim[0], c.xlim[1], c.ylim[1])
@@ -545,8 +677,14 @@ def district_map_svg(model: PrintModel, d: District, width_mm: float, height_mm:
         near = districts[districts.intersects(view) & (districts["area_id"] != d.id)]
         if len(near):
             near_in_view = near.geometry.intersection(view)  # fewer vertices for the PDF to draw
-            gpd.GeoSeries(near_in_view.values).plot(ax=ax, facecolor="#e4e4e0", edgecolor="#b0b0aa", linewidth=0.6,
-                                                    alpha=0.6 if basemap else 1.0, zorder=1)
+            gpd.GeoSeries(near_in_view.values).plot(
+                ax=ax,
+                facecolor="#e4e4e0",
+                edgecolor="#b0b0aa",
+                linewidth=0.6,
+                alpha=0.6 if basemap else 1.0,
+                zorder=1,
+            )
             for geom, name in zip(near_in_view, near["area_name"]):
                 pt = geom.representative_point()
                 if not pt.is_empty:
@@ -559,14 +697,24 @@ def district_map_svg(model: PrintModel, d: District, width_mm: float, height_mm:
             fine = fine[fine.intersects(d.geometry)]
             clipped = fine.geometry.intersection(d.geometry)
             keep = clipped.area > d.geometry.area * 0.004
-            gpd.GeoSeries(clipped[keep].boundary.values).plot(ax=ax, color="#9aa7b4", linewidth=0.5,
-                                                              linestyle=(0, (3, 2)), zorder=4)
+            gpd.GeoSeries(clipped[keep].boundary.values).plot(
+                ax=ax, color="#9aa7b4", linewidth=0.5, linestyle=(0, (3, 2)), zorder=4
+            )
             spots = np.array([(m.x, m.y) for m in markers]).reshape(-1, 2)
             for geom, name in zip(clipped[keep], fine["area_name"][keep]):
                 if geom.area > d.geometry.area * 0.02:
                     x, y = _label_spot(geom, name, 6.5, spots, c)
-                    ax.text(x, y, name, fontsize=6.5, color="#5b6b7c", ha="center", va="center", zorder=5,
-                            path_effects=HALO)
+                    ax.text(
+                        x,
+                        y,
+                        name,
+                        fontsize=6.5,
+                        color="#5b6b7c",
+                        ha="center",
+                        va="center",
+                        zorder=5,
+                        path_effects=HALO,
+                    )
         gpd.GeoSeries([d.geometry]).boundary.plot(ax=ax, color="#222222", linewidth=1.6, zorder=6)
         _draw_markers(c, markers)
         ax.set_xlim(*c.xlim)
@@ -595,18 +743,32 @@ def _place_markers(model: PrintModel, c: _MapCanvas, places: list[PublicPlace]) 
     # Markers shrink a little when the district is crowded, never below a readable size.
     map_area_pt = (c.xlim[1] - c.xlim[0]) * (c.ylim[1] - c.ylim[0]) * scale * scale
     diameter = max(9.0, min(13.0, math.sqrt(map_area_pt / (len(places) * 14))))
-    true_pts = np.array([[(model.xy[p.number][0] - x0) * scale, (model.xy[p.number][1] - y0) * scale] for p in places])
+    true_pts = np.array(
+        [[(model.xy[p.number][0] - x0) * scale, (model.xy[p.number][1] - y0) * scale] for p in places]
+    )
     spots = _spread(true_pts, diameter)
     out = []
     for p, (tx, ty), (sx, sy) in zip(places, true_pts, spots):
         cat = model.categories.get(p.category)
-        out.append(Marker(p.number, x0 + sx / scale, y0 + sy / scale, x0 + tx / scale, y0 + ty / scale,
-                          cat.color if cat else "#555555", p.status == STATUS_PAUSED,
-                          p.location_precision == "area", diameter))
+        out.append(
+            Marker(
+                p.number,
+                x0 + sx / scale,
+                y0 + sy / scale,
+                x0 + tx / scale,
+                y0 + ty / scale,
+                cat.color if cat else "#555555",
+                p.status == STATUS_PAUSED,
+                p.location_precision == "area",
+                diameter,
+            )
+        )
     return out
 
 
-def _label_spot(geom: Any, name: str, size_pt: float, spots: np.ndarray, c: _MapCanvas) -> tuple[float, float]:
+def _label_spot(
+    geom: Any, name: str, size_pt: float, spots: np.ndarray, c: _MapCanvas
+) -> tuple[float, float]:
     """Where an area's name covers the fewest markers: the point inside the area, on a coarse grid, whose
     label box lies farthest from every marker (ties go to the point nearest the area's middle)."""
     rep = geom.representative_point()
@@ -636,14 +798,30 @@ def _draw_markers(c: _MapCanvas, markers: list[Marker]) -> None:
         if (m.x, m.y) != (m.px, m.py):  # moved to stay readable: a leader line back to the real place
             ax.plot([m.px, m.x], [m.py, m.y], color="#444444", linewidth=0.5, zorder=7)
             ax.plot([m.px], [m.py], marker="o", markersize=1.8, color="#444444", zorder=7)
-        circle = Circle((m.x, m.y), m.diameter_pt / 2 / scale, facecolor="white" if m.paused else m.color,
-                        edgecolor="#111111" if m.approximate else (m.color if m.paused else "white"),
-                        linewidth=1.3 if (m.paused or m.approximate) else 0.8, zorder=8, gid=group)
+        circle = Circle(
+            (m.x, m.y),
+            m.diameter_pt / 2 / scale,
+            facecolor="white" if m.paused else m.color,
+            edgecolor="#111111" if m.approximate else (m.color if m.paused else "white"),
+            linewidth=1.3 if (m.paused or m.approximate) else 0.8,
+            zorder=8,
+            gid=group,
+        )
         ax.add_patch(circle)
         label = str(m.number)
         size = m.diameter_pt * (0.58 if len(label) <= 2 else 0.46 if len(label) == 3 else 0.38)
         fg = m.color if m.paused else text_colour(m.color)
-        ax.text(m.x, m.y, label, fontsize=size, color=fg, ha="center", va="center_baseline", weight="bold", zorder=9)
+        ax.text(
+            m.x,
+            m.y,
+            label,
+            fontsize=size,
+            color=fg,
+            ha="center",
+            va="center_baseline",
+            weight="bold",
+            zorder=9,
+        )
 
 
 def overview_map_svg(model: PrintModel, width_mm: float, height_mm: float, legend: bool = True) -> bytes:
@@ -651,9 +829,13 @@ def overview_map_svg(model: PrintModel, width_mm: float, height_mm: float, legen
     with _rc():
         top = model.gdf[model.project.top_tier.id]
         attribution = _map_attribution(model)
-        c = _MapCanvas(width_mm, height_mm, tuple(top.total_bounds), _legend_entries(model, model.edition.places,
-                                                                                    counts=False, symbols=False)
-                       if legend else [], attribution)
+        c = _MapCanvas(
+            width_mm,
+            height_mm,
+            tuple(top.total_bounds),
+            _legend_entries(model, model.edition.places, counts=False, symbols=False) if legend else [],
+            attribution,
+        )
         ax = c.ax
         districts = model.gdf[model.district_tier.id]
         colours = [AREA_FILLS[i % len(AREA_FILLS)] for i in range(len(districts))]
@@ -661,14 +843,26 @@ def overview_map_svg(model: PrintModel, width_mm: float, height_mm: float, legen
         top.boundary.plot(ax=ax, color="#222222", linewidth=1.4, zorder=3)
         if model.edition.places:
             pts = np.array([model.xy[p.number] for p in model.edition.places])
-            cols = [model.categories[p.category].color if p.category in model.categories else "#555555"
-                    for p in model.edition.places]
+            cols = [
+                model.categories[p.category].color if p.category in model.categories else "#555555"
+                for p in model.edition.places
+            ]
             ax.scatter(pts[:, 0], pts[:, 1], s=5, c=cols, linewidths=0, zorder=4)
         size = 8 if len(model.districts) <= 12 else 6.5
         for d in model.districts:
             pt = d.geometry.representative_point()
-            ax.text(pt.x, pt.y, f"{d.name}\n{len(d.places)}か所", fontsize=size, ha="center", va="center", zorder=5,
-                    linespacing=1.1, path_effects=HALO, gid=f"district-{d.index}")
+            ax.text(
+                pt.x,
+                pt.y,
+                f"{d.name}\n{len(d.places)}か所",
+                fontsize=size,
+                ha="center",
+                va="center",
+                zorder=5,
+                linespacing=1.1,
+                path_effects=HALO,
+                gid=f"district-{d.index}",
+            )
         ax.set_xlim(*c.xlim)
         ax.set_ylim(*c.ylim)
         return c.svg()
@@ -681,6 +875,7 @@ def qr_svg(url: str) -> bytes:
 
 
 # ---------------------------------------------------------------- page contexts
+
 
 def place_ctx(model: PrintModel, p: PublicPlace) -> dict:
     cat = model.categories.get(p.category)
@@ -721,7 +916,9 @@ def _site_ctx(model: PrintModel) -> dict:
         "edition": model.today,
         "edition_ja": japanese_date(model.today),
         "base_url": site.base_url,
-        "contacts": [{"name": c.name, "role": c.role, "phone": c.phone, "hours": c.hours} for c in site.contacts],
+        "contacts": [
+            {"name": c.name, "role": c.role, "phone": c.phone, "hours": c.hours} for c in site.contacts
+        ],
         "district_label": model.district_tier.label,
         "district_tier": model.district_tier.name,
         "finer_label": model.finer_tier.label if model.finer_tier else "",
@@ -730,8 +927,15 @@ def _site_ctx(model: PrintModel) -> dict:
 
 def _categories_ctx(model: PrintModel, places: list[PublicPlace] | None = None) -> list[dict]:
     places = model.edition.places if places is None else places
-    return [{"id": c.id, "label": c.label, "color": c.color,
-             "count": sum(1 for p in places if p.category == c.id)} for c in model.project.categories]
+    return [
+        {
+            "id": c.id,
+            "label": c.label,
+            "color": c.color,
+            "count": sum(1 for p in places if p.category == c.id),
+        }
+        for c in model.project.categories
+    ]
 
 
 def _render_pdf(html: str, assets: _Assets, path: Path, title: str) -> Path:
@@ -761,7 +965,9 @@ def district_map(model: PrintModel, d: District, box: tuple[float, float], text_
     legend is then left to the page, in large type."""
     key = (box[0], box[1], text_scale)
     if key not in d.maps:
-        d.maps[key] = district_map_svg(model, d, box[0] / text_scale, box[1] / text_scale, legend=text_scale == 1.0)
+        d.maps[key] = district_map_svg(
+            model, d, box[0] / text_scale, box[1] / text_scale, legend=text_scale == 1.0
+        )
     return d.maps[key]
 
 
@@ -778,9 +984,17 @@ def write_district(model: PrintModel, d: District, path: Path, size: str, env: j
     title_pt = min(20.0, (box[0] - 75) / _text_width_mm(f"{d.name} 宝物マップ", 1))
     ctx = {
         "site": _site_ctx(model),
-        "district": {"name": d.name, "id": d.id, "url": d.url, "count": len(d.places), "title_pt": round(title_pt, 1),
-                     "map": assets.add("map.svg", svg, "image/svg+xml"), "qr": qr,
-                     "map_w": round(map_w, 1), "map_h": round(map_h, 1)},
+        "district": {
+            "name": d.name,
+            "id": d.id,
+            "url": d.url,
+            "count": len(d.places),
+            "title_pt": round(title_pt, 1),
+            "map": assets.add("map.svg", svg, "image/svg+xml"),
+            "qr": qr,
+            "map_w": round(map_w, 1),
+            "map_h": round(map_h, 1),
+        },
         "places": [place_ctx(model, p) for p in d.places],
         "paper": size,
         "orientation": orientation,
@@ -798,13 +1012,24 @@ def _index_groups(model: PrintModel, places: list[PublicPlace]) -> list[dict]:
     for d in model.districts:
         mine = [p for p in places if p.areas.get(model.district_tier.id, ("", ""))[0] == d.id]
         if mine:
-            groups.append({"anchor": f"d-{d.index}", "name": d.name,
-                           "items": [{"n": p.number, "name": p.name, "paused": p.status == STATUS_PAUSED}
-                                     for p in mine]})
+            groups.append(
+                {
+                    "anchor": f"d-{d.index}",
+                    "name": d.name,
+                    "items": [
+                        {"n": p.number, "name": p.name, "paused": p.status == STATUS_PAUSED} for p in mine
+                    ],
+                }
+            )
     rest = [p for p in places if model.district_tier.id not in p.areas]
     if rest:
-        groups.append({"anchor": "outside", "name": f"{model.district_tier.label}の外",
-                       "items": [{"n": p.number, "name": p.name, "paused": p.status == STATUS_PAUSED} for p in rest]})
+        groups.append(
+            {
+                "anchor": "outside",
+                "name": f"{model.district_tier.label}の外",
+                "items": [{"n": p.number, "name": p.name, "paused": p.status == STATUS_PAUSED} for p in rest],
+            }
+        )
     return groups
 
 
@@ -815,14 +1040,22 @@ def _index_entries(model: PrintModel) -> tuple[list[dict], list[dict]]:
     for c in model.project.categories:
         mine = [p for p in places if p.category == c.id]
         if mine:
-            by_cat.append({"label": c.label, "color": c.color, "count": len(mine), "groups": _index_groups(model, mine)})
+            by_cat.append(
+                {"label": c.label, "color": c.color, "count": len(mine), "groups": _index_groups(model, mine)}
+            )
     by_day = []
     for wd, label in enumerate(WEEKDAYS_JA):
         mine = [p for p in places if wd in weekdays_of(p)]
         by_day.append({"label": f"{label}曜日", "count": len(mine), "groups": _index_groups(model, mine)})
     other = [p for p in places if not weekdays_of(p)]
     if other:
-        by_day.append({"label": "曜日が決まっていない・不定期", "count": len(other), "groups": _index_groups(model, other)})
+        by_day.append(
+            {
+                "label": "曜日が決まっていない・不定期",
+                "count": len(other),
+                "groups": _index_groups(model, other),
+            }
+        )
     return by_cat, by_day
 
 
@@ -833,16 +1066,24 @@ def write_guidebook(model: PrintModel, path: Path, env: jinja2.Environment, larg
     for d in model.districts:
         w, h = BOOK_MAP_BOX[d.landscape]
         svg = district_map(model, d, (w, h), text_scale)
-        districts.append({
-            "index": d.index, "name": d.name, "count": len(d.places), "url": d.url,
-            "map": assets.add(f"map-{d.index}.svg", svg, "image/svg+xml"), "map_w": round(w, 1),
-            "map_h": round(h, 1), "places": [place_ctx(model, p) for p in d.places],
-            "legend": [c for c in _categories_ctx(model, d.places) if c["count"]],
-            "paused": any(p.status == STATUS_PAUSED for p in d.places),
-            "home": any(p.location_precision == "area" for p in d.places),
-            "qr": assets.add(f"qr-{d.index}.svg", qr_svg(d.url), "image/svg+xml") if model.project.site.base_url
-            else "",
-        })
+        districts.append(
+            {
+                "index": d.index,
+                "name": d.name,
+                "count": len(d.places),
+                "url": d.url,
+                "map": assets.add(f"map-{d.index}.svg", svg, "image/svg+xml"),
+                "map_w": round(w, 1),
+                "map_h": round(h, 1),
+                "places": [place_ctx(model, p) for p in d.places],
+                "legend": [c for c in _categories_ctx(model, d.places) if c["count"]],
+                "paused": any(p.status == STATUS_PAUSED for p in d.places),
+                "home": any(p.location_precision == "area" for p in d.places),
+                "qr": assets.add(f"qr-{d.index}.svg", qr_svg(d.url), "image/svg+xml")
+                if model.project.site.base_url
+                else "",
+            }
+        )
     overview_svg = overview_map_svg(model, 180.0 / text_scale, 200.0 / text_scale, legend=not large)
     overview = assets.add("overview.svg", overview_svg, "image/svg+xml")
     treasures = []
@@ -870,7 +1111,8 @@ def write_guidebook(model: PrintModel, path: Path, env: jinja2.Environment, larg
         "has_paused": any(p.status == STATUS_PAUSED for p in model.edition.places),
         "has_home": any(p.location_precision == "area" for p in model.edition.places),
         "site_qr": assets.add("site-qr.svg", qr_svg(model.project.site.base_url), "image/svg+xml")
-        if model.project.site.base_url else "",
+        if model.project.site.base_url
+        else "",
     }
     html = env.get_template("print/guidebook.html").render(**ctx)
     return _render_pdf(html, assets, path, "guidebook-large" if large else "guidebook")
@@ -902,7 +1144,9 @@ def _run_jobs(jobs: list[Callable[[], Path]], workers: int, progress: Progress) 
     _JOBS = jobs
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_worker_init) as pool:
+        with ProcessPoolExecutor(
+            min(workers, len(jobs)), mp_context=context, initializer=_worker_init
+        ) as pool:
             # the guidebooks (last in the list, and the longest) start first; the sheets fill in around them
             futures = {pool.submit(_run_job, i): i for i in reversed(range(len(jobs)))}
             results: dict[int, Path] = {}
@@ -930,8 +1174,16 @@ def _source_date(day: date | str) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
-def write_prints(edition: Edition, out: Path, sizes: tuple[str, ...] = ("A4",), progress: Progress = _quiet,
-                 *, kinds: tuple[str, ...] = KINDS, tiles: TileCache | None = None, workers: int = 1) -> list[Path]:
+def write_prints(
+    edition: Edition,
+    out: Path,
+    sizes: tuple[str, ...] = ("A4",),
+    progress: Progress = _quiet,
+    *,
+    kinds: tuple[str, ...] = KINDS,
+    tiles: TileCache | None = None,
+    workers: int = 1,
+) -> list[Path]:
     """Write the printed products into `out` (the site's print/ folder) and return the paths written:
     a district sheet per 第2層 area and paper size, the guidebook, the large-print guidebook (`kinds`
     chooses among them) and index.html. `tiles` draws a basemap from a local tile folder; by default
@@ -939,16 +1191,21 @@ def write_prints(edition: Edition, out: Path, sizes: tuple[str, ...] = ("A4",), 
     that many processes at once (each PDF is made on its own, so the files are the same either way)."""
     unknown = [s for s in sizes if s not in PAPER_MM] + [k for k in kinds if k not in KINDS]
     if unknown or not sizes:
-        raise OutputError(f"印刷の指定 {', '.join(unknown) or '（用紙なし）'} には対応していません"
-                          f"（用紙は A4・A3、種類は {', '.join(KINDS)}） / unknown paper size or print kind")
+        raise OutputError(
+            f"印刷の指定 {', '.join(unknown) or '（用紙なし）'} には対応していません"
+            f"（用紙は A4・A3、種類は {', '.join(KINDS)}） / unknown paper size or print kind"
+        )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model = build_model(edition, out.parent / "photos", tiles)
     env = make_print_environment()
     jobs: list[Callable[[], Path]] = []
     if "districts" in kinds:
-        jobs += [partial(write_district, model, d, out / district_pdf_name(d.id, size), size, env)
-                 for d in model.districts for size in sizes]
+        jobs += [
+            partial(write_district, model, d, out / district_pdf_name(d.id, size), size, env)
+            for d in model.districts
+            for size in sizes
+        ]
     if "guidebook" in kinds:
         jobs.append(partial(write_guidebook, model, out / GUIDEBOOK, env))
     if "guidebook-large" in kinds:
@@ -961,13 +1218,25 @@ def write_prints(edition: Edition, out: Path, sizes: tuple[str, ...] = ("A4",), 
         return math.ceil(path.stat().st_size / 1024) if path.is_file() else 0
 
     index = out / "index.html"
-    index.write_text(env.get_template("print/index.html").render(
-        site=_site_ctx(model),
-        districts=[{"name": d.name, "count": len(d.places),
-                    "files": [{"size": s, "name": district_pdf_name(d.id, s), "kb": kb(district_pdf_name(d.id, s))}
-                              for s in sizes if kb(district_pdf_name(d.id, s))]} for d in model.districts],
-        guidebook={"name": GUIDEBOOK, "kb": kb(GUIDEBOOK)},
-        guidebook_large={"name": GUIDEBOOK_LARGE, "kb": kb(GUIDEBOOK_LARGE)},
-    ), encoding="utf-8")
+    index.write_text(
+        env.get_template("print/index.html").render(
+            site=_site_ctx(model),
+            districts=[
+                {
+                    "name": d.name,
+                    "count": len(d.places),
+                    "files": [
+                        {"size": s, "name": district_pdf_name(d.id, s), "kb": kb(district_pdf_name(d.id, s))}
+                        for s in sizes
+                        if kb(district_pdf_name(d.id, s))
+                    ],
+                }
+                for d in model.districts
+            ],
+            guidebook={"name": GUIDEBOOK, "kb": kb(GUIDEBOOK)},
+            guidebook_large={"name": GUIDEBOOK_LARGE, "kb": kb(GUIDEBOOK_LARGE)},
+        ),
+        encoding="utf-8",
+    )
     written.append(index)
     return written

@@ -48,10 +48,15 @@ def photo_path_problem(path: str) -> tuple[str, str] | None:
     path climbing out with .. (a sheet could otherwise make the build read and publish any file)."""
     text = path.strip()
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
-        return "写真は URL やドライブ名ではなく、プロジェクト内のファイル名で書いてください", "a photo must be a file in the project, not a URL or drive"
+        return (
+            "写真は URL やドライブ名ではなく、プロジェクト内のファイル名で書いてください",
+            "a photo must be a file in the project, not a URL or drive",
+        )
     if text.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", text):
-        return "写真はプロジェクトのフォルダの中のファイルだけ使えます（外を指す .. や / で始まるパスは使えません）", \
-            "a photo must be inside the project folder (no absolute path, no ..)"
+        return (
+            "写真はプロジェクトのフォルダの中のファイルだけ使えます（外を指す .. や / で始まるパスは使えません）",
+            "a photo must be inside the project folder (no absolute path, no ..)",
+        )
     return None
 
 
@@ -59,8 +64,9 @@ def months_between(earlier: date, later: date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month - (later.day < earlier.day)
 
 
-def to_public(place: Place, number: int, rep_points: dict[str, tuple[float, float]], project: Project,
-              today: date) -> PublicPlace:
+def to_public(
+    place: Place, number: int, rep_points: dict[str, tuple[float, float]], project: Project, today: date
+) -> PublicPlace:
     """The published form of a place whose record may be published."""
     precision = project.build.precision
     lat, lon = place.lat, place.lon
@@ -92,7 +98,9 @@ def to_public(place: Place, number: int, rep_points: dict[str, tuple[float, floa
         activities=place.activities,
         participants=place.participants,
         phone=place.contact if place.contact_consent else "",
-        photo=place.photo if place.photo and place.photo_consent and not photo_path_problem(place.photo) else "",
+        photo=place.photo
+        if place.photo and place.photo_consent and not photo_path_problem(place.photo)
+        else "",
         story=place.story,
         status=place.status,
         confirmed=place.confirmed,

@@ -34,7 +34,11 @@ class ReadResult:
 
 
 def _alias_index(columns: dict[str, str]) -> dict[str, str]:
-    index = {normalise_header(alias): fieldname for fieldname, aliases in FIELD_ALIASES.items() for alias in aliases}
+    index = {
+        normalise_header(alias): fieldname
+        for fieldname, aliases in FIELD_ALIASES.items()
+        for alias in aliases
+    }
     index.update({normalise_header(h): f for h, f in columns.items()})  # the project's own mapping wins
     return index
 
@@ -61,14 +65,19 @@ def _find_header(rows: list[list[Any]], columns: dict[str, str], header_row: int
     least two known fields including the name (title rows above the table are common)."""
     if header_row is not None:
         if header_row < 1 or header_row > len(rows):
-            raise InputError(label, f"header_row {header_row} は表の範囲外です / header_row is beyond the sheet")
+            raise InputError(
+                label, f"header_row {header_row} は表の範囲外です / header_row is beyond the sheet"
+            )
         return header_row - 1
     for i, row in enumerate(rows[:30]):
         mapped, _ = map_headers(row, columns)
         if "name" in mapped.values() and len(mapped) >= 2:
             return i
-    raise InputError(label, "見出し行（名称・住所などの列名）が見つかりません。header_row を設定するか、"
-                            "列名を「名称」「所在地」のようにしてください / no header row with a name column found")
+    raise InputError(
+        label,
+        "見出し行（名称・住所などの列名）が見つかりません。header_row を設定するか、"
+        "列名を「名称」「所在地」のようにしてください / no header row with a name column found",
+    )
 
 
 def _is_note(cells: list[Any], mapped: dict[int, str]) -> bool:
@@ -86,13 +95,17 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
     if not table or all(not any(c not in (None, "") for c in row) for row in table):
         raise InputError(label, "表が空です / the sheet is empty")
     if any(len(row) > MAX_COLUMNS for row in table):
-        notes.append(f"{label}: {MAX_COLUMNS} 列より右は読みません / columns beyond {MAX_COLUMNS} are ignored")
+        notes.append(
+            f"{label}: {MAX_COLUMNS} 列より右は読みません / columns beyond {MAX_COLUMNS} are ignored"
+        )
         table = [row[:MAX_COLUMNS] for row in table]
     h = _find_header(table, source.columns, source.header_row, label)
     headers = table[h]
     mapped, unknown = map_headers(headers, source.columns)
     if "name" not in mapped.values():
-        raise InputError(label, "「名称」（団体名）の列がありません / no name column", row=h + first_row_number)
+        raise InputError(
+            label, "「名称」（団体名）の列がありません / no name column", row=h + first_row_number
+        )
     if unknown:
         notes.append(f"{label}: 使わない列 / columns not used: {', '.join(unknown.values())}")
     rows: list[RawRow] = []
@@ -103,7 +116,11 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
         if _is_note(cells, mapped):
             continue  # ※ notes under the table
         values = {f: (cells[j] if j < len(cells) else None) for j, f in mapped.items()}
-        extra = {name: normalise_text(cells[j]) for j, name in unknown.items() if j < len(cells) and cells[j] not in (None, "")}
+        extra = {
+            name: normalise_text(cells[j])
+            for j, name in unknown.items()
+            if j < len(cells) and cells[j] not in (None, "")
+        }
         rows.append(RawRow(source=label, row=i + first_row_number, values=values, extra=extra))
     return ReadResult(rows=rows, notes=notes)
 
@@ -113,7 +130,9 @@ def decode_csv_bytes(data: bytes, label: str) -> str:
     A file mixing the two (rows pasted from another file) is refused at the first line in the other
     encoding: decoding it all as CP932 would quietly turn the UTF-8 rows into mojibake."""
     if b"\x00" in data[:4096]:
-        raise InputError(label, "CSV ではなくバイナリのファイルのようです / this looks like a binary file, not CSV")
+        raise InputError(
+            label, "CSV ではなくバイナリのファイルのようです / this looks like a binary file, not CSV"
+        )
     body = data.removeprefix(b"\xef\xbb\xbf")
     try:
         return body.decode("utf-8")
@@ -121,15 +140,22 @@ def decode_csv_bytes(data: bytes, label: str) -> str:
         pass
     odd = _mixed_encoding_line(body)
     if odd:
-        raise InputError(label, "文字コードが混ざっています（UTF-8 と Shift_JIS）。どちらかに揃えて保存し直してください / "
-                                "the file mixes encodings (UTF-8 and Shift_JIS): save it in one", row=odd)
+        raise InputError(
+            label,
+            "文字コードが混ざっています（UTF-8 と Shift_JIS）。どちらかに揃えて保存し直してください / "
+            "the file mixes encodings (UTF-8 and Shift_JIS): save it in one",
+            row=odd,
+        )
     try:
         return body.decode("cp932")
     except UnicodeDecodeError:
         pass
-    raise InputError(label, "文字コードを判別できません。UTF-8 か Shift_JIS で保存し直してください / "
-                            "cannot decode: save as UTF-8 or Shift_JIS (the file may mix encodings)",
-                     row=_first_bad_utf8_line(data))
+    raise InputError(
+        label,
+        "文字コードを判別できません。UTF-8 か Shift_JIS で保存し直してください / "
+        "cannot decode: save as UTF-8 or Shift_JIS (the file may mix encodings)",
+        row=_first_bad_utf8_line(data),
+    )
 
 
 def _mixed_encoding_line(body: bytes) -> int | None:
@@ -168,7 +194,7 @@ def read_csv(source: RecordSource) -> ReadResult:
         dialect = csv.excel
     csv.field_size_limit(16 * 1024 * 1024)
     try:
-        table = [row for row in csv.reader(io.StringIO(text), dialect)]
+        table = list(csv.reader(io.StringIO(text), dialect))
     except csv.Error as exc:
         raise InputError(label, f"CSV として読めません / cannot parse CSV: {exc}") from None
     return rows_from_table(table, source)
@@ -181,12 +207,17 @@ def read_xlsx(source: RecordSource) -> ReadResult:
     try:
         book = load_workbook(source.path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a workbook we can open"
-        raise InputError(label, f"Excel ファイルとして開けません（壊れているか別の形式です） / cannot open as XLSX: {exc}") from None
+        raise InputError(
+            label, f"Excel ファイルとして開けません（壊れているか別の形式です） / cannot open as XLSX: {exc}"
+        ) from None
     try:
         if source.sheet:
             if source.sheet not in book.sheetnames:
-                raise InputError(label, f"シート「{source.sheet}」がありません。あるシート: {', '.join(book.sheetnames)} / "
-                                        f"sheet not found")
+                raise InputError(
+                    label,
+                    f"シート「{source.sheet}」がありません。あるシート: {', '.join(book.sheetnames)} / "
+                    f"sheet not found",
+                )
             sheet = book[source.sheet]
         else:
             sheet = _guess_data_sheet(book, source)
@@ -194,8 +225,11 @@ def read_xlsx(source: RecordSource) -> ReadResult:
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet inside a readable zip fails in many ways (XML, zlib …)
-        raise InputError(label, "Excel ファイルの中身が壊れていて読めません。Excel で開いて保存し直してください / "
-                                f"the workbook is damaged inside: {type(exc).__name__}: {str(exc)[:120]}") from None
+        raise InputError(
+            label,
+            "Excel ファイルの中身が壊れていて読めません。Excel で開いて保存し直してください / "
+            f"the workbook is damaged inside: {type(exc).__name__}: {str(exc)[:120]}",
+        ) from None
     finally:
         book.close()
     return rows_from_table(table, source)
@@ -241,7 +275,9 @@ def rows_from_features(features: Iterable[dict], source: RecordSource) -> ReadRe
             if fieldname and fieldname not in values:
                 values[fieldname] = value
             elif value not in (None, ""):
-                extra[normalise_text(key)] = normalise_text(value) if not isinstance(value, (dict, list)) else ""
+                extra[normalise_text(key)] = (
+                    normalise_text(value) if not isinstance(value, (dict, list)) else ""
+                )
                 unknown_names.add(normalise_text(key))
         geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
         if geometry.get("type") == "Point":
@@ -250,8 +286,10 @@ def rows_from_features(features: Iterable[dict], source: RecordSource) -> ReadRe
                 values.setdefault("lon", coords[0])
                 values.setdefault("lat", coords[1])
         elif geometry:
-            notes.append(f"{label} {n}件目: 点以外の形（{geometry.get('type')}）は代表点を使います / non-point geometry: "
-                         "its representative point is used")
+            notes.append(
+                f"{label} {n}件目: 点以外の形（{geometry.get('type')}）は代表点を使います / non-point geometry: "
+                "its representative point is used"
+            )
             values.setdefault("_geometry", geometry)
         rows.append(RawRow(source=label, row=n, values=values, extra=extra))
     if unknown_names:
@@ -259,8 +297,15 @@ def rows_from_features(features: Iterable[dict], source: RecordSource) -> ReadRe
     return ReadResult(rows=rows, notes=notes)
 
 
-READERS = {".csv": read_csv, ".txt": read_csv, ".tsv": read_csv, ".xlsx": read_xlsx, ".xlsm": read_xlsx,
-           ".geojson": read_geojson, ".json": read_geojson}
+READERS = {
+    ".csv": read_csv,
+    ".txt": read_csv,
+    ".tsv": read_csv,
+    ".xlsx": read_xlsx,
+    ".xlsm": read_xlsx,
+    ".geojson": read_geojson,
+    ".json": read_geojson,
+}
 
 
 def register_reader(suffix: str, reader: Any) -> None:
@@ -274,8 +319,11 @@ def read_source(source: RecordSource) -> ReadResult:
         raise InputError(label, "ファイルが見つかりません / file not found")
     reader = READERS.get(source.path.suffix.lower())
     if reader is None:
-        raise InputError(label, f"この形式は読めません（CSV・XLSX・GeoJSON・KML・KMZ・uMap が使えます） / unsupported format "
-                                f"{source.path.suffix}")
+        raise InputError(
+            label,
+            f"この形式は読めません（CSV・XLSX・GeoJSON・KML・KMZ・uMap が使えます） / unsupported format "
+            f"{source.path.suffix}",
+        )
     return reader(source)
 
 

@@ -26,7 +26,11 @@ class Issue:
     name: str = ""
 
     def line(self) -> str:
-        where = self.source + (f" {self.row}行目" if self.row else "") + (f"「{self.field}」" if self.field else "")
+        where = (
+            self.source
+            + (f" {self.row}行目" if self.row else "")
+            + (f"「{self.field}」" if self.field else "")
+        )
         who = f" [{self.name}]" if self.name else ""
         return f"{self.severity.upper():7} {where}{who}: {self.message} / {self.message_en}"
 
@@ -95,8 +99,10 @@ class Report:
         c = self.counts()
         sev = self.severities()
         lines = [
-            (f"読み込んだ行 {len(self.rows)} = 掲載 {c[PUBLISHED]} + 非掲載 {c[WITHHELD]} + エラー {c[REJECTED]}"
-            f"   (rows read {len(self.rows)} = published {c[PUBLISHED]} + withheld {c[WITHHELD]} + rejected {c[REJECTED]})"),
+            (
+                f"読み込んだ行 {len(self.rows)} = 掲載 {c[PUBLISHED]} + 非掲載 {c[WITHHELD]} + エラー {c[REJECTED]}"
+                f"   (rows read {len(self.rows)} = published {c[PUBLISHED]} + withheld {c[WITHHELD]} + rejected {c[REJECTED]})"
+            ),
             f"エラー {sev['error']} 件・注意 {sev['warning']} 件 (errors {sev['error']}, warnings {sev['warning']})",
         ]
         shown = [i for i in self.issues if verbose or i.severity != "info"]
@@ -104,6 +110,9 @@ class Report:
         withheld = [r for r in self.rows if r.outcome == WITHHELD]
         if withheld:
             reasons = Counter(r.reason for r in withheld)
-            lines.append("非掲載の理由 (withheld, by reason): " + "; ".join(f"{k} ×{v}" for k, v in reasons.most_common()))
+            lines.append(
+                "非掲載の理由 (withheld, by reason): "
+                + "; ".join(f"{k} ×{v}" for k, v in reasons.most_common())
+            )
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)

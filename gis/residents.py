@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 # "other" when no rule matched (text we cannot classify is not guessed into a group).
 TARGET_GROUPS = ("anyone", "older", "men", "women", "local", "carers", "other")
 _TARGET_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("anyone", re.compile(r"どなたでも|だれでも|誰でも|どなたも|子ども?から高齢者|年齢問わ|制限なし|どの世代")),
+    (
+        "anyone",
+        re.compile(r"どなたでも|だれでも|誰でも|どなたも|子ども?から高齢者|年齢問わ|制限なし|どの世代"),
+    ),
     ("older", re.compile(r"高齢|シニア|老人|お年寄り")),
     ("men", re.compile(r"男性|男の")),
     ("women", re.compile(r"女性|女の")),
@@ -74,6 +77,7 @@ def towns_payload(gazetteer: Path | None) -> dict:
 
 # ---------------------------------------------------------------- 今週の予定
 
+
 def week_ctx(places: list[Any], contexts: list[Any]) -> dict:
     """The week page: for each weekday (Mon..Sun) what meets on it by a weekly or 第N rule, earliest first;
     places meeting every day, on days of the month, and those whose schedule is irregular or not
@@ -85,8 +89,13 @@ def week_ctx(places: list[Any], contexts: list[Any]) -> dict:
     unknown: list[dict] = []
     for p, c in zip(places, contexts):
         s = p.schedule
-        entry = {"p": c, "start": (s.start or "") if s is not None and s.parsed else "",
-                 "end": (s.end or "") if s is not None and s.parsed else "", "nth": "", "months": ""}
+        entry = {
+            "p": c,
+            "start": (s.start or "") if s is not None and s.parsed else "",
+            "end": (s.end or "") if s is not None and s.parsed else "",
+            "nth": "",
+            "months": "",
+        }
         if s is None or not s.parsed:
             if p.schedule_text:
                 unknown.append(entry)
@@ -98,18 +107,26 @@ def week_ctx(places: list[Any], contexts: list[Any]) -> dict:
         elif s.weekdays or s.nth_weekdays:
             for wd in s.occurs_on_weekdays():
                 nth = sorted(n for n, d in s.nth_weekdays if d == wd) if wd not in s.weekdays else []
-                days[wd].append(dict(entry, nth=",".join(str(n) for n in nth), months=",".join(map(str, s.months))))
+                days[wd].append(
+                    dict(entry, nth=",".join(str(n) for n in nth), months=",".join(map(str, s.months)))
+                )
         else:
             irregular.append(entry)
 
     def order(e: dict) -> tuple:
         return (e["start"] or "99:99", e["p"].n)
 
-    return {"days": [sorted(d, key=order) for d in days], "daily": sorted(daily, key=order),
-            "monthly": sorted(monthly, key=order), "irregular": irregular, "unknown": unknown}
+    return {
+        "days": [sorted(d, key=order) for d in days],
+        "daily": sorted(daily, key=order),
+        "monthly": sorted(monthly, key=order),
+        "irregular": irregular,
+        "unknown": unknown,
+    }
 
 
 # ---------------------------------------------------------------- district and place pages
+
 
 def district_figures(edition: Edition, area_id: str) -> dict | None:
     """gis.insight.district_figures for an area, or None when insight is not available or knows no such area

@@ -42,8 +42,20 @@ from gis.place import normalise_text
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December")
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 ODD_MONTHS = (1, 3, 5, 7, 9, 11)
 EVEN_MONTHS = (2, 4, 6, 8, 10, 12)
 PERIODS = ("morning", "afternoon", "evening")
@@ -51,8 +63,12 @@ PERIODS = ("morning", "afternoon", "evening")
 # exception codes kept in Schedule.exceptions, in this order
 EXCEPTIONS = ("holidays", "year_end", "obon", "rain")
 _EXCEPTION_JA = {"holidays": "祝日休み", "year_end": "年末年始休み", "obon": "お盆休み", "rain": "雨天中止"}
-_EXCEPTION_EN = {"holidays": "closed on public holidays", "year_end": "closed over the New Year",
-                 "obon": "closed during Obon", "rain": "cancelled if it rains"}
+_EXCEPTION_EN = {
+    "holidays": "closed on public holidays",
+    "year_end": "closed over the New Year",
+    "obon": "closed during Obon",
+    "rain": "cancelled if it rains",
+}
 _PERIOD_JA = {"morning": "午前", "afternoon": "午後", "evening": "夜"}
 
 _HOLIDAY = 7  # stands for 祝日 inside a parsed weekday list
@@ -73,7 +89,9 @@ class Schedule:
     end: str | None = None
     irregular: bool = False  # 不定期 / 要問合せ / a frequency without a day
     frequency: str | None = None  # "1/month", "1-2/month", "2/week", "4/year", "1/2month", "1/2week"
-    day_part: str | None = None  # "morning"/"afternoon"/"evening" from 午前・午後・朝・夜 when no time is given
+    day_part: str | None = (
+        None  # "morning"/"afternoon"/"evening" from 午前・午後・朝・夜 when no time is given
+    )
     exceptions: tuple[str, ...] = ()  # subset of EXCEPTIONS
 
     # ---- questions the site and the exports ask ----
@@ -138,8 +156,13 @@ class Schedule:
         if not self.recurs or not self.exceptions:
             return []
         days = (start + timedelta(n) for n in range((end - start).days + 1))
-        return [d for d in days if (not self.months or d.month in self.months) and self._rule_matches(d)
-                and _closed_by_exceptions(self.exceptions, d)]
+        return [
+            d
+            for d in days
+            if (not self.months or d.month in self.months)
+            and self._rule_matches(d)
+            and _closed_by_exceptions(self.exceptions, d)
+        ]
 
     def rrules(self) -> list[dict]:
         """RRULE dicts for icalendar.vRecur, one per kind of recurrence; [] when none. Closures are not
@@ -153,8 +176,9 @@ class Schedule:
         if self.weekdays:
             rules.append({"FREQ": "WEEKLY", "BYDAY": [ICAL_DAYS[d] for d in self.weekdays], **extra})
         if self.nth_weekdays:
-            rules.append({"FREQ": "MONTHLY", "BYDAY": [f"{n}{ICAL_DAYS[wd]}" for n, wd in self.nth_weekdays],
-                          **extra})
+            rules.append(
+                {"FREQ": "MONTHLY", "BYDAY": [f"{n}{ICAL_DAYS[wd]}" for n, wd in self.nth_weekdays], **extra}
+            )
         if self.month_days:
             rules.append({"FREQ": "MONTHLY", "BYMONTHDAY": list(self.month_days), **extra})
         return rules
@@ -173,10 +197,20 @@ class Schedule:
         nth [[n, weekday]] (n=-1 last) · md days of month (-1 last) · m months · s/e start/end "HH:MM" ·
         irr irregular · fq frequency · dp day part · x exceptions · ow occurs_on_weekdays · pd periods."""
         out: dict = {
-            "ok": self.parsed, "d": self.daily, "wd": list(self.weekdays),
-            "nth": [list(p) for p in self.nth_weekdays], "md": list(self.month_days), "m": list(self.months),
-            "s": self.start, "e": self.end, "irr": self.irregular, "fq": self.frequency, "dp": self.day_part,
-            "x": list(self.exceptions), "ow": list(self.occurs_on_weekdays()), "pd": list(self.periods()),
+            "ok": self.parsed,
+            "d": self.daily,
+            "wd": list(self.weekdays),
+            "nth": [list(p) for p in self.nth_weekdays],
+            "md": list(self.month_days),
+            "m": list(self.months),
+            "s": self.start,
+            "e": self.end,
+            "irr": self.irregular,
+            "fq": self.frequency,
+            "dp": self.day_part,
+            "x": list(self.exceptions),
+            "ow": list(self.occurs_on_weekdays()),
+            "pd": list(self.periods()),
         }
         return {k: v for k, v in out.items() if v not in (None, False, [], "")}
 
@@ -216,8 +250,12 @@ def japanese_holidays(year: int) -> frozenset[date]:
     Equinox days use the usual approximation valid 1980–2099."""
     fixed = [(1, 1), (2, 11), (2, 23), (4, 29), (5, 3), (5, 4), (5, 5), (8, 11), (11, 3), (11, 23)]
     days = {date(year, m, d) for m, d in fixed}
-    days |= {_nth_weekday(year, 1, 0, 2), _nth_weekday(year, 7, 0, 3), _nth_weekday(year, 9, 0, 3),
-             _nth_weekday(year, 10, 0, 2)}
+    days |= {
+        _nth_weekday(year, 1, 0, 2),
+        _nth_weekday(year, 7, 0, 3),
+        _nth_weekday(year, 9, 0, 3),
+        _nth_weekday(year, 10, 0, 2),
+    }
     drift = 0.242194 * (year - 1980) - (year - 1980) // 4
     days.add(date(year, 3, int(20.8431 + drift)))
     days.add(date(year, 9, int(23.2488 + drift)))
@@ -239,7 +277,9 @@ def japanese_holidays(year: int) -> frozenset[date]:
 def _closed_by_exceptions(exceptions: tuple[str, ...], day: date) -> bool:
     if "holidays" in exceptions and day in japanese_holidays(day.year):
         return True
-    if "year_end" in exceptions and ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)):
+    if "year_end" in exceptions and (
+        (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
+    ):
         return True
     return "obon" in exceptions and day.month == 8 and 13 <= day.day <= 16
 
@@ -253,42 +293,63 @@ _MER = r"(午前|午後|朝|夜|夕方|夕|昼|AM|PM|am|pm|a\.m\.|p\.m\.)?"
 
 
 def _point(i: int) -> str:
-    return (_MER.replace("(", f"(?P<mer{i}>", 1)
-            + rf"(?:(?P<h{i}>\d{{1,2}})(?::(?P<mm{i}>\d{{2}})|時(?!間)(?:(?P<mn{i}>\d{{1,2}})分|(?P<half{i}>半))?)"
-            + rf"|(?P<noon{i}>正午))(?!\d)")
+    return (
+        _MER.replace("(", f"(?P<mer{i}>", 1)
+        + rf"(?:(?P<h{i}>\d{{1,2}})(?::(?P<mm{i}>\d{{2}})|時(?!間)(?:(?P<mn{i}>\d{{1,2}})分|(?P<half{i}>半))?)"
+        + rf"|(?P<noon{i}>正午))(?!\d)"
+    )
 
 
 _RANGE_SEP = r"(?:～|-|ー|から|より)"
-_TIME = re.compile(_point(1) + r"(?:頃|ごろ)?(?:" + _RANGE_SEP + r"(?:" + _point(2) + r")?)?(?:頃|ごろ)?(?:まで)?")
+_TIME = re.compile(
+    _point(1) + r"(?:頃|ごろ)?(?:" + _RANGE_SEP + r"(?:" + _point(2) + r")?)?(?:頃|ごろ)?(?:まで)?"
+)
 _TIME_END = re.compile(r"(?:～|-)" + _point(2) + r"(?:頃|ごろ)?(?:まで)?")
 # 「10～12時」: the first hour borrows 時 from the second
-_TIME_SHORT = re.compile(_MER.replace("(", "(?P<mer1>", 1) + r"(?P<h1>\d{1,2})(?:～|-)" + _point(2)
-                         + r"(?:頃|ごろ)?(?:まで)?")
+_TIME_SHORT = re.compile(
+    _MER.replace("(", "(?P<mer1>", 1) + r"(?P<h1>\d{1,2})(?:～|-)" + _point(2) + r"(?:頃|ごろ)?(?:まで)?"
+)
 
 _FREQ = re.compile(
     r"(?:毎)?(?:(?P<km>\d+)[ヶかカケ箇ヵ]月|ひと月|(?P<kw>\d+)週間?|(?P<unit>月|週|年))に?"
-    r"(?P<lo>\d+)(?:[～\-](?P<hi>\d+))?回(?:程度|位|くらい|ぐらい|ほど|前後)?")
+    r"(?P<lo>\d+)(?:[～\-](?P<hi>\d+))?回(?:程度|位|くらい|ぐらい|ほど|前後)?"
+)
 _NTH_ITEM = r"(?:第\d|最終|最後)(?:週目?)?"
-_NTH = re.compile(_NTH_ITEM + r"(?:(?:(?:[・、,]|と|及び|および|[～\-])第?\d|第\d|(?:[・、,]|と)?(?:最終|最後))"
-                  r"(?:週目?)?)*(?!\d)")
+_NTH = re.compile(
+    _NTH_ITEM + r"(?:(?:(?:[・、,]|と|及び|および|[～\-])第?\d|第\d|(?:[・、,]|と)?(?:最終|最後))"
+    r"(?:週目?)?)*(?!\d)"
+)
 
 # Tried in this order at each position; the first that matches takes the piece.
 _PATTERN_LIST: list[tuple[str, str | re.Pattern[str]]] = [
     ("WEEKLY", r"毎(?=[月火水木金土日]曜)"),  # 毎日曜日 / 毎月曜日: before 毎日 and 毎月
-    ("IRREG", (r"不定期|要問い?合わ?せ|お?問い?合わ?せ(?:ください|下さい)|随時|応相談|要相談|相談に応じ(?:て|ます)?"
-               r"|日程調整|その都度|都度|未定|調整中|要確認")),
+    (
+        "IRREG",
+        (
+            r"不定期|要問い?合わ?せ|お?問い?合わ?せ(?:ください|下さい)|随時|応相談|要相談|相談に応じ(?:て|ます)?"
+            r"|日程調整|その都度|都度|未定|調整中|要確認"
+        ),
+    ),
     ("RAIN", r"(?:雨天|荒天|悪天候|雨)(?:時|の日|の場合)?(?:は)?(?:中止|お休み|休み)"),
     ("HOLIDAY_ON", r"祝(?:祭)?日も(?:開催|実施|活動|あり|有り)?"),
     ("BIWEEKLY", r"隔週"),
     ("BIMONTHLY", r"隔月"),
     ("FREQ", _FREQ),
     ("DATE", r"\d{1,2}月\d{1,2}日|\d{1,2}/\d{1,2}"),
-    ("DURATION", (r"約?(?P<hours>\d+(?:\.\d+)?)時間(?P<half>半)?(?:程度|位|くらい|ぐらい|ほど)?"
-                  r"|約?(?P<mins>\d+)分間?(?:程度|位|くらい|ぐらい|ほど)?")),
+    (
+        "DURATION",
+        (
+            r"約?(?P<hours>\d+(?:\.\d+)?)時間(?P<half>半)?(?:程度|位|くらい|ぐらい|ほど)?"
+            r"|約?(?P<mins>\d+)分間?(?:程度|位|くらい|ぐらい|ほど)?"
+        ),
+    ),
     ("TIME", _TIME),
     ("TIME", _TIME_END),
     ("TIME", _TIME_SHORT),
-    ("MONTHS", r"奇数月|偶数月|\d{1,2}月?(?:(?:[・、,]|と|[～\-]|から)\d{1,2}月?)*(?<=月)(?![\d曜])(?:まで)?"),
+    (
+        "MONTHS",
+        r"奇数月|偶数月|\d{1,2}月?(?:(?:[・、,]|と|[～\-]|から)\d{1,2}月?)*(?<=月)(?![\d曜])(?:まで)?",
+    ),
     ("DAYS", r"\d{1,2}日?(?:(?:[・、,]|と)\d{1,2}日?)*(?<=日)(?!曜)|毎月末日?|月末日|末日"),
     ("NTH", _NTH),
     ("EVERY_DAY", r"毎日(?!曜)|毎朝|毎夕|毎晩|毎夜|年中無休"),
@@ -301,8 +362,13 @@ _PATTERN_LIST: list[tuple[str, str | re.Pattern[str]]] = [
     ("DAYPART", r"午前中|午前|午後|早朝|朝|昼間|昼|夕方|夕|夜間|夜|晩"),
     ("SEP", r"および|及び"),
     # filler words: before WD, so that 日程・日時 are not read as 日曜
-    ("GAP", (r"開催日時|開催日|開催時間|開催|日時|日程|時間|実施|活動|予定|開始|毎回|原則として|原則|基本的に"
-             r"|基本|通年|毎年|いずれも|ただし|但し|の場合|場合|です|ます|まで|から|より|頃|ごろ|ころ|曜日")),
+    (
+        "GAP",
+        (
+            r"開催日時|開催日|開催時間|開催|日時|日程|時間|実施|活動|予定|開始|毎回|原則として|原則|基本的に"
+            r"|基本|通年|毎年|いずれも|ただし|但し|の場合|場合|です|ます|まで|から|より|頃|ごろ|ころ|曜日"
+        ),
+    ),
     ("WD", _DAY_ITEM + r"(?:" + _LIST_SEP + r"?" + _DAY_ITEM + r")*"),
     ("SEP", r"[・、,/と]|や"),
     ("GAP", r"[ ()\[\]「」【】。.:;!?※*～\-ーのはにでをも&]"),
@@ -327,8 +393,11 @@ def _normalise(text: str) -> str:
     s = re.sub(r"(?<=[\d時分半])\s*ー\s*(?=[\d午朝夜])", "～", s)  # ー typed as a dash between times
     kanji = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5"}
     s = re.sub(r"第([一二三四五])", lambda m: "第" + kanji[m.group(1)], s)
-    s = re.sub(r"(?<=第\d)([・、,と])([一二三四五])(?=[・、,と第月火水木金土日曜週])",
-               lambda m: m.group(1) + kanji[m.group(2)], s)
+    s = re.sub(
+        r"(?<=第\d)([・、,と])([一二三四五])(?=[・、,と第月火水木金土日曜週])",
+        lambda m: m.group(1) + kanji[m.group(2)],
+        s,
+    )
     return s
 
 
@@ -464,8 +533,11 @@ def _bind_exclusions(tokens: list[_Tok]) -> bool:
                 k += 1
             if k < len(tokens) and tokens[k].kind in _EXCLUDABLE:
                 run.append(tokens[k])
-                while k + 2 < len(tokens) and tokens[k + 1].kind == "SEP" and _joins(tokens[k], tokens[k + 1],
-                                                                                      tokens[k + 2]):
+                while (
+                    k + 2 < len(tokens)
+                    and tokens[k + 1].kind == "SEP"
+                    and _joins(tokens[k], tokens[k + 1], tokens[k + 2])
+                ):
                     run.append(tokens[k + 2])
                     k += 2
         if not run:
@@ -502,7 +574,9 @@ _PM = {"午後", "PM", "pm", "p.m.", "夜", "夕方", "夕"}
 _AM = {"午前", "AM", "am", "a.m.", "朝"}
 
 
-def _resolve_times(start: _Time | None, end: _Time | None, context: str | None) -> tuple[str | None, str | None] | None:
+def _resolve_times(
+    start: _Time | None, end: _Time | None, context: str | None
+) -> tuple[str | None, str | None] | None:
     """24-hour "HH:MM" strings, or None when impossible. See the module docstring for the rules."""
 
     def hour24(t: _Time, mer: str | None) -> int | None:
@@ -537,7 +611,7 @@ def _resolve_times(start: _Time | None, end: _Time | None, context: str | None) 
             e += 12
     s_txt = f"{s:02d}:{start.minute:02d}" if start is not None and s is not None else None
     e_txt = f"{e:02d}:{end.minute:02d}" if end is not None and e is not None else None
-    if s_txt and s_txt > "23:59" or e_txt and e_txt > "24:00":
+    if (s_txt and s_txt > "23:59") or (e_txt and e_txt > "24:00"):
         return None
     if s_txt and e_txt and e_txt <= s_txt:
         return None
@@ -549,10 +623,24 @@ def _add_minutes(hhmm: str, minutes: int) -> str | None:
     return f"{total // 60:02d}:{total % 60:02d}" if total <= 24 * 60 else None
 
 
-_DAYPARTS = {"午前中": "morning", "午前": "morning", "早朝": "morning", "朝": "morning", "昼間": "afternoon",
-             "昼": "afternoon", "午後": "afternoon", "夕方": "evening", "夕": "evening", "夜間": "evening",
-             "夜": "evening", "晩": "evening", "毎朝": "morning", "毎夕": "evening", "毎晩": "evening",
-             "毎夜": "evening"}
+_DAYPARTS = {
+    "午前中": "morning",
+    "午前": "morning",
+    "早朝": "morning",
+    "朝": "morning",
+    "昼間": "afternoon",
+    "昼": "afternoon",
+    "午後": "afternoon",
+    "夕方": "evening",
+    "夕": "evening",
+    "夜間": "evening",
+    "夜": "evening",
+    "晩": "evening",
+    "毎朝": "morning",
+    "毎夕": "evening",
+    "毎晩": "evening",
+    "毎夜": "evening",
+}
 
 
 def parse_schedule(text: str) -> Schedule:
@@ -631,7 +719,9 @@ def parse_schedule(text: str) -> Schedule:
         elif tok.kind == "TIME":
             times.append((_time_point(m, 1), _time_point(m, 2)))
         elif tok.kind == "MONTHS":
-            if _open_ended(tokens, tok) or (tok.text.endswith("まで") and not re.search(r"[～\-]|から", tok.text)):
+            if _open_ended(tokens, tok) or (
+                tok.text.endswith("まで") and not re.search(r"[～\-]|から", tok.text)
+            ):
                 return refused  # 「4月から」「11月まで」: a start or end date, not the months it runs in
             if tok.text in ("奇数月", "偶数月"):
                 named = list(ODD_MONTHS if tok.text == "奇数月" else EVEN_MONTHS)
@@ -686,8 +776,10 @@ def parse_schedule(text: str) -> Schedule:
                 continue
             if _HOLIDAY in days:
                 return refused  # 土日祝: "also on holidays" cannot be a rule
-            after_weekly = prev is not None and (prev.kind == "WEEKLY" or (
-                prev.kind in ("FREQ", "BIWEEKLY") and (prev.kind == "BIWEEKLY" or "週" in prev.text)))
+            after_weekly = prev is not None and (
+                prev.kind == "WEEKLY"
+                or (prev.kind in ("FREQ", "BIWEEKLY") and (prev.kind == "BIWEEKLY" or "週" in prev.text))
+            )
             explicit = tok.kind == "WD_GROUP" or "曜" in tok.text or len(days) > 1 or _bracketed(s, tok)
             if not (explicit or after_weekly):
                 return refused  # a lone 水 with nothing saying it is a weekday
@@ -744,7 +836,9 @@ def parse_schedule(text: str) -> Schedule:
         return refused
     if freqs:
         lo, hi, unit, interval = freqs[0]
-        frequency = (f"{lo}" if lo == hi else f"{lo}-{hi}") + "/" + (f"{interval}{unit}" if interval > 1 else unit)
+        frequency = (
+            (f"{lo}" if lo == hi else f"{lo}-{hi}") + "/" + (f"{interval}{unit}" if interval > 1 else unit)
+        )
         if recurs and not _frequency_agrees(freqs[0], weekdays, nth, month_days, month_tuple, daily):
             return refused
         if not recurs:
@@ -767,12 +861,20 @@ def parse_schedule(text: str) -> Schedule:
         if end is None:
             return refused
     return Schedule(
-        text=original, parsed=True, weekdays=tuple(sorted(weekdays)), nth_weekdays=tuple(sorted(
-            set(nth), key=lambda p: (p[1], p[0] if p[0] > 0 else 9))),
-        month_days=tuple(sorted(month_days, key=lambda d: d if d > 0 else 99)), daily=daily, months=month_tuple,
-        start=start, end=end, irregular=irregular, frequency=frequency,
+        text=original,
+        parsed=True,
+        weekdays=tuple(sorted(weekdays)),
+        nth_weekdays=tuple(sorted(set(nth), key=lambda p: (p[1], p[0] if p[0] > 0 else 9))),
+        month_days=tuple(sorted(month_days, key=lambda d: d if d > 0 else 99)),
+        daily=daily,
+        months=month_tuple,
+        start=start,
+        end=end,
+        irregular=irregular,
+        frequency=frequency,
         day_part=next(iter(parts)) if parts and not (start or end) else None,
-        exceptions=tuple(x for x in EXCEPTIONS if x in exceptions))
+        exceptions=tuple(x for x in EXCEPTIONS if x in exceptions),
+    )
 
 
 def _has_override(tokens: list[_Tok]) -> bool:
@@ -781,7 +883,7 @@ def _has_override(tokens: list[_Tok]) -> bool:
     for i, tok in enumerate(tokens):
         if tok.kind in ("GAP", "SEP", "EXCL") or tok.excluded:
             continue
-        for nxt in tokens[i + 1:]:
+        for nxt in tokens[i + 1 :]:
             if nxt.kind not in ("GAP", "SEP"):
                 break
             if nxt.text in ("は", "も", "の場合", "場合"):
@@ -797,7 +899,8 @@ def _open_ended(tokens: list[_Tok], tok: _Tok) -> bool:
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     prev = tokens[i - 1] if i else None
     return (nxt is not None and nxt.kind == "GAP" and nxt.text in ("から", "より", "まで", "～", "-")) or (
-        prev is not None and prev.kind == "GAP" and prev.text in ("～", "-"))
+        prev is not None and prev.kind == "GAP" and prev.text in ("～", "-")
+    )
 
 
 def _bracketed(s: str, tok: _Tok) -> bool:
@@ -805,8 +908,14 @@ def _bracketed(s: str, tok: _Tok) -> bool:
     return tok.pos > 0 and s[tok.pos - 1] == "(" and end < len(s) and s[end] == ")"
 
 
-def _frequency_agrees(freq: tuple[int, int, str, int], weekdays: set[int], nth: list[tuple[int, int]],
-                      month_days: set[int], months: tuple[int, ...], daily: bool) -> bool:
+def _frequency_agrees(
+    freq: tuple[int, int, str, int],
+    weekdays: set[int],
+    nth: list[tuple[int, int]],
+    month_days: set[int],
+    months: tuple[int, ...],
+    daily: bool,
+) -> bool:
     lo, hi, unit, interval = freq
     if lo != hi or daily:
         return False
@@ -908,8 +1017,10 @@ def _describe_ja(sch: Schedule) -> str:
     if sch.weekdays:
         rec.append("毎週 " + _weekday_names_ja(sch.weekdays))
     if sch.nth_weekdays:
-        items = ["・".join("最終" if n == -1 else f"第{n}" for n in ns) + WEEKDAYS_JA[wd] + "曜日"
-                 for ns, wd in _nth_groups(sch.nth_weekdays)]
+        items = [
+            "・".join("最終" if n == -1 else f"第{n}" for n in ns) + WEEKDAYS_JA[wd] + "曜日"
+            for ns, wd in _nth_groups(sch.nth_weekdays)
+        ]
         rec.append(prefix_month + "、".join(items))
     if sch.month_days:
         rec.append(prefix_month + "・".join("末日" if d == -1 else f"{d}日" for d in sch.month_days))
@@ -956,12 +1067,16 @@ def _describe_en(sch: Schedule) -> str:
     lead, note = _month_words(sch.months, "en")
     rec: list[str] = []
     if sch.daily:
-        rec.append({"morning": "every morning", "evening": "every evening"}.get(sch.day_part or "", "every day"))
+        rec.append(
+            {"morning": "every morning", "evening": "every evening"}.get(sch.day_part or "", "every day")
+        )
     if sch.weekdays:
         rec.append("every " + _weekday_names_en(sch.weekdays))
     if sch.nth_weekdays:
-        items = [_join_en([_ordinal(n) for n in ns]) + " " + WEEKDAYS_EN[wd]
-                 for ns, wd in _nth_groups(sch.nth_weekdays)]
+        items = [
+            _join_en([_ordinal(n) for n in ns]) + " " + WEEKDAYS_EN[wd]
+            for ns, wd in _nth_groups(sch.nth_weekdays)
+        ]
         rec.append("the " + _join_en(items) + " of the month")
     if sch.month_days:
         days = ["last day" if d == -1 else _ordinal(d) for d in sch.month_days]

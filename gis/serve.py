@@ -81,7 +81,13 @@ def input_stamp(project_dir: str | Path, accept: ChangeFilter) -> tuple:
     before the watcher was up (inotify only reports what happens while it watches)."""
     seen = []
     for root in accept.relevant:
-        files = [root] if root.is_file() else sorted(f for f in root.rglob("*") if f.is_file()) if root.is_dir() else []
+        files = (
+            [root]
+            if root.is_file()
+            else sorted(f for f in root.rglob("*") if f.is_file())
+            if root.is_dir()
+            else []
+        )
         for f in files:
             if accept("modified", str(f)):
                 try:
@@ -112,7 +118,11 @@ class ChangeFilter:
 
     def __call__(self, change: object, path: str) -> bool:
         p = Path(path)
-        if p.name.startswith(("~$", ".~lock", ".#")) or p.name.endswith(("~", ".swp", ".tmp")) or ".tmp-" in p.name:
+        if (
+            p.name.startswith(("~$", ".~lock", ".#"))
+            or p.name.endswith(("~", ".swp", ".tmp"))
+            or ".tmp-" in p.name
+        ):
             return False
         if "__pycache__" in p.parts or ".git" in p.parts:
             return False
@@ -121,9 +131,16 @@ class ChangeFilter:
         return any(p == q or q in p.parents for q in self.relevant)
 
 
-def serve(project_dir: str | Path, out: Path | None = None, port: int = 8000, with_print: bool = False,
-          report_path: Path | None = None, stream: TextIO | None = None, progress: Progress = quiet,
-          stop_event: threading.Event | None = None) -> int:
+def serve(
+    project_dir: str | Path,
+    out: Path | None = None,
+    port: int = 8000,
+    with_print: bool = False,
+    report_path: Path | None = None,
+    stream: TextIO | None = None,
+    progress: Progress = quiet,
+    stop_event: threading.Event | None = None,
+) -> int:
     """Build, serve, rebuild on change until Ctrl-C (or stop_event). Returns the exit code."""
     import watchfiles
 
@@ -137,14 +154,18 @@ def serve(project_dir: str | Path, out: Path | None = None, port: int = 8000, wi
     site = Path(tempfile.mkdtemp(prefix="takara-preview-")) if out is None else Path(out)
     server: http.server.ThreadingHTTPServer | None = None
     try:
+
         def rebuild(first: bool) -> None:
             try:
                 result = build_site(project_dir, site, report_path, with_print=with_print, progress=progress)
             except TakaraError as exc:
                 line = str(exc).replace("\n", " / ")
                 say(f"エラー / error: {line}")
-                say("  前のサイトをそのまま表示しています / the last good site is still served" if not first else
-                    "  直してから保存すると、もう一度作ります / fix it and save: the site is rebuilt")
+                say(
+                    "  前のサイトをそのまま表示しています / the last good site is still served"
+                    if not first
+                    else "  直してから保存すると、もう一度作ります / fix it and save: the site is rebuilt"
+                )
                 return
             except Exception as exc:  # noqa: BLE001 - a bug must not take the preview down; show it
                 traceback.print_exc(file=sys.stderr)
@@ -152,9 +173,11 @@ def serve(project_dir: str | Path, out: Path | None = None, port: int = 8000, wi
                 return
             sev = result.report.severities()
             counts = result.report.counts()
-            say(f"{'作りました' if first else '作り直しました'} / {'built' if first else 'rebuilt'}: "
+            say(
+                f"{'作りました' if first else '作り直しました'} / {'built' if first else 'rebuilt'}: "
                 f"掲載 {counts['published']}・非掲載 {counts['withheld']}・エラー {counts['rejected']} "
-                f"（エラー {sev['error']} 件・注意 {sev['warning']} 件、{result.seconds:.1f} 秒）")
+                f"（エラー {sev['error']} 件・注意 {sev['warning']} 件、{result.seconds:.1f} 秒）"
+            )
             stale = stale_section(result.edition)
             if first and stale:
                 say(stale.splitlines()[0])
@@ -163,8 +186,10 @@ def serve(project_dir: str | Path, out: Path | None = None, port: int = 8000, wi
         try:
             server = make_server(site, port)
         except OSError as exc:
-            raise TakaraError(f"ポート {port} を使えません（別のプレビューが動いていませんか） / "
-                              f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
+            raise TakaraError(
+                f"ポート {port} を使えません（別のプレビューが動いていませんか） / "
+                f"cannot listen on {HOST}:{port}: {exc.strerror or exc}"
+            ) from None
         url = f"http://{HOST}:{server.server_address[1]}/"
         threading.Thread(target=server.serve_forever, name="takara-preview", daemon=True).start()
         say(f"プレビュー / preview: {url}  （止めるには Ctrl-C / press Ctrl-C to stop）")
@@ -173,9 +198,18 @@ def serve(project_dir: str | Path, out: Path | None = None, port: int = 8000, wi
             say("  印刷用PDFは作りません（--print で作ります） / printed maps are skipped: use --print")
         accept = ChangeFilter(project_dir)
         built = input_stamp(project_dir, accept)
-        for changes in watchfiles.watch(*watch_roots(project), watch_filter=accept, stop_event=stop_event, debounce=400,
-                                        step=100, raise_interrupt=True, yield_on_timeout=True, rust_timeout=1000,
-                                        force_polling=True, poll_delay_ms=300):
+        for changes in watchfiles.watch(
+            *watch_roots(project),
+            watch_filter=accept,
+            stop_event=stop_event,
+            debounce=400,
+            step=100,
+            raise_interrupt=True,
+            yield_on_timeout=True,
+            rust_timeout=1000,
+            force_polling=True,
+            poll_delay_ms=300,
+        ):
             now = input_stamp(project_dir, accept)
             if not changes and now == built:
                 continue  # a quiet second: nothing was saved

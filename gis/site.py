@@ -58,7 +58,9 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 DEFAULT_LANG = "ja"
 SITE_LANGS = ("ja", "en")  # one build writes the default language at the root and each other under <lang>/
 FULL_LIST_LIMIT = 2000  # index.html lists every place in HTML up to this many; beyond, a district index
-NO_DISTRICT = "_none"  # detail file for places outside every district (cannot clash: slugs never start with _)
+NO_DISTRICT = (
+    "_none"  # detail file for places outside every district (cannot clash: slugs never start with _)
+)
 BOUNDARY_DECIMALS = 5  # ~1 m: plenty for an outline, and keeps the files small
 BOUNDARY_TOLERANCE = 0.00002  # degrees (~2 m): "simplified a little"
 VENDOR_FOR_SITE = ("leaflet", "supercluster")  # axe-core stays test-only
@@ -70,8 +72,13 @@ FLAG_FREE, FLAG_ACTIVE, FLAG_PAUSED, FLAG_STALE, FLAG_AREA, FLAG_PHOTO = 1, 2, 4
 PERIOD_BITS = {"morning": 1, "afternoon": 2, "evening": 4}
 TILE_HOSTS = ("https://cyberjapandata.gsi.go.jp", "https://tile.openstreetmap.org")
 # The open-data files a page may link to, when some stage wrote them (label keys in the catalogue).
-DOWNLOADS = (("places.geojson", "data.geojson"), ("places.csv", "data.csv"), ("places.xlsx", "data.xlsx"),
-             ("places.ics", "data.ics"), ("metadata.json", "data.metadata"))
+DOWNLOADS = (
+    ("places.geojson", "data.geojson"),
+    ("places.csv", "data.csv"),
+    ("places.xlsx", "data.xlsx"),
+    ("places.ics", "data.ics"),
+    ("metadata.json", "data.metadata"),
+)
 
 
 @dataclass
@@ -85,6 +92,7 @@ class SiteResult:
 
 
 # ---------------------------------------------------------------- small helpers
+
 
 def slug(area_id: str) -> str:
     """A folder name for an area id: kept when already safe, else a stable hash (ids can be Japanese,
@@ -106,7 +114,7 @@ def normalise_search(text: str) -> str:
 
 def text_colour(background: str) -> str:
     """Black or white, whichever contrasts more with a #RRGGBB background (WCAG relative luminance)."""
-    rgb = [int(background[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    rgb = [int(background[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
     return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
@@ -170,11 +178,23 @@ def make_environment(catalogue: Catalogue) -> jinja2.Environment:
     )
     env.globals["t"] = catalogue
     # Labels used inside per-place loops, looked up once (a call per label would cost 100,000 calls each).
-    env.globals["L"] = SimpleNamespace(**{k: Markup.escape(catalogue(v)) for k, v in {
-        "number": "field.number", "show_on_map": "list.show_on_map", "breadcrumb": "breadcrumb.label",
-        "stale_long": "status.stale_long", "phone": "field.phone", "noscript": "map.noscript",
-        "area_precision": "place.area_precision", "areas": "place.areas", "back_home": "place.back_home",
-        "calendar": "place.calendar"}.items()})
+    env.globals["L"] = SimpleNamespace(
+        **{
+            k: Markup.escape(catalogue(v))
+            for k, v in {
+                "number": "field.number",
+                "show_on_map": "list.show_on_map",
+                "breadcrumb": "breadcrumb.label",
+                "stale_long": "status.stale_long",
+                "phone": "field.phone",
+                "noscript": "map.noscript",
+                "area_precision": "place.area_precision",
+                "areas": "place.areas",
+                "back_home": "place.back_home",
+                "calendar": "place.calendar",
+            }.items()
+        }
+    )
     env.globals["PATH_MARK"] = PATH_MARK  # where the shared place-page chrome takes each page's own path
     env.globals["lang"] = catalogue.lang
     env.filters["jdate"] = catalogue.date
@@ -182,6 +202,7 @@ def make_environment(catalogue: Catalogue) -> jinja2.Environment:
 
 
 # ---------------------------------------------------------------- the model of the site
+
 
 @dataclass
 class Area:
@@ -275,9 +296,22 @@ class SiteModel:
         self.districts = list(self.areas[self.district_tier.id].values())
         self.district_key = {a.id: a.slug for a in self.districts}
         self.photos: dict[int, dict] = {}
-        self.labels = {k: catalogue(f"field.{k}") for k in (
-            "schedule", "schedule_written", "target", "fee", "activities", "venue", "address", "organiser",
-            "participants", "status", "confirmed")}
+        self.labels = {
+            k: catalogue(f"field.{k}")
+            for k in (
+                "schedule",
+                "schedule_written",
+                "target",
+                "fee",
+                "activities",
+                "venue",
+                "address",
+                "organiser",
+                "participants",
+                "status",
+                "confirmed",
+            )
+        }
         self.labels.update(paused=catalogue("status.paused"), stale=catalogue("status.stale"))
         self._contexts: list[PlaceView] | None = None
         self._links: dict[tuple[str, str], dict] = {}
@@ -301,8 +335,11 @@ class SiteModel:
         top = self.project.top_tier
         single_top = tier.id == top.id and len(gdf) == 1 and tier.id != self.district_tier.id
         # columns read as lists: tier ids may hold "-", which itertuples cannot name
-        parent_cols = {c[len("parent_"):]: [v if isinstance(v, str) else "" for v in gdf[c].tolist()]
-                       for c in gdf.columns if c.startswith("parent_")}
+        parent_cols = {
+            c[len("parent_") :]: [v if isinstance(v, str) else "" for v in gdf[c].tolist()]
+            for c in gdf.columns
+            if c.startswith("parent_")
+        }
         points = gdf.geometry.representative_point()
         out: dict[str, Area] = {}
         for i, (raw_id, raw_name) in enumerate(zip(gdf["area_id"].tolist(), gdf["area_name"].tolist())):
@@ -340,8 +377,11 @@ class SiteModel:
         hit = self._crumbs.get(key)
         if hit is None:
             crumbs = [self.area_link(tr.id, p.areas[tr.id][0]) for tr in self.tiers if tr.id in p.areas]
-            back = [{"url": c["url"], "label": self.t("place.back_area", name=c["name"])}
-                    for c in reversed(crumbs) if c["url"] and c["url"] != "index.html"]
+            back = [
+                {"url": c["url"], "label": self.t("place.back_area", name=c["name"])}
+                for c in reversed(crumbs)
+                if c["url"] and c["url"] != "index.html"
+            ]
             hit = self._crumbs[key] = (crumbs, back)
         return hit
 
@@ -404,23 +444,58 @@ class SiteModel:
         paused = p.status == STATUS_PAUSED
         confirmed = p.confirmed.isoformat() if p.confirmed else ""
         lb = self.labels
-        short = [(lb["schedule"], schedule), (lb["target"], p.target), (lb["fee"], p.fee),
-                 (lb["activities"], p.activities)]
-        full = short[:1] + [(lb["schedule_written"], written)] + short[1:] + [
-            (lb["venue"], p.venue), (lb["address"], p.address), (lb["organiser"], p.organiser),
-            (lb["participants"], p.participants), (lb["status"], p.status if paused else ""),
-            (lb["confirmed"], self.t.date(confirmed) if confirmed else "")]
+        short = [
+            (lb["schedule"], schedule),
+            (lb["target"], p.target),
+            (lb["fee"], p.fee),
+            (lb["activities"], p.activities),
+        ]
+        full = [
+            *short[:1],
+            (lb["schedule_written"], written),
+            *short[1:],
+            (lb["venue"], p.venue),
+            (lb["address"], p.address),
+            (lb["organiser"], p.organiser),
+            (lb["participants"], p.participants),
+            (lb["status"], p.status if paused else ""),
+            (lb["confirmed"], self.t.date(confirmed) if confirmed else ""),
+        ]
         badges = ([("badge-paused", lb["paused"])] if paused else []) + (
-            [("badge-stale", lb["stale"])] if p.stale else [])
+            [("badge-stale", lb["stale"])] if p.stale else []
+        )
         return PlaceView(
-            n=p.number, name=p.name, title=self.t("place.no", n=p.number) + " " + p.name,
-            cat=self.category_of(p), status=p.status, paused=paused, stale=p.stale, badges=badges,
-            facts_short=[(k, v) for k, v in short if v], facts=[(k, v) for k, v in full if v],
-            schedule=schedule, schedule_written=written, target=p.target, fee=p.fee, activities=p.activities,
-            venue=p.venue, address=p.address, phone=p.phone, phone_href=phone_href(p.phone) if p.phone else "",
-            organiser=p.organiser, participants=p.participants, story=p.story, confirmed=confirmed,
-            area_precision=p.location_precision == "area", lat=p.lat, lon=p.lon, dkey=self.district_of(p),
-            photo=self.photos.get(p.number), crumbs=crumbs, back=back)
+            n=p.number,
+            name=p.name,
+            title=self.t("place.no", n=p.number) + " " + p.name,
+            cat=self.category_of(p),
+            status=p.status,
+            paused=paused,
+            stale=p.stale,
+            badges=badges,
+            facts_short=[(k, v) for k, v in short if v],
+            facts=[(k, v) for k, v in full if v],
+            schedule=schedule,
+            schedule_written=written,
+            target=p.target,
+            fee=p.fee,
+            activities=p.activities,
+            venue=p.venue,
+            address=p.address,
+            phone=p.phone,
+            phone_href=phone_href(p.phone) if p.phone else "",
+            organiser=p.organiser,
+            participants=p.participants,
+            story=p.story,
+            confirmed=confirmed,
+            area_precision=p.location_precision == "area",
+            lat=p.lat,
+            lon=p.lon,
+            dkey=self.district_of(p),
+            photo=self.photos.get(p.number),
+            crumbs=crumbs,
+            back=back,
+        )
 
     def flags(self, p: PublicPlace) -> int:
         f = 0
@@ -434,6 +509,7 @@ class SiteModel:
 
 
 # ---------------------------------------------------------------- data files
+
 
 def _round_geometry(geom: shapely.Geometry, decimals: int) -> shapely.Geometry:
     return shapely.transform(geom, lambda xy: np.round(xy, decimals))
@@ -455,12 +531,19 @@ def boundary_collection(model: SiteModel, tier: Tier) -> dict:
     geoms = dict(zip(gdf["area_id"].astype(str), gdf.geometry))
     for area in model.areas[tier.id].values():
         lon, lat = area.label_point
-        features.append({
-            "type": "Feature",
-            "properties": {"id": area.id, "name": area.name, "url": area.url, "count": len(area.places),
-                           "label": [round(lon, BOUNDARY_DECIMALS), round(lat, BOUNDARY_DECIMALS)]},
-            "geometry": _geometry_json(_simplify(geoms[area.id]), BOUNDARY_DECIMALS),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": area.id,
+                    "name": area.name,
+                    "url": area.url,
+                    "count": len(area.places),
+                    "label": [round(lon, BOUNDARY_DECIMALS), round(lat, BOUNDARY_DECIMALS)],
+                },
+                "geometry": _geometry_json(_simplify(geoms[area.id]), BOUNDARY_DECIMALS),
+            }
+        )
     return {"type": "FeatureCollection", "name": tier.id, "features": features}
 
 
@@ -476,13 +559,23 @@ def index_payload(model: SiteModel) -> dict:
     return {
         "version": 1,
         "count": len(places),
-        "flags": {"free": FLAG_FREE, "active": FLAG_ACTIVE, "paused": FLAG_PAUSED, "stale": FLAG_STALE,
-                  "area": FLAG_AREA, "photo": FLAG_PHOTO},
+        "flags": {
+            "free": FLAG_FREE,
+            "active": FLAG_ACTIVE,
+            "paused": FLAG_PAUSED,
+            "stale": FLAG_STALE,
+            "area": FLAG_AREA,
+            "photo": FLAG_PHOTO,
+        },
         "periods": PERIOD_BITS,
-        "categories": [{"id": c.id, "label": c.label, "icon": c.icon, "color": c.color, "fg": c.fg}
-                       for c in model.cat_ctx],
-        "districts": [{"id": a.id, "name": a.name, "key": a.slug, "url": a.url, "count": len(a.places)}
-                      for a in model.districts],
+        "categories": [
+            {"id": c.id, "label": c.label, "icon": c.icon, "color": c.color, "fg": c.fg}
+            for c in model.cat_ctx
+        ],
+        "districts": [
+            {"id": a.id, "name": a.name, "key": a.slug, "url": a.url, "count": len(a.places)}
+            for a in model.districts
+        ],
         "n": [p.number for p in places],
         "lat": [p.lat for p in places],
         "lon": [p.lon for p in places],
@@ -520,15 +613,16 @@ def overview_payload(model: SiteModel) -> dict:
         sin = np.sin(np.radians(np.clip(lat, -85.0, 85.0)))
         y = 0.5 - np.log((1 + sin) / (1 - sin)) / (4 * math.pi)
         for z in OVERVIEW_ZOOMS:
-            cells = 256 * 2 ** z / OVERVIEW_CELL_PX
+            cells = 256 * 2**z / OVERVIEW_CELL_PX
             key = np.floor(x * cells).astype(np.int64) * (1 << 31) + np.floor(y * cells).astype(np.int64)
             uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
             if len(uniq) > OVERVIEW_MAX_CELLS:
                 break
             mlat = np.bincount(inverse, weights=lat) / counts
             mlon = np.bincount(inverse, weights=lon) / counts
-            levels[str(z)] = [[round(float(a), 5), round(float(b), 5), int(c)]
-                              for a, b, c in zip(mlat, mlon, counts)]
+            levels[str(z)] = [
+                [round(float(a), 5), round(float(b), 5), int(c)] for a, b, c in zip(mlat, mlon, counts)
+            ]
             if len(uniq) == len(lat):  # every place alone: finer levels would say the same
                 break
     return {"version": 1, "count": len(model.places), "cell_px": OVERVIEW_CELL_PX, "levels": levels}
@@ -536,11 +630,27 @@ def overview_payload(model: SiteModel) -> dict:
 
 def search_payload(model: SiteModel) -> dict:
     """data/search.json: activities and venue, normalised (the JS adds the name, which index.json has)."""
-    return {"version": 1, "q": [normalise_search(f"{p.activities} {p.venue} {p.organiser}") for p in model.places]}
+    return {
+        "version": 1,
+        "q": [normalise_search(f"{p.activities} {p.venue} {p.organiser}") for p in model.places],
+    }
 
 
-DETAIL_FIELDS = ("schedule", "schedule_written", "target", "fee", "activities", "venue", "address", "phone",
-                 "phone_href", "organiser", "participants", "story", "confirmed")
+DETAIL_FIELDS = (
+    "schedule",
+    "schedule_written",
+    "target",
+    "fee",
+    "activities",
+    "venue",
+    "address",
+    "phone",
+    "phone_href",
+    "organiser",
+    "participants",
+    "story",
+    "confirmed",
+)
 
 
 def district_payloads(model: SiteModel) -> Iterator[tuple[str, dict]]:
@@ -565,27 +675,48 @@ def geojson_features(model: SiteModel) -> Iterator[dict]:
     """The features of data/places.geojson (RFC 7946): every published field, each tier's area id and name."""
     for p in model.places:
         props: dict[str, Any] = {
-            "id": p.id, "number": p.number, "name": p.name, "category": p.category,
-            "category_label": model.category_of(p).label, "organiser": p.organiser, "venue": p.venue,
-            "venue_kind": p.venue_kind, "address": p.address, "location_precision": p.location_precision,
-            "schedule_text": p.schedule_text, "schedule": model.schedule_json(p),
-            "target": p.target, "fee": p.fee, "activities": p.activities, "participants": p.participants,
-            "phone": p.phone, "photo": model.photos[p.number]["large"] if p.number in model.photos else "",
-            "story": p.story, "status": p.status, "confirmed": p.confirmed.isoformat() if p.confirmed else "",
-            "stale": p.stale, "url": f"places/{p.number}/",
+            "id": p.id,
+            "number": p.number,
+            "name": p.name,
+            "category": p.category,
+            "category_label": model.category_of(p).label,
+            "organiser": p.organiser,
+            "venue": p.venue,
+            "venue_kind": p.venue_kind,
+            "address": p.address,
+            "location_precision": p.location_precision,
+            "schedule_text": p.schedule_text,
+            "schedule": model.schedule_json(p),
+            "target": p.target,
+            "fee": p.fee,
+            "activities": p.activities,
+            "participants": p.participants,
+            "phone": p.phone,
+            "photo": model.photos[p.number]["large"] if p.number in model.photos else "",
+            "story": p.story,
+            "status": p.status,
+            "confirmed": p.confirmed.isoformat() if p.confirmed else "",
+            "stale": p.stale,
+            "url": f"places/{p.number}/",
         }
         for t in model.tiers:
             area_id, area_name = p.areas.get(t.id, ("", ""))
             props[f"{t.id}_id"], props[f"{t.id}_name"] = area_id, area_name
-        yield {"type": "Feature", "id": p.number, "properties": props,
-               "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]}}
+        yield {
+            "type": "Feature",
+            "id": p.number,
+            "properties": props,
+            "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+        }
 
 
 def write_geojson(model: SiteModel, path: Path) -> None:
     """Written feature by feature (100,000 features need not sit in memory as one string)."""
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write('{"type":"FeatureCollection","features":[')
-        fh.writelines(("," if k else "") + _dumps(feature) for k, feature in enumerate(geojson_features(model)))
+        fh.writelines(
+            ("," if k else "") + _dumps(feature) for k, feature in enumerate(geojson_features(model))
+        )
         fh.write("]}\n")
 
 
@@ -593,15 +724,22 @@ def csv_text(model: SiteModel) -> str:
     """data/places.csv: the 一覧表 for Excel (UTF-8 with BOM), headers from the catalogue."""
     t = model.t
     columns: list[tuple[str, Callable[[PublicPlace], Any]]] = [
-        (t("field.number"), lambda p: p.number), (t("field.name"), lambda p: p.name),
+        (t("field.number"), lambda p: p.number),
+        (t("field.name"), lambda p: p.name),
         (t("field.category"), lambda p: model.category_of(p).label),
-        (t("field.schedule"), lambda p: p.schedule_text), (t("field.target"), lambda p: p.target),
-        (t("field.fee"), lambda p: p.fee), (t("field.activities"), lambda p: p.activities),
-        (t("field.venue"), lambda p: p.venue), (t("field.address"), lambda p: p.address),
-        (t("field.phone"), lambda p: p.phone), (t("field.organiser"), lambda p: p.organiser),
-        (t("field.participants"), lambda p: p.participants), (t("field.status"), lambda p: p.status),
+        (t("field.schedule"), lambda p: p.schedule_text),
+        (t("field.target"), lambda p: p.target),
+        (t("field.fee"), lambda p: p.fee),
+        (t("field.activities"), lambda p: p.activities),
+        (t("field.venue"), lambda p: p.venue),
+        (t("field.address"), lambda p: p.address),
+        (t("field.phone"), lambda p: p.phone),
+        (t("field.organiser"), lambda p: p.organiser),
+        (t("field.participants"), lambda p: p.participants),
+        (t("field.status"), lambda p: p.status),
         (t("field.confirmed"), lambda p: p.confirmed.isoformat() if p.confirmed else ""),
-        (t("field.story"), lambda p: p.story), (t("field.lat"), lambda p: p.lat),
+        (t("field.story"), lambda p: p.story),
+        (t("field.lat"), lambda p: p.lat),
         (t("field.lon"), lambda p: p.lon),
     ]
     for tier in model.tiers:
@@ -630,7 +768,9 @@ def overlay_payload(model: SiteModel, overlay: Any) -> dict:
     try:
         gdf = gpd.read_file(overlay.path)
     except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; all mean "unreadable"
-        raise InputError(overlay.path.name, f"重ねる情報（overlay）を読めません / cannot read overlay: {exc}") from None
+        raise InputError(
+            overlay.path.name, f"重ねる情報（overlay）を読めません / cannot read overlay: {exc}"
+        ) from None
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs("EPSG:4326")
     decimals = min(model.project.build.precision, 6)
@@ -643,13 +783,16 @@ def overlay_payload(model: SiteModel, overlay: Any) -> dict:
         props = {}
         for key in overlay.popup_fields:
             value = columns[key][i] if key in columns else None
-            props[key] = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+            props[key] = (
+                "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+            )
         features.append({"type": "Feature", "properties": props, "geometry": _geometry_json(geom, decimals)})
     features.sort(key=lambda f: _dumps(f))
     return {"type": "FeatureCollection", "name": overlay.id, "features": features}
 
 
 # ---------------------------------------------------------------- assets
+
 
 def copy_assets(out: Path, catalogue: Catalogue, env: jinja2.Environment, model: SiteModel) -> None:
     assets = out / "assets"
@@ -663,9 +806,14 @@ def copy_assets(out: Path, catalogue: Catalogue, env: jinja2.Environment, model:
         lang = path.stem
         strings = json.loads(path.read_text(encoding="utf-8"))
         _write(assets / "i18n" / f"{lang}.json", _dumps(strings))
-        _write(assets / "i18n" / f"{lang}.js",
-               "window.TAKARA_I18N=window.TAKARA_I18N||{};window.TAKARA_I18N[" + json.dumps(lang) + "]="
-               + json.dumps(strings, ensure_ascii=True) + ";\n")
+        _write(
+            assets / "i18n" / f"{lang}.js",
+            "window.TAKARA_I18N=window.TAKARA_I18N||{};window.TAKARA_I18N["
+            + json.dumps(lang)
+            + "]="
+            + json.dumps(strings, ensure_ascii=True)
+            + ";\n",
+        )
     # Category colours as classes: a style attribute would need 'unsafe-inline' in the CSP.
     _write(assets / "categories.css", env.get_template("categories.css.j2").render(categories=model.cat_ctx))
 
@@ -716,19 +864,37 @@ def write_photos(edition: Edition, out: Path, model: SiteModel) -> int:
         row = rows.get(number)
         where = (row.source, row.row, row.name) if row else ("", None, "")
         if src is None:
-            report.add(Issue("warning", where[0], where[1], "写真",
-                             f"写真「{candidates[0].name}」が見つからないため、写真なしで掲載します",
-                             "photo file not found; published without a photo", where[2]))
+            report.add(
+                Issue(
+                    "warning",
+                    where[0],
+                    where[1],
+                    "写真",
+                    f"写真「{candidates[0].name}」が見つからないため、写真なしで掲載します",
+                    "photo file not found; published without a photo",
+                    where[2],
+                )
+            )
             continue
         try:
             model.photos[number] = publish_photo(src, out / "photos", str(number), cache_dir=cache)
         except PhotoError as exc:
-            report.add(Issue("warning", where[0], where[1], "写真", f"写真を読めないため、写真なしで掲載します（{exc}）",
-                             "photo unreadable; published without a photo", where[2]))
+            report.add(
+                Issue(
+                    "warning",
+                    where[0],
+                    where[1],
+                    "写真",
+                    f"写真を読めないため、写真なしで掲載します（{exc}）",
+                    "photo unreadable; published without a photo",
+                    where[2],
+                )
+            )
     return len(model.photos)
 
 
 # ---------------------------------------------------------------- pages
+
 
 def _root(depth: int) -> str:
     return "../" * depth
@@ -738,8 +904,11 @@ def _site_ctx(model: SiteModel, out: Path) -> dict:
     meta = model.project.site
     home_dir = getattr(model, "home_dir", None)  # a second language links the default build's downloads
     out = home_dir or out
-    downloads = [{"url": f"data/{name}", "label": model.t(key)} for name, key in DOWNLOADS
-                 if (out / "data" / name).is_file()]
+    downloads = [
+        {"url": f"data/{name}", "label": model.t(key)}
+        for name, key in DOWNLOADS
+        if (out / "data" / name).is_file()
+    ]
     return {
         "title": meta.title,
         "lead": meta.lead,
@@ -748,35 +917,66 @@ def _site_ctx(model: SiteModel, out: Path) -> dict:
         "licence_url": meta.licence_url,
         "edition": meta.edition,
         "fictional": meta.fictional,
-        "contacts": [{"name": c.name, "role": c.role, "phone": c.phone, "phone_href": phone_href(c.phone),
-                      "hours": c.hours} for c in meta.contacts],
+        "contacts": [
+            {
+                "name": c.name,
+                "role": c.role,
+                "phone": c.phone,
+                "phone_href": phone_href(c.phone),
+                "hours": c.hours,
+            }
+            for c in meta.contacts
+        ],
         "overlay_attributions": sorted({o.attribution for o in model.project.overlays if o.attribution}),
         "print_url": "print/index.html" if (out / "print" / "index.html").is_file() else "",
         "stats_url": "stats/index.html" if (out / "stats" / "index.html").is_file() else "",
         # HSDS is a folder of tables; its services table is the way in (metadata.json lists the rest)
-        "downloads": downloads + ([{"url": "data/hsds/service.json", "label": model.t("data.hsds")}]
-                                  if (out / "data" / "hsds" / "service.json").is_file() else []),
+        "downloads": downloads
+        + (
+            [{"url": "data/hsds/service.json", "label": model.t("data.hsds")}]
+            if (out / "data" / "hsds" / "service.json").is_file()
+            else []
+        ),
         "categories": model.cat_ctx,
         "week_url": "week/index.html",
-        "home": "../" if home_dir else "",  # prefix from this language's root to the folder holding data/ downloads
-        "alt": [{"lang": other, "label": Catalogue(other)("lang.name"),
-                 "prefix": f"{other}/" if model.t.lang == DEFAULT_LANG else "../"}
-                for other in SITE_LANGS if other != model.t.lang],
+        "home": "../"
+        if home_dir
+        else "",  # prefix from this language's root to the folder holding data/ downloads
+        "alt": [
+            {
+                "lang": other,
+                "label": Catalogue(other)("lang.name"),
+                "prefix": f"{other}/" if model.t.lang == DEFAULT_LANG else "../",
+            }
+            for other in SITE_LANGS
+            if other != model.t.lang
+        ],
         "csp_img": " ".join(TILE_HOSTS),
     }
 
 
 def _tiers_ctx(model: SiteModel) -> list[dict]:
     district_level = model.district_tier.level
-    return [{"id": t.id, "name": t.name, "label": t.label, "count": len(model.areas[t.id]),
-             "show": t.level <= district_level, "labels": len(model.areas[t.id]) > 1}
-            for t in model.tiers]
+    return [
+        {
+            "id": t.id,
+            "name": t.name,
+            "label": t.label,
+            "count": len(model.areas[t.id]),
+            "show": t.level <= district_level,
+            "labels": len(model.areas[t.id]) > 1,
+        }
+        for t in model.tiers
+    ]
 
 
 def _area_ctx(model: SiteModel, area: Area, places: list[PlaceView], items: list[Markup]) -> dict:
     tier = area.tier
-    crumbs = [model.area_link(tid, aid) for tid, aid in
-              ((t.id, area.parents.get(t.id, "")) for t in model.tiers if t.level < tier.level) if aid]
+    crumbs = [
+        model.area_link(tid, aid)
+        for tid, aid in ((t.id, area.parents.get(t.id, "")) for t in model.tiers if t.level < tier.level)
+        if aid
+    ]
     finer = [t for t in model.tiers if t.level > tier.level]
     children: list[dict] = []
     child_tier = finer[0] if finer else None
@@ -785,15 +985,25 @@ def _area_ctx(model: SiteModel, area: Area, places: list[PlaceView], items: list
         for child in model.children(tier.id, child_tier.id).get(area.id, []):
             children.append({"name": child.name, "url": child.url, "count": len(child.places)})
             lon, lat = child.label_point
-            child_features.append({
-                "type": "Feature",
-                "properties": {"name": child.name,
-                               "label": [round(lon, BOUNDARY_DECIMALS), round(lat, BOUNDARY_DECIMALS)]},
-                "geometry": _geometry_json(_simplify(model.geometry(child_tier.id, child.id)), BOUNDARY_DECIMALS)})
+            child_features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "name": child.name,
+                        "label": [round(lon, BOUNDARY_DECIMALS), round(lat, BOUNDARY_DECIMALS)],
+                    },
+                    "geometry": _geometry_json(
+                        _simplify(model.geometry(child_tier.id, child.id)), BOUNDARY_DECIMALS
+                    ),
+                }
+            )
     geom = model.geometry(tier.id, area.id)
     minx, miny, maxx, maxy = geom.bounds
-    outline = {"type": "Feature", "properties": {"name": area.name},
-               "geometry": _geometry_json(_simplify(geom), BOUNDARY_DECIMALS)}
+    outline = {
+        "type": "Feature",
+        "properties": {"name": area.name},
+        "geometry": _geometry_json(_simplify(geom), BOUNDARY_DECIMALS),
+    }
     return {
         "id": area.id,
         "name": area.name,
@@ -804,8 +1014,11 @@ def _area_ctx(model: SiteModel, area: Area, places: list[PlaceView], items: list
         "places": places,
         "entries": items,
         "stories": [p for p in places if p.story or p.photo],
-        "map": {"bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]], "outline": outline,
-                "children": {"type": "FeatureCollection", "features": child_features}},
+        "map": {
+            "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
+            "outline": outline,
+            "children": {"type": "FeatureCollection", "features": child_features},
+        },
     }
 
 
@@ -822,11 +1035,19 @@ def _insight_layers(model: SiteModel, out: Path) -> list[dict]:
     layers = []
     for layer in module.insight_layers(model.edition):
         if (out / layer["file"]).is_file():
-            legend = [{"color": e.get("color", ""), "label": e.get("label", "")} for e in layer.get("legend", [])]
-            layers.append({"id": slug(str(layer["id"])), "name": layer["name"], "file": layer["file"],
-                           "show": bool(layer.get("show")), "legend": legend,
-                           "config": {"style": layer.get("style", {}),
-                                      "label": layer.get("label_property", "")}})
+            legend = [
+                {"color": e.get("color", ""), "label": e.get("label", "")} for e in layer.get("legend", [])
+            ]
+            layers.append(
+                {
+                    "id": slug(str(layer["id"])),
+                    "name": layer["name"],
+                    "file": layer["file"],
+                    "show": bool(layer.get("show")),
+                    "legend": legend,
+                    "config": {"style": layer.get("style", {}), "label": layer.get("label_property", "")},
+                }
+            )
     return layers
 
 
@@ -838,7 +1059,7 @@ _FORKED: dict[str, Any] = {}  # what forked workers read (inherited, not pickled
 def _render_place_range(bounds: tuple[int, int]) -> int:
     state = _FORKED
     render, site, chrome, folder = state["render"], state["site"], state["chrome"], state["folder"]
-    for ctx in state["contexts"][bounds[0]:bounds[1]]:
+    for ctx in state["contexts"][bounds[0] : bounds[1]]:
         page_dir = os.path.join(folder, str(ctx.n))
         os.mkdir(page_dir)
         html = render(site=site, root="../../", page="place", place=ctx, chrome=chrome).encode("utf-8")
@@ -850,8 +1071,9 @@ def _render_place_range(bounds: tuple[int, int]) -> int:
     return bounds[1] - bounds[0]
 
 
-def write_place_pages(template: jinja2.Template, site: dict, chrome: SimpleNamespace, contexts: list[PlaceView],
-                      folder: Path) -> None:
+def write_place_pages(
+    template: jinja2.Template, site: dict, chrome: SimpleNamespace, contexts: list[PlaceView], folder: Path
+) -> None:
     """places/<n>/index.html for every place. Large projects are split over the CPUs with fork (the
     workers inherit the compiled template and contexts); only when no other thread is running, since
     forking a threaded process is unsafe. The bytes written are the same either way."""
@@ -860,8 +1082,12 @@ def write_place_pages(template: jinja2.Template, site: dict, chrome: SimpleNames
     try:
         n = len(contexts)
         workers = min(os.cpu_count() or 1, 4)
-        if (n >= PARALLEL_MIN and workers > 1 and threading.active_count() == 1
-                and "fork" in multiprocessing.get_all_start_methods()):
+        if (
+            n >= PARALLEL_MIN
+            and workers > 1
+            and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods()
+        ):
             chunks = [(k * n // workers, (k + 1) * n // workers) for k in range(workers)]
             with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
                 pending = pool.map_async(_render_place_range, chunks[1:])
@@ -897,14 +1123,23 @@ def render_pages(model: SiteModel, env: jinja2.Environment, out: Path) -> int:
         index_tier, index_areas = top, list(model.areas[top.id].values())
     districts = [{"name": a.name, "url": a.url, "count": len(a.places)} for a in index_areas if a.url]
     index_html = env.get_template("index.html").render(
-        site=site, root="", page="index", tiers=_tiers_ctx(model),
-        overlays=[{"id": slug(o.id), "name": o.name or o.id, "show": o.show, "color": o.color}
-                  for o in model.project.overlays],
+        site=site,
+        root="",
+        page="index",
+        tiers=_tiers_ctx(model),
+        overlays=[
+            {"id": slug(o.id), "name": o.name or o.id, "show": o.show, "color": o.color}
+            for o in model.project.overlays
+        ],
         insight_layers=_insight_layers(model, out),
         bounds=_dumps(initial_bounds(model)),
         items=[Markup(item_tmpl.render(p=c, root="")) for c in contexts] if full_list else [],
-        full_list=full_list, total=len(contexts), districts=districts, district_tier=index_tier.name,
-        path="index.html")
+        full_list=full_list,
+        total=len(contexts),
+        districts=districts,
+        district_tier=index_tier.name,
+        path="index.html",
+    )
     _write(out / "index.html", index_html)
     pages += 1
 
@@ -921,26 +1156,47 @@ def render_pages(model: SiteModel, env: jinja2.Environment, out: Path) -> int:
                     items[p.number] = item_tmpl.render(p=by_number[p.number], root="../../").encode("utf-8")
             folder = out / area.url
             folder.mkdir(parents=True, exist_ok=True)
-            ctx = _area_ctx(model, area, [by_number[p.number] for p in area.places],
-                            [Markup(items[p.number].decode("utf-8")) for p in area.places])
-            ctx["figures"] = district_figures(model.edition, area.id) if tier.id == model.district_tier.id else None
+            ctx = _area_ctx(
+                model,
+                area,
+                [by_number[p.number] for p in area.places],
+                [Markup(items[p.number].decode("utf-8")) for p in area.places],
+            )
+            ctx["figures"] = (
+                district_figures(model.edition, area.id) if tier.id == model.district_tier.id else None
+            )
             ctx["calendar"] = area_cals.get(area.id, "")
-            _write(folder / "index.html", area_tmpl.render(site=site, root=_root(area.depth), page="area", area=ctx,
-                                                           path=area.url))
+            _write(
+                folder / "index.html",
+                area_tmpl.render(site=site, root=_root(area.depth), page="area", area=ctx, path=area.url),
+            )
             pages += 1
     items.clear()
 
     # 今週の予定: what meets on each weekday, readable without JavaScript
     (out / "week").mkdir(exist_ok=True)
-    _write(out / "week" / "index.html", env.get_template("week.html").render(
-        site=site, root="../", page="week", path="week/index.html", week=week_ctx(model.places, contexts)))
+    _write(
+        out / "week" / "index.html",
+        env.get_template("week.html").render(
+            site=site, root="../", page="week", path="week/index.html", week=week_ctx(model.places, contexts)
+        ),
+    )
     pages += 1
 
     # place pages: one compiled template, one render and one write each (100,000 of them must be quick).
     # The head, header and footer are the same on every place page: render them once.
-    shared = {"site": site, "root": "../../", "page": "place", "path": PATH_MARK}  # place.html puts its own path
-    chrome = SimpleNamespace(**{part: Markup(env.get_template(f"_{part}.html").render(**shared))
-                                for part in ("head", "header", "footer")})
+    shared = {
+        "site": site,
+        "root": "../../",
+        "page": "place",
+        "path": PATH_MARK,
+    }  # place.html puts its own path
+    chrome = SimpleNamespace(
+        **{
+            part: Markup(env.get_template(f"_{part}.html").render(**shared))
+            for part in ("head", "header", "footer")
+        }
+    )
     write_place_pages(env.get_template("place.html"), site, chrome, contexts, out / "places")
     return pages + len(contexts)
 
@@ -964,11 +1220,14 @@ def write_data(model: SiteModel, out: Path, result: SiteResult) -> None:
     for tier in model.tiers:
         _write(data / "boundaries" / f"{tier.id}.geojson", _dumps(boundary_collection(model, tier)) + "\n")
     for overlay in model.project.overlays:
-        _write(data / "overlays" / f"{slug(overlay.id)}.geojson", _dumps(overlay_payload(model, overlay)) + "\n")
+        _write(
+            data / "overlays" / f"{slug(overlay.id)}.geojson", _dumps(overlay_payload(model, overlay)) + "\n"
+        )
 
 
-def render_site(edition: Edition, out: Path, with_print: bool = True, lang: str = DEFAULT_LANG,
-                home: Path | None = None) -> SiteResult:
+def render_site(
+    edition: Edition, out: Path, with_print: bool = True, lang: str = DEFAULT_LANG, home: Path | None = None
+) -> SiteResult:
     """Write the whole static site for `edition` into the (empty, staged) folder `out`: the default language
     at `out`, then every other language of SITE_LANGS under out/<lang>/ (`home` is then the default build's
     folder, whose exports, prints and statistics the other language links instead of writing again)."""
@@ -984,8 +1243,10 @@ def render_site(edition: Edition, out: Path, with_print: bool = True, lang: str 
         result.photos = write_photos(edition, out, model)
         edition.extras["site_photos"] = model.photos  # the other languages show the same files
     else:  # a second language links the default build's photos instead of writing them again
-        model.photos = {n: {k: f"../{v}" if k in ("thumb", "large") else v for k, v in ph.items()}
-                        for n, ph in (edition.extras.get("site_photos") or {}).items()}
+        model.photos = {
+            n: {k: f"../{v}" if k in ("thumb", "large") else v for k, v in ph.items()}
+            for n, ph in (edition.extras.get("site_photos") or {}).items()
+        }
     model.contexts  # noqa: B018 - build them now, before the collector is frozen
     # The pages create millions of short-lived strings; with 100,000 places' contexts alive the cyclic
     # collector would walk them again and again (a third of the time). Nothing rendered here makes cycles.
@@ -1002,5 +1263,7 @@ def render_site(edition: Edition, out: Path, with_print: bool = True, lang: str 
     if home is None and lang == DEFAULT_LANG:
         for other in SITE_LANGS:
             if other != lang:
-                result.pages += render_site(edition, out / other, with_print=False, lang=other, home=out).pages
+                result.pages += render_site(
+                    edition, out / other, with_print=False, lang=other, home=out
+                ).pages
     return result

@@ -38,8 +38,21 @@ LISTS_SHEET = "選択肢"
 ROWS = 1000  # rows prepared with drop-down lists and formats
 CONSENT = ("可", "不可")
 STATUSES = (STATUS_ACTIVE, STATUS_PAUSED, STATUS_ENDED)
-WEEKDAYS = ("毎週月曜日", "毎週火曜日", "毎週水曜日", "毎週木曜日", "毎週金曜日", "毎週土曜日", "毎週日曜日",
-            "毎日", "毎朝", "第1・第3水曜日", "第2・第4火曜日", "毎月1回", "不定期")
+WEEKDAYS = (
+    "毎週月曜日",
+    "毎週火曜日",
+    "毎週水曜日",
+    "毎週木曜日",
+    "毎週金曜日",
+    "毎週土曜日",
+    "毎週日曜日",
+    "毎日",
+    "毎朝",
+    "第1・第3水曜日",
+    "第2・第4火曜日",
+    "毎月1回",
+    "不定期",
+)
 
 # (field, column width, required, how to fill it in). Order = the sheet's column order.
 COLUMNS: tuple[tuple[str, int, bool, str], ...] = (
@@ -48,25 +61,56 @@ COLUMNS: tuple[tuple[str, int, bool, str], ...] = (
     ("category", 18, True, "一覧から選びます（▼を押す）。"),
     ("organiser", 14, False, "一覧から選びます（住民主体・社協・NPO など）。"),
     ("venue", 22, False, "会場の名前（例: 〇〇公民館）。個人のお宅なら「〇〇さん宅」。"),
-    ("venue_kind", 12, False, (f"一覧から選びます。「{VENUE_HOME}」を選ぶと、地図には正確な場所を出さず、"
-                               "地区の中心あたりに表示します。")),
-    ("address", 34, True, ("会場の住所。町名まで正確に（例: 〇〇市本町二丁目3-5）。緯度・経度が空欄なら、"
-                           "住所から位置を探します。")),
+    (
+        "venue_kind",
+        12,
+        False,
+        (
+            f"一覧から選びます。「{VENUE_HOME}」を選ぶと、地図には正確な場所を出さず、"
+            "地区の中心あたりに表示します。"
+        ),
+    ),
+    (
+        "address",
+        34,
+        True,
+        (
+            "会場の住所。町名まで正確に（例: 〇〇市本町二丁目3-5）。緯度・経度が空欄なら、"
+            "住所から位置を探します。"
+        ),
+    ),
     ("lat", 11, False, "わかるときだけ（例: 34.5886）。緯度と経度は両方書くか、両方空欄に。"),
     ("lon", 11, False, "わかるときだけ（例: 133.8356）。"),
-    ("schedule_text", 28, False, "例: 毎週水曜日 10:00～12:00。一覧から曜日を選び、あとから時間を書き足せます。"),
+    (
+        "schedule_text",
+        28,
+        False,
+        "例: 毎週水曜日 10:00～12:00。一覧から曜日を選び、あとから時間を書き足せます。",
+    ),
     ("target", 16, False, "例: どなたでも、65歳以上の方。"),
     ("fee", 10, False, "例: 無料、100円。"),
     ("activities", 28, False, "例: 体操・おしゃべり・お茶。"),
     ("participants", 10, False, "例: 約15人。"),
     ("contact", 16, False, "電話番号など。「連絡先掲載」が「可」のときだけ公開します。"),
     ("contact_consent", 10, False, "連絡先を公開してよいか。可・不可 から選びます。"),
-    ("consent", 10, True, "この活動を地図に載せてよいか。「可」の行だけ公開します。空欄・不可は公開しません。"),
+    (
+        "consent",
+        10,
+        True,
+        "この活動を地図に載せてよいか。「可」の行だけ公開します。空欄・不可は公開しません。",
+    ),
     ("photo", 16, False, "写真のファイル名（例: sakura.jpg）。"),
     ("photo_consent", 10, False, "写真を公開してよいか（写っている方の同意）。可・不可 から選びます。"),
     ("story", 40, False, "宝物マップに載せる短い紹介文。話してくれた方の同意を得てから書きます。"),
-    ("status", 10, True, (f"{STATUS_ACTIVE}・{STATUS_PAUSED}・{STATUS_ENDED} から選びます。"
-                          f"{STATUS_PAUSED}は「休止中」と表示し、{STATUS_ENDED}は載せません。")),
+    (
+        "status",
+        10,
+        True,
+        (
+            f"{STATUS_ACTIVE}・{STATUS_PAUSED}・{STATUS_ENDED} から選びます。"
+            f"{STATUS_PAUSED}は「休止中」と表示し、{STATUS_ENDED}は載せません。"
+        ),
+    ),
     ("confirmed", 12, False, "最後に活動を確かめた日（例: 2024/7/22、令和6年7月22日）。"),
     ("district_hint", 14, False, "地区名（書かなくてよい）。書くと、地図上の位置と合うか確かめます。"),
 )
@@ -82,13 +126,29 @@ def example_row(project: Project) -> dict[str, object]:
     """One plausible, fictional record (shown on its own sheet, so it is never read as data)."""
     category = project.categories[0].label if project.categories else ""
     return {
-        "number": 1, "name": "ふれあいサロン さくら", "category": category, "organiser": ORGANISER_TYPES[0],
-        "venue": "さくら町集会所", "venue_kind": VENUE_HALL, "address": "〇〇市さくら町一丁目2-3", "lat": "", "lon": "",
-        "schedule_text": "毎週水曜日 10:00～12:00", "target": "どなたでも", "fee": "100円（お茶代）",
-        "activities": "体操・おしゃべり・お茶", "participants": "約15人", "contact": "086-000-0000",
-        "contact_consent": "可", "consent": "可", "photo": "", "photo_consent": "不可",
-        "story": "手作りのお菓子を囲んで、毎週にぎやかにおしゃべりしています。", "status": STATUS_ACTIVE,
-        "confirmed": "2026/4/1", "district_hint": "",
+        "number": 1,
+        "name": "ふれあいサロン さくら",
+        "category": category,
+        "organiser": ORGANISER_TYPES[0],
+        "venue": "さくら町集会所",
+        "venue_kind": VENUE_HALL,
+        "address": "〇〇市さくら町一丁目2-3",
+        "lat": "",
+        "lon": "",
+        "schedule_text": "毎週水曜日 10:00～12:00",
+        "target": "どなたでも",
+        "fee": "100円（お茶代）",
+        "activities": "体操・おしゃべり・お茶",
+        "participants": "約15人",
+        "contact": "086-000-0000",
+        "contact_consent": "可",
+        "consent": "可",
+        "photo": "",
+        "photo_consent": "不可",
+        "story": "手作りのお菓子を囲んで、毎週にぎやかにおしゃべりしています。",
+        "status": STATUS_ACTIVE,
+        "confirmed": "2026/4/1",
+        "district_hint": "",
     }
 
 
@@ -133,10 +193,18 @@ def _lists(book: Workbook, project: Project) -> dict[str, str]:
 
 def _validations(ws: Worksheet, ranges: dict[str, str]) -> None:
     def add(fieldname: str, list_key: str, strict: bool, prompt: str) -> None:
-        dv = DataValidation(type="list", formula1=ranges[list_key], allow_blank=True,
-                            showErrorMessage=True, errorStyle="stop" if strict else "warning",
-                            errorTitle="一覧にない値です", error="▼を押して一覧から選んでください。",
-                            showInputMessage=True, promptTitle=FIELD_LABELS[fieldname], prompt=prompt)
+        dv = DataValidation(
+            type="list",
+            formula1=ranges[list_key],
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="stop" if strict else "warning",
+            errorTitle="一覧にない値です",
+            error="▼を押して一覧から選んでください。",
+            showInputMessage=True,
+            promptTitle=FIELD_LABELS[fieldname],
+            prompt=prompt,
+        )
         if list_key == "weekday":
             dv.showErrorMessage = False  # suggestions only: 「毎週水曜日 10:00～12:00」 must stay possible
         dv.add(f"{_column(fieldname)}2:{_column(fieldname)}{ROWS + 1}")
@@ -150,9 +218,17 @@ def _validations(ws: Worksheet, ranges: dict[str, str]) -> None:
         add(fieldname, "consent", True, "可 か 不可")
     add("status", "status", True, "活動中・休止中・終了")
     for fieldname, low, high in (("lat", 20, 46), ("lon", 122, 154)):  # Japan's extent
-        dv = DataValidation(type="decimal", operator="between", formula1=str(low), formula2=str(high),
-                            allow_blank=True, showErrorMessage=True, errorStyle="warning",
-                            errorTitle="日本の範囲外です", error="緯度と経度が逆になっていませんか。")
+        dv = DataValidation(
+            type="decimal",
+            operator="between",
+            formula1=str(low),
+            formula2=str(high),
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle="日本の範囲外です",
+            error="緯度と経度が逆になっていませんか。",
+        )
         dv.add(f"{_column(fieldname)}2:{_column(fieldname)}{ROWS + 1}")
         ws.add_data_validation(dv)
     for row in range(2, ROWS + 2):
@@ -224,20 +300,32 @@ def project_for_template(project_dir: str | Path) -> Project:
             raise
         try:
             data = tomllib.loads(config.read_text(encoding="utf-8"))
-            layers = [tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted((config.parent / "layers").glob("*.toml"))]
+            layers = [
+                tomllib.loads(p.read_text(encoding="utf-8"))
+                for p in sorted((config.parent / "layers").glob("*.toml"))
+            ]
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
             raise exc from None
         entries = [c for d in (data, *layers) for c in d.get("categories", []) if isinstance(c, dict)]
-        categories = [Category(id=str(c.get("id", "")), label=str(c["label"]), color="#555555", icon="")
-                      for c in entries if c.get("label")]
+        categories = [
+            Category(id=str(c.get("id", "")), label=str(c["label"]), color="#555555", icon="")
+            for c in entries
+            if c.get("label")
+        ]
         if not categories:
             raise exc from None
         site = data.get("site", {}) if isinstance(data.get("site"), dict) else {}
         build = data.get("build", {}) if isinstance(data.get("build"), dict) else {}
         months = build.get("stale_months", 12)
-        return Project(root=config.parent, config_path=config, site=SiteMeta(title=str(site.get("title", ""))),
-                       build=BuildOptions(stale_months=months if isinstance(months, int) else 12), records=[],
-                       tiers=[], categories=categories)
+        return Project(
+            root=config.parent,
+            config_path=config,
+            site=SiteMeta(title=str(site.get("title", ""))),
+            build=BuildOptions(stale_months=months if isinstance(months, int) else 12),
+            records=[],
+            tiers=[],
+            categories=categories,
+        )
 
 
 def write_template(path: Path, project: Project, overwrite: bool = False) -> Path:
@@ -247,8 +335,10 @@ def write_template(path: Path, project: Project, overwrite: bool = False) -> Pat
     if path.suffix.lower() != ".xlsx":
         raise OutputError(f"{path}: テンプレートは .xlsx で書き出します / the template is written as .xlsx")
     if path.exists() and not overwrite:
-        raise OutputError(f"{path} はすでにあります。上書きするなら --force を付けてください / "
-                          "file exists (it may hold records): use --force to replace it")
+        raise OutputError(
+            f"{path} はすでにあります。上書きするなら --force を付けてください / "
+            "file exists (it may hold records): use --force to replace it"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     build_template(project).save(tmp)

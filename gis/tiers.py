@@ -44,27 +44,41 @@ def load_boundaries(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFra
     for key, column in (("id_field", tier.id_field), ("name_field", tier.name_field)):
         if column not in gdf.columns:
             available = ", ".join(c for c in gdf.columns if c != "geometry")
-            raise InputError(label, f"{key} の列「{column}」がありません。ある列: {available} / column not found",
-                             field=column)
+            raise InputError(
+                label,
+                f"{key} の列「{column}」がありません。ある列: {available} / column not found",
+                field=column,
+            )
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     blank_id = gdf[tier.id_field].isna() | (gdf[tier.id_field].astype(str).str.strip() == "")
     if blank_id.any():  # an area without an id cannot get a page, a link or a place
         first = int(blank_id.to_numpy().nonzero()[0][0]) + 1
-        raise InputError(label, f"{first}番目の区域の「{tier.id_field}」が空欄です。すべての区域に ID を入れてください / "
-                                f"area {first} has no id ({tier.id_field} is empty)", field=tier.id_field)
+        raise InputError(
+            label,
+            f"{first}番目の区域の「{tier.id_field}」が空欄です。すべての区域に ID を入れてください / "
+            f"area {first} has no id ({tier.id_field} is empty)",
+            field=tier.id_field,
+        )
     blank_name = gdf[tier.name_field].isna()
     if blank_name.any():
-        warn.append(f"{label}: 名前が空欄の区域は ID を名前にしました / areas without a name are named by their id")
+        warn.append(
+            f"{label}: 名前が空欄の区域は ID を名前にしました / areas without a name are named by their id"
+        )
         gdf = gdf.copy()
         gdf.loc[blank_name, tier.name_field] = gdf.loc[blank_name, tier.id_field]
     if gdf.crs is None:
         minx, miny, maxx, maxy = gdf.total_bounds
-        if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
-            warn.append(f"{label}: 座標系の指定がないため経緯度（JGD2011）とみなしました / no CRS: assumed JGD2011 lon/lat")
+        if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
+            warn.append(
+                f"{label}: 座標系の指定がないため経緯度（JGD2011）とみなしました / no CRS: assumed JGD2011 lon/lat"
+            )
             gdf = gdf.set_crs(JGD2011)
         else:
-            raise InputError(label, "座標系（CRS）がわかりません。.prj を付けるか GeoJSON で保存してください / "
-                                    "no CRS and the coordinates are not longitude/latitude")
+            raise InputError(
+                label,
+                "座標系（CRS）がわかりません。.prj を付けるか GeoJSON で保存してください / "
+                "no CRS and the coordinates are not longitude/latitude",
+            )
     if CRS.from_user_input(gdf.crs) != CRS.from_user_input(WGS84):
         gdf = gdf.to_crs(WGS84)
     invalid = ~gdf.geometry.is_valid
@@ -74,16 +88,23 @@ def load_boundaries(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFra
         gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.loc[invalid, "geometry"].values)
     gdf = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"])]
     gdf.loc[gdf.geom_type == "GeometryCollection", "geometry"] = gdf.loc[
-        gdf.geom_type == "GeometryCollection", "geometry"].apply(_polygons_only)
+        gdf.geom_type == "GeometryCollection", "geometry"
+    ].apply(_polygons_only)
     if gdf.empty:
         raise InputError(label, "面（ポリゴン）の区域がありません / no polygon areas")
-    out = gpd.GeoDataFrame({
-        "area_id": gdf[tier.id_field].astype(str).str.strip().values,
-        "area_name": gdf[tier.name_field].astype(str).str.strip().values,
-    }, geometry=gdf.geometry.values, crs=WGS84)
+    out = gpd.GeoDataFrame(
+        {
+            "area_id": gdf[tier.id_field].astype(str).str.strip().values,
+            "area_name": gdf[tier.name_field].astype(str).str.strip().values,
+        },
+        geometry=gdf.geometry.values,
+        crs=WGS84,
+    )
     # Several features with one id (e.g. a district in parts) become one area.
     if out["area_id"].duplicated().any():
-        out = out.dissolve(by="area_id", aggfunc="first", as_index=False)[["area_id", "area_name", "geometry"]]
+        out = out.dissolve(by="area_id", aggfunc="first", as_index=False)[
+            ["area_id", "area_name", "geometry"]
+        ]
     return out.sort_values("area_id", kind="stable").reset_index(drop=True)
 
 
@@ -96,7 +117,9 @@ def link_parents(boundaries: dict[str, gpd.GeoDataFrame], tiers: list[Tier]) -> 
     """Give each area of a finer tier the id of the coarser area that holds its representative point."""
     for i, tier in enumerate(tiers):
         fine = boundaries[tier.id]
-        points = gpd.GeoDataFrame({"area_id": fine["area_id"]}, geometry=fine.geometry.representative_point(), crs=WGS84)
+        points = gpd.GeoDataFrame(
+            {"area_id": fine["area_id"]}, geometry=fine.geometry.representative_point(), crs=WGS84
+        )
         for coarse_tier in tiers[:i]:
             hits = _join_first(points, boundaries[coarse_tier.id])
             fine[f"parent_{coarse_tier.id}"] = hits["hit_id"].fillna("").values
@@ -105,14 +128,18 @@ def link_parents(boundaries: dict[str, gpd.GeoDataFrame], tiers: list[Tier]) -> 
 def _join_first(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     """For each point, the first area (by area_id) that covers it: a point on a shared boundary lands
     in exactly one area, the same one every time."""
-    right = areas[["area_id", "area_name", "geometry"]].rename(columns={"area_id": "hit_id", "area_name": "hit_name"})
+    right = areas[["area_id", "area_name", "geometry"]].rename(
+        columns={"area_id": "hit_id", "area_name": "hit_name"}
+    )
     joined = gpd.sjoin(points, right, how="left", predicate="intersects")
     joined = joined.sort_values("hit_id", kind="stable")
     joined = joined[~joined.index.duplicated(keep="first")].sort_index()
     return joined
 
 
-def assign_areas(lons: list[float], lats: list[float], areas: gpd.GeoDataFrame) -> list[tuple[str, str] | None]:
+def assign_areas(
+    lons: list[float], lats: list[float], areas: gpd.GeoDataFrame
+) -> list[tuple[str, str] | None]:
     """(area id, area name) for each point, or None when the point lies in no area."""
     if not lons:
         return []

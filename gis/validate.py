@@ -27,11 +27,30 @@ from gis.report import Issue, Report
 
 # Japanese names of fields, for messages that say which column is wrong.
 FIELD_LABELS = {
-    "number": "No.", "record_id": "ID", "name": "名称", "category": "種別", "organiser": "運営主体", "venue": "会場",
-    "venue_kind": "会場種別", "address": "所在地", "lat": "緯度", "lon": "経度", "schedule_text": "開催日時",
-    "target": "対象", "fee": "参加費", "activities": "活動内容", "participants": "参加人数", "contact": "連絡先",
-    "contact_consent": "連絡先掲載", "consent": "掲載可否", "photo": "写真", "photo_consent": "写真掲載",
-    "story": "紹介文", "status": "状況", "confirmed": "最終確認日", "district_hint": "地区",
+    "number": "No.",
+    "record_id": "ID",
+    "name": "名称",
+    "category": "種別",
+    "organiser": "運営主体",
+    "venue": "会場",
+    "venue_kind": "会場種別",
+    "address": "所在地",
+    "lat": "緯度",
+    "lon": "経度",
+    "schedule_text": "開催日時",
+    "target": "対象",
+    "fee": "参加費",
+    "activities": "活動内容",
+    "participants": "参加人数",
+    "contact": "連絡先",
+    "contact_consent": "連絡先掲載",
+    "consent": "掲載可否",
+    "photo": "写真",
+    "photo_consent": "写真掲載",
+    "story": "紹介文",
+    "status": "状況",
+    "confirmed": "最終確認日",
+    "district_hint": "地区",
 }
 
 ERAS = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988, "昭和": 1925, "s": 1925}
@@ -73,25 +92,40 @@ def _number(value: Any, fieldname: str) -> float | None:
         try:
             result = float(value)
         except OverflowError:  # an integer too large for a float
-            raise RowError(fieldname, f"{FIELD_LABELS[fieldname]}の値が大きすぎます", f"{fieldname} is too large") from None
+            raise RowError(
+                fieldname, f"{FIELD_LABELS[fieldname]}の値が大きすぎます", f"{fieldname} is too large"
+            ) from None
     else:
         text = normalise_text(value).replace(",", "")
         try:
             result = float(text)
         except ValueError:
-            raise RowError(fieldname, f"{FIELD_LABELS[fieldname]}「{text[:30]}」は数値ではありません",
-                           f"{fieldname} {text[:30]!r} is not a number") from None
+            raise RowError(
+                fieldname,
+                f"{FIELD_LABELS[fieldname]}「{text[:30]}」は数値ではありません",
+                f"{fieldname} {text[:30]!r} is not a number",
+            ) from None
     if not math.isfinite(result):
-        raise RowError(fieldname, f"{FIELD_LABELS[fieldname]}が数値ではありません", f"{fieldname} is not a finite number")
+        raise RowError(
+            fieldname, f"{FIELD_LABELS[fieldname]}が数値ではありません", f"{fieldname} is not a finite number"
+        )
     return result
 
 
 def _text(row: RawRow, fieldname: str, report: Report, place_name: str = "") -> str:
     text = normalise_text(row.values.get(fieldname))
     if len(text) > MAX_CELL:
-        report.add(Issue("warning", row.source, row.row, FIELD_LABELS[fieldname],
-                         f"{FIELD_LABELS[fieldname]}が長すぎるため {MAX_CELL} 文字で切りました",
-                         f"cell longer than {MAX_CELL} characters was cut", place_name))
+        report.add(
+            Issue(
+                "warning",
+                row.source,
+                row.row,
+                FIELD_LABELS[fieldname],
+                f"{FIELD_LABELS[fieldname]}が長すぎるため {MAX_CELL} 文字で切りました",
+                f"cell longer than {MAX_CELL} characters was cut",
+                place_name,
+            )
+        )
         text = text[:MAX_CELL]
     return text
 
@@ -114,73 +148,139 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
     if not name:
         raise RowError("name", "名称が空欄です", "the name is empty")
     p = Place(source=row.source, row=row.row, name=name)
-    for fieldname in ("venue", "address", "schedule_text", "target", "fee", "activities", "participants", "contact",
-                      "photo", "story", "district_hint", "record_id", "organiser"):
+    for fieldname in (
+        "venue",
+        "address",
+        "schedule_text",
+        "target",
+        "fee",
+        "activities",
+        "participants",
+        "contact",
+        "photo",
+        "story",
+        "district_hint",
+        "record_id",
+        "organiser",
+    ):
         setattr(p, fieldname, _text(row, fieldname, report, name))
     p.extra = row.extra
     problem = photo_path_problem(p.photo) if p.photo else None
     if problem:
-        report.add(Issue("warning", row.source, row.row, "写真", f"写真「{p.photo[:60]}」は使えません: {problem[0]}",
-                         problem[1], name))
+        report.add(
+            Issue(
+                "warning",
+                row.source,
+                row.row,
+                "写真",
+                f"写真「{p.photo[:60]}」は使えません: {problem[0]}",
+                problem[1],
+                name,
+            )
+        )
         p.photo = ""
 
     raw_category = _text(row, "category", report, name)
     category = categories.match(raw_category)
     if category is None:
         if not raw_category:
-            raise RowError("category", f"種別が空欄です（{categories.choices} から選んでください）",
-                           "the category is empty")
-        raise RowError("category", f"種別「{raw_category}」は一覧にありません（{categories.choices} から選んでください）",
-                       f"category {raw_category!r} is not one of the project's categories")
+            raise RowError(
+                "category",
+                f"種別が空欄です（{categories.choices} から選んでください）",
+                "the category is empty",
+            )
+        raise RowError(
+            "category",
+            f"種別「{raw_category}」は一覧にありません（{categories.choices} から選んでください）",
+            f"category {raw_category!r} is not one of the project's categories",
+        )
     p.category = category
 
     number = _number(row.values.get("number"), "number")
     if number is not None:
         if number != int(number) or not 1 <= number <= MAX_NUMBER:
-            raise RowError("number", f"No. は 1 から {MAX_NUMBER} までの整数にしてください",
-                           f"No. must be a whole number from 1 to {MAX_NUMBER}")
+            raise RowError(
+                "number",
+                f"No. は 1 から {MAX_NUMBER} までの整数にしてください",
+                f"No. must be a whole number from 1 to {MAX_NUMBER}",
+            )
         p.number = int(number)
 
     p.lat = _number(row.values.get("lat"), "lat")
     p.lon = _number(row.values.get("lon"), "lon")
     if (p.lat is None) != (p.lon is None):
         missing = "lon" if p.lon is None else "lat"
-        raise RowError(missing, f"{FIELD_LABELS[missing]}だけが空欄です（緯度と経度は両方書くか、両方空欄に）",
-                       "give both latitude and longitude, or neither")
+        raise RowError(
+            missing,
+            f"{FIELD_LABELS[missing]}だけが空欄です（緯度と経度は両方書くか、両方空欄に）",
+            "give both latitude and longitude, or neither",
+        )
     if p.lat is not None and not (-90 <= p.lat <= 90 and -180 <= p.lon <= 180):
         if -90 <= p.lon <= 90 and -180 <= p.lat <= 180:
             pass  # swapped: the pipeline detects and reports it against the city's extent
         else:
             raise RowError("lat", "緯度・経度の値が地球上にありません", "latitude/longitude out of range")
     if p.lat is None and not p.address and "_geometry" not in row.values:
-        raise RowError("address", "所在地も緯度・経度も空欄のため、場所がわかりません",
-                       "no address and no coordinates: the place cannot be located")
+        raise RowError(
+            "address",
+            "所在地も緯度・経度も空欄のため、場所がわかりません",
+            "no address and no coordinates: the place cannot be located",
+        )
 
     kind = _text(row, "venue_kind", report, name)
     p.venue_kind = VENUE_KIND_ALIASES.get(normalise_header(kind), kind) if kind else ""
     if not p.venue_kind and re.search(r"(自宅|宅$|さん宅|様宅)", p.venue):
         p.venue_kind = "自宅"  # a venue written as someone's home is treated as one, to be safe
     if kind and p.venue_kind not in VENUE_KIND_ALIASES.values():
-        report.add(Issue("warning", row.source, row.row, "会場種別", f"会場種別「{kind}」は一覧にありません（そのまま載せます）",
-                         f"venue kind {kind!r} is not a known kind", name))
+        report.add(
+            Issue(
+                "warning",
+                row.source,
+                row.row,
+                "会場種別",
+                f"会場種別「{kind}」は一覧にありません（そのまま載せます）",
+                f"venue kind {kind!r} is not a known kind",
+                name,
+            )
+        )
 
     if p.organiser and p.organiser not in ORGANISER_TYPES:
-        report.add(Issue("info", row.source, row.row, "運営主体", f"運営主体「{p.organiser}」は標準の区分ではありません",
-                         f"organiser type {p.organiser!r} is not a standard one", name))
+        report.add(
+            Issue(
+                "info",
+                row.source,
+                row.row,
+                "運営主体",
+                f"運営主体「{p.organiser}」は標準の区分ではありません",
+                f"organiser type {p.organiser!r} is not a standard one",
+                name,
+            )
+        )
 
     status_raw = _text(row, "status", report, name)
     status = STATUS_ALIASES.get(normalise_header(status_raw))
     if status is None:
-        raise RowError("status", f"状況「{status_raw}」がわかりません（活動中・休止中・終了 のどれか）",
-                       f"status {status_raw!r} is not 活動中 / 休止中 / 終了")
+        raise RowError(
+            "status",
+            f"状況「{status_raw}」がわかりません（活動中・休止中・終了 のどれか）",
+            f"status {status_raw!r} is not 活動中 / 休止中 / 終了",
+        )
     p.status = status
 
     consent_raw = row.values.get("consent")
     p.consent = parse_yes_no(consent_raw)
     if p.consent is None and normalise_text(consent_raw):
-        report.add(Issue("warning", row.source, row.row, "掲載可否",
-                         f"掲載可否「{normalise_text(consent_raw)[:20]}」がわからないため掲載しません（可・不可で書いてください）",
-                         "consent value not understood: not published", name))
+        report.add(
+            Issue(
+                "warning",
+                row.source,
+                row.row,
+                "掲載可否",
+                f"掲載可否「{normalise_text(consent_raw)[:20]}」がわからないため掲載しません（可・不可で書いてください）",
+                "consent value not understood: not published",
+                name,
+            )
+        )
     p.contact_consent = parse_yes_no(row.values.get("contact_consent")) is True
     p.photo_consent = parse_yes_no(row.values.get("photo_consent")) is True
 
@@ -188,9 +288,17 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
     try:
         p.confirmed = parse_date(raw_date)
     except (ValueError, OverflowError):
-        report.add(Issue("warning", row.source, row.row, "最終確認日",
-                         f"最終確認日「{normalise_text(raw_date)[:20]}」を日付として読めません（例: 2024/7/22、令和6年7月22日）",
-                         "date not understood", name))
+        report.add(
+            Issue(
+                "warning",
+                row.source,
+                row.row,
+                "最終確認日",
+                f"最終確認日「{normalise_text(raw_date)[:20]}」を日付として読めません（例: 2024/7/22、令和6年7月22日）",
+                "date not understood",
+                name,
+            )
+        )
     if "_geometry" in row.values:
         from shapely.geometry import shape
 
@@ -198,7 +306,9 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
             point = shape(row.values["_geometry"]).representative_point()
             p.lat, p.lon = point.y, point.x
         except Exception:  # noqa: BLE001 - any malformed geometry is the coordinator's row problem
-            raise RowError("lat", "形（geometry）が壊れています", "the feature's geometry is broken") from None
+            raise RowError(
+                "lat", "形（geometry）が壊れています", "the feature's geometry is broken"
+            ) from None
     return p
 
 
@@ -216,9 +326,14 @@ def validate_rows(rows: list[RawRow], project: Project, report: Report) -> list[
             continue
         if place.number is not None and place.number in seen_numbers:
             first = seen_numbers[place.number]
-            report.reject(row.source, row.row, name, "No.",
-                          f"No.{place.number} は {first.source} {first.row}行目と重複しています",
-                          f"No. {place.number} is already used by {first.source} row {first.row}")
+            report.reject(
+                row.source,
+                row.row,
+                name,
+                "No.",
+                f"No.{place.number} は {first.source} {first.row}行目と重複しています",
+                f"No. {place.number} is already used by {first.source} row {first.row}",
+            )
             continue
         if place.number is not None:
             seen_numbers[place.number] = place

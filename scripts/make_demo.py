@@ -1268,7 +1268,7 @@ def make_records(rng: random.Random, geo: Geography, venues: Venues) -> list[Rec
         records[i].cells["掲載可否"] = rng.choice(["", "確認中"])
     for i in idx:
         c = records[i].cells
-        stale = c["状況"] in ("休止中", "休止", "終了") and rng.random() < 0.6 or rng.random() < 0.14
+        stale = (c["状況"] in ("休止中", "休止", "終了") and rng.random() < 0.6) or rng.random() < 0.14
         if stale:
             d = date(2019, 1, 10) + timedelta(
                 days=rng.randint(0, (date(2025, 10, 15) - date(2019, 1, 10)).days)

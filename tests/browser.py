@@ -32,7 +32,6 @@ TILE_HOSTS = ("cyberjapandata.gsi.go.jp", "tile.openstreetmap.org")
 LOCAL_HOSTS = ("127.0.0.1",)
 
 
-
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -89,8 +88,12 @@ class Guard:
             self.failed.append(f"{response.status} {response.url}")
 
     def assert_clean(self) -> None:
-        problems = {"console errors": self.console_errors, "page errors": self.page_errors,
-                    "requests leaving 127.0.0.1 (not tiles)": self.offsite, "failed same-origin requests": self.failed}
+        problems = {
+            "console errors": self.console_errors,
+            "page errors": self.page_errors,
+            "requests leaving 127.0.0.1 (not tiles)": self.offsite,
+            "failed same-origin requests": self.failed,
+        }
         bad = {k: v for k, v in problems.items() if v}
         assert not bad, bad
 
@@ -117,8 +120,12 @@ def open_page(chromium) -> Iterator[Callable]:
     contexts = []
 
     def _open(url: str, viewport: tuple[int, int] = (1280, 800)):
-        ctx = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="ja-JP",
-                                   service_workers="block", device_scale_factor=1)
+        ctx = chromium.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]},
+            locale="ja-JP",
+            service_workers="block",
+            device_scale_factor=1,
+        )
         contexts.append(ctx)
         guard = Guard()
         ctx.route("**/*", guard.route)

@@ -35,4 +35,4 @@ def artifacts() -> Path:
 
 # One Chromium for the whole session, shared by every browser test module (a second Playwright start
 # in the same process fails), and guarded pages: see tests/browser.py.
-from browser import chromium, open_page  # noqa: F401
+from browser import chromium, open_page  # noqa: E402, F401

@@ -53,9 +53,11 @@ def gps_jpeg(path: Path, description: str = "") -> None:
     exif = Image.Exif()
     exif[0x010E] = description  # ImageDescription
     exif[0x8825] = GPS
-    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-           b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="35,0.193N" '
-           b'exif:GPSLongitude="135,0.459E"/></rdf:RDF></x:xmpmeta>')
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="35,0.193N" '
+        b'exif:GPSLongitude="135,0.459E"/></rdf:RDF></x:xmpmeta>'
+    )
     im.save(path, "JPEG", exif=exif.tobytes(), xmp=xmp, comment=description.encode("utf-8"))
 
 
@@ -70,27 +72,89 @@ def text_png(path: Path, text: str) -> None:
 def hostile_rows() -> list[dict]:
     rows: list[dict] = []
     for k, payload in enumerate(PAYLOADS):
-        rows.append(row(
-            名称=f"危険{k}{payload}", 会場=payload, 所在地=f"和歌山県ミニ町西南町1-{k + 1}{payload}",
-            緯度=f"{35.0010 + 0.0007 * k:.6f}", 経度=f"{135.0010 + 0.0011 * k:.6f}", 開催日時=payload, 対象=payload,
-            参加費=payload, 活動内容=payload, 連絡先=f"0739-{k:02d}-{payload}", 連絡先掲載="可", 地区=payload,
-            運営主体=payload, 参加人数=payload, 紹介文=payload, 写真=(URLISH, "../../etc/passwd", "../../passwd-bait.jpg")[k % 3],
-            写真掲載="可"))
+        rows.append(
+            row(
+                名称=f"危険{k}{payload}",
+                会場=payload,
+                所在地=f"和歌山県ミニ町西南町1-{k + 1}{payload}",
+                緯度=f"{35.0010 + 0.0007 * k:.6f}",
+                経度=f"{135.0010 + 0.0011 * k:.6f}",
+                開催日時=payload,
+                対象=payload,
+                参加費=payload,
+                活動内容=payload,
+                連絡先=f"0739-{k:02d}-{payload}",
+                連絡先掲載="可",
+                地区=payload,
+                運営主体=payload,
+                参加人数=payload,
+                紹介文=payload,
+                写真=(URLISH, "../../etc/passwd", "../../passwd-bait.jpg")[k % 3],
+                写真掲載="可",
+            )
+        )
     for name, address, phone, consent, status in WITHHELD:
-        rows.append(row(名称=name, 所在地=address, 連絡先=phone, 連絡先掲載="可", 掲載可否=consent, 状況=status))
+        rows.append(
+            row(名称=name, 所在地=address, 連絡先=phone, 連絡先掲載="可", 掲載可否=consent, 状況=status)
+        )
     for k, phone in enumerate(UNCONSENTED_PHONES):
         rows.append(row(名称=f"電話は載せない会{k}", 連絡先=phone, 連絡先掲載="不可" if k else ""))
     for k, (name, venue, address, lat, lon) in enumerate(HOMES):
-        rows.append(row(名称=name, 会場=venue, 会場種別="自宅", 所在地=address, 緯度=f"{lat:.6f}", 経度=f"{lon:.6f}",
-                        連絡先="0739-66-1234", 連絡先掲載="可", 写真=f"photos/home{k}.{'jpg' if k == 0 else 'png'}",
-                        写真掲載="可", 紹介文="縁側でお茶を飲みます。"))
-    rows.append(row(名称="公民館の体操", 種別="exercise", 会場="西北公民館", 所在地="和歌山県ミニ町西北町2-1", 写真="photos/hall.jpg",
-                    写真掲載="可", 連絡先="0739-20-0000", 連絡先掲載="可"))
+        rows.append(
+            row(
+                名称=name,
+                会場=venue,
+                会場種別="自宅",
+                所在地=address,
+                緯度=f"{lat:.6f}",
+                経度=f"{lon:.6f}",
+                連絡先="0739-66-1234",
+                連絡先掲載="可",
+                写真=f"photos/home{k}.{'jpg' if k == 0 else 'png'}",
+                写真掲載="可",
+                紹介文="縁側でお茶を飲みます。",
+            )
+        )
+    rows.append(
+        row(
+            名称="公民館の体操",
+            種別="exercise",
+            会場="西北公民館",
+            所在地="和歌山県ミニ町西北町2-1",
+            写真="photos/hall.jpg",
+            写真掲載="可",
+            連絡先="0739-20-0000",
+            連絡先掲載="可",
+        )
+    )
     return rows
 
 
-HEADER = ["No.", "名称", "種別", "会場", "会場種別", "所在地", "緯度", "経度", "開催日時", "対象", "参加費", "活動内容",
-          "連絡先", "連絡先掲載", "掲載可否", "状況", "最終確認日", "地区", "運営主体", "参加人数", "紹介文", "写真", "写真掲載"]
+HEADER = [
+    "No.",
+    "名称",
+    "種別",
+    "会場",
+    "会場種別",
+    "所在地",
+    "緯度",
+    "経度",
+    "開催日時",
+    "対象",
+    "参加費",
+    "活動内容",
+    "連絡先",
+    "連絡先掲載",
+    "掲載可否",
+    "状況",
+    "最終確認日",
+    "地区",
+    "運営主体",
+    "参加人数",
+    "紹介文",
+    "写真",
+    "写真掲載",
+]
 
 
 def make_hostile_project(root: Path, hostile_config: bool = True) -> Path:
@@ -110,7 +174,9 @@ def make_hostile_project(root: Path, hostile_config: bool = True) -> Path:
     gps_jpeg(root.parent / "passwd-bait.jpg", description="outside the project")
     if hostile_config:
         toml = (root / "takara.toml").read_text(encoding="utf-8")
-        toml = toml.replace('title = "ミニ町 宝物マップ（テスト）"', f"title = {json.dumps('ミニ町' + PAYLOADS[1])}")
+        toml = toml.replace(
+            'title = "ミニ町 宝物マップ（テスト）"', f"title = {json.dumps('ミニ町' + PAYLOADS[1])}"
+        )
         toml = toml.replace('lead = "テスト用の小さな町です。"', f"lead = {json.dumps(PAYLOADS[0])}")
         toml = toml.replace('label = "体操"', f"label = {json.dumps('体操' + PAYLOADS[2])}")
         (root / "takara.toml").write_text(toml, encoding="utf-8")

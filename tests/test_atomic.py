@@ -49,10 +49,21 @@ def leftovers(out: Path) -> list[str]:
 def published(tmp_path) -> tuple[Path, Path, str]:
     """A project with an overlay, built once into site/: (project, site, hash of the site)."""
     project = make_project(tmp_path / "p", [row(), row(名称="体操の会", 種別="体操")], extra_toml=OVERLAY)
-    (project / "data" / "shops.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "八百屋"}, "geometry": {"type": "Point",
-                                                                          "coordinates": [135.004, 35.004]}}]}),
-        encoding="utf-8")
+    (project / "data" / "shops.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "八百屋"},
+                        "geometry": {"type": "Point", "coordinates": [135.004, 35.004]},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     site = tmp_path / "site"
     code, _, err = build_cli(project, site, "--no-print")
     assert code == 0, err
@@ -67,13 +78,18 @@ def test_a_file_made_unreadable_mid_build_leaves_the_previous_site(published, mo
 
     def run_then_break_the_overlay(*args, **kwargs):
         edition = real_run(*args, **kwargs)
-        (project / "data" / "shops.geojson").write_bytes(b"\x00\x01 not a map any more")  # read while rendering
+        (project / "data" / "shops.geojson").write_bytes(
+            b"\x00\x01 not a map any more"
+        )  # read while rendering
         return edition
 
     monkeypatch.setattr(pipeline, "run", run_then_break_the_overlay)
     (project / "data" / "records.csv").write_text(
-        (project / "data" / "records.csv").read_text(encoding="utf-8-sig").replace("テストサロン", "新しい名前"),
-        encoding="utf-8-sig")
+        (project / "data" / "records.csv")
+        .read_text(encoding="utf-8-sig")
+        .replace("テストサロン", "新しい名前"),
+        encoding="utf-8-sig",
+    )
     code, _, err = build_cli(project, site, "--no-print")
     assert code == 2 and "shops.geojson" in err, err
     assert folder_hash(site) == before and leftovers(site) == []
@@ -112,14 +128,23 @@ def test_a_disk_error_while_writing_is_one_line_and_leaves_the_previous_site(pub
 def test_an_interrupted_build_leaves_the_previous_site(published, sig):
     project, site, before = published
     (project / "data" / "records.csv").write_text(
-        (project / "data" / "records.csv").read_text(encoding="utf-8-sig").replace("テストサロン", "書き換え中"),
-        encoding="utf-8-sig")
+        (project / "data" / "records.csv")
+        .read_text(encoding="utf-8-sig")
+        .replace("テストサロン", "書き換え中"),
+        encoding="utf-8-sig",
+    )
     # With the prints, writing takes seconds: long enough to be caught in the middle.
-    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), str(project), "--out", str(site)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), str(project), "--out", str(site)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not any(name.startswith(f".{site.name}.building-") for name in leftovers(site)):
-        assert proc.poll() is None and time.monotonic() < deadline, "the build ended before it started writing"
+        assert proc.poll() is None and time.monotonic() < deadline, (
+            "the build ended before it started writing"
+        )
         time.sleep(0.02)
     time.sleep(0.3)  # let it write some files
     proc.send_signal(sig)
@@ -149,15 +174,22 @@ def test_a_signal_during_the_swap_cannot_lose_both_sites(tmp_path, monkeypatch):
     assert leftovers(out) == []
 
 
-@pytest.mark.parametrize("where", ["the project folder", "inside the project", "a folder holding the project"])
+@pytest.mark.parametrize(
+    "where", ["the project folder", "inside the project", "a folder holding the project"]
+)
 def test_out_may_not_overlap_the_project(tmp_path, where):
     project = make_project(tmp_path / "city" / "p", [row()])
     before = folder_hash(tmp_path)
-    out = {"the project folder": project, "inside the project": project / "public",
-           "a folder holding the project": tmp_path / "city"}[where]
+    out = {
+        "the project folder": project,
+        "inside the project": project / "public",
+        "a folder holding the project": tmp_path / "city",
+    }[where]
     code, _, err = build_cli(project, out, "--no-print")
     assert code == 2 and err.count("\n") == 1, err
-    assert "--out may not be the project folder, inside it, or contain it" in err and str(out.resolve()) in err
+    assert (
+        "--out may not be the project folder, inside it, or contain it" in err and str(out.resolve()) in err
+    )
     assert folder_hash(tmp_path) == before  # nothing written, nothing removed
 
 

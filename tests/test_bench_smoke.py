@@ -14,9 +14,28 @@ from tests.conftest import REPO
 def test_benchmark_writes_a_table_with_figures(tmp_path):
     cache, results, sites = tmp_path / "cache", tmp_path / "results", tmp_path / "sites"
     run = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--sizes", "300", "--runs", "1", "--quick",
-         "--cache", str(cache), "--results", str(results), "--sites", str(sites)],
-        cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--sizes",
+            "300",
+            "--runs",
+            "1",
+            "--quick",
+            "--cache",
+            str(cache),
+            "--results",
+            str(results),
+            "--sites",
+            str(sites),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
     table = (results / "results.md").read_text(encoding="utf-8")

@@ -115,8 +115,10 @@ def test_hostile_place_pages_run_nothing(hostile, open_page):
 
 def test_the_check_would_see_an_injected_script(hostile, open_page, tmp_path):
     """The DOM check is not blind: a page that does carry a payload fails it."""
-    (tmp_path / "bad.html").write_text(f'<p><img src=x onerror="{PWN}"><a href="javascript:{PWN}">x</a></p>'
-                                       f"<script>{PWN}</script>", encoding="utf-8")
+    (tmp_path / "bad.html").write_text(
+        f'<p><img src=x onerror="{PWN}"><a href="javascript:{PWN}">x</a></p><script>{PWN}</script>',
+        encoding="utf-8",
+    )
     with serve(tmp_path) as base:
         page, _ = open_page(base + "bad.html", DESKTOP)
         page.wait_for_timeout(150)

@@ -42,7 +42,10 @@ def test_blank_areas_and_per_capita_layers_can_be_switched(demo, open_page):
     assert sorted(boxes.evaluate_all("els => els.map(e => e.value)")) == sorted(layers)
     for layer_id, layer in layers.items():
         box = page.locator(f'#layer-insight input[value="{layer_id}"]')
-        assert page.locator(f'#layer-insight label:has(input[value="{layer_id}"])').inner_text().strip() == layer["name"]
+        assert (
+            page.locator(f'#layer-insight label:has(input[value="{layer_id}"])').inner_text().strip()
+            == layer["name"]
+        )
         assert not box.is_checked() and _paths(page, layer_id) == 0  # off until asked for
     # on: the areas are drawn and the legend shows, each entry with its colour
     page.check('#layer-insight input[value="per_capita"]')
@@ -55,10 +58,12 @@ def test_blank_areas_and_per_capita_layers_can_be_switched(demo, open_page):
     first = layers["per_capita"]["legend"][0]
     assert first["label"] in entries.first.inner_text()
     swatch = entries.first.locator(".insight-swatch").evaluate("e => getComputedStyle(e).backgroundColor")
-    r, g, b = (int(first["color"][i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(first["color"][i : i + 2], 16) for i in (1, 3, 5))
     assert swatch == f"rgb({r}, {g}, {b})"
     # the areas are filled with the colours the layer's features name
-    fills = set(page.locator("path.tk-insight-per_capita").evaluate_all("els => els.map(e => e.getAttribute('fill'))"))
+    fills = set(
+        page.locator("path.tk-insight-per_capita").evaluate_all("els => els.map(e => e.getAttribute('fill'))")
+    )
     assert fills & {e["color"] for e in layers["per_capita"]["legend"] if e["color"]}
     # switch to the blank areas: one layer on, the other off
     page.check('#layer-insight input[value="blank_areas"]')

@@ -21,8 +21,19 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("print-site") / "site"
-    assert main([str(DEMO), "--out", str(out), "--no-print",
-                 "--report", str(tmp_path_factory.mktemp("r") / "report.json")]) == 0
+    assert (
+        main(
+            [
+                str(DEMO),
+                "--out",
+                str(out),
+                "--no-print",
+                "--report",
+                str(tmp_path_factory.mktemp("r") / "report.json"),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -49,7 +60,9 @@ def test_district_page_prints_as_a4_with_map_and_every_place(site, chromium, art
     width, height = (float(v) for v in reader.pages[0].mediabox[2:])
     assert (round(width), round(height)) == (595, 842)  # A4 portrait in points
     pdf_path = artifacts / "browser-print-district.pdf"
-    text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     text = text.replace(" ", "").replace("\n", "")
     missing = [p["name"] for p in own if p["name"].replace(" ", "") not in text]
     assert not missing, f"printed district page lacks {missing[:5]}"

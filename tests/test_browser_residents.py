@@ -58,8 +58,12 @@ def _ready(page) -> None:
 
 def _shown(page) -> tuple[int, int]:
     """(places the map keeps, entries of the 一覧表 shown) — they must agree."""
-    return tuple(page.evaluate("() => [window.takara.visibleCount(),"
-                               " document.querySelectorAll('#place-list > li.place:not([hidden])').length]"))
+    return tuple(
+        page.evaluate(
+            "() => [window.takara.visibleCount(),"
+            " document.querySelectorAll('#place-list > li.place:not([hidden])').length]"
+        )
+    )
 
 
 def _open_filters(page) -> None:
@@ -104,8 +108,10 @@ def test_each_filter_and_their_combination_update_map_and_list(built, open_page)
     assert combo > 0
     assert _shown(page) == (combo, combo)
     # the list shows the same places the Python filter keeps
-    numbers = page.evaluate("() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))"
-                            ".map(li => Number(li.dataset.n))")
+    numbers = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))"
+        ".map(li => Number(li.dataset.n))"
+    )
     assert numbers == sorted(p.number for p in edition.places if _on(p, 2, "morning") and p.is_free)
     guard.assert_clean()
 
@@ -147,11 +153,16 @@ def test_a_hiragana_query_finds_a_katakana_name(built, open_page):
     page, guard = open_page(base + "index.html?q=" + hiragana)
     _ready(page)
     key = normalise_search(hiragana)
-    expected = sorted(p.number for p in edition.places
-                      if key in normalise_search(p.name) + " " + normalise_search(f"{p.activities} {p.venue} {p.organiser}"))
+    expected = sorted(
+        p.number
+        for p in edition.places
+        if key in normalise_search(p.name) + " " + normalise_search(f"{p.activities} {p.venue} {p.organiser}")
+    )
     assert place.number in expected
-    numbers = page.evaluate("() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))"
-                            ".map(li => Number(li.dataset.n))")
+    numbers = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))"
+        ".map(li => Number(li.dataset.n))"
+    )
     assert numbers == expected
     assert page.input_value("#f-q") == hiragana
     # full-width capitals find what is written in half-width lower case, too (NFKC and case)
@@ -160,7 +171,10 @@ def test_a_hiragana_query_finds_a_katakana_name(built, open_page):
 
 def _haversine(lat1, lon1, lat2, lon2) -> float:
     r = math.radians
-    a = math.sin(r(lat2 - lat1) / 2) ** 2 + math.cos(r(lat1)) * math.cos(r(lat2)) * math.sin(r(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin(r(lat2 - lat1) / 2) ** 2
+        + math.cos(r(lat1)) * math.cos(r(lat2)) * math.sin(r(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371000 * math.asin(math.sqrt(a))
 
 
@@ -175,8 +189,10 @@ def test_near_a_typed_town_sorts_the_list_by_distance(built, open_page):
     page.fill("#near-town", name)
     page.click("#near-go")
     page.wait_for_selector("#place-list .distance")
-    rows = page.evaluate("() => Array.from(document.querySelectorAll('#place-list > li.place'))"
-                         ".slice(0, 8).map(li => [Number(li.dataset.n), li.querySelector('.distance').textContent])")
+    rows = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#place-list > li.place'))"
+        ".slice(0, 8).map(li => [Number(li.dataset.n), li.querySelector('.distance').textContent])"
+    )
     by_distance = sorted(edition.places, key=lambda p: _haversine(lat, lon, p.lat, p.lon))
     dist = {p.number: _haversine(lat, lon, p.lat, p.lon) for p in edition.places}
     got = [n for n, _ in rows]
@@ -228,7 +244,9 @@ def test_phone_switches_list_and_map_and_popups_fit(built, open_page):
     page.screenshot(path=str(ARTIFACTS / "residents-phone-filtered.png"))
     page.click(".view-switch button[data-view=map]")
     assert page.is_visible("#map") and not page.is_visible("#list")
-    n = page.evaluate("() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))[0].dataset.n")
+    n = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))[0].dataset.n"
+    )
     page.evaluate(f"() => window.takara.openPlace({n})")
     box = page.locator(".leaflet-popup").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
@@ -246,8 +264,10 @@ def test_large_text_is_remembered_and_the_layout_holds(built, open_page):
     assert after >= before * 1.4
     # nothing runs off the side of the window
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-    page.evaluate("() => { document.getElementById('filters-details').open = false;"
-                  " window.scrollTo(0, document.getElementById('list').offsetTop - 8); }")
+    page.evaluate(
+        "() => { document.getElementById('filters-details').open = false;"
+        " window.scrollTo(0, document.getElementById('list').offsetTop - 8); }"
+    )
     page.screenshot(path=str(ARTIFACTS / "residents-large-text.png"))
     page.reload()
     _ready(page)
@@ -269,9 +289,18 @@ def test_week_page_lists_each_weekday_from_the_schedules(built, open_page):
     page, guard = open_page(base + "week/index.html")
     page.wait_for_function("() => window.takaraWeek && window.takaraWeek.ready")
     for wd in range(7):
-        expected = sorted(p.number for p in edition.places if p.schedule is not None and p.schedule.parsed
-                          and not p.schedule.daily and not p.schedule.month_days and wd in p.schedule.occurs_on_weekdays())
-        got = page.evaluate(f"() => Array.from(document.querySelectorAll('#wd-{wd} .week-item')).map(li => Number(li.dataset.n))")
+        expected = sorted(
+            p.number
+            for p in edition.places
+            if p.schedule is not None
+            and p.schedule.parsed
+            and not p.schedule.daily
+            and not p.schedule.month_days
+            and wd in p.schedule.occurs_on_weekdays()
+        )
+        got = page.evaluate(
+            f"() => Array.from(document.querySelectorAll('#wd-{wd} .week-item')).map(li => Number(li.dataset.n))"
+        )
         assert sorted(got) == expected
     assert page.locator("#wd-0 .week-date").text_content().strip()
     nth = page.locator(".week-item[data-nth] .week-note").first
@@ -303,7 +332,9 @@ def test_without_javascript_the_list_district_and_place_pages_read(built, chromi
 
 
 def _axe(chromium, url: str) -> list[dict]:
-    ctx = chromium.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})  # axe is injected inline
+    ctx = chromium.new_context(
+        bypass_csp=True, viewport={"width": 1280, "height": 800}
+    )  # axe is injected inline
     guard = Guard()
     ctx.route("**/*", guard.route)
     try:
@@ -312,11 +343,16 @@ def _axe(chromium, url: str) -> list[dict]:
         if page.evaluate("() => !!document.getElementById('map')"):
             wait_ready(page)
         page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+        result = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        )
     finally:
         ctx.close()
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]}
-            for v in result if v["impact"] in ("serious", "critical")]
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("lang", ["", "en/"])
@@ -324,8 +360,12 @@ def test_axe_finds_no_serious_violation(built, chromium, lang):
     edition, _, base = built
     tier = edition.project.district_tier
     area_id = str(edition.boundaries[tier.id]["area_id"].iloc[0])
-    pages = ["index.html", f"districts/{slug(area_id)}/index.html", f"places/{edition.places[0].number}/index.html",
-             "week/index.html"]
+    pages = [
+        "index.html",
+        f"districts/{slug(area_id)}/index.html",
+        f"places/{edition.places[0].number}/index.html",
+        "week/index.html",
+    ]
     problems = {p: _axe(chromium, base + lang + p) for p in pages}
     assert not {p: v for p, v in problems.items() if v}, problems
 
@@ -344,7 +384,9 @@ def test_english_site_and_language_links(built, open_page):
     for html in list(out.glob("places/*/index.html"))[:5] + list(out.glob("en/districts/*/index.html"))[:3]:
         text = html.read_text(encoding="utf-8")
         for href in re.findall(r'<link rel="alternate" hreflang="\w+" href="([^"]+)"', text):
-            assert (html.parent / href / "index.html").resolve().is_file() or (html.parent / href).resolve().is_file()
+            assert (html.parent / href / "index.html").resolve().is_file() or (
+                html.parent / href
+            ).resolve().is_file()
     guard.assert_clean()
 
 

@@ -104,14 +104,22 @@ def test_every_place_is_on_the_map_and_each_list_entry_opens_its_popup(site, ser
                     href: box.querySelector('a.more').getAttribute('href'),
                     markers: document.querySelectorAll(`.tk-marker[data-n="${box.dataset.n}"]`).length};
         }""")
-        assert shown == {"count": 1, "n": str(p.number), "no": f"一覧表No.{p.number}", "title": p.name,
-                         "href": f"places/{p.number}/", "markers": 1}, (p.number, shown)
+        assert shown == {
+            "count": 1,
+            "n": str(p.number),
+            "no": f"一覧表No.{p.number}",
+            "title": p.name,
+            "href": f"places/{p.number}/",
+            "markers": 1,
+        }, (p.number, shown)
         seen.add(p.number)
     assert seen == {p.number for p in places}
     # the details arrive from the district file (last popup)
     last = places[-1]
     if last.target:
-        page.wait_for_function("() => document.querySelector('.leaflet-popup .tk-popup dl').textContent.length > 0")
+        page.wait_for_function(
+            "() => document.querySelector('.leaflet-popup .tk-popup dl').textContent.length > 0"
+        )
         assert last.target in page.locator(".leaflet-popup .tk-popup dl").inner_text()
     assert guard.tiles, "the page never asked for basemap tiles (were they blocked before being requested?)"
     guard.assert_clean()
@@ -128,7 +136,9 @@ def test_zooming_in_splits_clusters_into_numbered_markers(site, server, open_pag
         before = page.evaluate("takara.drawn().clusters")
         cluster.click()
         page.wait_for_timeout(400)
-        assert page.evaluate("takara.drawn().points") > 0 or page.evaluate("takara.drawn().clusters") != before
+        assert (
+            page.evaluate("takara.drawn().points") > 0 or page.evaluate("takara.drawn().clusters") != before
+        )
     numbers = page.evaluate("takara.drawnNumbers()")
     assert numbers and set(numbers) <= {p.number for p in site.edition.places}
     label = page.locator(f'.tk-marker[data-n="{numbers[0]}"]').get_attribute("aria-label")
@@ -209,10 +219,13 @@ def test_paused_places_are_marked_on_the_map(site, server, open_page):
     wait_ready(page)
     page.click(f"#place-{paused[0].number} button.show-on-map")
     # one evaluation: opening the popup pans the map, which redraws (replaces) the markers
-    label, shown = page.evaluate("""n => {
+    label, shown = page.evaluate(
+        """n => {
         const el = document.querySelector(`.tk-marker[data-n="${n}"]`);
         return [el.getAttribute('aria-label'), getComputedStyle(el.querySelector('.tk-pin'), '::after').content];
-    }""", paused[0].number)
+    }""",
+        paused[0].number,
+    )
     assert label.endswith("休止中")  # said in words to screen readers
     assert shown == '"休止中"'  # and drawn on the marker
     assert "休止中" in page.locator(".leaflet-popup .tk-popup").inner_text()
@@ -262,9 +275,15 @@ def test_place_pages_show_breadcrumbs_through_every_tier(site, server, open_page
 
 def test_screenshots_for_review(site, server, open_page, artifacts):
     tier, areas = _district_areas(site)
-    busiest = max(areas, key=lambda a: sum(p.areas.get(tier.id, ("",))[0] == a[0] for p in site.edition.places))
+    busiest = max(
+        areas, key=lambda a: sum(p.areas.get(tier.id, ("",))[0] == a[0] for p in site.edition.places)
+    )
     with_story = [p for p in site.edition.places if p.photo or p.story] or site.edition.places
-    pages = {"index": "index.html", "district": f"districts/{busiest[2]}/", "place": f"places/{with_story[0].number}/"}
+    pages = {
+        "index": "index.html",
+        "district": f"districts/{busiest[2]}/",
+        "place": f"places/{with_story[0].number}/",
+    }
     for label, path in pages.items():
         for w, h in (DESKTOP, PHONE):
             page, guard = open_page(server + path, (w, h))
@@ -308,10 +327,20 @@ def test_a_large_project_lists_its_places_in_pages(tmp_path, open_page, monkeypa
 
 
 HOSTILE_ROWS = [
-    {"名称": "<script>window.__pwned=1</script>サロン", "主な活動": '"><img src=x onerror="window.__pwned=2">',
-     "参加対象": "`${window.__pwned=3}` どなたでも", "紹介文": "<b>太字</b>でなく文字で</script>", "会場": "`backtick`"},
-    {"名称": '"><img src=x onerror=alert(1)>', "主な活動": "<svg onload=alert(2)>", "参加対象": "`x`",
-     "紹介文": "javascript:alert(3)", "会場": "<iframe src=javascript:alert(4)>"},
+    {
+        "名称": "<script>window.__pwned=1</script>サロン",
+        "主な活動": '"><img src=x onerror="window.__pwned=2">',
+        "参加対象": "`${window.__pwned=3}` どなたでも",
+        "紹介文": "<b>太字</b>でなく文字で</script>",
+        "会場": "`backtick`",
+    },
+    {
+        "名称": '"><img src=x onerror=alert(1)>',
+        "主な活動": "<svg onload=alert(2)>",
+        "参加対象": "`x`",
+        "紹介文": "javascript:alert(3)",
+        "会場": "<iframe src=javascript:alert(4)>",
+    },
 ]
 
 
@@ -328,14 +357,42 @@ def hostile_site(tmp_path_factory) -> BuiltSite:
     anchor = load_boundaries(project.district_tier).geometry.representative_point().iloc[0]
     category = project.categories[0].label
     path = root / "hostile.csv"
-    headers = ["No.", "名称", "種別", "会場", "所在地", "緯度", "経度", "開催日時", "参加対象", "参加費", "主な活動",
-               "掲載可否", "紹介文"]
+    headers = [
+        "No.",
+        "名称",
+        "種別",
+        "会場",
+        "所在地",
+        "緯度",
+        "経度",
+        "開催日時",
+        "参加対象",
+        "参加費",
+        "主な活動",
+        "掲載可否",
+        "紹介文",
+    ]
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(headers)
         for k, row in enumerate(HOSTILE_ROWS):
-            w.writerow([k + 1, row["名称"], category, row["会場"], "", anchor.y + 0.0005 * k, anchor.x, "毎週水曜日 10時～",
-                        row["参加対象"], "無料", row["主な活動"], "可", row["紹介文"]])
+            w.writerow(
+                [
+                    k + 1,
+                    row["名称"],
+                    category,
+                    row["会場"],
+                    "",
+                    anchor.y + 0.0005 * k,
+                    anchor.x,
+                    "毎週水曜日 10時～",
+                    row["参加対象"],
+                    "無料",
+                    row["主な活動"],
+                    "可",
+                    row["紹介文"],
+                ]
+            )
     project.records = [RecordSource(path=path, label="hostile.csv")]
     edition = run(project)
     assert [p.name for p in edition.places] == [r["名称"] for r in HOSTILE_ROWS]
@@ -351,8 +408,13 @@ def test_hostile_record_text_shows_as_text_and_runs_nothing(hostile_site, open_p
         pages = ["index.html"] + [f"places/{p.number}/" for p in hostile_site.edition.places]
         from gis.site import slug
 
-        pages += sorted({f"districts/{slug(p.areas[tier.id][0])}/" for p in hostile_site.edition.places
-                         if tier.id in p.areas})
+        pages += sorted(
+            {
+                f"districts/{slug(p.areas[tier.id][0])}/"
+                for p in hostile_site.edition.places
+                if tier.id in p.areas
+            }
+        )
         for path in pages:
             page, guard = open_page(base + path, DESKTOP)
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -363,7 +425,9 @@ def test_hostile_record_text_shows_as_text_and_runs_nothing(hostile_site, open_p
                         page.click(f"#place-{p.number} button.show-on-map")
                         title = page.locator(".leaflet-popup .tk-popup-title")
                         assert title.inner_text() == p.name
-                        page.wait_for_function("() => !document.querySelector('.leaflet-popup .tk-popup-status')")
+                        page.wait_for_function(
+                            "() => !document.querySelector('.leaflet-popup .tk-popup-status')"
+                        )
                         popup_text = page.locator(".leaflet-popup .tk-popup").inner_text()
                         assert p.activities in popup_text and p.target in popup_text
                         assert page.locator(f"#place-{p.number} .place-name").inner_text() == p.name

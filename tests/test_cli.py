@@ -27,11 +27,19 @@ from tests.projects import HEADER, make_project, row
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _run(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
-         timeout: float = 300) -> subprocess.CompletedProcess:
+def _run(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """The real entry point in a child process: what a coordinator types."""
-    return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd, capture_output=True, check=False,
-                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _places(site: Path) -> dict[str, dict]:
@@ -48,6 +56,7 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
 
 
 # ------------------------------------------------------------------ help
+
 
 def test_help_documents_every_command_and_option(capsys):
     with pytest.raises(SystemExit) as exc:
@@ -69,6 +78,7 @@ def test_help_documents_every_command_and_option(capsys):
 
 
 # ------------------------------------------------------------------ build / validate
+
 
 def test_build_writes_the_site_and_the_report(tmp_path, capsys):
     project = make_project(tmp_path / "p", [row(名称="公民館サロン"), row(名称="同意なし", 掲載可否="不可")])
@@ -112,11 +122,16 @@ def test_validate_exit_codes_follow_errors_and_strict(tmp_path, capsys):
 
 
 def test_validate_lists_places_not_confirmed_for_long(tmp_path, capsys):
-    project = make_project(tmp_path / "p", [row(名称="最近のサロン", 最終確認日="2026/9/1"),
-                                            row(名称="ずっと前の体操", 種別="体操", 最終確認日="令和5年4月1日")])
+    project = make_project(
+        tmp_path / "p",
+        [
+            row(名称="最近のサロン", 最終確認日="2026/9/1"),
+            row(名称="ずっと前の体操", 種別="体操", 最終確認日="令和5年4月1日"),
+        ],
+    )
     assert main(["validate", str(project)]) == 0
     out = capsys.readouterr().out
-    section = out[out.index("長く確認されていない場所"):]
+    section = out[out.index("長く確認されていない場所") :]
     assert "ずっと前の体操" in section and "2023-04-01" in section and "records.csv 3行目" in section
     assert "最近のサロン" not in section
 
@@ -139,6 +154,7 @@ def test_a_missing_project_is_one_line(tmp_path):
 
 # ------------------------------------------------------------------ template
 
+
 def test_template_has_japanese_headers_drop_downs_instructions_and_example(tmp_path, capsys):
     project = make_project(tmp_path / "p", [])
     out = tmp_path / "名簿.xlsx"
@@ -150,16 +166,20 @@ def test_template_has_japanese_headers_drop_downs_instructions_and_example(tmp_p
     headers = [c.value for c in ws[1]]
     assert headers == [FIELD_LABELS[f] for f, *_ in COLUMNS]
     mapped, unknown = map_headers(headers, {})
-    assert not unknown and [mapped[i] for i in range(len(headers))] == [f for f, *_ in COLUMNS]  # read back as is
+    assert not unknown and [mapped[i] for i in range(len(headers))] == [
+        f for f, *_ in COLUMNS
+    ]  # read back as is
     assert ws.freeze_panes == "C2"
     assert ws.column_dimensions["B"].width >= 20  # 名称 is wide enough to read
 
     lists = book["選択肢"]
+
     def choices(header: str) -> list[str]:
         letter = ws.cell(row=1, column=headers.index(header) + 1).column_letter
         dv = next(d for d in ws.data_validations.dataValidation if f"{letter}2:" in str(d.sqref))
         ref = dv.formula1.split("!")[1].replace("$", "")
         return [c.value for r in lists[ref] for c in r]
+
     assert choices("種別") == ["サロン", "体操"]  # the project's categories
     assert choices("掲載可否") == ["可", "不可"] == choices("連絡先掲載")
     assert choices("状況") == ["活動中", "休止中", "終了"]
@@ -185,10 +205,30 @@ def test_a_template_filled_in_builds(tmp_path, capsys):
     ws = book[DATA_SHEET]
     col = {c.value: c.column for c in ws[1]}
     filled = [
-        {"名称": "西南ふれあいサロン", "種別": "サロン", "所在地": "ミニ町西南町1-2", "掲載可否": "可", "状況": "活動中",
-         "開催日時": "毎週水曜日 10:00～12:00", "会場種別": "集会所"},
-        {"名称": "東の朝体操", "種別": "体操", "緯度": 35.016, "経度": 135.014, "掲載可否": "可", "状況": "休止中"},
-        {"名称": "内緒のお茶会", "種別": "サロン", "所在地": "ミニ町東南町3", "掲載可否": "不可", "状況": "活動中"},
+        {
+            "名称": "西南ふれあいサロン",
+            "種別": "サロン",
+            "所在地": "ミニ町西南町1-2",
+            "掲載可否": "可",
+            "状況": "活動中",
+            "開催日時": "毎週水曜日 10:00～12:00",
+            "会場種別": "集会所",
+        },
+        {
+            "名称": "東の朝体操",
+            "種別": "体操",
+            "緯度": 35.016,
+            "経度": 135.014,
+            "掲載可否": "可",
+            "状況": "休止中",
+        },
+        {
+            "名称": "内緒のお茶会",
+            "種別": "サロン",
+            "所在地": "ミニ町東南町3",
+            "掲載可否": "不可",
+            "状況": "活動中",
+        },
     ]
     for i, values in enumerate(filled, start=2):
         for header, value in values.items():
@@ -203,6 +243,7 @@ def test_a_template_filled_in_builds(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ geocode
+
 
 def _sheet_with_addresses(path: Path) -> None:
     from openpyxl import Workbook
@@ -230,7 +271,14 @@ def test_geocode_writes_a_copy_with_coordinates_and_match_level(tmp_path, capsys
     assert sheet.read_bytes() == before  # the original is never changed
     copy = load_workbook(project / "data" / "名簿-geocoded.xlsx").active
     rows = {r[0]: r for r in copy.iter_rows(min_row=3, values_only=True)}
-    assert copy["A1"].font.bold and [c.value for c in copy[2]] == ["名称", "種別", "所在地", "緯度", "経度", "一致レベル"]
+    assert copy["A1"].font.bold and [c.value for c in copy[2]] == [
+        "名称",
+        "種別",
+        "所在地",
+        "緯度",
+        "経度",
+        "一致レベル",
+    ]
     assert rows["住所だけ"][3:] == (35.015, 135.015, "町丁目")
     assert rows["座標あり"][3:] == (35.001, 135.001, "入力済み")
     assert rows["町がない"][3] is None and rows["町がない"][5].startswith("見つかりません")
@@ -243,7 +291,10 @@ def test_geocode_csv_adds_the_missing_columns(tmp_path, capsys):
     out = tmp_path / "located.csv"
     assert main(["geocode", str(sheet), "--project", str(project), "--out", str(out)]) == 0
     table = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
-    assert table == [["名称", "所在地", "緯度", "経度", "一致レベル"], ["西の会", "ミニ町西北町2", "35.015", "135.005", "大字"]]
+    assert table == [
+        ["名称", "所在地", "緯度", "経度", "一致レベル"],
+        ["西の会", "ミニ町西北町2", "35.015", "135.005", "大字"],
+    ]
 
 
 def test_geocode_needs_a_project(tmp_path, capsys):
@@ -255,15 +306,24 @@ def test_geocode_needs_a_project(tmp_path, capsys):
 
 # ------------------------------------------------------------------ diff
 
+
 def test_diff_between_two_projects(tmp_path, capsys):
-    old = make_project(tmp_path / "old", [row(名称="続くサロン"), row(名称="終わる体操", 種別="体操", 所在地="ミニ町東南町1")])
+    old = make_project(
+        tmp_path / "old",
+        [row(名称="続くサロン"), row(名称="終わる体操", 種別="体操", 所在地="ミニ町東南町1")],
+    )
     new = tmp_path / "new"
     shutil.copytree(old, new)
     assert main(["validate", str(old)]) == 0  # numbers are given once and kept (numbers.json)
     shutil.copy(old / "data" / "numbers.json", new / "data" / "numbers.json")
-    _write_csv(new / "data" / "records.csv", [row(名称="続くサロン", 開催日時="毎週金曜日 13:00～"),
-                                             row(名称="終わる体操", 種別="体操", 所在地="ミニ町東南町1", 状況="終了"),
-                                             row(名称="新しいカフェ", 所在地="ミニ町西北町5")])
+    _write_csv(
+        new / "data" / "records.csv",
+        [
+            row(名称="続くサロン", 開催日時="毎週金曜日 13:00～"),
+            row(名称="終わる体操", 種別="体操", 所在地="ミニ町東南町1", 状況="終了"),
+            row(名称="新しいカフェ", 所在地="ミニ町西北町5"),
+        ],
+    )
     report = tmp_path / "diff.html"
     assert main(["diff", str(old), str(new), "--out", str(report)]) == 0
     out = capsys.readouterr().out
@@ -293,9 +353,13 @@ def test_diff_of_two_demo_editions_lists_exactly_the_changes_made(tmp_path, caps
     ws = book["通いの場一覧"]
     col = {c.value: c.column for c in ws[3]}
     numbers_in_sheet = [ws.cell(r, col["No."]).value for r in range(4, ws.max_row + 1)]
-    rows = [r for r in range(4, ws.max_row + 1) if isinstance(ws.cell(r, col["No."]).value, int)
-            and ws.cell(r, col["No."]).value in published  # published, and its No. on no other row
-            and numbers_in_sheet.count(ws.cell(r, col["No."]).value) == 1]
+    rows = [
+        r
+        for r in range(4, ws.max_row + 1)
+        if isinstance(ws.cell(r, col["No."]).value, int)
+        and ws.cell(r, col["No."]).value in published  # published, and its No. on no other row
+        and numbers_in_sheet.count(ws.cell(r, col["No."]).value) == 1
+    ]
 
     def exact_with_point(r: int) -> bool:
         p = published[ws.cell(r, col["No."]).value]["properties"]
@@ -304,15 +368,20 @@ def test_diff_of_two_demo_editions_lists_exactly_the_changes_made(tmp_path, caps
     changed_row = rows[0]
     moved_row = next(r for r in rows[1:] if exact_with_point(r))
     removed_row = next(r for r in rows if r not in (changed_row, moved_row))
-    changed_no, moved_no, removed_no = (ws.cell(r, col["No."]).value for r in (changed_row, moved_row, removed_row))
+    changed_no, moved_no, removed_no = (
+        ws.cell(r, col["No."]).value for r in (changed_row, moved_row, removed_row)
+    )
     ws.cell(changed_row, col["開催日時"], "毎月第5日曜日 14:00～16:00 テストで変更")
     ws.cell(moved_row, col["緯度"], float(ws.cell(moved_row, col["緯度"]).value) + 0.004)  # ~440 m north
     new_values = {h: ws.cell(removed_row, c).value for h, c in col.items()}
     for c in col.values():
         ws.cell(removed_row, c).value = None  # the row is emptied: that place has gone
     new_values.update({"No.": None, "名称": "テストで足した体操教室", "掲載可否": "可", "状況": "活動中"})
-    last = max(r for r in range(4, ws.max_row + 1) if ws.cell(r, col["名称"]).value and
-               not str(ws.cell(r, col["No."]).value or "").startswith("※"))
+    last = max(
+        r
+        for r in range(4, ws.max_row + 1)
+        if ws.cell(r, col["名称"]).value and not str(ws.cell(r, col["No."]).value or "").startswith("※")
+    )
     ws.insert_rows(last + 1)
     for h, c in col.items():
         ws.cell(last + 1, c).value = new_values[h]
@@ -326,18 +395,22 @@ def test_diff_of_two_demo_editions_lists_exactly_the_changes_made(tmp_path, caps
     assert (tmp_path / "council" / "changes.html").is_file()
 
     book = load_workbook(tmp_path / "council" / "changes.xlsx")
+
     def numbers(sheet: str) -> list:
         return [r[0] for r in book[sheet].iter_rows(min_row=2, values_only=True)]
-    new_places = [r for r in book["新しい場所"].iter_rows(min_row=2, values_only=True)]
+
+    new_places = list(book["新しい場所"].iter_rows(min_row=2, values_only=True))
     assert [r[1] for r in new_places] == ["テストで足した体操教室"]
     assert numbers("掲載終了") == [removed_no]
     assert [(r[0], r[2], r[4]) for r in book["変更"].iter_rows(min_row=2, values_only=True)] == [
-        (changed_no, "開催日時", "毎月第5日曜日 14:00～16:00 テストで変更")]
+        (changed_no, "開催日時", "毎月第5日曜日 14:00～16:00 テストで変更")
+    ]
     moves = list(book["移動"].iter_rows(min_row=2, values_only=True))
     assert [m[0] for m in moves] == [moved_no] and 400 < moves[0][2] < 480
 
 
 # ------------------------------------------------------------------ serve
+
 
 def _read_until(proc: subprocess.Popen, needle: str, timeout: float) -> list[str]:
     lines: list[str] = []
@@ -376,8 +449,11 @@ def test_serve_rebuilds_after_a_record_file_changes_and_keeps_the_last_good_site
     project = make_project(tmp_path / "p", [row(名称="はじめのサロン")])
     stream, stop = io.StringIO(), threading.Event()
     site = tmp_path / "preview"
-    worker = threading.Thread(target=serve, kwargs={"project_dir": project, "out": site, "port": 0,
-                                                     "stream": stream, "stop_event": stop}, daemon=True)
+    worker = threading.Thread(
+        target=serve,
+        kwargs={"project_dir": project, "out": site, "port": 0, "stream": stream, "stop_event": stop},
+        daemon=True,
+    )
     worker.start()
     try:
         deadline = time.monotonic() + 120
@@ -406,6 +482,7 @@ def test_serve_rebuilds_after_a_record_file_changes_and_keeps_the_last_good_site
 
 
 # ------------------------------------------------------------------ progress
+
 
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:

@@ -20,14 +20,18 @@ def test_tiny_project_loads_with_tiers_sorted_and_categories(tmp_path):
 def test_all_errors_at_once_with_file_and_line(tmp_path):
     root = make_project(tmp_path, [])
     text = (root / "takara.toml").read_text(encoding="utf-8")
-    text = text.replace('color = "#b3261e"', 'color = "red"').replace('path = "data/records.csv"', 'path = "nope.csv"')
+    text = text.replace('color = "#b3261e"', 'color = "red"').replace(
+        'path = "data/records.csv"', 'path = "nope.csv"'
+    )
     text = text.replace('edition = "2026-11-01"', 'edition = "令和8年"\ncolour_scheme = "dark"')
     (root / "takara.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_project(root)
     lines = str(err.value).splitlines()
     assert len(lines) == 3
-    assert any(line.startswith("takara.toml:") and "records[0].path" in line and "nope.csv" in line for line in lines)
+    assert any(
+        line.startswith("takara.toml:") and "records[0].path" in line and "nope.csv" in line for line in lines
+    )
     assert any("color" in line and "#RRGGBB" in line for line in lines)
     assert any("site.edition" in line and "YYYY-MM-DD" in line for line in lines)
     edition_line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("edition"))
@@ -45,8 +49,11 @@ def test_unknown_keys_warn_but_load(tmp_path):
 def test_layers_folder_adds_categories_and_overlays(tmp_path):
     root = make_project(tmp_path, [])
     (root / "layers").mkdir()
-    (root / "layers" / "bus.geojson").write_text('{"type":"FeatureCollection","features":[]}', encoding="utf-8")
-    (root / "layers" / "more.toml").write_text("""
+    (root / "layers" / "bus.geojson").write_text(
+        '{"type":"FeatureCollection","features":[]}', encoding="utf-8"
+    )
+    (root / "layers" / "more.toml").write_text(
+        """
 [[categories]]
 id = "mobile"
 label = "移動販売"
@@ -59,7 +66,9 @@ name = "コミュニティバス"
 path = "layers/bus.geojson"
 kind = "lines"
 popup_fields = ["路線名"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     project = load_project(root)
     assert [c.id for c in project.categories] == ["salon", "exercise", "mobile"]
     assert project.overlays[0].name == "コミュニティバス" and project.overlays[0].popup_fields == ("路線名",)

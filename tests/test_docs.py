@@ -27,12 +27,18 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def test_cli_reference_is_generated_from_the_parser():
-    result = subprocess.run([sys.executable, str(REPO / "scripts" / "make_cli_docs.py"), "--check"],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "make_cli_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr + " (run: python scripts/make_cli_docs.py)"
 
 
 # ------------------------------------------------------------------ the guide's commands
+
 
 def guide_commands(text: str) -> list[str]:
     """The commands of every ```sh block, in order (comments and blank lines skipped)."""
@@ -49,8 +55,10 @@ def _shim(folder: Path) -> dict[str, str]:
     """`takara` on PATH, running this checkout (what `pip install -e .` installs)."""
     folder.mkdir()
     script = folder / "takara"
-    script.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(REPO / 'build.py'))} \"$@\"\n",
-                      encoding="utf-8")
+    script.write_text(
+        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(REPO / "build.py"))} "$@"\n',
+        encoding="utf-8",
+    )
     script.chmod(0o755)
     return {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}", "CI": "1", "COLUMNS": "100"}
 
@@ -75,9 +83,17 @@ def _port_free(port: int) -> bool:
 def _run_serve(command: str, cwd: Path, env: dict[str, str]) -> None:
     """A preview runs until Ctrl-C: start it, wait for its address, press Ctrl-C, expect a clean stop."""
     if "--port" not in command and not _port_free(8000):
-        command += " --port 0"  # something else holds 8000 on this machine; the command is otherwise as written
-    proc = subprocess.Popen(["/bin/sh", "-c", f"exec {command}"], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+        command += (
+            " --port 0"  # something else holds 8000 on this machine; the command is otherwise as written
+        )
+    proc = subprocess.Popen(
+        ["/bin/sh", "-c", f"exec {command}"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 600
     seen = ""
     try:
@@ -92,15 +108,18 @@ def _run_serve(command: str, cwd: Path, env: dict[str, str]) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0 and "Traceback" not in err, f"{command}: exit {proc.returncode}\n{err[-2000:]}"
+    assert proc.returncode == 0 and "Traceback" not in err, (
+        f"{command}: exit {proc.returncode}\n{err[-2000:]}"
+    )
 
 
 def _run(command: str, cwd: Path, env: dict[str, str]) -> None:
     if command.startswith("takara serve"):
         _run_serve(command, cwd, env)
         return
-    result = subprocess.run(["/bin/sh", "-c", command], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=900, check=False)
+    result = subprocess.run(
+        ["/bin/sh", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
     # validate exits 1 when it finds errors: the demo has a few broken rows on purpose
     allowed = {0, 1} if command.startswith("takara validate") else {0}
     assert result.returncode in allowed, f"{command}: exit {result.returncode}\n{result.stderr[-2000:]}"
@@ -108,7 +127,9 @@ def _run(command: str, cwd: Path, env: dict[str, str]) -> None:
 
 
 def test_every_command_in_the_guide_runs_as_written(tmp_path):
-    commands = [c for c in guide_commands(GUIDE.read_text(encoding="utf-8")) if not c.startswith("takara init")]
+    commands = [
+        c for c in guide_commands(GUIDE.read_text(encoding="utf-8")) if not c.startswith("takara init")
+    ]
     assert len(commands) >= 8
     work = tmp_path / "work"
     demo = _copy_demo(work / "demo")
@@ -140,6 +161,7 @@ def test_the_guides_init_command_runs_as_written(tmp_path):
 
 
 # ------------------------------------------------------------------ the guide's messages
+
 
 def _text_of(node: ast.AST) -> str | None:
     """A string argument as a message pattern: f-string fields become …"""
@@ -193,7 +215,7 @@ def test_the_guide_explains_every_message_the_report_can_show():
 
 def test_every_message_in_the_guide_still_exists():
     guide = GUIDE.read_text(encoding="utf-8")
-    section = guide[guide.index("## 13."):guide.index("## 14.")]
+    section = guide[guide.index("## 13.") : guide.index("## 14.")]
     listed = re.findall(r"^\| `([^`]+)`", section, flags=re.MULTILINE)
     listed += re.findall(r"^\| `[^`]+` / `([^`]+)`", section, flags=re.MULTILINE)
     messages = report_messages()

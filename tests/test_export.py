@@ -26,12 +26,25 @@ TOKYO = "Asia/Tokyo"
 
 ROWS = [
     row(名称="第2第4火曜サロン", 開催日時="毎月第2・第4火曜日 10:00～12:00", 参加費="100円"),
-    row(名称="朝のラジオ体操", 種別="体操", 開催日時="毎朝6時30分", 所在地="ミニ町東北町一丁目5-6", 参加費="無料",
-        連絡先="086-111-2222", 連絡先掲載="可"),
+    row(
+        名称="朝のラジオ体操",
+        種別="体操",
+        開催日時="毎朝6時30分",
+        所在地="ミニ町東北町一丁目5-6",
+        参加費="無料",
+        連絡先="086-111-2222",
+        連絡先掲載="可",
+    ),
     row(名称="水曜のお茶会", 開催日時="毎週水曜日 13:30～15:00（祝日休み）", 所在地="ミニ町西北町2-1"),
     row(名称="ときどきの会", 開催日時="不定期"),
     row(名称="気まぐれ茶話会", 開催日時="月に一度くらい気が向いたら"),
-    row(名称="お休み中の体操", 種別="体操", 開催日時="毎週金曜日 9:00～10:00", 状況="休止中", 所在地="ミニ町東南町3-1"),
+    row(
+        名称="お休み中の体操",
+        種別="体操",
+        開催日時="毎週金曜日 9:00～10:00",
+        状況="休止中",
+        所在地="ミニ町東南町3-1",
+    ),
 ]
 
 
@@ -64,7 +77,8 @@ def _hsds_validators():
     spec = shared_path("specs", "hsds-3.0")
     registry = Registry().with_resources(
         (path.resolve().as_uri(), DRAFT202012.create_resource(json.loads(path.read_text(encoding="utf-8"))))
-        for path in spec.glob("*.json"))
+        for path in spec.glob("*.json")
+    )
 
     def validator(name: str):
         ref = {"$ref": (spec / f"{name}.json").resolve().as_uri()}
@@ -85,6 +99,7 @@ def _validate_all(data: Path) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- HSDS
+
 
 def test_hsds_validates_against_the_hsds_3_schemas(built):
     edition, data, _ = built
@@ -124,7 +139,11 @@ def test_hsds_links_places_categories_fees_phones_and_schedules(built):
     loc = next(x for x in h["location"] if x["id"] == sal["location_id"])
     assert (loc["latitude"], loc["longitude"]) == (35.005, 135.005) and loc["name"] == "西南集会所"
     address = next(a for a in h["address"] if a["location_id"] == loc["id"])
-    assert (address["state_province"], address["city"], address["address_1"]) == ("和歌山県", "ミニ町", "西南町1-2")
+    assert (address["state_province"], address["city"], address["address_1"]) == (
+        "和歌山県",
+        "ミニ町",
+        "西南町1-2",
+    )
     # schedules: nth weekdays as MONTHLY BYDAY, with the first date on or after the edition date
     sched = next(s for s in h["schedule"] if s["service_id"] == salon["id"])
     assert (sched["freq"], sched["byday"], sched["dtstart"]) == ("MONTHLY", "2TU,4TU", "2026-11-10")
@@ -141,10 +160,16 @@ def test_hsds_ids_survive_a_rebuild_and_changes_are_recorded(tmp_path):
     again = _edition(root, ROWS[:3])
     write_exports(again, tmp_path / "v1-again")
     for name in ("service", "location", "organization", "schedule"):
-        assert (tmp_path / "v1" / "hsds" / f"{name}.json").read_bytes() == \
-               (tmp_path / "v1-again" / "hsds" / f"{name}.json").read_bytes()
+        assert (tmp_path / "v1" / "hsds" / f"{name}.json").read_bytes() == (
+            tmp_path / "v1-again" / "hsds" / f"{name}.json"
+        ).read_bytes()
 
-    changed = [dict(ROWS[0], 参加費="200円"), ROWS[1], dict(ROWS[2], 掲載可否="不可"), row(名称="新しいサロン")]
+    changed = [
+        dict(ROWS[0], 参加費="200円"),
+        ROWS[1],
+        dict(ROWS[2], 掲載可否="不可"),
+        row(名称="新しいサロン"),
+    ]
     second = _edition(root, changed)
     result = write_exports(second, tmp_path / "v2", previous=tmp_path / "v1")
     meta = _hsds(tmp_path / "v2")["metadata"]
@@ -152,10 +177,17 @@ def test_hsds_ids_survive_a_rebuild_and_changes_are_recorded(tmp_path):
     old_services = {s["name"]: s["id"] for s in _hsds(tmp_path / "v1")["service"]}
     new_services = {s["name"]: s["id"] for s in _hsds(tmp_path / "v2")["service"]}
     assert old_services["第2第4火曜サロン"] == new_services["第2第4火曜サロン"]
-    fee = [m for m in meta if m["resource_id"] == new_services["第2第4火曜サロン"] and m["field_name"] == "fees_description"]
-    assert [(m["last_action_type"], m["previous_value"], m["replacement_value"]) for m in fee] == \
-           [("update", "100円", "200円")]
-    assert any(m["last_action_type"] == "create" and m["resource_id"] == new_services["新しいサロン"] for m in meta)
+    fee = [
+        m
+        for m in meta
+        if m["resource_id"] == new_services["第2第4火曜サロン"] and m["field_name"] == "fees_description"
+    ]
+    assert [(m["last_action_type"], m["previous_value"], m["replacement_value"]) for m in fee] == [
+        ("update", "100円", "200円")
+    ]
+    assert any(
+        m["last_action_type"] == "create" and m["resource_id"] == new_services["新しいサロン"] for m in meta
+    )
     gone = [m for m in meta if m["resource_id"] == old_services["水曜のお茶会"]]
     assert [(m["last_action_type"], m["previous_value"]) for m in gone] == [("delete", "")]
     assert all(m["last_action_date"] == "2026-11-01" for m in meta)
@@ -163,6 +195,7 @@ def test_hsds_ids_survive_a_rebuild_and_changes_are_recorded(tmp_path):
 
 
 # ---------------------------------------------------------------- iCalendar
+
 
 def _calendar(path: Path) -> Calendar:
     return Calendar.from_ical(path.read_bytes())
@@ -176,13 +209,16 @@ def _expand(event, start: date, end: date) -> list[datetime]:
     rules = rruleset()
     rules.rrule(rrulestr(event["rrule"].to_ical().decode(), dtstart=dtstart))
     exdates = event.get("exdate")
-    for ex in (exdates if isinstance(exdates, list) else [exdates] if exdates else []):
+    for ex in exdates if isinstance(exdates, list) else [exdates] if exdates else []:
         for d in ex.dts:
             value = d.dt if isinstance(d.dt, datetime) else datetime.combine(d.dt, datetime.min.time())
             rules.exdate(value)
     tz = dtstart.tzinfo
-    return rules.between(datetime.combine(start, datetime.min.time(), tz), datetime.combine(end, datetime.max.time(), tz),
-                         inc=True)
+    return rules.between(
+        datetime.combine(start, datetime.min.time(), tz),
+        datetime.combine(end, datetime.max.time(), tz),
+        inc=True,
+    )
 
 
 def test_second_and_fourth_tuesday_in_november_2026(built):
@@ -237,11 +273,14 @@ def test_district_calendars_hold_their_districts_events(built):
     west = _calendar(data / "calendar" / "district-A.ics")
     east = _calendar(data / "calendar" / "district-B.ics")
     assert {str(e["summary"]) for e in west.walk("VEVENT")} == {"第2第4火曜サロン", "水曜のお茶会"}
-    assert {str(e["summary"]) for e in east.walk("VEVENT")} == {"朝のラジオ体操"}  # the paused one has no event
+    assert {str(e["summary"]) for e in east.walk("VEVENT")} == {
+        "朝のラジオ体操"
+    }  # the paused one has no event
     assert west.walk("VTIMEZONE") and str(west["x-wr-calname"]).startswith("西地区")
 
 
 # ---------------------------------------------------------------- XLSX, metadata, determinism
+
 
 def test_xlsx_opens_with_japanese_headers_and_the_edition_date(built):
     edition, data, _ = built
@@ -272,10 +311,15 @@ def test_metadata_names_licence_sources_counts_and_files(built):
     assert (meta["licence"], meta["attribution"]) == ("CC BY 4.0", "テストデータ")
     assert meta["licence_url"].startswith("https://creativecommons.org/")
     assert meta["sources"] == ["records.csv"]  # a file name, never a path on the coordinator's computer
-    assert meta["counts"] == {"salon": {"label": "サロン", "count": 4}, "exercise": {"label": "体操", "count": 2}}
+    assert meta["counts"] == {
+        "salon": {"label": "サロン", "count": 4},
+        "exercise": {"label": "体操", "count": 2},
+    }
     assert meta["files"] == result["files"]
     assert all((data / f).is_file() for f in meta["files"])
-    assert {"places.xlsx", "hsds/service.json", "metadata.json", "calendar/district-A.ics"} <= set(meta["files"])
+    assert {"places.xlsx", "hsds/service.json", "metadata.json", "calendar/district-A.ics"} <= set(
+        meta["files"]
+    )
 
 
 def test_site_build_links_exports_and_writes_excel_readable_csv(tmp_path):
@@ -296,14 +340,45 @@ def test_site_build_links_exports_and_writes_excel_readable_csv(tmp_path):
 # ---------------------------------------------------------------- privacy
 
 PRIVATE = [
-    row(名称="秘密のお茶会", 掲載可否="不可", 所在地="ミニ町西北町7-7-7", 連絡先="090-1111-2222", 連絡先掲載="可"),
+    row(
+        名称="秘密のお茶会",
+        掲載可否="不可",
+        所在地="ミニ町西北町7-7-7",
+        連絡先="090-1111-2222",
+        連絡先掲載="可",
+    ),
     row(名称="同意欄が空の会", 掲載可否="", 所在地="ミニ町東南町4-4-4"),
-    row(名称="お宅サロン", 会場="鈴木花子さん宅", 会場種別="自宅", 所在地="ミニ町西南町8-9", 緯度="35.00123", 経度="135.00987",
-        開催日時="毎週水曜日 13:30～15:00", 連絡先="090-3333-4444"),
-    row(名称="電話は載せない体操", 種別="体操", 所在地="ミニ町東北町一丁目9-9", 連絡先="086-999-0000", 連絡先掲載=""),
+    row(
+        名称="お宅サロン",
+        会場="鈴木花子さん宅",
+        会場種別="自宅",
+        所在地="ミニ町西南町8-9",
+        緯度="35.00123",
+        経度="135.00987",
+        開催日時="毎週水曜日 13:30～15:00",
+        連絡先="090-3333-4444",
+    ),
+    row(
+        名称="電話は載せない体操",
+        種別="体操",
+        所在地="ミニ町東北町一丁目9-9",
+        連絡先="086-999-0000",
+        連絡先掲載="",
+    ),
 ]
-FORBIDDEN = ["秘密のお茶会", "西北町7-7-7", "090-1111-2222", "同意欄が空の会", "東南町4-4-4", "鈴木", "西南町8-9",
-             "35.00123", "135.00987", "090-3333-4444", "086-999-0000"]
+FORBIDDEN = [
+    "秘密のお茶会",
+    "西北町7-7-7",
+    "090-1111-2222",
+    "同意欄が空の会",
+    "東南町4-4-4",
+    "鈴木",
+    "西南町8-9",
+    "35.00123",
+    "135.00987",
+    "090-3333-4444",
+    "086-999-0000",
+]
 
 
 def _all_text(folder: Path) -> dict[str, str]:
@@ -323,7 +398,7 @@ def _all_text(folder: Path) -> dict[str, str]:
 def test_no_withheld_record_home_address_or_unconsented_phone_in_any_export(tmp_path):
     from gis.site import render_site
 
-    edition = _edition(tmp_path / "p", PRIVATE + [row(名称="公開サロン")])
+    edition = _edition(tmp_path / "p", [*PRIVATE, row(名称="公開サロン")])
     assert {p.name for p in edition.places} == {"お宅サロン", "電話は載せない体操", "公開サロン"}
     out = tmp_path / "site"
     render_site(edition, out, with_print=False)
@@ -336,16 +411,33 @@ def test_no_withheld_record_home_address_or_unconsented_phone_in_any_export(tmp_
 
 def test_what_was_withdrawn_since_the_last_edition_does_not_survive_in_change_rows(tmp_path):
     root = tmp_path / "p"
-    before = [row(名称="のちに取り下げる会", 所在地="ミニ町西北町3-3", 連絡先="090-5555-0001", 連絡先掲載="可"),
-              row(名称="電話を取り下げる会", 所在地="ミニ町東北町一丁目3-3", 連絡先="090-5555-0002", 連絡先掲載="可"),
-              row(名称="自宅に移った会", 会場="集会所", 所在地="ミニ町東南町7-7", 緯度="35.00444", 経度="135.01444")]
+    before = [
+        row(名称="のちに取り下げる会", 所在地="ミニ町西北町3-3", 連絡先="090-5555-0001", 連絡先掲載="可"),
+        row(
+            名称="電話を取り下げる会", 所在地="ミニ町東北町一丁目3-3", 連絡先="090-5555-0002", 連絡先掲載="可"
+        ),
+        row(
+            名称="自宅に移った会", 会場="集会所", 所在地="ミニ町東南町7-7", 緯度="35.00444", 経度="135.01444"
+        ),
+    ]
     write_exports(_edition(root, before), tmp_path / "v1")
     assert "090-5555-0001" in (tmp_path / "v1" / "hsds" / "phone.json").read_text(encoding="utf-8")
-    after = [dict(before[0], 掲載可否="不可"), dict(before[1], 連絡先掲載=""),
-             dict(before[2], 会場="田中さん宅", 会場種別="自宅")]
+    after = [
+        dict(before[0], 掲載可否="不可"),
+        dict(before[1], 連絡先掲載=""),
+        dict(before[2], 会場="田中さん宅", 会場種別="自宅"),
+    ]
     write_exports(_edition(root, after), tmp_path / "v2", previous=tmp_path / "v1")
     assert _hsds(tmp_path / "v2")["metadata"]  # changes were recorded …
     texts = _all_text(tmp_path / "v2")
-    words = ["のちに取り下げる会", "西北町3-3", "090-5555-0001", "090-5555-0002", "東南町7-7", "35.00444", "135.01444"]
+    words = [
+        "のちに取り下げる会",
+        "西北町3-3",
+        "090-5555-0001",
+        "090-5555-0002",
+        "東南町7-7",
+        "35.00444",
+        "135.01444",
+    ]
     leaks = [(w, Path(n).name) for n, t in texts.items() for w in words if w in t]
     assert not leaks  # … without the withdrawn values

@@ -76,8 +76,15 @@ def test_longest_town_wins_over_a_shorter_one(kurashiki: Geocoder):
     assert kurashiki.locate("倉敷市茶屋町5").town == "茶屋町"
 
 
-@pytest.mark.parametrize("address", ["倉敷市茶屋町早沖123-4", "茶屋町早沖123-4", "岡山県茶屋町早沖123-4",
-                                     "岡山県 倉敷市 茶屋町早沖 １２３－４"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "倉敷市茶屋町早沖123-4",
+        "茶屋町早沖123-4",
+        "岡山県茶屋町早沖123-4",
+        "岡山県 倉敷市 茶屋町早沖 １２３－４",
+    ],
+)
 def test_prefecture_or_city_missing_uses_the_gazetteers_single_city(kurashiki: Geocoder, address: str):
     assert (kurashiki.default_pref, kurashiki.default_city) == ("岡山県", "倉敷市")
     r = kurashiki.locate(address)
@@ -85,12 +92,23 @@ def test_prefecture_or_city_missing_uses_the_gazetteers_single_city(kurashiki: G
     assert (r.lat, r.lon) == pytest.approx((34.588636, 133.835585))
 
 
-@pytest.mark.parametrize("address", [
-    "岡山県倉敷市阿知2丁目5番1号", "倉敷市阿知二丁目5-1", "倉敷市阿知２－５－１", "阿知二丁目五番一号",
-    "阿知2丁目5番地1", "阿知2-5-1", "阿知２丁目５番１号", "阿知2丁5-1", "〒710-0055 倉敷市阿知2-5-1",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "岡山県倉敷市阿知2丁目5番1号",
+        "倉敷市阿知二丁目5-1",
+        "倉敷市阿知２－５－１",
+        "阿知二丁目五番一号",
+        "阿知2丁目5番地1",
+        "阿知2-5-1",
+        "阿知２丁目５番１号",
+        "阿知2丁5-1",
+        "〒710-0055 倉敷市阿知2-5-1",
+    ],
+)
 def test_chome_variants_kanji_and_fullwidth_all_reach_the_same_chome(
-        kurashiki: Geocoder, kurashiki_dir: Path, address: str):
+    kurashiki: Geocoder, kurashiki_dir: Path, address: str
+):
     r = kurashiki.locate(address)
     assert r.town == "阿知二丁目" and r.level == LEVEL_CHOME
     expected = next(e for e in entries(kurashiki_dir) if e["town"] == "阿知二丁目")
@@ -143,11 +161,14 @@ def test_unknown_town_is_a_city_level_miss_without_a_point(kurashiki: Geocoder):
     assert "町名が見つかりません" in r.reason
 
 
-@pytest.mark.parametrize("address, pref, city", [
-    ("東京都千代田区千代田1-1", "東京都", "千代田区"),
-    ("千代田区千代田1-1", "東京都", "千代田区"),
-    ("岡山県岡山市北区大供1-1-1", "岡山県", "岡山市北区"),
-])
+@pytest.mark.parametrize(
+    "address, pref, city",
+    [
+        ("東京都千代田区千代田1-1", "東京都", "千代田区"),
+        ("千代田区千代田1-1", "東京都", "千代田区"),
+        ("岡山県岡山市北区大供1-1-1", "岡山県", "岡山市北区"),
+    ],
+)
 def test_other_city_is_a_miss_that_names_it(kurashiki: Geocoder, address: str, pref: str, city: str):
     r = kurashiki.locate(address)  # normalize-japanese-addresses raises FileNotFoundError here
     assert (r.level, r.pref, r.city, r.located) == (LEVEL_MISS, pref, city, False)
@@ -187,15 +208,25 @@ def make_gazetteer(root: Path, cities: dict[tuple[str, str], list[dict]]) -> Pat
 
 
 def test_banchi_level_when_the_gazetteer_has_finer_points(tmp_path: Path):
-    ja = make_gazetteer(tmp_path, {("岡山県", "倉敷市"): [
-        {"town": "阿知二丁目", "koaza": "", "lat": 34.6, "lng": 133.77},
-        {"town": "笹沖", "koaza": "", "lat": 34.58, "lng": 133.77},
-    ]})
+    ja = make_gazetteer(
+        tmp_path,
+        {
+            ("岡山県", "倉敷市"): [
+                {"town": "阿知二丁目", "koaza": "", "lat": 34.6, "lng": 133.77},
+                {"town": "笹沖", "koaza": "", "lat": 34.58, "lng": 133.77},
+            ]
+        },
+    )
     (ja / "岡山県" / "倉敷市").mkdir()
-    (ja / "岡山県" / "倉敷市" / "阿知二丁目.json").write_text(json.dumps([
-        {"addr": "5-1", "lat": 34.6011, "lng": 133.7711},
-        {"gaiku": "7", "lat": 34.6022, "lng": 133.7722},
-    ]), encoding="utf-8")
+    (ja / "岡山県" / "倉敷市" / "阿知二丁目.json").write_text(
+        json.dumps(
+            [
+                {"addr": "5-1", "lat": 34.6011, "lng": 133.7711},
+                {"gaiku": "7", "lat": 34.6022, "lng": 133.7722},
+            ]
+        ),
+        encoding="utf-8",
+    )
     g = Geocoder(ja)
     r = g.locate("倉敷市阿知二丁目五番一号")
     assert (r.level, r.lat, r.lon) == (LEVEL_BANCHI, 34.6011, 133.7711)
@@ -207,10 +238,13 @@ def test_banchi_level_when_the_gazetteer_has_finer_points(tmp_path: Path):
 
 
 def test_two_cities_without_a_default_find_the_town_where_it_is(tmp_path: Path):
-    ja = make_gazetteer(tmp_path, {
-        ("宮城県", "石巻市"): [{"town": "門脇町一丁目", "koaza": "", "lat": 38.42, "lng": 141.30}],
-        ("宮城県", "気仙沼市"): [{"town": "魚町一丁目", "koaza": "", "lat": 38.90, "lng": 141.57}],
-    })
+    ja = make_gazetteer(
+        tmp_path,
+        {
+            ("宮城県", "石巻市"): [{"town": "門脇町一丁目", "koaza": "", "lat": 38.42, "lng": 141.30}],
+            ("宮城県", "気仙沼市"): [{"town": "魚町一丁目", "koaza": "", "lat": 38.90, "lng": 141.57}],
+        },
+    )
     g = Geocoder(ja)
     assert g.default_city is None and g.default_pref == "宮城県"
     assert (g.locate("魚町1-2-3").city, g.locate("魚町1-2-3").town) == ("気仙沼市", "魚町一丁目")
@@ -219,10 +253,15 @@ def test_two_cities_without_a_default_find_the_town_where_it_is(tmp_path: Path):
 
 
 def test_a_town_without_a_point_is_named_but_not_placed(tmp_path: Path):
-    ja = make_gazetteer(tmp_path, {("宮城県", "石巻市"): [
-        {"town": "湊西一丁目", "koaza": "", "lat": None, "lng": None},
-        {"town": "湊", "koaza": "", "lat": 38.42, "lng": 141.31},
-    ]})
+    ja = make_gazetteer(
+        tmp_path,
+        {
+            ("宮城県", "石巻市"): [
+                {"town": "湊西一丁目", "koaza": "", "lat": None, "lng": None},
+                {"town": "湊", "koaza": "", "lat": 38.42, "lng": 141.31},
+            ]
+        },
+    )
     r = Geocoder(ja).locate("石巻市湊西1-2-3")
     assert (r.town, r.located, r.level) == ("湊西一丁目", False, LEVEL_CITY) and "代表点" in r.reason
     assert [t["town"] for t in towns(ja)] == ["湊"]
@@ -249,8 +288,13 @@ def test_towns_lists_every_town_once_with_its_point(kurashiki_dir: Path):
 
 
 def gsi_answer(title: str, lat: float, lon: float) -> list[dict]:
-    return [{"geometry": {"coordinates": [lon, lat], "type": "Point"}, "type": "Feature",
-             "properties": {"addressCode": "", "title": title}}]
+    return [
+        {
+            "geometry": {"coordinates": [lon, lat], "type": "Point"},
+            "type": "Feature",
+            "properties": {"addressCode": "", "title": title},
+        }
+    ]
 
 
 def test_online_off_by_default_never_asks(kurashiki: Geocoder, monkeypatch):
@@ -261,13 +305,19 @@ def test_online_off_by_default_never_asks(kurashiki: Geocoder, monkeypatch):
 
 def test_cached_answer_is_used_without_network(kurashiki_dir: Path, tmp_path: Path, monkeypatch):
     cache = tmp_path / "geocode-cache.json"
-    cache.write_text(json.dumps({
-        "東京都千代田区千代田1-1": gsi_answer("東京都千代田区千代田1", 35.6838, 139.7539),
-        # finer than the gazetteer's town point and close to it: taken
-        "岡山県倉敷市阿知2-5-1": gsi_answer("岡山県倉敷市阿知二丁目5", 34.5990, 133.7680),
-        # 番地-level but 25 km from 笹沖: a wrong hit, the gazetteer's town point is kept
-        "岡山県倉敷市笹沖123": gsi_answer("岡山県倉敷市笹沖123", 34.80, 133.90),
-    }, ensure_ascii=False), encoding="utf-8")
+    cache.write_text(
+        json.dumps(
+            {
+                "東京都千代田区千代田1-1": gsi_answer("東京都千代田区千代田1", 35.6838, 139.7539),
+                # finer than the gazetteer's town point and close to it: taken
+                "岡山県倉敷市阿知2-5-1": gsi_answer("岡山県倉敷市阿知二丁目5", 34.5990, 133.7680),
+                # 番地-level but 25 km from 笹沖: a wrong hit, the gazetteer's town point is kept
+                "岡山県倉敷市笹沖123": gsi_answer("岡山県倉敷市笹沖123", 34.80, 133.90),
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     calls = no_network(monkeypatch)
     g = Geocoder(kurashiki_dir / "gazetteer", online=True, cache_path=cache)
 
@@ -289,7 +339,8 @@ class FakeResponse(io.BytesIO):
 
 
 def test_new_online_answers_are_written_to_the_cache_and_never_asked_again(
-        kurashiki_dir: Path, tmp_path: Path, monkeypatch):
+    kurashiki_dir: Path, tmp_path: Path, monkeypatch
+):
     cache = tmp_path / "cache" / "geocode.json"
     asked: list[str] = []
 
@@ -300,7 +351,9 @@ def test_new_online_answers_are_written_to_the_cache_and_never_asked_again(
     monkeypatch.setattr(urllib.request, "urlopen", answer)
     g = Geocoder(kurashiki_dir / "gazetteer", online=True, cache_path=cache, min_interval=0)
     assert g.locate("東京都千代田区千代田1-1").located
-    assert len(asked) == 1 and asked[0].startswith("https://msearch.gsi.go.jp/address-search/AddressSearch?q=")
+    assert len(asked) == 1 and asked[0].startswith(
+        "https://msearch.gsi.go.jp/address-search/AddressSearch?q="
+    )
     assert asked[0].endswith("東京都千代田区千代田1-1")
     assert "東京都千代田区千代田1-1" in json.loads(cache.read_text(encoding="utf-8"))
 
@@ -309,7 +362,9 @@ def test_new_online_answers_are_written_to_the_cache_and_never_asked_again(
     assert (again.locate("東京都千代田区千代田1-1").lat, calls) == (35.68, [])
 
 
-def test_network_failure_is_a_miss_with_a_reason_and_stops_asking(kurashiki_dir: Path, tmp_path: Path, monkeypatch):
+def test_network_failure_is_a_miss_with_a_reason_and_stops_asking(
+    kurashiki_dir: Path, tmp_path: Path, monkeypatch
+):
     attempts: list[str] = []
 
     def down(req, timeout=None):
@@ -341,8 +396,11 @@ def test_a_damaged_cache_is_reported_not_overwritten(kurashiki_dir: Path, tmp_pa
 
 def test_distance_matches_pyproj_geodesic():
     geod = Geod(ellps="WGS84")
-    for (lat1, lon1, lat2, lon2) in [(34.5886, 133.8356, 34.6017, 133.7664), (34.59, 133.77, 34.61, 133.77),
-                                     (38.43, 141.30, 38.91, 141.57)]:
+    for lat1, lon1, lat2, lon2 in [
+        (34.5886, 133.8356, 34.6017, 133.7664),
+        (34.59, 133.77, 34.61, 133.77),
+        (38.43, 141.30, 38.91, 141.57),
+    ]:
         _, _, expected = geod.inv(lon1, lat1, lon2, lat2)
         assert distance_m(lat1, lon1, lat2, lon2) == pytest.approx(expected, rel=0.005)
     assert distance_m(34.6, 133.77, 34.6, 133.77) == 0
@@ -371,18 +429,26 @@ def random_addresses(raw: list[dict], pref: str, city: str, n: int, seed: int) -
         if m:
             number = [kanji_number(i) for i in range(1, 100)].index(m.group(2)) + 1
             ban, go = rnd.randint(1, 30), rnd.randint(1, 25)
-            body = rnd.choice([
-                f"{m.group(1)}{m.group(2)}丁目{ban}番{go}号",  # kanji 丁目
-                f"{m.group(1)}{number}丁目{ban}-{go}",  # arabic 丁目
-                f"{m.group(1)}{number}-{ban}-{go}",  # 丁目 as '-'
-                f"{m.group(1)}{m.group(2)}丁目{kanji_number(ban)}番{kanji_number(go)}号",  # all kanji
-                f"{m.group(1)}{number}丁目{ban}番地{go}".translate(FULLWIDTH),  # full-width digits
-            ])
+            body = rnd.choice(
+                [
+                    f"{m.group(1)}{m.group(2)}丁目{ban}番{go}号",  # kanji 丁目
+                    f"{m.group(1)}{number}丁目{ban}-{go}",  # arabic 丁目
+                    f"{m.group(1)}{number}-{ban}-{go}",  # 丁目 as '-'
+                    f"{m.group(1)}{m.group(2)}丁目{kanji_number(ban)}番{kanji_number(go)}号",  # all kanji
+                    f"{m.group(1)}{number}丁目{ban}番地{go}".translate(FULLWIDTH),  # full-width digits
+                ]
+            )
         else:
             ban = rnd.randint(1, 3000)
-            body = rnd.choice([f"{town}{ban}", f"{town}{ban}-{rnd.randint(1, 20)}", f"{town}{ban}番地",
-                               f"{town}{ban}番地の{rnd.randint(1, 9)}",
-                               f"{town}{ban}-{rnd.randint(1, 9)}".translate(FULLWIDTH)])
+            body = rnd.choice(
+                [
+                    f"{town}{ban}",
+                    f"{town}{ban}-{rnd.randint(1, 20)}",
+                    f"{town}{ban}番地",
+                    f"{town}{ban}番地の{rnd.randint(1, 9)}",
+                    f"{town}{ban}-{rnd.randint(1, 9)}".translate(FULLWIDTH),
+                ]
+            )
             if e["koaza"] and rnd.random() < 0.5:
                 body = body.replace(town, f"{town}字{e['koaza']}", 1)
         prefix = rnd.choice([pref + city, city, pref + " " + city + " ", ""])
@@ -400,7 +466,9 @@ def test_acceptance_random_addresses_resolve_to_the_right_town(city_name: str):
     right = [a for a, town in cases if g.locate(a).town == town]
     share = len(right) / len(cases)
     wrong = [(a, town, g.locate(a).town) for a, town in cases if g.locate(a).town != town]
-    print(f"\n{city_name}: {len(right)}/{len(cases)} = {share:.1%} resolved to the right town; e.g. wrong: {wrong[:5]}")
+    print(
+        f"\n{city_name}: {len(right)}/{len(cases)} = {share:.1%} resolved to the right town; e.g. wrong: {wrong[:5]}"
+    )
     assert share >= 0.95
 
 
@@ -423,6 +491,8 @@ def test_many_distinct_addresses_all_resolve(kurashiki_dir: Path):
     Speed is measured by the benchmark (README), not asserted here."""
     raw = entries(kurashiki_dir)
     rnd = random.Random(3)
-    records = [f"倉敷市{rnd.choice(raw)['town']}{rnd.randint(1, 5000)}-{rnd.randint(1, 30)}" for _ in range(10_000)]
+    records = [
+        f"倉敷市{rnd.choice(raw)['town']}{rnd.randint(1, 5000)}-{rnd.randint(1, 30)}" for _ in range(10_000)
+    ]
     g = Geocoder(kurashiki_dir / "gazetteer")
     assert all(g.locate(a).located for a in records)

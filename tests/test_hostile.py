@@ -38,25 +38,76 @@ from tests.hostile import PAYLOADS, build_cli, gps_jpeg, make_hostile_project
 from tests.projects import HEADER, make_project, row
 
 REPO = Path(__file__).resolve().parent.parent
-BUDGET = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                         HealthCheck.data_too_large])
+BUDGET = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 
 # ---------------------------------------------------------------- strategies
 
 MEGABYTE = "宝" * 350_000  # ~1 MB of UTF-8 in one cell
-SPECIAL = [*PAYLOADS, "\x00", "a\x00b", "\ud800", "x\udfffy", "\u202e\u200f", "\ufeff", "\x1b[31m", "ー", "１２３",
-           "令和元年5月1日", "R5.2.5", "９９９９９９９９９９", "-1", "1e309", "nan", "NaN", "inf", "0x10", " ", "\n\r\t",
-           "可", "不可", "自宅", "終了", "../../etc/passwd", "javascript:alert(1)", "C:\\secret.jpg", MEGABYTE]
+SPECIAL = [
+    *PAYLOADS,
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "x\udfffy",
+    "\u202e\u200f",
+    "\ufeff",
+    "\x1b[31m",
+    "ー",
+    "１２３",
+    "令和元年5月1日",
+    "R5.2.5",
+    "９９９９９９９９９９",
+    "-1",
+    "1e309",
+    "nan",
+    "NaN",
+    "inf",
+    "0x10",
+    " ",
+    "\n\r\t",
+    "可",
+    "不可",
+    "自宅",
+    "終了",
+    "../../etc/passwd",
+    "javascript:alert(1)",
+    "C:\\secret.jpg",
+    MEGABYTE,
+]
 surrogates = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
 any_char = st.one_of(st.characters(codec=None), surrogates)
-nasty_text = st.one_of(st.text(any_char, max_size=40), st.sampled_from(SPECIAL),
-                       st.lists(st.sampled_from(SPECIAL[:30]), max_size=4).map("".join))
-cell = st.one_of(nasty_text, st.none(), st.integers(), st.floats(), st.booleans(), st.dates(), st.datetimes(),
-                 st.times(), st.decimals(allow_nan=True), st.sampled_from([10**400, 10**7, 1e300, -5, 0, 0.5]))
-json_value = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(any_char, max_size=10),
-                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                                     max_size=3), max_leaves=12)
+nasty_text = st.one_of(
+    st.text(any_char, max_size=40),
+    st.sampled_from(SPECIAL),
+    st.lists(st.sampled_from(SPECIAL[:30]), max_size=4).map("".join),
+)
+cell = st.one_of(
+    nasty_text,
+    st.none(),
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+    st.times(),
+    st.decimals(allow_nan=True),
+    st.sampled_from([10**400, 10**7, 1e300, -5, 0, 0.5]),
+)
+json_value = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(any_char, max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12,
+)
 FIELDS = sorted(FIELD_LABELS)
 
 
@@ -79,8 +130,19 @@ def test_any_cell_values_become_a_place_or_a_rejection(tiny, values):
     assert len(places) + len(rejected) == len(rows)  # nothing lost, nothing counted twice
     assert all(r.source == "records.xlsx" and r.row >= 2 and r.reason for r in rejected)
     for p in places:
-        for name in ("name", "venue", "address", "schedule_text", "target", "fee", "activities", "contact", "story",
-                     "photo", "organiser"):
+        for name in (
+            "name",
+            "venue",
+            "address",
+            "schedule_text",
+            "target",
+            "fee",
+            "activities",
+            "contact",
+            "story",
+            "photo",
+            "organiser",
+        ):
             text = getattr(p, name)
             text.encode("utf-8")  # no lone surrogate survives into a place
             assert len(text) <= MAX_CELL and "\x00" not in text
@@ -108,9 +170,13 @@ def test_any_grid_is_read_into_rows_or_refused_naming_the_file(grid, with_header
 
 
 @BUDGET
-@given(st.one_of(st.binary(max_size=3000),
-                 st.binary(max_size=300).map(lambda b: "名称,種別\nサロン,サロン\n".encode("cp932") + b),
-                 st.binary(max_size=300).map(lambda b: "\ufeff名称,種別\nサロン,サロン\n".encode() + b)))
+@given(
+    st.one_of(
+        st.binary(max_size=3000),
+        st.binary(max_size=300).map(lambda b: "名称,種別\nサロン,サロン\n".encode("cp932") + b),
+        st.binary(max_size=300).map(lambda b: "\ufeff名称,種別\nサロン,サロン\n".encode() + b),
+    )
+)
 def test_any_bytes_named_csv_are_read_or_refused_naming_the_file(data):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "records.csv"
@@ -122,11 +188,33 @@ def test_any_bytes_named_csv_are_read_or_refused_naming_the_file(data):
 
 
 @BUDGET
-@given(st.lists(st.one_of(json_value, st.fixed_dictionaries({}, optional={
-    "type": st.just("Feature"), "properties": st.one_of(json_value, st.fixed_dictionaries(
-        {"名称": nasty_text, "種別": st.just("サロン")}, optional={"緯度": json_value, "経度": json_value, "所在地": nasty_text})),
-    "geometry": st.one_of(json_value, st.fixed_dictionaries({"type": st.sampled_from(["Point", "Polygon", "Line"]),
-                                                             "coordinates": json_value}))})), max_size=6))
+@given(
+    st.lists(
+        st.one_of(
+            json_value,
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "type": st.just("Feature"),
+                    "properties": st.one_of(
+                        json_value,
+                        st.fixed_dictionaries(
+                            {"名称": nasty_text, "種別": st.just("サロン")},
+                            optional={"緯度": json_value, "経度": json_value, "所在地": nasty_text},
+                        ),
+                    ),
+                    "geometry": st.one_of(
+                        json_value,
+                        st.fixed_dictionaries(
+                            {"type": st.sampled_from(["Point", "Polygon", "Line"]), "coordinates": json_value}
+                        ),
+                    ),
+                },
+            ),
+        ),
+        max_size=6,
+    )
+)
 def test_geojson_features_of_any_shape_are_rows_or_rejections(tiny, features):
     """Anything in a GeoJSON file's feature list is a row: read, then published or rejected by number."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -156,9 +244,14 @@ XLSX = _valid_xlsx()
 
 
 @BUDGET
-@given(st.one_of(st.integers(0, len(XLSX) - 1).map(lambda n: XLSX[:n]),
-                 st.lists(st.tuples(st.integers(0, len(XLSX) - 1), st.integers(0, 255)), min_size=1, max_size=8).map(
-                     lambda edits: bytes(_edit(XLSX, edits)))))
+@given(
+    st.one_of(
+        st.integers(0, len(XLSX) - 1).map(lambda n: XLSX[:n]),
+        st.lists(st.tuples(st.integers(0, len(XLSX) - 1), st.integers(0, 255)), min_size=1, max_size=8).map(
+            lambda edits: bytes(_edit(XLSX, edits))
+        ),
+    )
+)
 def test_a_damaged_workbook_is_refused_naming_the_file(data):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "records.xlsx"
@@ -187,17 +280,41 @@ def features(draw):
     the leak scan can never match by chance; points have six non-zero decimals for the same reason."""
     out = []
     for i in range(draw(st.integers(1, 4))):
-        props = {k: draw(record_text) for k in draw(st.sets(st.sampled_from(
-            ["会場", "所在地", "開催日時", "対象", "参加費", "活動内容", "紹介文", "運営主体", "参加人数", "地区", "写真"])))}
-        props.update({
-            "名称": f"記録{i}号-" + draw(record_text),
-            "種別": draw(st.sampled_from(["サロン", "体操", "salon", ""])),
-            "会場種別": draw(st.sampled_from(["自宅", "集会所", "", "公園"])),
-            "掲載可否": draw(st.sampled_from(["可", "不可", "", "○"])),
-            "連絡先": f"０７３９－{i:02d}－{draw(st.integers(0, 9999)):04d}" if draw(st.booleans()) else "",
-            "連絡先掲載": draw(st.sampled_from(["可", "不可", ""])),
-            "写真掲載": "可",
-        })
+        props = {
+            k: draw(record_text)
+            for k in draw(
+                st.sets(
+                    st.sampled_from(
+                        [
+                            "会場",
+                            "所在地",
+                            "開催日時",
+                            "対象",
+                            "参加費",
+                            "活動内容",
+                            "紹介文",
+                            "運営主体",
+                            "参加人数",
+                            "地区",
+                            "写真",
+                        ]
+                    )
+                )
+            )
+        }
+        props.update(
+            {
+                "名称": f"記録{i}号-" + draw(record_text),
+                "種別": draw(st.sampled_from(["サロン", "体操", "salon", ""])),
+                "会場種別": draw(st.sampled_from(["自宅", "集会所", "", "公園"])),
+                "掲載可否": draw(st.sampled_from(["可", "不可", "", "○"])),
+                "連絡先": f"０７３９－{i:02d}－{draw(st.integers(0, 9999)):04d}"
+                if draw(st.booleans())
+                else "",
+                "連絡先掲載": draw(st.sampled_from(["可", "不可", ""])),
+                "写真掲載": "可",
+            }
+        )
         lat = 35.0 + (draw(st.integers(100, 19900)) * 10 + 3) / 1e6
         lon = 135.0 + (draw(st.integers(100, 19900)) * 10 + 7) / 1e6
         geometry = {"type": "Point", "coordinates": [lon, lat]} if draw(st.booleans()) else None
@@ -211,14 +328,21 @@ def features(draw):
     return out
 
 
-@settings(max_examples=12, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(features())
 def test_hostile_records_publish_or_are_rejected_and_never_leak(tmp_path_factory, feats):
     root = tmp_path_factory.mktemp("h")
     project = make_project(root / "p", [], records_name="records.geojson")
-    (project / "data" / "records.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}),
-                                                      encoding="utf-8")
+    (project / "data" / "records.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8"
+    )
     code, _, err = build_cli(project, root / "site", "--no-print", "--report", str(root / "report.json"))
     assert code == 0 and "Traceback" not in err, err[-1500:]
     report = json.loads((root / "report.json").read_text(encoding="utf-8"))
@@ -229,7 +353,9 @@ def test_hostile_records_publish_or_are_rejected_and_never_leak(tmp_path_factory
     from gis import pipeline
 
     edition = pipeline.run(load_project(project), Report(), keep_private=True)
-    found = scan_site(root / "site", secrets_from(edition.extras["private_places"], edition.report, edition.project))
+    found = scan_site(
+        root / "site", secrets_from(edition.extras["private_places"], edition.report, edition.project)
+    )
     assert not found, [str(leak) for leak in found]
 
 
@@ -267,8 +393,10 @@ def _mixed_encoding() -> bytes:
 
 
 def _boundary(project: Path, name: str, geometry: dict | None) -> None:
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "T", "name": "ミニ町"}, "geometry": geometry}]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"id": "T", "name": "ミニ町"}, "geometry": geometry}],
+    }
     (project / "data" / "boundaries" / f"{name}.geojson").write_text(json.dumps(fc), encoding="utf-8")
 
 
@@ -279,11 +407,15 @@ def _shapefile(gdf: gpd.GeoDataFrame, path: Path) -> None:
 
 
 def _shapefile_city(project: Path, geometry, crs=None) -> None:
-    _shapefile(gpd.GeoDataFrame({"id": ["T"], "name": ["ミニ町"]}, geometry=[geometry], crs=crs),
-               project / "data" / "boundaries" / "city.shp")
+    _shapefile(
+        gpd.GeoDataFrame({"id": ["T"], "name": ["ミニ町"]}, geometry=[geometry], crs=crs),
+        project / "data" / "boundaries" / "city.shp",
+    )
     toml = project / "takara.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace("boundaries/city.geojson", "boundaries/city.shp"),
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("boundaries/city.geojson", "boundaries/city.shp"),
+        encoding="utf-8",
+    )
 
 
 def _no_id(project: Path) -> None:
@@ -295,18 +427,36 @@ def _no_id(project: Path) -> None:
 
 REFUSED = {  # case -> (how to break the project, the file the message must name, words it must hold)
     "truncated xlsx": (lambda p: _records(p, XLSX[: len(XLSX) // 2], "records.xlsx"), "records.xlsx", "XLSX"),
-    "damaged sheet inside the xlsx": (lambda p: _records(p, _damaged_sheet(), "records.xlsx"), "records.xlsx",
-                                      "damaged"),
+    "damaged sheet inside the xlsx": (
+        lambda p: _records(p, _damaged_sheet(), "records.xlsx"),
+        "records.xlsx",
+        "damaged",
+    ),
     "binary file named .csv": (lambda p: _records(p, bytes(range(256)) * 40), "records.csv", "binary"),
-    "csv mixing encodings": (lambda p: _records(p, _mixed_encoding()), "records.csv 3行目", "mixes encodings"),
+    "csv mixing encodings": (
+        lambda p: _records(p, _mixed_encoding()),
+        "records.csv 3行目",
+        "mixes encodings",
+    ),
     "empty csv": (lambda p: _records(p, b""), "records.csv", "empty"),
     "empty sheet": (lambda p: _records(p, _xlsx_bytes([]), "records.xlsx"), "records.xlsx", "empty"),
-    "unclosed boundary ring": (lambda p: _boundary(p, "city", {"type": "Polygon", "coordinates": [
-        [[135.0, 35.0], [135.02, 35.0], [135.02, 35.02]]]}), "city.geojson", "boundary"),
-    "boundary that is only points": (lambda p: _boundary(p, "city", {"type": "Point", "coordinates": [135.0, 35.0]}),
-                                     "city.geojson", "polygon"),
-    "projected boundary without CRS": (lambda p: _shapefile_city(p, box(-50000, -200000, -48000, -198000)),
-                                       "city.shp", "CRS"),
+    "unclosed boundary ring": (
+        lambda p: _boundary(
+            p, "city", {"type": "Polygon", "coordinates": [[[135.0, 35.0], [135.02, 35.0], [135.02, 35.02]]]}
+        ),
+        "city.geojson",
+        "boundary",
+    ),
+    "boundary that is only points": (
+        lambda p: _boundary(p, "city", {"type": "Point", "coordinates": [135.0, 35.0]}),
+        "city.geojson",
+        "polygon",
+    ),
+    "projected boundary without CRS": (
+        lambda p: _shapefile_city(p, box(-50000, -200000, -48000, -198000)),
+        "city.shp",
+        "CRS",
+    ),
     "boundary area without an id": (_no_id, "districts.geojson", "no id"),
 }
 
@@ -335,20 +485,37 @@ def test_odd_but_readable_files_are_published_and_reported(tmp_path):
     wide_row = [row(名称="幅広シートのサロン", **inside).get(h, "") for h in HEADER] + ["x"] * 10_000
     with (project / "data" / "records.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([wide_header, wide_row])
-    _records(project, _xlsx_bytes([wide_header, [*wide_row[:1], "幅広ブックの体操", "体操", *wide_row[3:]]]), "wide.xlsx")
+    _records(
+        project,
+        _xlsx_bytes([wide_header, [*wide_row[:1], "幅広ブックの体操", "体操", *wide_row[3:]]]),
+        "wide.xlsx",
+    )
     _records(project, _xlsx_bytes([HEADER]), "header-only.xlsx")
     _records(project, ",".join(HEADER).encode() + b"\n", "header-only.csv")
     toml = project / "takara.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + "".join(
-        f'\n[[records]]\npath = "data/{n}"\n' for n in ("wide.xlsx", "header-only.xlsx", "header-only.csv")),
-        encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8")
+        + "".join(
+            f'\n[[records]]\npath = "data/{n}"\n'
+            for n in ("wide.xlsx", "header-only.xlsx", "header-only.csv")
+        ),
+        encoding="utf-8",
+    )
     # a bow-tie municipality (self-intersecting), neighbourhoods as a shapefile without .prj
-    _boundary(project, "city", {"type": "Polygon", "coordinates": [
-        [[135.0, 35.0], [135.02, 35.02], [135.02, 35.0], [135.0, 35.02], [135.0, 35.0]]]})
+    _boundary(
+        project,
+        "city",
+        {
+            "type": "Polygon",
+            "coordinates": [[[135.0, 35.0], [135.02, 35.02], [135.02, 35.0], [135.0, 35.02], [135.0, 35.0]]],
+        },
+    )
     nb = gpd.read_file(project / "data" / "boundaries" / "neighbourhoods.geojson")
     _shapefile(nb.set_crs(None, allow_override=True), project / "data" / "boundaries" / "nb.shp")
-    toml.write_text(toml.read_text(encoding="utf-8").replace("boundaries/neighbourhoods.geojson", "boundaries/nb.shp"),
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("boundaries/neighbourhoods.geojson", "boundaries/nb.shp"),
+        encoding="utf-8",
+    )
     code, _, err = build_cli(project, tmp_path / "site", "--no-print", "--report", str(tmp_path / "r.json"))
     assert code == 0, err[-1500:]
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
@@ -357,7 +524,10 @@ def test_odd_but_readable_files_are_published_and_reported(tmp_path):
     assert "columns beyond 300 are ignored" in notes  # both wide files
     assert "repaired invalid polygons" in notes and "no CRS: assumed JGD2011" in notes
     published = json.loads((tmp_path / "site" / "data" / "places.geojson").read_text(encoding="utf-8"))
-    assert {f["properties"]["name"] for f in published["features"]} == {"幅広シートのサロン", "幅広ブックの体操"}
+    assert {f["properties"]["name"] for f in published["features"]} == {
+        "幅広シートのサロン",
+        "幅広ブックの体操",
+    }
 
 
 _OPENED: list[str] = []
@@ -375,8 +545,17 @@ sys.addaudithook(_audit)  # an audit hook cannot be removed: it records only whi
 def test_photo_paths_never_reach_outside_the_project(tmp_path):
     project = make_project(tmp_path / "p", [row()])
     gps_jpeg(tmp_path / "bait.jpg")  # a real photo beside the project: readable, but not the project's
-    paths = ["../../etc/passwd", "/etc/passwd", "javascript:alert(1)", "../bait.jpg", "../../bait.jpg",
-             "photos/../../../bait.jpg", "file:///etc/passwd", "C:\\Users\\x\\bait.jpg", "\\\\server\\bait.jpg"]
+    paths = [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "javascript:alert(1)",
+        "../bait.jpg",
+        "../../bait.jpg",
+        "photos/../../../bait.jpg",
+        "file:///etc/passwd",
+        "C:\\Users\\x\\bait.jpg",
+        "\\\\server\\bait.jpg",
+    ]
     header = [*HEADER, "写真", "写真掲載"]
     with (project / "data" / "records.csv").open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
@@ -401,15 +580,23 @@ def test_photo_paths_never_reach_outside_the_project(tmp_path):
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "build.py"), *args], capture_output=True, text=True,
-                          timeout=300, cwd=REPO, check=False)
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+        check=False,
+    )
 
 
 def test_build_py_publishes_hostile_records_without_a_traceback(tmp_path):
     project = make_hostile_project(tmp_path / "p")
     with (project / "data" / "records.csv").open("a", encoding="utf-8", newline="") as fh:  # 1 MB cells
         csv.writer(fh).writerow([row().get(h, "") for h in HEADER[:2]] + [MEGABYTE] * 10)
-    done = _run(str(project), "--out", str(tmp_path / "site"), "--no-print", "--report", str(tmp_path / "r.json"))
+    done = _run(
+        str(project), "--out", str(tmp_path / "site"), "--no-print", "--report", str(tmp_path / "r.json")
+    )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-1500:]
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert report["rows_read"] == report["published"] + report["withheld"] + report["rejected"] > 0
@@ -423,4 +610,3 @@ def test_build_py_stops_on_a_broken_file_with_one_line_and_exit_2(tmp_path):
     lines = [line for line in done.stderr.splitlines() if not line.startswith("config:")]
     assert done.returncode == 2 and len(lines) == 1 and "records.xlsx" in lines[0], done.stderr[-1500:]
     assert not (tmp_path / "site").exists()
-

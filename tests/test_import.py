@@ -116,13 +116,29 @@ UMAP_LAYER = {
     "type": "FeatureCollection",
     "_umap_options": {"displayOnLoad": True, "name": "体操", "color": "DarkGreen", "iconClass": "Circle"},
     "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [135.0151, 35.0049]},
-         "properties": {"name": "東南いきいき体操", "description": "**いきいき百歳体操**と脳トレ\n{{https://example.org/p.jpg}}",
-                        "開催日時": "毎週金曜日 9:30～10:30", "掲載可否": "可", "参加費": "無料",
-                        "_umap_options": {"color": "Red", "iconClass": "Drop"}}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [135.0158, 35.0158]},
-         "properties": {"name": "ウォーキングの会", "description": "[[https://example.org/walk|ルートはこちら]]",
-                        "開催日時": "毎週日曜日 7:00～8:00", "掲載可否": "可", "_umap_options": {}}},
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [135.0151, 35.0049]},
+            "properties": {
+                "name": "東南いきいき体操",
+                "description": "**いきいき百歳体操**と脳トレ\n{{https://example.org/p.jpg}}",
+                "開催日時": "毎週金曜日 9:30～10:30",
+                "掲載可否": "可",
+                "参加費": "無料",
+                "_umap_options": {"color": "Red", "iconClass": "Drop"},
+            },
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [135.0158, 35.0158]},
+            "properties": {
+                "name": "ウォーキングの会",
+                "description": "[[https://example.org/walk|ルートはこちら]]",
+                "開催日時": "毎週日曜日 7:00～8:00",
+                "掲載可否": "可",
+                "_umap_options": {},
+            },
+        },
     ],
 }
 
@@ -134,8 +150,10 @@ def _project_with(tmp_path: Path, name: str, content: bytes | str, columns: str 
     if columns:
         toml = root / "takara.toml"
         text = toml.read_text(encoding="utf-8")
-        toml.write_text(text.replace(f'path = "data/{name}"\n', f'path = "data/{name}"\ncolumns = {columns}\n', 1),
-                        encoding="utf-8")
+        toml.write_text(
+            text.replace(f'path = "data/{name}"\n', f'path = "data/{name}"\ncolumns = {columns}\n', 1),
+            encoding="utf-8",
+        )
     return root
 
 
@@ -144,10 +162,13 @@ def _build(root: Path, out: Path) -> int:
     above are used whether or not the pipeline imports gis.kml yet). Returns the exit code."""
     from gis.cli import main
 
-    return main(["build", str(root), "--out", str(out), "--no-print", "--report", str(out.parent / "report.json")])
+    return main(
+        ["build", str(root), "--out", str(out), "--no-print", "--report", str(out.parent / "report.json")]
+    )
 
 
 # ---------------------------------------------------------------- Google My Maps
+
 
 def test_my_maps_kml_reads_names_data_folders_and_points(tmp_path):
     path = tmp_path / "map.kml"
@@ -157,10 +178,15 @@ def test_my_maps_kml_reads_names_data_folders_and_points(tmp_path):
     assert list(rows) == ["西南ふれあいサロン", "北のお茶っこ会", "東北公園ラジオ体操"]
     salon = rows["西南ふれあいサロン"]
     assert (salon.values["lon"], salon.values["lat"]) == (135.0052, 35.0048)
-    assert salon.values["schedule_text"] == "毎月第2・第4火曜日 10:00～12:00" and salon.values["fee"] == "100円"
+    assert (
+        salon.values["schedule_text"] == "毎月第2・第4火曜日 10:00～12:00" and salon.values["fee"] == "100円"
+    )
     assert salon.values["category"] == "ふれあいサロン"  # the layer (folder) name
     assert "activities" not in salon.values  # the description only repeated the data
-    assert rows["北のお茶っこ会"].values["activities"] == "みんなでお茶とおしゃべり\n手芸をする日もあります & 新しい方も歓迎"
+    assert (
+        rows["北のお茶っこ会"].values["activities"]
+        == "みんなでお茶とおしゃべり\n手芸をする日もあります & 新しい方も歓迎"
+    )
     assert rows["東北公園ラジオ体操"].values["category"] == "体操"
     assert any("レイヤ" in n for n in result.notes)
 
@@ -170,9 +196,14 @@ def test_my_maps_kml_imports_with_a_column_mapping_and_builds(tmp_path):
     edition = run(load_project(root))
     places = {p.name: p for p in edition.places}
     assert set(places) == {"西南ふれあいサロン", "北のお茶っこ会", "東北公園ラジオ体操"}
-    assert places["北のお茶っこ会"].schedule_text == "毎週水曜日 13:30～15:00"  # mapped from the layer's own column
+    assert (
+        places["北のお茶っこ会"].schedule_text == "毎週水曜日 13:30～15:00"
+    )  # mapped from the layer's own column
     assert places["北のお茶っこ会"].schedule.weekdays == (2,)
-    assert places["東北公園ラジオ体操"].category == "exercise" and places["西南ふれあいサロン"].category == "salon"
+    assert (
+        places["東北公園ラジオ体操"].category == "exercise"
+        and places["西南ふれあいサロン"].category == "salon"
+    )
     assert places["西南ふれあいサロン"].areas["nb"] == ("A1", "西南自治会")
     assert _build(root, tmp_path / "site") == 0
     geo = json.loads((tmp_path / "site" / "data" / "places.geojson").read_text(encoding="utf-8"))
@@ -186,7 +217,11 @@ def test_kmz_from_my_maps_reads_its_doc_kml(tmp_path):
         z.writestr("doc.kml", MY_MAPS_KML)
         z.writestr("images/icon-1.png", b"\x89PNG\r\n")
     result = read_source(RecordSource(path=path, label="map.kmz"))
-    assert [r.values["name"] for r in result.rows] == ["西南ふれあいサロン", "北のお茶っこ会", "東北公園ラジオ体操"]
+    assert [r.values["name"] for r in result.rows] == [
+        "西南ふれあいサロン",
+        "北のお茶っこ会",
+        "東北公園ラジオ体操",
+    ]
 
 
 def test_a_map_without_consent_data_is_withheld_not_published(tmp_path):
@@ -200,21 +235,27 @@ def test_a_map_without_consent_data_is_withheld_not_published(tmp_path):
 
 def test_kml_with_entity_declarations_is_refused(tmp_path):
     path = tmp_path / "evil.kml"
-    path.write_text('<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-                    "<kml><Document><Placemark><name>&b;</name></Placemark></Document></kml>", encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        "<kml><Document><Placemark><name>&b;</name></Placemark></Document></kml>",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError, match="evil.kml.*DOCTYPE"):
         read_source(RecordSource(path=path, label="evil.kml"))
 
 
 def test_broken_kml_names_the_file_and_line(tmp_path):
     path = tmp_path / "broken.kml"
-    path.write_text('<?xml version="1.0"?>\n<kml>\n<Document>\n<Placemark><name>a</name>\n</Document></kml>',
-                    encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0"?>\n<kml>\n<Document>\n<Placemark><name>a</name>\n</Document></kml>',
+        encoding="utf-8",
+    )
     with pytest.raises(InputError, match=r"broken.kml.*5行目"):
         read_source(RecordSource(path=path, label="broken.kml"))
 
 
 # ---------------------------------------------------------------- uMap
+
 
 def test_umap_layer_geojson_uses_the_layer_name_and_drops_styling(tmp_path):
     path = tmp_path / "umap.geojson"
@@ -235,28 +276,59 @@ def test_umap_geojson_imports_and_builds(tmp_path):
     places = {p.name: p for p in edition.places}
     assert set(places) == {"東南いきいき体操", "ウォーキングの会"}
     assert all(p.category == "exercise" for p in places.values())
-    assert places["東南いきいき体操"].areas["district"] == ("B", "東地区") and places["東南いきいき体操"].is_free
+    assert (
+        places["東南いきいき体操"].areas["district"] == ("B", "東地区") and places["東南いきいき体操"].is_free
+    )
     assert _build(root, tmp_path / "site") == 0
     assert "東南いきいき体操" in (tmp_path / "site" / "data" / "places.csv").read_text(encoding="utf-8-sig")
 
 
 def test_umap_map_backup_reads_every_layer(tmp_path):
-    salon_layer = {"type": "FeatureCollection", "_umap_options": {"name": "サロン"}, "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [135.004, 35.004]},
-         "properties": {"name": "公民館サロン", "掲載可否": "可", "_umap_options": {"color": "Blue"}}}]}
-    backup = {"type": "umap", "uri": "https://umap.openstreetmap.fr/ja/map/mini_1", "properties": {"name": "ミニ町"},
-              "geometry": {"type": "Point", "coordinates": [135.01, 35.01]}, "layers": [UMAP_LAYER, salon_layer]}
+    salon_layer = {
+        "type": "FeatureCollection",
+        "_umap_options": {"name": "サロン"},
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [135.004, 35.004]},
+                "properties": {"name": "公民館サロン", "掲載可否": "可", "_umap_options": {"color": "Blue"}},
+            }
+        ],
+    }
+    backup = {
+        "type": "umap",
+        "uri": "https://umap.openstreetmap.fr/ja/map/mini_1",
+        "properties": {"name": "ミニ町"},
+        "geometry": {"type": "Point", "coordinates": [135.01, 35.01]},
+        "layers": [UMAP_LAYER, salon_layer],
+    }
     root = _project_with(tmp_path, "mini.umap", json.dumps(backup, ensure_ascii=False))
     edition = run(load_project(root))
     assert {p.name: p.category for p in edition.places} == {
-        "東南いきいき体操": "exercise", "ウォーキングの会": "exercise", "公民館サロン": "salon"}
+        "東南いきいき体操": "exercise",
+        "ウォーキングの会": "exercise",
+        "公民館サロン": "salon",
+    }
 
 
 def test_plain_geojson_is_read_as_before(tmp_path):
     path = tmp_path / "plain.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [135.001, 35.002]},
-         "properties": {"名称": "ふつうのサロン", "種別": "サロン", "メモ": "x"}}]}, ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [135.001, 35.002]},
+                        "properties": {"名称": "ふつうのサロン", "種別": "サロン", "メモ": "x"},
+                    }
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     result = read_source(RecordSource(path=path, label="plain.geojson"))
     (only,) = result.rows
     assert only.values == {"name": "ふつうのサロン", "category": "サロン", "lon": 135.001, "lat": 35.002}

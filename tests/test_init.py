@@ -59,16 +59,41 @@ def build_fixtures(root: Path, shared: Path, work: Path) -> None:
     n03 = json.loads((shared / "municipality_N03-21.geojson").read_text(encoding="utf-8"))
     for f in n03["features"]:
         f["properties"].setdefault("N03_005", None)
-    n03["features"].append({"type": "Feature", "geometry": DECOY.__geo_interface__, "properties": {
-        "N03_001": "岡山県", "N03_002": None, "N03_003": None, "N03_004": "津山市", "N03_005": None,
-        "N03_007": DECOY_CODE}})
-    _zip(root / N03_PATH.format(pref="33").lstrip("/"), {
-        "N03-20240101_33.geojson": json.dumps(n03, ensure_ascii=False).encode("utf-8"),
-        "KS-META-N03-20240101_33.xml": b"<metadata/>"})
-    for prefix, name in (("A32", "junior_high_districts_A32-21.geojson"), ("A27", "elementary_districts_A27-21.geojson")):
+    n03["features"].append(
+        {
+            "type": "Feature",
+            "geometry": DECOY.__geo_interface__,
+            "properties": {
+                "N03_001": "岡山県",
+                "N03_002": None,
+                "N03_003": None,
+                "N03_004": "津山市",
+                "N03_005": None,
+                "N03_007": DECOY_CODE,
+            },
+        }
+    )
+    _zip(
+        root / N03_PATH.format(pref="33").lstrip("/"),
+        {
+            "N03-20240101_33.geojson": json.dumps(n03, ensure_ascii=False).encode("utf-8"),
+            "KS-META-N03-20240101_33.xml": b"<metadata/>",
+        },
+    )
+    for prefix, name in (
+        ("A32", "junior_high_districts_A32-21.geojson"),
+        ("A27", "elementary_districts_A27-21.geojson"),
+    ):
         gdf = gpd.read_file(shared / name)
-        decoy = gpd.GeoDataFrame({c: [f"{DECOY_CODE}" if c.endswith("_001") else "よその学校"] for c in gdf.columns
-                                  if c != "geometry"}, geometry=[DECOY], crs=gdf.crs)
+        decoy = gpd.GeoDataFrame(
+            {
+                c: [f"{DECOY_CODE}" if c.endswith("_001") else "よその学校"]
+                for c in gdf.columns
+                if c != "geometry"
+            },
+            geometry=[DECOY],
+            crs=gdf.crs,
+        )
         gdf = gpd.GeoDataFrame(gpd.pd.concat([gdf, decoy], ignore_index=True), crs=gdf.crs or "EPSG:6668")
         path = A32_PATH if prefix == "A32" else A27_PATH
         _shapefile_zip(root / path.format(pref="33").lstrip("/"), prefix, gdf, work / prefix)
@@ -95,7 +120,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def download_server(root: Path) -> Iterator[tuple[str, list[str]]]:
     """Serve `root` on 127.0.0.1 (any free port); yields the base URL and the list of paths requested."""
     handler = type("Handler", (_Quiet,), {"requested": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(root))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -136,45 +163,75 @@ def test_init_creates_a_project_with_the_citys_real_tiers_that_builds(tmp_path, 
     target = tmp_path / "projects" / "kurashiki"
     assert main(["init", "--city", "33202", "--dir", str(target), "--elementary", "--source-url", url]) == 0
     out = capsys.readouterr().out
-    assert "岡山県倉敷市" in out and "中学校区 26" in out and "小学校区 63" in out and "町名 / towns: 385" in out
+    assert (
+        "岡山県倉敷市" in out and "中学校区 26" in out and "小学校区 63" in out and "町名 / towns: 385" in out
+    )
 
     config = tomllib.loads((target / "takara.toml").read_text(encoding="utf-8"))
     attribution = config["site"]["attribution"]
     for source in ("行政区域データ", "中学校区データ", "小学校区データ", "Geolonia"):
         assert source in attribution
     assert [t["id"] for t in config["tiers"]] == ["city", "junior_high", "elementary"]
-    assert f"{url}/japanese-addresses/api/ja/岡山県/倉敷市.json" in (target / "takara.toml").read_text(encoding="utf-8")
+    assert f"{url}/japanese-addresses/api/ja/岡山県/倉敷市.json" in (target / "takara.toml").read_text(
+        encoding="utf-8"
+    )
 
     city = json.loads((target / "data/boundaries/city.geojson").read_text(encoding="utf-8"))["features"]
     assert [f["properties"]["N03_007"] for f in city] == ["33202"]  # the decoy city is filtered out
-    districts = json.loads((target / "data/boundaries/junior_high.geojson").read_text(encoding="utf-8"))["features"]
+    districts = json.loads((target / "data/boundaries/junior_high.geojson").read_text(encoding="utf-8"))[
+        "features"
+    ]
     assert len(districts) == 26 and all(f["properties"]["A32_001"] == "33202" for f in districts)
     assert "東陽中学校" in {f["properties"]["A32_004"] for f in districts}  # Shift_JIS read correctly
-    elementary = json.loads((target / "data/boundaries/elementary.geojson").read_text(encoding="utf-8"))["features"]
+    elementary = json.loads((target / "data/boundaries/elementary.geojson").read_text(encoding="utf-8"))[
+        "features"
+    ]
     assert len(elementary) == 63
     assert not shape(city[0]["geometry"]).intersects(DECOY)
-    assert json.loads((target / "data/gazetteer/ja.json").read_text(encoding="utf-8")) == {"岡山県": ["倉敷市"]}
-    assert len(json.loads((target / "data/gazetteer/ja/岡山県/倉敷市.json").read_text(encoding="utf-8"))) == 385
+    assert json.loads((target / "data/gazetteer/ja.json").read_text(encoding="utf-8")) == {
+        "岡山県": ["倉敷市"]
+    }
+    assert (
+        len(json.loads((target / "data/gazetteer/ja/岡山県/倉敷市.json").read_text(encoding="utf-8"))) == 385
+    )
     assert not any(p.name.startswith(".kurashiki.init-") for p in target.parent.iterdir())
 
     # The coordinator fills in the template it made, and the project builds.
-    _fill(target / "data/records.xlsx", [
-        {"名称": "茶屋町ふれあいサロン", "種別": "サロン", "所在地": "岡山県倉敷市茶屋町早沖123-4", "掲載可否": "可",
-         "状況": "活動中", "開催日時": "毎週水曜日 10:00～12:00"},
-        {"名称": "駅前ラジオ体操", "種別": "ラジオ体操", "所在地": "倉敷市阿知二丁目", "掲載可否": "可", "状況": "活動中"},
-    ])
+    _fill(
+        target / "data/records.xlsx",
+        [
+            {
+                "名称": "茶屋町ふれあいサロン",
+                "種別": "サロン",
+                "所在地": "岡山県倉敷市茶屋町早沖123-4",
+                "掲載可否": "可",
+                "状況": "活動中",
+                "開催日時": "毎週水曜日 10:00～12:00",
+            },
+            {
+                "名称": "駅前ラジオ体操",
+                "種別": "ラジオ体操",
+                "所在地": "倉敷市阿知二丁目",
+                "掲載可否": "可",
+                "状況": "活動中",
+            },
+        ],
+    )
     site = tmp_path / "site"
     assert main(["build", str(target), "--out", str(site), "--no-print"]) == 0
-    places = {f["properties"]["name"]: f["properties"]
-              for f in json.loads((site / "data/places.geojson").read_text(encoding="utf-8"))["features"]}
+    places = {
+        f["properties"]["name"]: f["properties"]
+        for f in json.loads((site / "data/places.geojson").read_text(encoding="utf-8"))["features"]
+    }
     assert set(places) == {"茶屋町ふれあいサロン", "駅前ラジオ体操"}
     assert places["茶屋町ふれあいサロン"]["junior_high_name"] == "東陽中学校"
     assert places["茶屋町ふれあいサロン"]["elementary_name"] == "茶屋町小学校"
 
 
 @pytest.mark.shared
-def test_init_reads_the_base_url_from_the_environment_and_skips_a27_unless_asked(tmp_path, fixture_server,
-                                                                                  monkeypatch, capsys):
+def test_init_reads_the_base_url_from_the_environment_and_skips_a27_unless_asked(
+    tmp_path, fixture_server, monkeypatch, capsys
+):
     url, requested, _ = fixture_server
     monkeypatch.setenv("TAKARA_DATA_URL", url)
     target = tmp_path / "k2"

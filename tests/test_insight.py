@@ -28,12 +28,16 @@ from gis.report import Report
 from gis.tiers import assign_areas, link_parents, load_boundaries
 from tests.projects import DISTRICTS, NEIGHBOURHOODS, X0, X1, Y0, Y1, make_project, row
 
-CATS = [Category("salon", "サロン", "#b3261e", "☕", answers=("居場所", "見守り")),
-        Category("exercise", "体操", "#1b5e20", "🤸"),
-        Category("ride", "移動支援", "#0d47a1", "🚐", answers=("移動支援",))]
-MINI_TIERS = [("city", "第1層（町全域）", "町", {"T": ("ミニ町", box(X0, Y0, X1, Y1))}),
-              ("district", "第2層（地区）", "地区", DISTRICTS),
-              ("nb", "第3層（自治会）", "自治会", NEIGHBOURHOODS)]
+CATS = [
+    Category("salon", "サロン", "#b3261e", "☕", answers=("居場所", "見守り")),
+    Category("exercise", "体操", "#1b5e20", "🤸"),
+    Category("ride", "移動支援", "#0d47a1", "🚐", answers=("移動支援",)),
+]
+MINI_TIERS = [
+    ("city", "第1層（町全域）", "町", {"T": ("ミニ町", box(X0, Y0, X1, Y1))}),
+    ("district", "第2層（地区）", "地区", DISTRICTS),
+    ("nb", "第3層（自治会）", "自治会", NEIGHBOURHOODS),
+]
 # Centres of the test town's four neighbourhoods (lon, lat)
 A1, A2, B1, B2 = (135.005, 35.005), (135.005, 35.015), (135.015, 35.005), (135.015, 35.015)
 
@@ -41,25 +45,59 @@ A1, A2, B1, B2 = (135.005, 35.005), (135.005, 35.015), (135.015, 35.005), (135.0
 def edition_of(root: Path, tiers: list, places: list[dict], **project_fields) -> Edition:
     """An edition built directly from areas and published places (no records, no pipeline)."""
     root.mkdir(parents=True, exist_ok=True)
-    tier_objs = [Tier(tid, i + 1, name, root / f"{tid}.geojson", "id", "name", label)
-                 for i, (tid, name, label, _) in enumerate(tiers)]
+    tier_objs = [
+        Tier(tid, i + 1, name, root / f"{tid}.geojson", "id", "name", label)
+        for i, (tid, name, label, _) in enumerate(tiers)
+    ]
     boundaries = {}
     for tid, _, _, items in tiers:
-        boundaries[tid] = gpd.GeoDataFrame({"area_id": list(items), "area_name": [n for n, _ in items.values()]},
-                                           geometry=[g for _, g in items.values()], crs="EPSG:4326")
+        boundaries[tid] = gpd.GeoDataFrame(
+            {"area_id": list(items), "area_name": [n for n, _ in items.values()]},
+            geometry=[g for _, g in items.values()],
+            crs="EPSG:4326",
+        )
     link_parents(boundaries, tier_objs)
-    project = Project(root=root, config_path=root / "takara.toml", site=SiteMeta(title="テスト町", edition="2026-11-01"),
-                      build=BuildOptions(), records=[], tiers=tier_objs, categories=project_fields.pop("categories", CATS),
-                      **project_fields)
+    project = Project(
+        root=root,
+        config_path=root / "takara.toml",
+        site=SiteMeta(title="テスト町", edition="2026-11-01"),
+        build=BuildOptions(),
+        records=[],
+        tiers=tier_objs,
+        categories=project_fields.pop("categories", CATS),
+        **project_fields,
+    )
     public = []
     for n, p in enumerate(places, 1):
         lon, lat = p["at"]
         areas = {t.id: hit for t in tier_objs if (hit := assign_areas([lon], [lat], boundaries[t.id])[0])}
-        public.append(PublicPlace(
-            id=f"p{n}", number=n, name=p.get("name", f"場所{n}"), category=p.get("category", "salon"),
-            organiser=p.get("organiser", ""), venue="", venue_kind="公共施設", address="", lat=lat, lon=lon,
-            location_precision="exact", schedule_text="", target="", fee="", activities="", participants="", phone="",
-            photo="", story="", status=p.get("status", "活動中"), confirmed=None, stale=False, areas=areas))
+        public.append(
+            PublicPlace(
+                id=f"p{n}",
+                number=n,
+                name=p.get("name", f"場所{n}"),
+                category=p.get("category", "salon"),
+                organiser=p.get("organiser", ""),
+                venue="",
+                venue_kind="公共施設",
+                address="",
+                lat=lat,
+                lon=lon,
+                location_precision="exact",
+                schedule_text="",
+                target="",
+                fee="",
+                activities="",
+                participants="",
+                phone="",
+                photo="",
+                story="",
+                status=p.get("status", "活動中"),
+                confirmed=None,
+                stale=False,
+                areas=areas,
+            )
+        )
     return Edition(project=project, boundaries=boundaries, places=public, report=Report())
 
 
@@ -86,15 +124,35 @@ def ll(x: float, y: float) -> tuple[float, float]:
 
 
 SQUARE_TIERS = [
-    ("city", "第1層（市全域）", "市", {"33202": ("四角市", ll_box(CX - 1000, CY - 1000, CX + 1000, CY + 1000))}),
-    ("district", "第2層（地区）", "地区", {"D": ("四角地区", ll_box(CX - 1000, CY - 1000, CX + 1000, CY + 1000))}),
-    ("block", "第3層（区画）", "区画", {
-        "SW": ("南西", ll_box(CX - 1000, CY - 1000, CX, CY)), "SE": ("南東", ll_box(CX, CY - 1000, CX + 1000, CY)),
-        "NW": ("北西", ll_box(CX - 1000, CY, CX, CY + 1000)), "NE": ("北東", ll_box(CX, CY, CX + 1000, CY + 1000))}),
+    (
+        "city",
+        "第1層（市全域）",
+        "市",
+        {"33202": ("四角市", ll_box(CX - 1000, CY - 1000, CX + 1000, CY + 1000))},
+    ),
+    (
+        "district",
+        "第2層（地区）",
+        "地区",
+        {"D": ("四角地区", ll_box(CX - 1000, CY - 1000, CX + 1000, CY + 1000))},
+    ),
+    (
+        "block",
+        "第3層（区画）",
+        "区画",
+        {
+            "SW": ("南西", ll_box(CX - 1000, CY - 1000, CX, CY)),
+            "SE": ("南東", ll_box(CX, CY - 1000, CX + 1000, CY)),
+            "NW": ("北西", ll_box(CX - 1000, CY, CX, CY + 1000)),
+            "NE": ("北東", ll_box(CX, CY, CX + 1000, CY + 1000)),
+        },
+    ),
 ]
 # One active place at the centre; a paused one near a corner must not count.
-SQUARE_PLACES = [{"at": ll(0, 0), "name": "真ん中のサロン"},
-                 {"at": ll(900, -900), "name": "休んでいる体操", "category": "exercise", "status": "休止中"}]
+SQUARE_PLACES = [
+    {"at": ll(0, 0), "name": "真ん中のサロン"},
+    {"at": ll(900, -900), "name": "休んでいる体操", "category": "exercise", "status": "休止中"},
+]
 
 
 def test_square_district_covered_share_is_exact(tmp_path):
@@ -102,7 +160,7 @@ def test_square_district_covered_share_is_exact(tmp_path):
     ins = insight.analyse(ed)
     assert ins.crs.to_epsg() == 6673
     cov = {(c.tier_id, c.area_id): c for c in ins.coverage}
-    quarter_500 = math.pi * 0.5 ** 2 / 4  # a quarter disc of 500 m in a 1 km² block: 19.63 %
+    quarter_500 = math.pi * 0.5**2 / 4  # a quarter disc of 500 m in a 1 km² block: 19.63 %
     for block in ("SW", "SE", "NW", "NE"):
         c = cov[("block", block)]
         assert c.area_km2 == pytest.approx(1.0, abs=1e-6)
@@ -119,7 +177,9 @@ def test_square_district_covered_share_is_exact(tmp_path):
     assert rows["NE"]["1 km以内の面積の割合（%）"] == "78.5"
     assert rows["D"]["500 m以内の面積の割合（%）"] == "19.6"
     # The blank areas: four corners beyond 1 km, listed with their share and km², drawn in lon/lat.
-    layer = json.loads((tmp_path / "site" / "data" / "layers" / "blank_areas.geojson").read_text(encoding="utf-8"))
+    layer = json.loads(
+        (tmp_path / "site" / "data" / "layers" / "blank_areas.geojson").read_text(encoding="utf-8")
+    )
     feats = {f["properties"]["area_id"]: f for f in layer["features"]}
     assert set(feats) == {"SW", "SE", "NW", "NE"}
     for f in feats.values():
@@ -134,8 +194,10 @@ def test_square_district_covered_share_is_exact(tmp_path):
 def test_population_points_give_the_share_of_people_within_reach(tmp_path):
     pts = tmp_path / "people.csv"
     # 10 people 112 m from the place, 20 people 671 m away, 30 people 1.2 km away (all in the NE block)
-    lines = ["lon,lat,population"] + [f"{ll(x, y)[0]:.9f},{ll(x, y)[1]:.9f},{w}"
-                                      for x, y, w in ((100, 50, 10), (600, 300, 20), (900, 800, 30))]
+    lines = ["lon,lat,population"] + [
+        f"{ll(x, y)[0]:.9f},{ll(x, y)[1]:.9f},{w}"
+        for x, y, w in ((100, 50, 10), (600, 300, 20), (900, 800, 30))
+    ]
     pts.write_text("\n".join(lines) + "\n", encoding="utf-8")
     ed = edition_of(tmp_path, SQUARE_TIERS, SQUARE_PLACES)
     ed.project.population_points = pts  # type: ignore[attr-defined]  # [insight] population_points
@@ -155,8 +217,15 @@ def test_road_distance_is_longer_than_straight_line(tmp_path):
     # An L-shaped road from the place: 800 m east, then 800 m north.
     road = LineString([ll(0, 0), ll(800, 0), ll(800, 800)])
     roads = tmp_path / "roads.geojson"
-    roads.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": mapping(road)}]}), encoding="utf-8")
+    roads.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {}, "geometry": mapping(road)}],
+            }
+        ),
+        encoding="utf-8",
+    )
     pts = tmp_path / "people.csv"
     # 894 m from the place as the crow flies, but 1.2 km along the road
     pts.write_text(f"lon,lat,population\n{ll(800, 400)[0]:.9f},{ll(800, 400)[1]:.9f},5\n", encoding="utf-8")
@@ -173,24 +242,34 @@ def test_road_distance_is_longer_than_straight_line(tmp_path):
     assert insight.analyse(by_road).method == "roads"
     # 500 m along the road, 100 m either side: 500 × 200 m plus two half discs of 100 m, in a 4 km² district
     d = next(c for c in insight.analyse(by_road).coverage if c.area_id == "D")
-    assert d.shares[500] == pytest.approx((500 * 200 + math.pi * 100 ** 2) / 4e6, rel=0.01)
+    assert d.shares[500] == pytest.approx((500 * 200 + math.pi * 100**2) / 4e6, rel=0.01)
 
 
 # ---------------------------------------------------------------- counts and per capita
 
+
 def mini_places() -> list[dict]:
-    return [{"at": A1, "category": "salon", "organiser": "住民主体"},
-            {"at": A1, "category": "salon", "organiser": "社協", "status": "休止中"},
-            {"at": A2, "category": "exercise", "organiser": "住民主体"},
-            {"at": B2, "category": "salon", "organiser": "NPO"},
-            {"at": B2, "category": "ride", "organiser": ""}]
+    return [
+        {"at": A1, "category": "salon", "organiser": "住民主体"},
+        {"at": A1, "category": "salon", "organiser": "社協", "status": "休止中"},
+        {"at": A2, "category": "exercise", "organiser": "住民主体"},
+        {"at": B2, "category": "salon", "organiser": "NPO"},
+        {"at": B2, "category": "ride", "organiser": ""},
+    ]
 
 
 def test_counts_per_area_of_every_tier(tmp_path):
     ed = edition_of(tmp_path, MINI_TIERS, mini_places())
     by = {(c.tier_id, c.area_id): c for c in insight.counts(ed)}
-    assert set(by) == {("city", "T"), ("district", "A"), ("district", "B"),
-                       ("nb", "A1"), ("nb", "A2"), ("nb", "B1"), ("nb", "B2")}  # empty areas are listed too
+    assert set(by) == {
+        ("city", "T"),
+        ("district", "A"),
+        ("district", "B"),
+        ("nb", "A1"),
+        ("nb", "A2"),
+        ("nb", "B1"),
+        ("nb", "B2"),
+    }  # empty areas are listed too
     city, a, b, b1 = by[("city", "T")], by[("district", "A")], by[("district", "B")], by[("nb", "B1")]
     assert (city.total, city.active, city.paused) == (5, 4, 1)
     assert (a.total, a.active, a.paused) == (3, 2, 1)
@@ -214,7 +293,7 @@ def test_counts_per_area_of_every_tier(tmp_path):
 def test_per_capita_figures_and_choropleth(tmp_path):
     pop = tmp_path / "population.csv"
     # Japanese headers and thousands separators, as a city's table has them; B2 has no row.
-    pop.write_text("区域ID,人口,65歳以上人口\nA1,\"1,000\",400\nA2,600,200\nB1,900,300\n", encoding="utf-8")
+    pop.write_text('区域ID,人口,65歳以上人口\nA1,"1,000",400\nA2,600,200\nB1,900,300\n', encoding="utf-8")
     ed = edition_of(tmp_path, MINI_TIERS, mini_places(), population=pop)
     by = {(p.tier_id, p.area_id): p for p in insight.per_capita(ed)[0]}
     assert insight.per_capita(ed)[1] == "nb"
@@ -227,7 +306,9 @@ def test_per_capita_figures_and_choropleth(tmp_path):
     assert by[("district", "B")].per_1000 is None  # B2 has no figure, so B is not summed
 
     insight.write_stats(ed, tmp_path / "site")
-    layer = json.loads((tmp_path / "site" / "data" / "layers" / "per_capita.geojson").read_text(encoding="utf-8"))
+    layer = json.loads(
+        (tmp_path / "site" / "data" / "layers" / "per_capita.geojson").read_text(encoding="utf-8")
+    )
     props = {f["properties"]["area_id"]: f["properties"] for f in layer["features"]}
     assert set(props) == {"A1", "A2", "B1", "B2"}
     assert props["A2"]["per_1000"] == 5.0 and "5.0" in props["A2"]["label"]
@@ -236,7 +317,7 @@ def test_per_capita_figures_and_choropleth(tmp_path):
     assert len(set(fills)) == 3
     (layer_desc,) = [x for x in insight.insight_layers(ed) if x["id"] == "per_capita"]
     legend_colours = [e["color"] for e in layer_desc["legend"] if e["color"]]
-    assert legend_colours == [f for f in insight.choropleth_colours(len(legend_colours))]
+    assert legend_colours == list(insight.choropleth_colours(len(legend_colours)))
     assert set(fills) <= set(legend_colours)
     assert (tmp_path / "site" / layer_desc["file"]).is_file()
     rows = {r["区域ID"]: r for r in read_csv(tmp_path / "site" / "stats" / "per_capita.csv")}
@@ -254,28 +335,43 @@ def test_population_table_errors_name_file_row_and_column(tmp_path):
 
 # ---------------------------------------------------------------- needs against resources
 
+
 def test_needs_are_matched_with_active_places_in_the_same_district(tmp_path):
     needs = tmp_path / "needs.csv"
-    needs.write_text("区域ID,種類,内容\n"
-                     "A,居場所,お茶を飲める場所がほしい\n"
-                     "B,居場所,男性が集まれる所\n"          # B's salon is paused: no answer
-                     "B2,移動支援,病院までの足がない\n"      # the ride service is in A: no answer in B
-                     "A1,移動支援,スーパーへの買い物\n"      # a finer area: matched within district A
-                     "T,見守り,一人暮らしの見守り\n"         # the whole town: any district
-                     "ZZ,見守り,どこか\n", encoding="utf-8")  # no such area
-    places = [{"at": A1, "category": "salon", "name": "西南サロン"},
-              {"at": B1, "category": "salon", "name": "東南サロン", "status": "休止中"},
-              {"at": B2, "category": "exercise", "name": "東北体操"},
-              {"at": A2, "category": "ride", "name": "西北おでかけ便"}]
+    needs.write_text(
+        "区域ID,種類,内容\n"
+        "A,居場所,お茶を飲める場所がほしい\n"
+        "B,居場所,男性が集まれる所\n"  # B's salon is paused: no answer
+        "B2,移動支援,病院までの足がない\n"  # the ride service is in A: no answer in B
+        "A1,移動支援,スーパーへの買い物\n"  # a finer area: matched within district A
+        "T,見守り,一人暮らしの見守り\n"  # the whole town: any district
+        "ZZ,見守り,どこか\n",
+        encoding="utf-8",
+    )  # no such area
+    places = [
+        {"at": A1, "category": "salon", "name": "西南サロン"},
+        {"at": B1, "category": "salon", "name": "東南サロン", "status": "休止中"},
+        {"at": B2, "category": "exercise", "name": "東北体操"},
+        {"at": A2, "category": "ride", "name": "西北おでかけ便"},
+    ]
     ed = edition_of(tmp_path, MINI_TIERS, places, needs=needs)
     matched = {(n.area_id, n.kind): [name for _, name, _ in n.places] for n in insight.match_needs(ed)}
-    assert matched == {("A", "居場所"): ["西南サロン"], ("B", "居場所"): [], ("B2", "移動支援"): [],
-                       ("A1", "移動支援"): ["西北おでかけ便"], ("T", "見守り"): ["西南サロン"], ("ZZ", "見守り"): []}
+    assert matched == {
+        ("A", "居場所"): ["西南サロン"],
+        ("B", "居場所"): [],
+        ("B2", "移動支援"): [],
+        ("A1", "移動支援"): ["西北おでかけ便"],
+        ("T", "見守り"): ["西南サロン"],
+        ("ZZ", "見守り"): [],
+    }
     warning = next(i for i in ed.report.issues if "ZZ" in i.message)
     assert (warning.source, warning.row, warning.field) == ("needs.csv", 7, "区域ID")
 
     figures = insight.district_figures(ed, "B")
-    assert [(n["area"], n["kind"]) for n in figures["needs_unmatched"]] == [("東地区", "居場所"), ("東北自治会", "移動支援")]
+    assert [(n["area"], n["kind"]) for n in figures["needs_unmatched"]] == [
+        ("東地区", "居場所"),
+        ("東北自治会", "移動支援"),
+    ]
     insight.write_stats(ed, tmp_path / "site")
     rows = read_csv(tmp_path / "site" / "stats" / "needs.csv")
     unmatched = [(r["区域ID"], r["種類"]) for r in rows if r["応える活動（番号と名称）"] == "なし"]
@@ -287,13 +383,27 @@ def test_needs_are_matched_with_active_places_in_the_same_district(tmp_path):
 
 # ---------------------------------------------------------------- the metric CRS
 
-@pytest.mark.parametrize(("place", "lon", "lat", "epsg"), [
-    ("倉敷市", 133.772, 34.585, 6673), ("気仙沼市", 141.570, 38.908, 6678), ("石巻市", 141.303, 38.434, 6678),
-    ("新宿区", 139.692, 35.690, 6677), ("札幌市", 141.347, 43.064, 6680), ("函館市", 140.729, 41.769, 6679),
-    ("釧路市", 144.381, 42.985, 6681), ("那覇市", 127.681, 26.212, 6683), ("石垣市", 124.156, 24.341, 6684),
-    ("小笠原村父島", 142.192, 27.094, 6682), ("広島市", 132.460, 34.397, 6671), ("福岡市", 130.418, 33.607, 6670),
-    ("長崎市", 129.874, 32.745, 6669), ("名古屋市", 136.907, 35.180, 6675), ("大阪市", 135.520, 34.686, 6674),
-])
+
+@pytest.mark.parametrize(
+    ("place", "lon", "lat", "epsg"),
+    [
+        ("倉敷市", 133.772, 34.585, 6673),
+        ("気仙沼市", 141.570, 38.908, 6678),
+        ("石巻市", 141.303, 38.434, 6678),
+        ("新宿区", 139.692, 35.690, 6677),
+        ("札幌市", 141.347, 43.064, 6680),
+        ("函館市", 140.729, 41.769, 6679),
+        ("釧路市", 144.381, 42.985, 6681),
+        ("那覇市", 127.681, 26.212, 6683),
+        ("石垣市", 124.156, 24.341, 6684),
+        ("小笠原村父島", 142.192, 27.094, 6682),
+        ("広島市", 132.460, 34.397, 6671),
+        ("福岡市", 130.418, 33.607, 6670),
+        ("長崎市", 129.874, 32.745, 6669),
+        ("名古屋市", 136.907, 35.180, 6675),
+        ("大阪市", 135.520, 34.686, 6674),
+    ],
+)
 def test_metric_crs_is_the_prefectures_plane_rectangular_zone(place, lon, lat, epsg):
     assert insight.metric_crs(lon, lat).to_epsg() == epsg, place
 
@@ -316,8 +426,15 @@ def test_project_crs_for_real_cities(tmp_path, city, epsg):
     path = shared_path("data", city, "municipality_N03-21.geojson")
     tier = Tier("city", 1, "第1層", path, "N03_007", "N03_004")
     gdf = load_boundaries(tier)
-    project = Project(root=tmp_path, config_path=tmp_path / "takara.toml", site=SiteMeta(title="t"),
-                      build=BuildOptions(), records=[], tiers=[tier], categories=CATS)
+    project = Project(
+        root=tmp_path,
+        config_path=tmp_path / "takara.toml",
+        site=SiteMeta(title="t"),
+        build=BuildOptions(),
+        records=[],
+        tiers=[tier],
+        categories=CATS,
+    )
     ed = Edition(project=project, boundaries={"city": gdf}, places=[], report=Report())
     assert insight.project_crs(ed).to_epsg() == epsg
 
@@ -328,18 +445,26 @@ WITHHELD_NAME = "秘密のお茶会"
 
 
 def pipeline_project(tmp_path: Path) -> Path:
-    rows = [row(名称="公民館サロン", 緯度="35.012", 経度="135.004"),
-            row(名称="東の体操", 種別="体操", 所在地="ミニ町東北町一丁目5-6"),
-            row(名称="休んでいる会", 状況="休止中", 緯度="35.002", 経度="135.018"),
-            row(名称=WITHHELD_NAME, 掲載可否="不可", 緯度="35.003", 経度="135.003"),
-            row(名称="同意欄が空の会", 掲載可否="", 緯度="35.004", 経度="135.004"),
-            row(名称="終わった会", 状況="終了", 緯度="35.016", 経度="135.016")]
+    rows = [
+        row(名称="公民館サロン", 緯度="35.012", 経度="135.004"),
+        row(名称="東の体操", 種別="体操", 所在地="ミニ町東北町一丁目5-6"),
+        row(名称="休んでいる会", 状況="休止中", 緯度="35.002", 経度="135.018"),
+        row(名称=WITHHELD_NAME, 掲載可否="不可", 緯度="35.003", 経度="135.003"),
+        row(名称="同意欄が空の会", 掲載可否="", 緯度="35.004", 経度="135.004"),
+        row(名称="終わった会", 状況="終了", 緯度="35.016", 経度="135.016"),
+    ]
     root = make_project(tmp_path / "proj", rows)
-    (root / "data" / "population.csv").write_text("area_id,population,aged_65\nA1,1000,400\nA2,800,300\n"
-                                                  "B1,500,200\nB2,1200,250\n", encoding="utf-8")
-    (root / "data" / "needs.csv").write_text("area_id,kind,text\nA,居場所,お茶を飲める場所\nB2,移動支援,病院への足\n",
-                                             encoding="utf-8")
-    toml = (root / "takara.toml").read_text(encoding="utf-8").replace('icon = "☕"', 'icon = "☕"\nanswers = ["居場所"]')
+    (root / "data" / "population.csv").write_text(
+        "area_id,population,aged_65\nA1,1000,400\nA2,800,300\nB1,500,200\nB2,1200,250\n", encoding="utf-8"
+    )
+    (root / "data" / "needs.csv").write_text(
+        "area_id,kind,text\nA,居場所,お茶を飲める場所\nB2,移動支援,病院への足\n", encoding="utf-8"
+    )
+    toml = (
+        (root / "takara.toml")
+        .read_text(encoding="utf-8")
+        .replace('icon = "☕"', 'icon = "☕"\nanswers = ["居場所"]')
+    )
     toml += '\n[insight]\npopulation = "data/population.csv"\nneeds = "data/needs.csv"\n'
     (root / "takara.toml").write_text(toml, encoding="utf-8")
     return root
@@ -448,6 +573,7 @@ def test_stats_page_tables_charts_and_determinism(tmp_path):
 
 # ---------------------------------------------------------------- Kurashiki, real boundaries
 
+
 def test_kurashiki_coverage(tmp_path, kurashiki_dir, artifacts):
     from tests.kurashiki import make_kurashiki_project
 
@@ -482,22 +608,40 @@ def test_kurashiki_coverage(tmp_path, kurashiki_dir, artifacts):
     site = tmp_path / "site"
     insight.write_stats(ed, site)
     blank = json.loads((site / "data" / "layers" / "blank_areas.geojson").read_text(encoding="utf-8"))
-    assert {f["properties"]["area_id"] for f in blank["features"]} == \
-        {c.area_id for c in finest if c.uncovered_km2 > 1e-6}
+    assert {f["properties"]["area_id"] for f in blank["features"]} == {
+        c.area_id for c in finest if c.uncovered_km2 > 1e-6
+    }
 
-    lines = ["# 倉敷市: 活動中の場所から歩いて行ける範囲（テスト用の 300 件、活動は架空）", "",
-             f"- 掲載 {len(ed.places)} か所、うち活動中 {len(active)} か所。距離は直線、{insight.crs_label(ins.crs)} で計算。",
-             "", "## 第2層（中学校区）", "",
-             "| 中学校区 | 面積 km² | 500 m 以内 | 1 km 以内 | 1 km より遠い km² |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {c.area_name} | {c.area_km2:.2f} | {c.shares[500] * 100:.1f}% | {c.shares[1000] * 100:.1f}% | "
-              f"{c.uncovered_km2:.2f} |" for c in districts]
-    lines += ["", "## 第3層（小学校区）", "",
-              "| 小学校区 | 中学校区 | 面積 km² | 500 m 以内 | 1 km 以内 | 1 km より遠い km² |", "|---|---|---:|---:|---:|---:|"]
-    lines += [f"| {c.area_name} | {c.parent} | {c.area_km2:.2f} | {c.shares[500] * 100:.1f}% | "
-              f"{c.shares[1000] * 100:.1f}% | {c.uncovered_km2:.2f} |" for c in finest]
+    lines = [
+        "# 倉敷市: 活動中の場所から歩いて行ける範囲（テスト用の 300 件、活動は架空）",
+        "",
+        f"- 掲載 {len(ed.places)} か所、うち活動中 {len(active)} か所。距離は直線、{insight.crs_label(ins.crs)} で計算。",
+        "",
+        "## 第2層（中学校区）",
+        "",
+        "| 中学校区 | 面積 km² | 500 m 以内 | 1 km 以内 | 1 km より遠い km² |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {c.area_name} | {c.area_km2:.2f} | {c.shares[500] * 100:.1f}% | {c.shares[1000] * 100:.1f}% | "
+        f"{c.uncovered_km2:.2f} |"
+        for c in districts
+    ]
+    lines += [
+        "",
+        "## 第3層（小学校区）",
+        "",
+        "| 小学校区 | 中学校区 | 面積 km² | 500 m 以内 | 1 km 以内 | 1 km より遠い km² |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {c.area_name} | {c.parent} | {c.area_km2:.2f} | {c.shares[500] * 100:.1f}% | "
+        f"{c.shares[1000] * 100:.1f}% | {c.uncovered_km2:.2f} |"
+        for c in finest
+    ]
     (artifacts / "kurashiki_coverage.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     draw_blank_areas(ed, blank, artifacts / "kurashiki_blank_areas.png")
-    print("\n".join(lines[:8 + len(districts)]))
+    print("\n".join(lines[: 8 + len(districts)]))
 
 
 def draw_blank_areas(ed: Edition, blank: dict, path: Path) -> None:
@@ -509,7 +653,8 @@ def draw_blank_areas(ed: Edition, blank: dict, path: Path) -> None:
     ed.boundaries["elementary"].boundary.plot(ax=ax, color="#9a9a9a", linewidth=0.4)
     ed.boundaries["junior_high"].boundary.plot(ax=ax, color="#17324d", linewidth=1.0)
     gpd.GeoDataFrame.from_features(blank["features"], crs="EPSG:4326").plot(
-        ax=ax, color=insight.BLANK_COLOUR, alpha=0.55, edgecolor="#7f2704", linewidth=0.4)
+        ax=ax, color=insight.BLANK_COLOUR, alpha=0.55, edgecolor="#7f2704", linewidth=0.4
+    )
     active = [(p.lon, p.lat) for p in ed.places if p.is_active]
     ax.scatter([x for x, _ in active], [y for _, y in active], s=4, color="#08519c")
     ax.set_axis_off()
@@ -519,13 +664,22 @@ def draw_blank_areas(ed: Edition, blank: dict, path: Path) -> None:
 
 # ---------------------------------------------------------------- many areas: local coverage, readable charts
 
+
 def grid_tiers(n: int = 7) -> list:
     """An n × n grid of 400 m blocks (zone V), each its own district and neighbourhood."""
-    blocks = {f"G{i:02d}": (f"区画{i:02d}", ll_box(CX + 400 * (i % n), CY + 400 * (i // n),
-                                                CX + 400 * (i % n + 1), CY + 400 * (i // n + 1))) for i in range(n * n)}
+    blocks = {
+        f"G{i:02d}": (
+            f"区画{i:02d}",
+            ll_box(CX + 400 * (i % n), CY + 400 * (i // n), CX + 400 * (i % n + 1), CY + 400 * (i // n + 1)),
+        )
+        for i in range(n * n)
+    }
     whole = ll_box(CX, CY, CX + 400 * n, CY + 400 * n)
-    return [("city", "第1層（市全域）", "市", {"33202": ("格子市", whole)}),
-            ("district", "第2層（地区）", "地区", blocks), ("block", "第3層（区画）", "区画", blocks)]
+    return [
+        ("city", "第1層（市全域）", "市", {"33202": ("格子市", whole)}),
+        ("district", "第2層（地区）", "地区", blocks),
+        ("block", "第3層（区画）", "区画", blocks),
+    ]
 
 
 def test_coverage_of_many_areas_matches_one_union_of_all_reach(tmp_path):
@@ -535,8 +689,9 @@ def test_coverage_of_many_areas_matches_one_union_of_all_reach(tmp_path):
     ed = edition_of(tmp_path, grid_tiers(), [{"at": p} for p in spots])
     ins = insight.analyse(ed)
     areas = ed.boundaries["block"].to_crs(ins.crs)
-    pts = gpd.GeoSeries(gpd.points_from_xy([p.lon for p in ed.places], [p.lat for p in ed.places]),
-                        crs="EPSG:4326").to_crs(ins.crs)
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy([p.lon for p in ed.places], [p.lat for p in ed.places]), crs="EPSG:4326"
+    ).to_crs(ins.crs)
     for d in (500, 1000):
         whole = pts.buffer(insight.disc_radius(d), quad_segs=insight.QUAD_SEGS).union_all()  # the slow way
         expected = areas.geometry.intersection(whole).area / areas.geometry.area
@@ -546,7 +701,9 @@ def test_coverage_of_many_areas_matches_one_union_of_all_reach(tmp_path):
     shares = [c.shares[1000] for c in ins.coverage if c.tier_id == "block"]
     assert min(shares) == 0.0 and max(shares) == 1.0 and any(0.05 < s < 0.95 for s in shares)
     blank = {aid: g for aid, _, _, g in ins.blank}
-    far = areas.set_index("area_id").geometry.difference(pts.buffer(insight.disc_radius(1000), quad_segs=16).union_all())
+    far = areas.set_index("area_id").geometry.difference(
+        pts.buffer(insight.disc_radius(1000), quad_segs=16).union_all()
+    )
     for aid, g in far.items():
         if g.area >= 1:
             assert blank[aid].symmetric_difference(g).area < 1.0, aid  # m², of a 160,000 m² block
@@ -561,11 +718,13 @@ def test_charts_and_tables_of_many_areas_stay_readable(tmp_path, monkeypatch):
     monkeypatch.setattr(insight, "PAGE_MAX_ROWS", 20)
     insight.write_stats(ed, tmp_path / "site")
     stats = tmp_path / "site" / "stats"
-    cov = sorted((c for c in insight.analyse(ed).coverage if c.tier_id == "district"),
-                 key=lambda c: (c.shares[1000], c.shares[500]))
+    cov = sorted(
+        (c for c in insight.analyse(ed).coverage if c.tier_id == "district"),
+        key=lambda c: (c.shares[1000], c.shares[500]),
+    )
     svg = (stats / "coverage.svg").read_text(encoding="utf-8")
     shown = {c.area_name for c in cov if f">{c.area_name}<" in svg}
-    assert shown == {c.area_name for c in cov[:insight.CHART_MAX_BARS]}  # the 40 least covered of 49
+    assert shown == {c.area_name for c in cov[: insight.CHART_MAX_BARS]}  # the 40 least covered of 49
     counts_svg = (stats / "counts.svg").read_text(encoding="utf-8")
     assert sum(f">{c.area_name}<" in counts_svg for c in cov) == insight.CHART_MAX_BARS
     page = (stats / "index.html").read_text(encoding="utf-8")

@@ -51,7 +51,18 @@ def test_hostile_project_build_leaks_nothing_in_any_file():
     assert problems == [], "\n".join(problems)
     # The scan really covered every kind of output the build writes.
     scanned = {Path(c.name.split("!")[0].split(" (")[0]).suffix for c in leaks.read_outputs(site)}
-    assert {".html", ".json", ".geojson", ".csv", ".xlsx", ".pdf", ".ics", ".jpg", ".svg", ".js"} <= scanned, scanned
+    assert {
+        ".html",
+        ".json",
+        ".geojson",
+        ".csv",
+        ".xlsx",
+        ".pdf",
+        ".ics",
+        ".jpg",
+        ".svg",
+        ".js",
+    } <= scanned, scanned
 
 
 def test_the_hostile_project_holds_every_kind_of_secret():
@@ -64,7 +75,14 @@ def test_the_hostile_project_holds_every_kind_of_secret():
     edition = pipeline.run(load_project(project), Report(), keep_private=True)
     secrets = secrets_from(edition.extras["private_places"], edition.report, edition.project)
     kinds = {s.kind for s in secrets.texts + secrets.phones}
-    assert kinds == {"withheld-name", "withheld-address", "withheld-phone", "phone", "home-address", "home-venue"}
+    assert kinds == {
+        "withheld-name",
+        "withheld-address",
+        "withheld-phone",
+        "phone",
+        "home-address",
+        "home-venue",
+    }
     assert len([s for s in secrets.texts if s.kind == "withheld-name"]) == len(WITHHELD)
     assert len([s for s in secrets.phones if s.kind == "phone"]) == len(UNCONSENTED_PHONES)
     assert len(secrets.points) == len(HOMES)
@@ -128,7 +146,8 @@ def test_showing_a_home_at_its_exact_point_and_address_is_caught(project, tmp_pa
     found = _build_and_scan(project, tmp_path / "site", "--no-print")
     assert {"home-point", "home-address", "home-venue"} <= _kinds(found), _show(found)
     assert {leak.where for leak in found if leak.kind == "home-point"} == {
-        s.where for s in _home_secrets(project)}
+        s.where for s in _home_secrets(project)
+    }
     assert any(leak.file == "data/places.geojson" for leak in found if leak.kind == "home-point")
 
 
@@ -138,7 +157,9 @@ def _home_secrets(project: Path):
     from gis.report import Report
 
     edition = pipeline.run(load_project(project), Report(), keep_private=True)
-    return [s for s, _ in secrets_from(edition.extras["private_places"], edition.report, edition.project).points]
+    return [
+        s for s, _ in secrets_from(edition.extras["private_places"], edition.report, edition.project).points
+    ]
 
 
 def test_publishing_phones_without_consent_is_caught(project, tmp_path, monkeypatch, no_stats):
@@ -160,17 +181,28 @@ def test_a_photo_copied_without_stripping_its_metadata_is_caught(project, tmp_pa
             shutil.copyfile(src, Path(dest_dir) / f"{stem}-{suffix}.jpg")
         with Image.open(src) as im:
             w, h = im.size
-        return {"thumb": f"photos/{stem}-s.jpg", "large": f"photos/{stem}-l.jpg", "tw": w, "th": h, "w": w, "h": h}
+        return {
+            "thumb": f"photos/{stem}-s.jpg",
+            "large": f"photos/{stem}-l.jpg",
+            "tw": w,
+            "th": h,
+            "w": w,
+            "h": h,
+        }
 
     monkeypatch.setattr(photos, "publish_photo", copy_as_is)
     found = _build_and_scan(project, tmp_path / "site", "--no-print")
     gps = {leak.file for leak in found if leak.kind == "image-gps"}
     assert gps and all(f.startswith("photos/") for f in gps), _show(found)
     # the PNG's text chunk and the JPEG's EXIF description carry a home's address
-    assert any(leak.kind == "home-address" and leak.file.startswith("photos/") for leak in found), _show(found)
+    assert any(leak.kind == "home-address" and leak.file.startswith("photos/") for leak in found), _show(
+        found
+    )
 
 
-def test_check_site_names_the_file_and_record_but_not_the_whole_secret(project, tmp_path, monkeypatch, no_stats):
+def test_check_site_names_the_file_and_record_but_not_the_whole_secret(
+    project, tmp_path, monkeypatch, no_stats
+):
     monkeypatch.setattr("gis.pipeline.withhold_reason", lambda place: None)
     code, _, err = build_cli(project, tmp_path / "site", "--no-print")
     assert code == 0, err
@@ -186,23 +218,45 @@ def test_check_site_names_the_file_and_record_but_not_the_whole_secret(project, 
 
 
 def _place(**fields) -> Place:
-    base = {"source": "r.csv", "row": 2, "name": "ふつうのサロン", "category": "salon", "venue": "中央公民館",
-            "venue_kind": "公共施設", "address": "岡山県たから市本町1-2", "lat": 34.6, "lon": 133.7, "consent": True,
-            "geocode_level": "座標"}
+    base = {
+        "source": "r.csv",
+        "row": 2,
+        "name": "ふつうのサロン",
+        "category": "salon",
+        "venue": "中央公民館",
+        "venue_kind": "公共施設",
+        "address": "岡山県たから市本町1-2",
+        "lat": 34.6,
+        "lon": 133.7,
+        "consent": True,
+        "geocode_level": "座標",
+    }
     base.update(fields)
     return Place(**base)
 
 
 SECRET_NAME = "ないしょの茶話会"
 SECRET_PHONE = "0866-12-3456"
-HOME = {"row": 4, "name": "縁側サロン", "venue": "山田さん宅", "venue_kind": "自宅", "address": "岡山県たから市本町2丁目14-3",
-        "town": "本町2丁目", "lat": 34.612345, "lon": 133.712345}
+HOME = {
+    "row": 4,
+    "name": "縁側サロン",
+    "venue": "山田さん宅",
+    "venue_kind": "自宅",
+    "address": "岡山県たから市本町2丁目14-3",
+    "town": "本町2丁目",
+    "lat": 34.612345,
+    "lon": 133.712345,
+}
 
 
 @pytest.fixture
 def secrets():
-    places = [_place(), _place(row=3, name=SECRET_NAME, consent=False, contact=SECRET_PHONE, address="たから市北町7-7"),
-              _place(**HOME), _place(row=5, name="ないしょの茶話会の仲間", contact="0866-99-0000", contact_consent=True)]
+    places = [
+        _place(),
+        _place(row=3, name=SECRET_NAME, consent=False, contact=SECRET_PHONE, address="たから市北町7-7"),
+        _place(**HOME),
+        _place(row=5, name="ないしょの茶話会の仲間", contact="0866-99-0000", contact_consent=True),
+    ]
     return secrets_from(places, None, None, rep_points=[(34.61, 133.71)])
 
 
@@ -265,7 +319,9 @@ def test_pdf_text_is_read_without_poppler_too(secrets, tmp_path, monkeypatch):
 
 
 def test_phones_are_matched_by_their_digits(secrets, tmp_path):
-    for k, text in enumerate(("TEL:０８６６（１２）３４５６", "+81-866-12-3456", "<td>0866-12-</td><td>3456</td>")):
+    for k, text in enumerate(
+        ("TEL:０８６６（１２）３４５６", "+81-866-12-3456", "<td>0866-12-</td><td>3456</td>")
+    ):
         (tmp_path / f"{k}.html").write_text(text, encoding="utf-8")
     (tmp_path / "clean.html").write_text("10866-12-34567 086612345 0866-99-0000", encoding="utf-8")
     found = scan_site(tmp_path, secrets)
@@ -274,12 +330,19 @@ def test_phones_are_matched_by_their_digits(secrets, tmp_path):
 
 def test_home_points_are_found_at_every_rounding_but_only_as_a_pair(secrets, tmp_path):
     for d in (6, 5, 4, 3):
-        (tmp_path / f"r{d}.json").write_text(json.dumps({"lat": [round(HOME["lat"], d)], "lon": [round(HOME["lon"], d)]}))
+        (tmp_path / f"r{d}.json").write_text(
+            json.dumps({"lat": [round(HOME["lat"], d)], "lon": [round(HOME["lon"], d)]})
+        )
     (tmp_path / "lat-only.json").write_text(json.dumps([HOME["lat"], 133.7]))
     (tmp_path / "longer.csv").write_text("34.6123456,133.7123456\n")  # a neighbour 1 cm away at 7 decimals
     (tmp_path / "area-point.json").write_text("[34.61,133.71]")  # where privacy shows the home
     found = scan_site(tmp_path, secrets)
-    assert {leak.file for leak in found if leak.kind == "home-point"} == {"r6.json", "r5.json", "r4.json", "r3.json"}
+    assert {leak.file for leak in found if leak.kind == "home-point"} == {
+        "r6.json",
+        "r5.json",
+        "r4.json",
+        "r3.json",
+    }
 
 
 def test_home_address_and_venue_are_found_but_the_town_alone_is_not(secrets, tmp_path):
@@ -287,12 +350,17 @@ def test_home_address_and_venue_are_found_but_the_town_alone_is_not(secrets, tmp
     (tmp_path / "b.html").write_text("<p>会場：山田さん宅</p>", encoding="utf-8")
     (tmp_path / "c.html").write_text("<p>岡山県たから市本町2丁目（個人宅（地区内））</p>", encoding="utf-8")
     found = scan_site(tmp_path, secrets)
-    assert {(leak.kind, leak.file) for leak in found} == {("home-address", "a.html"), ("home-venue", "b.html")}
+    assert {(leak.kind, leak.file) for leak in found} == {
+        ("home-address", "a.html"),
+        ("home-venue", "b.html"),
+    }
 
 
 def test_a_secret_inside_a_published_value_is_not_a_leak(secrets, tmp_path):
     (tmp_path / "a.html").write_text("<li>ないしょの茶話会の仲間</li><li>0866-99-0000</li>", encoding="utf-8")
-    (tmp_path / "b.html").write_text("<li>ないしょの茶話会の仲間</li><li>ないしょの茶話会</li>", encoding="utf-8")
+    (tmp_path / "b.html").write_text(
+        "<li>ないしょの茶話会の仲間</li><li>ないしょの茶話会</li>", encoding="utf-8"
+    )
     found = scan_site(tmp_path, secrets)
     assert {leak.file for leak in found} == {"b.html"}, _show(found)
 
@@ -304,4 +372,7 @@ def test_any_gps_position_in_any_image_is_a_leak(secrets, tmp_path):
     (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4\n" + (tmp_path / "gps.jpg").read_bytes() + b"\n%%EOF")
     found = scan_site(tmp_path, secrets)
     assert {(leak.kind, leak.file) for leak in found} == {
-        ("image-gps", "gps.jpg"), ("image-gps", "doc.pdf"), ("withheld-name", "note.png")}, _show(found)
+        ("image-gps", "gps.jpg"),
+        ("image-gps", "doc.pdf"),
+        ("withheld-name", "note.png"),
+    }, _show(found)

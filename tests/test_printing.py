@@ -126,8 +126,9 @@ def record_figures(artifacts):
             "pages": {p.name: len(PdfReader(p).pages) for p in b.paths if p.suffix == ".pdf"},
         }
     if figures:
-        (artifacts / "print-figures.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n",
-                                                      encoding="utf-8")
+        (artifacts / "print-figures.json").write_text(
+            json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
 
 
 def withheld_names(b: Built) -> list[str]:
@@ -139,12 +140,15 @@ def withheld_names(b: Built) -> list[str]:
 
 def render_first_page(pdf: Path, target: Path, dpi: int = 60) -> Path:
     stem = target.with_suffix("")
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", "-png", str(pdf), str(stem)],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", "-png", str(pdf), str(stem)],
+        check=True,
+    )
     return stem.with_suffix(".png")
 
 
 # ---------------------------------------------------------------- what is printed
+
 
 def test_every_district_gets_a_sheet_and_the_index_links_every_pdf(built):
     names = {p.name for p in built.paths}
@@ -177,7 +181,7 @@ def test_paused_places_say_so_and_phones_are_only_the_consented_ones(demo):
         text = demo.text(district_pdf_name(area_id))
         for p in demo.places_of(area_id):
             if p.status == "休止中":
-                after = text[text.index(f"{p.number}{norm(p.name)}"):][:200]
+                after = text[text.index(f"{p.number}{norm(p.name)}") :][:200]
                 assert "休止中" in after
             if p.phone:
                 assert norm(p.phone) in text
@@ -213,9 +217,12 @@ def test_qr_codes_open_the_district_page(built, tmp_path):
         pytest.fail("zbarimg (Debian zbar-tools) is needed to decode the QR codes")
     checked = built.districts if built.name == "demo" else built.districts[::6]
     for area_id, _ in checked:
-        png = render_first_page(built.out / district_pdf_name(area_id), tmp_path / f"qr-{area_id}.png", dpi=150)
-        decoded = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True,
-                                 check=False).stdout.split()
+        png = render_first_page(
+            built.out / district_pdf_name(area_id), tmp_path / f"qr-{area_id}.png", dpi=150
+        )
+        decoded = subprocess.run(
+            ["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True, check=False
+        ).stdout.split()
         assert decoded == [district_url(built.edition.project, area_id)]
 
 
@@ -263,10 +270,13 @@ def test_a3_sheets_are_the_a4_sheet_enlarged(tiny, tmp_path, artifacts):
         assert round(float(p3.mediabox.height) / float(p4.mediabox.height), 2) == 1.41
         assert norm(p3.extract_text()) == norm(p4.extract_text())
     assert tmp_path / "print" / "district-B-a3.pdf" in paths
-    render_first_page(tmp_path / "print" / district_pdf_name("A", "A3"), artifacts / "print-tiny-district-a3.png")
+    render_first_page(
+        tmp_path / "print" / district_pdf_name("A", "A3"), artifacts / "print-tiny-district-a3.png"
+    )
 
 
 # ---------------------------------------------------------------- the guidebook
+
 
 def test_guidebook_has_contents_with_true_page_numbers(demo):
     pages = demo.pages(GUIDEBOOK)
@@ -296,7 +306,10 @@ def test_weekday_index_puts_places_under_the_days_they_meet(demo):
     text = demo.text(GUIDEBOOK)
     start = text.index("さくいん(曜日別)", text.index("さくいん(種類別)") + 10)
     # the index ends where the undated places begin, or else at the first district's chapter
-    ends = [text.find(marker, start) for marker in ("曜日が決まっていない", norm(demo.edition.project.district_tier.name))]
+    ends = [
+        text.find(marker, start)
+        for marker in ("曜日が決まっていない", norm(demo.edition.project.district_tier.name))
+    ]
     end = min(e for e in ends if e > 0)
     sections = re.split(r"([月火水木金土日]曜日)\(\d+か所\)", text[start:end])
     by_day = {sections[i][0]: sections[i + 1] for i in range(1, len(sections), 2)}
@@ -337,7 +350,11 @@ def test_photos_are_embedded_without_metadata(demo):
     assert len(jpegs) >= len(with_photo)
     for data in jpegs:
         assert data[:2] == b"\xff\xd8"
-        assert b"Exif" not in data[:65536] and b"GPS" not in data[:65536] and b"http://ns.adobe.com/xap" not in data
+        assert (
+            b"Exif" not in data[:65536]
+            and b"GPS" not in data[:65536]
+            and b"http://ns.adobe.com/xap" not in data
+        )
 
 
 def test_large_print_is_one_column_and_no_text_under_14pt(demo):
@@ -366,14 +383,21 @@ def test_large_print_is_one_column_and_no_text_under_14pt(demo):
 
 def test_no_printed_line_starts_with_a_closing_mark_or_small_kana(demo):
     """禁則: 、。」） ー and small kana never begin a line (pypdf returns one line per printed line)."""
-    lines = [line.strip() for pdf in (GUIDEBOOK, district_pdf_name(demo.districts[0][0]))
-             for page in demo.pages(pdf) for line in page.split("\n") if line.strip()]
+    lines = [
+        line.strip()
+        for pdf in (GUIDEBOOK, district_pdf_name(demo.districts[0][0]))
+        for page in demo.pages(pdf)
+        for line in page.split("\n")
+        if line.strip()
+    ]
     assert len(lines) > 1500
     assert [line for line in lines if line[0] in NO_LINE_START] == []
 
 
 def test_fonts_are_noto_cjk_and_embedded(built):
-    names = [district_pdf_name(built.districts[0][0])] + ([GUIDEBOOK, GUIDEBOOK_LARGE] if built.name == "demo" else [])
+    names = [district_pdf_name(built.districts[0][0])] + (
+        [GUIDEBOOK, GUIDEBOOK_LARGE] if built.name == "demo" else []
+    )
     for name in names:
         fonts = {}
         for page in PdfReader(built.out / name).pages:
@@ -381,7 +405,9 @@ def test_fonts_are_noto_cjk_and_embedded(built):
                 font = font.get_object()
                 descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
                 descriptor = descendant["/FontDescriptor"].get_object()
-                fonts[str(font["/BaseFont"])] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                fonts[str(font["/BaseFont"])] = any(
+                    k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                )
         assert fonts and all(fonts.values()), fonts
         assert any("Noto-Sans-CJK-JP" in f or "NotoSansCJKjp" in f for f in fonts), fonts
 
@@ -397,17 +423,38 @@ def test_first_pages_rendered_for_review(built, artifacts):
     if built.name != "demo":
         return
     # and the pages a reviewer most wants: contents, how to read it, the city map, the first index
-    subprocess.run(["pdftoppm", "-r", "60", "-f", "2", "-l", "5", "-png", str(built.out / GUIDEBOOK),
-                    str(artifacts / f"print-{built.name}-guidebook-page")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "60",
+            "-f",
+            "2",
+            "-l",
+            "5",
+            "-png",
+            str(built.out / GUIDEBOOK),
+            str(artifacts / f"print-{built.name}-guidebook-page"),
+        ],
+        check=True,
+    )
 
 
 # ---------------------------------------------------------------- small pieces, on the tiny project
 
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Edition:
     rows = [row(名称=f"西南サロン{i}", 所在地="和歌山県ミニ町西南町1-2") for i in range(1, 4)]
-    rows += [row(名称="東北体操クラブ", 種別="体操", 所在地="和歌山県ミニ町東北町一丁目3", 開催日時="毎朝6時30分から"),
-             row(名称="秘密のお茶会", 掲載可否="不可")]
+    rows += [
+        row(
+            名称="東北体操クラブ",
+            種別="体操",
+            所在地="和歌山県ミニ町東北町一丁目3",
+            開催日時="毎朝6時30分から",
+        ),
+        row(名称="秘密のお茶会", 掲載可否="不可"),
+    ]
     root = make_project(tmp_path_factory.mktemp("tiny"), rows)
     return run(load_project(root))
 
@@ -420,12 +467,16 @@ def test_two_builds_are_byte_identical_even_in_parallel(tiny, tmp_path):
     for pa, pb in zip(a, b):
         assert pa.read_bytes() == pb.read_bytes(), pa.name
     meta = PdfReader(a[0]).metadata  # the only date in a PDF is the edition's
-    assert meta.creation_date.date().isoformat() == meta.modification_date.date().isoformat() == tiny.project.site.edition
+    assert (
+        meta.creation_date.date().isoformat()
+        == meta.modification_date.date().isoformat()
+        == tiny.project.site.edition
+    )
 
 
 def test_cached_tiles_are_drawn_under_the_map_and_credited(tiny, tmp_path):
     tiles = tmp_path / "tiles"
-    n = 2 ** 15  # the tiny town (lon 135.00–135.02, lat 35.00–35.02) and around it at zoom 15, in one colour
+    n = 2**15  # the tiny town (lon 135.00–135.02, lat 35.00–35.02) and around it at zoom 15, in one colour
     x0 = int((135.0 + 180) / 360 * n)
     y0 = int((1 - math.asinh(math.tan(math.radians(35.01))) / math.pi) / 2 * n)
     for x in range(x0 - 4, x0 + 6):
@@ -433,8 +484,12 @@ def test_cached_tiles_are_drawn_under_the_map_and_credited(tiny, tmp_path):
             path = tiles / "15" / str(x) / f"{y}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
             Image.new("RGB", (256, 256), (40, 160, 220)).save(path)
-    out = write_prints(tiny, tmp_path / "site" / "print", kinds=("districts",),
-                       tiles=TileCache(tiles, attribution="テスト用タイル"))
+    out = write_prints(
+        tiny,
+        tmp_path / "site" / "print",
+        kinds=("districts",),
+        tiles=TileCache(tiles, attribution="テスト用タイル"),
+    )
     sheet = next(p for p in out if p.name == district_pdf_name("A"))
     assert "背景地図:テスト用タイル" in norm(PdfReader(sheet).pages[0].extract_text())
     png = render_first_page(sheet, tmp_path / "tiles.png", dpi=30)

@@ -18,15 +18,35 @@ def project(tmp_path):
 
 
 def _place(**kw) -> Place:
-    base = {"source": "r.csv", "row": 2, "name": "山田さん家のお茶会", "category": "salon", "venue": "山田花子さん宅", "venue_kind": "自宅",
-                "address": "和歌山県ミニ町西南町12-34", "lat": 35.00312, "lon": 135.00456, "consent": True, "contact": "090-0000-1234",
-                "areas": {"city": ("T", "ミニ町"), "district": ("A", "西地区"), "nb": ("A1", "西南自治会")}, "town": "西南町"}
+    base = {
+        "source": "r.csv",
+        "row": 2,
+        "name": "山田さん家のお茶会",
+        "category": "salon",
+        "venue": "山田花子さん宅",
+        "venue_kind": "自宅",
+        "address": "和歌山県ミニ町西南町12-34",
+        "lat": 35.00312,
+        "lon": 135.00456,
+        "consent": True,
+        "contact": "090-0000-1234",
+        "areas": {"city": ("T", "ミニ町"), "district": ("A", "西地区"), "nb": ("A1", "西南自治会")},
+        "town": "西南町",
+    }
     base.update(kw)
     return Place(**base)
 
 
-@pytest.mark.parametrize("consent, status, withheld", [(True, "活動中", False), (True, "休止中", False), (False, "活動中", True),
-                                                       (None, "活動中", True), (True, "終了", True)])
+@pytest.mark.parametrize(
+    "consent, status, withheld",
+    [
+        (True, "活動中", False),
+        (True, "休止中", False),
+        (False, "活動中", True),
+        (None, "活動中", True),
+        (True, "終了", True),
+    ],
+)
 def test_records_without_consent_or_ended_are_withheld(consent, status, withheld):
     assert (withhold_reason(_place(consent=consent, status=status)) is not None) is withheld
 
@@ -40,7 +60,9 @@ def test_home_venue_is_published_only_at_its_area_point(project):
 
 
 def test_public_venue_keeps_its_exact_point_at_config_precision(project):
-    public = to_public(_place(venue_kind="集会所", venue="西南集会所", lat=35.0031234567), 7, {}, project, date(2026, 11, 1))
+    public = to_public(
+        _place(venue_kind="集会所", venue="西南集会所", lat=35.0031234567), 7, {}, project, date(2026, 11, 1)
+    )
     assert public.lat == 35.003123 and public.address.endswith("12-34") and public.venue == "西南集会所"
 
 
@@ -52,12 +74,15 @@ def test_contact_and_photo_only_with_consent(project):
     assert to_public(_place(photo="p.jpg", photo_consent=True), 1, {}, project, today).photo == "p.jpg"
 
 
-@pytest.mark.parametrize("address, town, expected", [
-    ("岡山県たから市本町二丁目3-5", "", "岡山県たから市本町二丁目"),
-    ("たから市本町2丁目3番5号", "", "たから市本町2丁目"),
-    ("和歌山県ミニ町西南町12-34", "西南町", "和歌山県ミニ町西南町"),
-    ("たから市大字山田1234番地", "", "たから市大字山田"),
-])
+@pytest.mark.parametrize(
+    "address, town, expected",
+    [
+        ("岡山県たから市本町二丁目3-5", "", "岡山県たから市本町二丁目"),
+        ("たから市本町2丁目3番5号", "", "たから市本町2丁目"),
+        ("和歌山県ミニ町西南町12-34", "西南町", "和歌山県ミニ町西南町"),
+        ("たから市大字山田1234番地", "", "たから市大字山田"),
+    ],
+)
 def test_address_cut_to_town(address, town, expected):
     assert cut_to_town(address, town) == expected
 

@@ -19,10 +19,16 @@ def _config_example() -> str:
 
 def test_every_config_key_is_documented_in_the_readme_example():
     example = tomllib.loads(_config_example())
-    documented = {"": set(example), "site": set(example["site"]), "build": set(example["build"]),
-                  "insight": set(example["insight"]), "records": set(example["records"][0]),
-                  "tiers": set(example["tiers"][0]), "categories": set(example["categories"][0]),
-                  "overlays": set(example["overlays"][0])}
+    documented = {
+        "": set(example),
+        "site": set(example["site"]),
+        "build": set(example["build"]),
+        "insight": set(example["insight"]),
+        "records": set(example["records"][0]),
+        "tiers": set(example["tiers"][0]),
+        "categories": set(example["categories"][0]),
+        "overlays": set(example["overlays"][0]),
+    }
     for table, keys in KEYS.items():
         if table == "layers":
             continue

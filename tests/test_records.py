@@ -12,7 +12,11 @@ from gis.config import RecordSource
 from gis.errors import InputError
 from gis.records import read_source
 
-ROWS = [["名称", "種別", "所在地", "参加費"], ["さくらサロン", "サロン", "西南町１の２", "１００円"], ["朝の体操", "体操", "東北町", "無料"]]
+ROWS = [
+    ["名称", "種別", "所在地", "参加費"],
+    ["さくらサロン", "サロン", "西南町１の２", "１００円"],
+    ["朝の体操", "体操", "東北町", "無料"],
+]
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str) -> RecordSource:
@@ -30,7 +34,9 @@ def test_csv_encodings_are_detected(tmp_path, encoding):
 
 def test_mixed_encoding_csv_is_an_error_not_mojibake(tmp_path):
     path = tmp_path / "mixed.csv"
-    path.write_bytes("名称,種別\n".encode() + "さくら,サロン\n".encode("cp932") + "\x80\x81\n".encode("latin-1"))
+    path.write_bytes(
+        "名称,種別\n".encode() + "さくら,サロン\n".encode("cp932") + "\x80\x81\n".encode("latin-1")
+    )
     with pytest.raises(InputError, match="mixed.csv.*文字コード"):
         read_source(RecordSource(path=path, label="mixed.csv"))
 
@@ -50,7 +56,9 @@ def test_csv_without_name_column_names_the_file(tmp_path):
 def test_project_column_mapping_wins(tmp_path):
     path = tmp_path / "own.csv"
     path.write_text("サークル名,やってること\n歩こう会,ウォーキング\n", encoding="utf-8")
-    result = read_source(RecordSource(path=path, label="own.csv", columns={"サークル名": "name", "やってること": "activities"}))
+    result = read_source(
+        RecordSource(path=path, label="own.csv", columns={"サークル名": "name", "やってること": "activities"})
+    )
     assert result.rows[0].values == {"name": "歩こう会", "activities": "ウォーキング"}
 
 
@@ -108,8 +116,20 @@ def test_empty_and_header_only_sheets(tmp_path):
 
 def test_geojson_records_take_point_coordinates(tmp_path):
     path = tmp_path / "p.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "公園体操", "category": "体操"},
-         "geometry": {"type": "Point", "coordinates": [135.005, 35.005]}}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "公園体操", "category": "体操"},
+                        "geometry": {"type": "Point", "coordinates": [135.005, 35.005]},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     row = read_source(RecordSource(path=path, label="p.geojson")).rows[0]
     assert (row.values["lat"], row.values["lon"], row.row) == (35.005, 135.005, 1)

@@ -16,13 +16,18 @@ from tests.hostile import hostile_site
 REPO = Path(__file__).resolve().parent.parent
 # Two machines that disagree on everything they can. ja_JP.UTF-8 may not be installed; Python then falls
 # back to the C locale, which still differs from the first machine's C.UTF-8 setting.
-ENVS = ({"TZ": "America/New_York", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "1"},
-        {"TZ": "Asia/Tokyo", "LANG": "ja_JP.UTF-8", "LC_ALL": "", "PYTHONHASHSEED": "2"})
+ENVS = (
+    {"TZ": "America/New_York", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "1"},
+    {"TZ": "Asia/Tokyo", "LANG": "ja_JP.UTF-8", "LC_ALL": "", "PYTHONHASHSEED": "2"},
+)
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def differences(a: Path, b: Path) -> list[str]:
@@ -39,9 +44,23 @@ def _copy_project(src: Path, dest: Path) -> Path:
 def _start(project: Path, out: Path, env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen:
     full = {**os.environ, **env}
     full = {k: v for k, v in full.items() if v != ""}
-    return subprocess.Popen([sys.executable, str(REPO / "build.py"), str(project), "--out", str(out),
-                             "--report", str(out.parent / f"{out.name}-report.json"), *args],
-                            cwd=cwd, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(REPO / "build.py"),
+            str(project),
+            "--out",
+            str(out),
+            "--report",
+            str(out.parent / f"{out.name}-report.json"),
+            *args,
+        ],
+        cwd=cwd,
+        env=full,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _finish(procs: list[subprocess.Popen]) -> None:
@@ -68,9 +87,26 @@ def test_demo_is_byte_identical_across_time_zones_and_locales(tmp_path):
     procs = []
     for k, env in enumerate(ENVS):
         copy = tmp_path / f"demo{k}"
-        shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(
-            ".git", ".takara", "test-artifacts", "_site", "__pycache__", ".pytest_cache", ".hypothesis", "tests",
-            "bench", ".ruff_cache", "gis", "site_template", "docs", "scripts"))
+        shutil.copytree(
+            REPO,
+            copy,
+            ignore=shutil.ignore_patterns(
+                ".git",
+                ".takara",
+                "test-artifacts",
+                "_site",
+                "__pycache__",
+                ".pytest_cache",
+                ".hypothesis",
+                "tests",
+                "bench",
+                ".ruff_cache",
+                "gis",
+                "site_template",
+                "docs",
+                "scripts",
+            ),
+        )
         procs.append(_start(copy, tmp_path / f"site{k}", env, tmp_path, "--no-print"))
     _finish(procs)
     differ = differences(tmp_path / "site0", tmp_path / "site1")

@@ -25,8 +25,19 @@ def all_but(*months: int) -> tuple[int, ...]:
 
 def when(**fields) -> dict:
     """The structured result expected; every field not named must be empty."""
-    base = {"weekdays": (), "nth_weekdays": (), "month_days": (), "daily": False, "months": (), "start": None,
-            "end": None, "irregular": False, "frequency": None, "day_part": None, "exceptions": ()}
+    base = {
+        "weekdays": (),
+        "nth_weekdays": (),
+        "month_days": (),
+        "daily": False,
+        "months": (),
+        "start": None,
+        "end": None,
+        "irregular": False,
+        "frequency": None,
+        "day_part": None,
+        "exceptions": (),
+    }
     unknown = set(fields) - set(base)
     assert not unknown, unknown
     return base | fields
@@ -62,8 +73,10 @@ UNDERSTOOD = [
     ("毎週水曜日 午前10時から11時半", when(weekdays=(WED,), start="10:00", end="11:30")),
     ("毎週水曜日10:00～12:00", when(weekdays=(WED,), start="10:00", end="12:00")),
     ("水曜日 9:30~11:30", when(weekdays=(WED,), start="09:30", end="11:30")),
-    ("毎週月曜日 10時～11時半（祝日は休み）",
-     when(weekdays=(MON,), start="10:00", end="11:30", exceptions=("holidays",))),
+    (
+        "毎週月曜日 10時～11時半（祝日は休み）",
+        when(weekdays=(MON,), start="10:00", end="11:30", exceptions=("holidays",)),
+    ),
     ("毎週 火 10:00-12:00", when(weekdays=(TUE,), start="10:00", end="12:00")),
     ("（水）10:00～", when(weekdays=(WED,), start="10:00")),
     ("毎週土曜日 朝7時～8時", when(weekdays=(SAT,), start="07:00", end="08:00")),
@@ -71,18 +84,26 @@ UNDERSTOOD = [
     ("水曜日午前中", when(weekdays=(WED,), day_part="morning")),
     ("毎週日曜日の朝", when(weekdays=(SUN,), day_part="morning")),
     ("毎週1回 水曜日", when(weekdays=(WED,), frequency="1/week")),
-    ("週1回（木曜日）13時30分～15時30分", when(weekdays=(THU,), start="13:30", end="15:30", frequency="1/week")),
+    (
+        "週1回（木曜日）13時30分～15時30分",
+        when(weekdays=(THU,), start="13:30", end="15:30", frequency="1/week"),
+    ),
     ("毎週月・水・金 9時半～11時", when(weekdays=(MON, WED, FRI), start="09:30", end="11:00")),
     ("月・水・金曜日 6:00～6:30", when(weekdays=(MON, WED, FRI), start="06:00", end="06:30")),
     ("毎週水・土曜日 10時～12時", when(weekdays=(WED, SAT), start="10:00", end="12:00")),
     ("毎週水曜日（8月、12月はお休み）", when(weekdays=(WED,), months=all_but(8, 12))),
-    ("毎週水曜日 10:00～12:00 ※8月は休み", when(weekdays=(WED,), start="10:00", end="12:00", months=all_but(8))),
+    (
+        "毎週水曜日 10:00～12:00 ※8月は休み",
+        when(weekdays=(WED,), start="10:00", end="12:00", months=all_but(8)),
+    ),
     ("4月～11月 毎週日曜日 9時～", when(weekdays=(SUN,), months=tuple(range(4, 12)), start="09:00")),
     ("毎週火曜日（祝日・年末年始を除く）", when(weekdays=(TUE,), exceptions=("holidays", "year_end"))),
     ("毎週木曜日（雨天中止）", when(weekdays=(THU,), exceptions=("rain",))),
     ("毎週土曜日 10時～ 雨天時は中止", when(weekdays=(SAT,), start="10:00", exceptions=("rain",))),
-    ("月～土 10:00～16:00（日曜・祝日休み）",
-     when(weekdays=(MON, TUE, WED, THU, FRI, SAT), start="10:00", end="16:00", exceptions=("holidays",))),
+    (
+        "月～土 10:00～16:00（日曜・祝日休み）",
+        when(weekdays=(MON, TUE, WED, THU, FRI, SAT), start="10:00", end="16:00", exceptions=("holidays",)),
+    ),
     ("月～金曜日（水曜除く）", when(weekdays=(MON, TUE, THU, FRI))),
     ("11:30～17:00 定休日 日曜日", when(weekdays=(MON, TUE, WED, THU, FRI, SAT), start="11:30", end="17:00")),
     ("日曜定休 10時～16時", when(weekdays=(MON, TUE, WED, THU, FRI, SAT), start="10:00", end="16:00")),
@@ -107,10 +128,13 @@ UNDERSTOOD = [
     ("毎週水曜日（8月・年末年始休み）", when(weekdays=(WED,), months=all_but(8), exceptions=("year_end",))),
     ("毎週水曜日、8月は休み", when(weekdays=(WED,), months=all_but(8))),
     ("毎週水曜日 ただし8月は休み", when(weekdays=(WED,), months=all_but(8))),
-    ("平日 10時〜15時（土日祝休み）", when(weekdays=WEEKDAYS, start="10:00", end="15:00", exceptions=("holidays",))),
+    (
+        "平日 10時〜15時（土日祝休み）",
+        when(weekdays=WEEKDAYS, start="10:00", end="15:00", exceptions=("holidays",)),
+    ),
     # ---- nth weekday of the month ----
-    ("第2・第4火曜", when(nth_weekdays=((2, TUE), (4, TUE))))
-    , ("第２・第４火曜日", when(nth_weekdays=((2, TUE), (4, TUE)))),
+    ("第2・第4火曜", when(nth_weekdays=((2, TUE), (4, TUE)))),
+    ("第２・第４火曜日", when(nth_weekdays=((2, TUE), (4, TUE)))),
     ("毎月第1水曜", when(nth_weekdays=((1, WED),))),
     ("毎月第１水曜日 10時～11時30分", when(nth_weekdays=((1, WED),), start="10:00", end="11:30")),
     ("第1・3木曜日", when(nth_weekdays=((1, THU), (3, THU)))),
@@ -120,7 +144,10 @@ UNDERSTOOD = [
     ("毎月最終土曜日 14時～16時", when(nth_weekdays=((-1, SAT),), start="14:00", end="16:00")),
     ("第2・4月曜日", when(nth_weekdays=((2, MON), (4, MON)))),
     ("第2第4土曜", when(nth_weekdays=((2, SAT), (4, SAT)))),
-    ("毎月第一・第三月曜日 13:30～15:30", when(nth_weekdays=((1, MON), (3, MON)), start="13:30", end="15:30")),
+    (
+        "毎月第一・第三月曜日 13:30～15:30",
+        when(nth_weekdays=((1, MON), (3, MON)), start="13:30", end="15:30"),
+    ),
     ("毎月第2火曜日（1月・8月は休み）", when(nth_weekdays=((2, TUE),), months=all_but(1, 8))),
     ("月2回 第1・第3金曜日", when(nth_weekdays=((1, FRI), (3, FRI)), frequency="2/month")),
     ("毎月1回 第3日曜日", when(nth_weekdays=((3, SUN),), frequency="1/month")),
@@ -128,23 +155,35 @@ UNDERSTOOD = [
     ("第2週の火曜日", when(nth_weekdays=((2, TUE),))),
     ("第1土曜日と第3日曜日", when(nth_weekdays=((1, SAT), (3, SUN)))),
     ("第1・第3月・木曜日", when(nth_weekdays=((1, MON), (3, MON), (1, THU), (3, THU)))),
-    ("毎月第1・第3水曜日 午後1時30分～3時30分",
-     when(nth_weekdays=((1, WED), (3, WED)), start="13:30", end="15:30")),
+    (
+        "毎月第1・第3水曜日 午後1時30分～3時30分",
+        when(nth_weekdays=((1, WED), (3, WED)), start="13:30", end="15:30"),
+    ),
     ("奇数月の第2土曜日", when(nth_weekdays=((2, SAT),), months=ODD)),
     ("偶数月 第1日曜日 10:00～", when(nth_weekdays=((1, SUN),), months=EVEN, start="10:00")),
     ("4～11月の第2・第4土曜日", when(nth_weekdays=((2, SAT), (4, SAT)), months=tuple(range(4, 12)))),
-    ("毎月第2・第4火曜日 10:00～12:00（8月休み）",
-     when(nth_weekdays=((2, TUE), (4, TUE)), start="10:00", end="12:00", months=all_but(8))),
+    (
+        "毎月第2・第4火曜日 10:00～12:00（8月休み）",
+        when(nth_weekdays=((2, TUE), (4, TUE)), start="10:00", end="12:00", months=all_but(8)),
+    ),
     ("第2・最終水曜日", when(nth_weekdays=((2, WED), (-1, WED)))),
     ("毎週水曜日と第1土曜日", when(weekdays=(WED,), nth_weekdays=((1, SAT),))),
-    ("毎月第3木曜日（年末年始・お盆は休み）", when(nth_weekdays=((3, THU),), exceptions=("year_end", "obon"))),
+    (
+        "毎月第3木曜日（年末年始・お盆は休み）",
+        when(nth_weekdays=((3, THU),), exceptions=("year_end", "obon")),
+    ),
     ("隔月（奇数月）第2土曜", when(nth_weekdays=((2, SAT),), months=ODD, frequency="1/2month")),
-    ("年4回（3・6・9・12月の第2日曜日）",
-     when(nth_weekdays=((2, SUN),), months=(3, 6, 9, 12), frequency="4/year")),
+    (
+        "年4回（3・6・9・12月の第2日曜日）",
+        when(nth_weekdays=((2, SUN),), months=(3, 6, 9, 12), frequency="4/year"),
+    ),
     ("毎月第4日曜日 朝9時～", when(nth_weekdays=((4, SUN),), start="09:00")),
     ("第1・第3金曜日（祝日の場合は休み）", when(nth_weekdays=((1, FRI), (3, FRI)), exceptions=("holidays",))),
     ("第2火曜・第4木曜", when(nth_weekdays=((2, TUE), (4, THU)))),
-    ("毎月第２・４水曜日　午後１時半から３時半", when(nth_weekdays=((2, WED), (4, WED)), start="13:30", end="15:30")),
+    (
+        "毎月第２・４水曜日　午後１時半から３時半",
+        when(nth_weekdays=((2, WED), (4, WED)), start="13:30", end="15:30"),
+    ),
     ("第1･3土日", when(nth_weekdays=((1, SAT), (3, SAT), (1, SUN), (3, SUN)))),
     # ---- every day ----
     ("毎日", when(daily=True)),
@@ -278,12 +317,16 @@ def test_irregular_has_no_dates():
 
 # ---- occurrences ----
 
+
 def _days(text, start, end):
     return parse_schedule(text).occurrences(start, end)
 
 
 def test_second_and_fourth_tuesday_in_november_2026():
-    assert _days("第2・第4火曜", date(2026, 11, 1), date(2026, 11, 30)) == [date(2026, 11, 10), date(2026, 11, 24)]
+    assert _days("第2・第4火曜", date(2026, 11, 1), date(2026, 11, 30)) == [
+        date(2026, 11, 10),
+        date(2026, 11, 24),
+    ]
 
 
 def test_odd_months_leave_out_even_months():
@@ -331,8 +374,26 @@ def test_year_end_and_obon_closures():
 
 def test_japanese_holidays_2026():
     # the Cabinet Office's list for 2026
-    official = {(1, 1), (1, 12), (2, 11), (2, 23), (3, 20), (4, 29), (5, 3), (5, 4), (5, 5), (5, 6), (7, 20),
-                (8, 11), (9, 21), (9, 22), (9, 23), (10, 12), (11, 3), (11, 23)}
+    official = {
+        (1, 1),
+        (1, 12),
+        (2, 11),
+        (2, 23),
+        (3, 20),
+        (4, 29),
+        (5, 3),
+        (5, 4),
+        (5, 5),
+        (5, 6),
+        (7, 20),
+        (8, 11),
+        (9, 21),
+        (9, 22),
+        (9, 23),
+        (10, 12),
+        (11, 3),
+        (11, 23),
+    }
     assert japanese_holidays(2026) == {date(2026, m, d) for m, d in official}
     assert date(2025, 2, 24) in japanese_holidays(2025)  # 振替休日 for Sunday 23 February
     assert date(2025, 9, 23) in japanese_holidays(2025) and date(2025, 3, 20) in japanese_holidays(2025)
@@ -342,52 +403,71 @@ def test_excluded_dates_are_what_the_rules_would_wrongly_include():
     sch = parse_schedule("毎週火曜日（祝日・年末年始を除く）")
     # 国民の休日, 文化の日 and 29 December fall on Tuesdays
     assert sch.excluded_dates(date(2026, 9, 1), date(2027, 1, 31)) == [
-        date(2026, 9, 22), date(2026, 11, 3), date(2026, 12, 29)]
+        date(2026, 9, 22),
+        date(2026, 11, 3),
+        date(2026, 12, 29),
+    ]
 
 
 # ---- what the site's filters read ----
 
-@pytest.mark.parametrize(("text", "weekdays"), [
-    ("毎週月・木", (MON, THU)),
-    ("第1土曜日と第3日曜日", (SAT, SUN)),
-    ("毎週水曜日と第1土曜日", (WED, SAT)),
-    ("毎朝6時30分から", tuple(range(7))),
-    ("毎月15日", tuple(range(7))),
-    ("不定期", ()),
-])
+
+@pytest.mark.parametrize(
+    ("text", "weekdays"),
+    [
+        ("毎週月・木", (MON, THU)),
+        ("第1土曜日と第3日曜日", (SAT, SUN)),
+        ("毎週水曜日と第1土曜日", (WED, SAT)),
+        ("毎朝6時30分から", tuple(range(7))),
+        ("毎月15日", tuple(range(7))),
+        ("不定期", ()),
+    ],
+)
 def test_occurs_on_weekdays(text, weekdays):
     assert parse_schedule(text).occurs_on_weekdays() == weekdays
 
 
-@pytest.mark.parametrize(("text", "periods"), [
-    ("毎週水曜日 10:00～12:00", ("morning",)),
-    ("毎週水曜日 11時～13時", ("morning", "afternoon")),
-    ("毎週水曜日 12:00～17:00", ("afternoon",)),
-    ("毎週水曜日 16:00～18:00", ("afternoon", "evening")),
-    ("毎週金曜日 夜7時～9時", ("evening",)),
-    ("毎週水曜日 13:30～", ("afternoon",)),
-    ("毎朝6時30分から", ("morning",)),
-    ("毎週水曜日 午後", ("afternoon",)),
-    ("毎週水曜日", ()),
-    ("季節による", ()),
-])
+@pytest.mark.parametrize(
+    ("text", "periods"),
+    [
+        ("毎週水曜日 10:00～12:00", ("morning",)),
+        ("毎週水曜日 11時～13時", ("morning", "afternoon")),
+        ("毎週水曜日 12:00～17:00", ("afternoon",)),
+        ("毎週水曜日 16:00～18:00", ("afternoon", "evening")),
+        ("毎週金曜日 夜7時～9時", ("evening",)),
+        ("毎週水曜日 13:30～", ("afternoon",)),
+        ("毎朝6時30分から", ("morning",)),
+        ("毎週水曜日 午後", ("afternoon",)),
+        ("毎週水曜日", ()),
+        ("季節による", ()),
+    ],
+)
 def test_periods(text, periods):
     assert parse_schedule(text).periods() == periods
 
 
 # ---- iCalendar ----
 
-@pytest.mark.parametrize(("text", "rules"), [
-    ("第2・第4火曜 10:00～12:00", [{"FREQ": "MONTHLY", "BYDAY": ["2TU", "4TU"]}]),
-    ("毎月第2・第4火曜日（8月休み）",
-     [{"FREQ": "MONTHLY", "BYDAY": ["2TU", "4TU"], "BYMONTH": [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12]}]),
-    ("毎週月・木", [{"FREQ": "WEEKLY", "BYDAY": ["MO", "TH"]}]),
-    ("毎朝6時30分から", [{"FREQ": "DAILY"}]),
-    ("最終金曜", [{"FREQ": "MONTHLY", "BYDAY": ["-1FR"]}]),
-    ("奇数月の15日", [{"FREQ": "MONTHLY", "BYMONTHDAY": [15], "BYMONTH": [1, 3, 5, 7, 9, 11]}]),
-    ("毎週水曜日と第1土曜日", [{"FREQ": "WEEKLY", "BYDAY": ["WE"]}, {"FREQ": "MONTHLY", "BYDAY": ["1SA"]}]),
-    ("月1回程度", []),
-])
+
+@pytest.mark.parametrize(
+    ("text", "rules"),
+    [
+        ("第2・第4火曜 10:00～12:00", [{"FREQ": "MONTHLY", "BYDAY": ["2TU", "4TU"]}]),
+        (
+            "毎月第2・第4火曜日（8月休み）",
+            [{"FREQ": "MONTHLY", "BYDAY": ["2TU", "4TU"], "BYMONTH": [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12]}],
+        ),
+        ("毎週月・木", [{"FREQ": "WEEKLY", "BYDAY": ["MO", "TH"]}]),
+        ("毎朝6時30分から", [{"FREQ": "DAILY"}]),
+        ("最終金曜", [{"FREQ": "MONTHLY", "BYDAY": ["-1FR"]}]),
+        ("奇数月の15日", [{"FREQ": "MONTHLY", "BYMONTHDAY": [15], "BYMONTH": [1, 3, 5, 7, 9, 11]}]),
+        (
+            "毎週水曜日と第1土曜日",
+            [{"FREQ": "WEEKLY", "BYDAY": ["WE"]}, {"FREQ": "MONTHLY", "BYDAY": ["1SA"]}],
+        ),
+        ("月1回程度", []),
+    ],
+)
 def test_rrules(text, rules):
     assert parse_schedule(text).rrules() == rules
 
@@ -400,33 +480,47 @@ def test_rrules_give_the_same_dates_as_occurrences(text):
     expanded: set[date] = set()
     for rule in sch.rrules():
         ical = vRecur(rule).to_ical().decode()
-        expanded |= {dt.date() for dt in rrulestr(f"RRULE:{ical};UNTIL=20271231T235959",
-                                                   dtstart=__import__("datetime").datetime(2026, 1, 1))}
+        expanded |= {
+            dt.date()
+            for dt in rrulestr(
+                f"RRULE:{ical};UNTIL=20271231T235959", dtstart=__import__("datetime").datetime(2026, 1, 1)
+            )
+        }
     expanded -= set(sch.excluded_dates(start, end))
     assert sorted(expanded) == sch.occurrences(start, end)
 
 
 # ---- words for pages and prints ----
 
-@pytest.mark.parametrize(("text", "ja", "en"), [
-    ("毎週水曜日 10:00～12:00", "毎週 水曜日 10:00〜12:00", "Every Wednesday 10:00–12:00"),
-    ("毎月第2・第4火曜日 10:00～12:00（8月休み）", "毎月 第2・第4火曜日 10:00〜12:00（8月休み）",
-     "The 2nd and 4th Tuesday of the month 10:00–12:00 (closed in August)"),
-    ("毎朝6時30分から", "毎日 6:30〜", "Every day from 6:30"),
-    ("毎朝", "毎朝", "Every morning"),
-    ("毎週土曜日（11月～3月は休み）", "4～10月 毎週 土曜日", "April–October: every Saturday"),
-    ("月～金 9時～17時", "毎週 月～金曜日 9:00〜17:00", "Every Monday–Friday 9:00–17:00"),
-    ("奇数月の第2土曜日", "奇数月 第2土曜日", "Odd-numbered months: the 2nd Saturday of the month"),
-    ("毎月1日・15日", "毎月 1日・15日", "On the 1st and 15th of the month"),
-    ("4月～11月 毎週日曜日", "4～11月 毎週 日曜日", "April–November: every Sunday"),
-    ("最終金曜", "毎月 最終金曜日", "The last Friday of the month"),
-    ("毎週火曜日（祝日・年末年始を除く）", "毎週 火曜日（祝日休み、年末年始休み）",
-     "Every Tuesday (closed on public holidays; closed over the New Year)"),
-    ("毎週水曜日 午後", "毎週 水曜日 午後", "Every Wednesday in the afternoon"),
-    ("不定期", "不定期（日程は問い合わせ）", "Irregular (ask for dates)"),
-    ("月1回程度", "月1回（日程は問い合わせ）", "Once a month (ask for dates)"),
-    ("季節による", "季節による", "季節による"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "ja", "en"),
+    [
+        ("毎週水曜日 10:00～12:00", "毎週 水曜日 10:00〜12:00", "Every Wednesday 10:00–12:00"),
+        (
+            "毎月第2・第4火曜日 10:00～12:00（8月休み）",
+            "毎月 第2・第4火曜日 10:00〜12:00（8月休み）",
+            "The 2nd and 4th Tuesday of the month 10:00–12:00 (closed in August)",
+        ),
+        ("毎朝6時30分から", "毎日 6:30〜", "Every day from 6:30"),
+        ("毎朝", "毎朝", "Every morning"),
+        ("毎週土曜日（11月～3月は休み）", "4～10月 毎週 土曜日", "April–October: every Saturday"),
+        ("月～金 9時～17時", "毎週 月～金曜日 9:00〜17:00", "Every Monday–Friday 9:00–17:00"),
+        ("奇数月の第2土曜日", "奇数月 第2土曜日", "Odd-numbered months: the 2nd Saturday of the month"),
+        ("毎月1日・15日", "毎月 1日・15日", "On the 1st and 15th of the month"),
+        ("4月～11月 毎週日曜日", "4～11月 毎週 日曜日", "April–November: every Sunday"),
+        ("最終金曜", "毎月 最終金曜日", "The last Friday of the month"),
+        (
+            "毎週火曜日（祝日・年末年始を除く）",
+            "毎週 火曜日（祝日休み、年末年始休み）",
+            "Every Tuesday (closed on public holidays; closed over the New Year)",
+        ),
+        ("毎週水曜日 午後", "毎週 水曜日 午後", "Every Wednesday in the afternoon"),
+        ("不定期", "不定期（日程は問い合わせ）", "Irregular (ask for dates)"),
+        ("月1回程度", "月1回（日程は問い合わせ）", "Once a month (ask for dates)"),
+        ("季節による", "季節による", "季節による"),
+    ],
+)
 def test_describe(text, ja, en):
     sch = parse_schedule(text)
     assert sch.describe() == ja
@@ -440,10 +534,17 @@ def test_describe_rejects_unknown_language():
 
 # ---- JSON for the site ----
 
+
 def test_to_json_is_compact():
     assert parse_schedule("毎月第2・第4火曜日 10:00～12:00（8月休み）").to_json() == {
-        "ok": True, "nth": [[2, 1], [4, 1]], "m": [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12], "s": "10:00",
-        "e": "12:00", "ow": [1], "pd": ["morning"]}
+        "ok": True,
+        "nth": [[2, 1], [4, 1]],
+        "m": [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12],
+        "s": "10:00",
+        "e": "12:00",
+        "ow": [1],
+        "pd": ["morning"],
+    }
     assert parse_schedule("月1回程度").to_json() == {"ok": True, "irr": True, "fq": "1/month"}
     assert parse_schedule("お花見の時期").to_json() == {}
 
@@ -457,6 +558,7 @@ def test_schedule_is_frozen_and_hashable():
 
 # ---- parse rate, and odd input ----
 
+
 def test_parse_rate():
     assert parse_rate(["毎週水曜日", "季節による", "不定期", ""]) == 0.5
     assert parse_rate([]) == 0.0
@@ -469,7 +571,11 @@ def test_none_is_an_empty_text():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="毎週月火水木金土日曜第・、～-0123456789時分半午前後:（）休み祝年末始回程度 ", max_size=30))
+@given(
+    st.text(
+        alphabet="毎週月火水木金土日曜第・、～-0123456789時分半午前後:（）休み祝年末始回程度 ", max_size=30
+    )
+)
 def test_any_text_gives_a_schedule_whose_dates_agree(text):
     sch = parse_schedule(text)
     assert sch.text == text

@@ -30,8 +30,8 @@ from gis.schedule import parse_schedule
 from gis.site import render_site
 from gis.tiers import link_parents
 
-HOSTILE = '<img src=x onerror=alert(1)>'
-SCRIPT = '<script>window.__pwned = 1</script>'
+HOSTILE = "<img src=x onerror=alert(1)>"
+SCRIPT = "<script>window.__pwned = 1</script>"
 BREAKOUT = '"><img src=x onerror="window.__pwned=2">`${alert(3)}`'
 
 # A 2 × 1 km town split into two districts (west/east), each into two neighbourhoods (south/north).
@@ -40,27 +40,55 @@ DX, DY = 0.02, 0.01
 
 
 def _tiers(root: Path) -> list[Tier]:
-    return [Tier(id="city", level=1, name="第1層（市全域）", path=root / "city.geojson", id_field="id", name_field="name",
-                 label="市"),
-            Tier(id="district", level=2, name="第2層（中学校区）", path=root / "d.geojson", id_field="id", name_field="name",
-                 label="中学校区"),
-            Tier(id="town", level=3, name="第3層（自治会）", path=root / "t.geojson", id_field="id", name_field="name",
-                 label="自治会")]
+    return [
+        Tier(
+            id="city",
+            level=1,
+            name="第1層（市全域）",
+            path=root / "city.geojson",
+            id_field="id",
+            name_field="name",
+            label="市",
+        ),
+        Tier(
+            id="district",
+            level=2,
+            name="第2層（中学校区）",
+            path=root / "d.geojson",
+            id_field="id",
+            name_field="name",
+            label="中学校区",
+        ),
+        Tier(
+            id="town",
+            level=3,
+            name="第3層（自治会）",
+            path=root / "t.geojson",
+            id_field="id",
+            name_field="name",
+            label="自治会",
+        ),
+    ]
 
 
 def _boundaries(tiers: list[Tier], district_names: tuple[str, str]) -> dict[str, gpd.GeoDataFrame]:
     def gdf(rows):
-        return gpd.GeoDataFrame({"area_id": [r[0] for r in rows], "area_name": [r[1] for r in rows]},
-                                geometry=[r[2] for r in rows], crs="EPSG:4326")
+        return gpd.GeoDataFrame(
+            {"area_id": [r[0] for r in rows], "area_name": [r[1] for r in rows]},
+            geometry=[r[2] for r in rows],
+            crs="EPSG:4326",
+        )
 
     west, east = box(LON0, LAT0, LON0 + DX / 2, LAT0 + DY), box(LON0 + DX / 2, LAT0, LON0 + DX, LAT0 + DY)
     towns = []
     for did, (x0, x1) in (("W", (LON0, LON0 + DX / 2)), ("E", (LON0 + DX / 2, LON0 + DX))):
         towns.append((f"{did}-S", f"{did}南町", box(x0, LAT0, x1, LAT0 + DY / 2)))
         towns.append((f"{did}-N", f"{did}北町", box(x0, LAT0 + DY / 2, x1, LAT0 + DY)))
-    b = {"city": gdf([("C", "たから市", box(LON0, LAT0, LON0 + DX, LAT0 + DY))]),
-         "district": gdf([("W", district_names[0], west), ("E", district_names[1], east)]),
-         "town": gdf(towns)}
+    b = {
+        "city": gdf([("C", "たから市", box(LON0, LAT0, LON0 + DX, LAT0 + DY))]),
+        "district": gdf([("W", district_names[0], west), ("E", district_names[1], east)]),
+        "town": gdf(towns),
+    }
     link_parents(b, tiers)
     return b
 
@@ -79,48 +107,121 @@ def _areas_of(lon: float, lat: float, b: dict) -> dict[str, tuple[str, str]]:
 
 
 def make_place(number: int, lon: float, lat: float, b: dict, **fields) -> PublicPlace:
-    base = {"id": str(number), "number": number, "name": f"サロン{number}", "category": "salon",
-            "organiser": "住民主体", "venue": "集会所", "venue_kind": "集会所", "address": "岡山県たから市本町1-2",
-            "lat": round(lat, 6), "lon": round(lon, 6), "location_precision": "exact",
-            "schedule_text": "毎週水曜日 10:00～12:00", "target": "どなたでも", "fee": "100円",
-            "activities": "体操・おしゃべり", "participants": "約15人", "phone": "", "photo": "", "story": "",
-            "status": STATUS_ACTIVE, "confirmed": date(2025, 1, 10), "stale": False, "areas": _areas_of(lon, lat, b)}
+    base = {
+        "id": str(number),
+        "number": number,
+        "name": f"サロン{number}",
+        "category": "salon",
+        "organiser": "住民主体",
+        "venue": "集会所",
+        "venue_kind": "集会所",
+        "address": "岡山県たから市本町1-2",
+        "lat": round(lat, 6),
+        "lon": round(lon, 6),
+        "location_precision": "exact",
+        "schedule_text": "毎週水曜日 10:00～12:00",
+        "target": "どなたでも",
+        "fee": "100円",
+        "activities": "体操・おしゃべり",
+        "participants": "約15人",
+        "phone": "",
+        "photo": "",
+        "story": "",
+        "status": STATUS_ACTIVE,
+        "confirmed": date(2025, 1, 10),
+        "stale": False,
+        "areas": _areas_of(lon, lat, b),
+    }
     base.update(fields)
     base["schedule"] = parse_schedule(base["schedule_text"])
     return PublicPlace(**base)
 
 
-def make_edition(root: Path, count: int = 12, extra: list[dict] | None = None,
-                 district_names: tuple[str, str] = ("西中学校区", "東中学校区"), overlays: bool = False) -> Edition:
+def make_edition(
+    root: Path,
+    count: int = 12,
+    extra: list[dict] | None = None,
+    district_names: tuple[str, str] = ("西中学校区", "東中学校区"),
+    overlays: bool = False,
+) -> Edition:
     """A synthetic edition: `count` places spread over both districts, plus `extra` places given as
     PublicPlace fields (each may set lon/lat)."""
     root.mkdir(parents=True, exist_ok=True)
     tiers = _tiers(root)
     b = _boundaries(tiers, district_names)
-    categories = [Category("salon", "サロン", "#e6194b", "☕"), Category("exercise", "体操・運動", "#ffe119", "🤸"),
-                  Category("cafe", "カフェ", "#3cb44b", "🍵")]
+    categories = [
+        Category("salon", "サロン", "#e6194b", "☕"),
+        Category("exercise", "体操・運動", "#ffe119", "🤸"),
+        Category("cafe", "カフェ", "#3cb44b", "🍵"),
+    ]
     overlay_list = []
     if overlays:
         path = root / "shelters.geojson"
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {"名称": "避難所<b>A</b>", "種別": "指定避難所", "secret": "x"},
-             "geometry": {"type": "Point", "coordinates": [LON0 + 0.004, LAT0 + 0.004]}}]}), encoding="utf-8")
-        overlay_list.append(Overlay(id="shelters", name="避難所", path=path, kind="points", color="#0055aa",
-                                    popup_fields=("名称", "種別"), show=True, attribution="たから市防災課"))
+        path.write_text(
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {"名称": "避難所<b>A</b>", "種別": "指定避難所", "secret": "x"},
+                            "geometry": {"type": "Point", "coordinates": [LON0 + 0.004, LAT0 + 0.004]},
+                        }
+                    ],
+                }
+            ),
+            encoding="utf-8",
+        )
+        overlay_list.append(
+            Overlay(
+                id="shelters",
+                name="避難所",
+                path=path,
+                kind="points",
+                color="#0055aa",
+                popup_fields=("名称", "種別"),
+                show=True,
+                attribution="たから市防災課",
+            )
+        )
     project = Project(
-        root=root, config_path=root / "takara.toml",
-        site=SiteMeta(title="たから市 宝物マップ", lead="近くの通いの場をさがせます。", attribution="たから市社会福祉協議会",
-                      edition="2025-04-01", fictional=True,
-                      contacts=[Contact(name="生活支援コーディネーター", role="社協", phone="086-000-0000", hours="平日 9時～17時")]),
-        build=BuildOptions(precision=6), records=[], tiers=tiers, categories=categories, overlays=overlay_list)
+        root=root,
+        config_path=root / "takara.toml",
+        site=SiteMeta(
+            title="たから市 宝物マップ",
+            lead="近くの通いの場をさがせます。",
+            attribution="たから市社会福祉協議会",
+            edition="2025-04-01",
+            fictional=True,
+            contacts=[
+                Contact(
+                    name="生活支援コーディネーター", role="社協", phone="086-000-0000", hours="平日 9時～17時"
+                )
+            ],
+        ),
+        build=BuildOptions(precision=6),
+        records=[],
+        tiers=tiers,
+        categories=categories,
+        overlays=overlay_list,
+    )
     places = []
     cats = ["salon", "exercise", "cafe"]
     for k in range(count):
         lon = LON0 + DX * ((k * 7919) % 97 + 1) / 99
         lat = LAT0 + DY * ((k * 104729) % 89 + 1) / 91
-        places.append(make_place(k + 1, lon, lat, b, category=cats[k % 3],
-                                 status=STATUS_PAUSED if k % 5 == 4 else STATUS_ACTIVE, stale=k % 7 == 6,
-                                 story="毎回みんなで歌を歌います。" if k % 4 == 0 else ""))
+        places.append(
+            make_place(
+                k + 1,
+                lon,
+                lat,
+                b,
+                category=cats[k % 3],
+                status=STATUS_PAUSED if k % 5 == 4 else STATUS_ACTIVE,
+                stale=k % 7 == 6,
+                story="毎回みんなで歌を歌います。" if k % 4 == 0 else "",
+            )
+        )
     for e in extra or []:
         e = dict(e)
         lon, lat = e.pop("lon", LON0 + DX * 0.3), e.pop("lat", LAT0 + DY * 0.3)
@@ -147,8 +248,18 @@ def only_the_site(monkeypatch):
 
 @pytest.fixture
 def built(tmp_path: Path) -> tuple[Edition, Path]:
-    edition = make_edition(tmp_path / "project", extra=[
-        {"number": 101, "name": HOSTILE, "story": SCRIPT, "activities": BREAKOUT, "target": "`backtick` ${x}"}])
+    edition = make_edition(
+        tmp_path / "project",
+        extra=[
+            {
+                "number": 101,
+                "name": HOSTILE,
+                "story": SCRIPT,
+                "activities": BREAKOUT,
+                "target": "`backtick` ${x}",
+            }
+        ],
+    )
     out = tmp_path / "site"
     render_site(edition, out, with_print=False)
     return edition, out
@@ -201,14 +312,19 @@ def test_paused_places_are_shown_marked_not_hidden(built):
     assert paused
     index = (out / "index.html").read_text(encoding="utf-8")
     for p in paused:
-        entry = re.search(rf'<li class="place is-paused" id="place-{p.number}".*?</li>', index, re.DOTALL).group(0)
+        entry = re.search(
+            rf'<li class="place is-paused" id="place-{p.number}".*?</li>', index, re.DOTALL
+        ).group(0)
         assert "休止中" in entry
 
 
 def test_record_text_is_escaped_everywhere(built):
     out = built[1]
-    for page in [out / "index.html", out / "places" / "101" / "index.html",
-                 *(out / "districts").glob("*/index.html")]:
+    for page in [
+        out / "index.html",
+        out / "places" / "101" / "index.html",
+        *(out / "districts").glob("*/index.html"),
+    ]:
         html = page.read_text(encoding="utf-8")
         assert "<img src=x" not in html and "<script>window" not in html and 'onerror="window' not in html
     place = (out / "places" / "101" / "index.html").read_text(encoding="utf-8")
@@ -220,17 +336,25 @@ def test_record_text_is_escaped_everywhere(built):
 
 
 def test_hostile_area_names_cannot_break_out_of_the_embedded_outline(tmp_path):
-    edition = make_edition(tmp_path / "p", count=4, district_names=("</script><script>alert(1)</script>", "東"))
+    edition = make_edition(
+        tmp_path / "p", count=4, district_names=("</script><script>alert(1)</script>", "東")
+    )
     render_site(edition, tmp_path / "site", with_print=False)
     page = (tmp_path / "site" / "districts" / "W" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page
-    data = re.search(r'<script type="application/json" id="area-data">(.*?)</script>', page, re.DOTALL).group(1)
+    data = re.search(r'<script type="application/json" id="area-data">(.*?)</script>', page, re.DOTALL).group(
+        1
+    )
     assert json.loads(data)["outline"]["properties"]["name"] == "</script><script>alert(1)</script>"
 
 
 def test_pages_carry_a_content_security_policy_without_inline_script(built):
     out = built[1]
-    for page in (out / "index.html", out / "places" / "1" / "index.html", out / "districts" / "W" / "index.html"):
+    for page in (
+        out / "index.html",
+        out / "places" / "1" / "index.html",
+        out / "districts" / "W" / "index.html",
+    ):
         html = page.read_text(encoding="utf-8")
         csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -345,24 +469,28 @@ def test_geojson_is_rfc7946_with_tier_columns(built):
     assert "photo_consent" not in props and "contact" not in props
     assert (out / "data" / "boundaries" / "district.geojson").is_file()
     bd = json.loads((out / "data" / "boundaries" / "town.geojson").read_text(encoding="utf-8"))
-    assert [x["properties"]["id"] for x in bd["features"]] == sorted(x["properties"]["id"] for x in bd["features"])
+    assert [x["properties"]["id"] for x in bd["features"]] == sorted(
+        x["properties"]["id"] for x in bd["features"]
+    )
 
 
 def test_csv_opens_in_excel_and_defuses_formulas(tmp_path):
-    edition = make_edition(tmp_path / "p", count=2, extra=[{"number": 50, "name": "=HYPERLINK(\"http://x\")"}])
+    edition = make_edition(tmp_path / "p", count=2, extra=[{"number": 50, "name": '=HYPERLINK("http://x")'}])
     render_site(edition, tmp_path / "site", with_print=False)
     raw = (tmp_path / "site" / "data" / "places.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][:3] == ["一覧表No.", "名称", "種類"]
     assert "第2層（中学校区）" in rows[0]
-    assert rows[-1][1] == "'=HYPERLINK(\"http://x\")"
+    assert rows[-1][1] == '\'=HYPERLINK("http://x")'
 
 
 def test_overlays_keep_only_their_popup_fields(tmp_path):
     edition = make_edition(tmp_path / "p", count=2, overlays=True)
     render_site(edition, tmp_path / "site", with_print=False)
-    gj = json.loads((tmp_path / "site" / "data" / "overlays" / "shelters.geojson").read_text(encoding="utf-8"))
+    gj = json.loads(
+        (tmp_path / "site" / "data" / "overlays" / "shelters.geojson").read_text(encoding="utf-8")
+    )
     assert gj["features"][0]["properties"] == {"名称": "避難所<b>A</b>", "種別": "指定避難所"}
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert 'value="shelters"' in index and "たから市防災課" in index
@@ -374,7 +502,9 @@ def test_two_builds_are_byte_identical(tmp_path):
     _camera_photo(photo)
     outs = []
     for k in range(2):
-        edition = make_edition(tmp_path / "p", extra=[{"number": 77, "photo": "photo.jpg", "story": "写真つき"}])
+        edition = make_edition(
+            tmp_path / "p", extra=[{"number": 77, "photo": "photo.jpg", "story": "写真つき"}]
+        )
         out = tmp_path / f"site{k}"
         render_site(edition, out, with_print=False)
         outs.append(out)
@@ -444,7 +574,9 @@ def _camera_photo(path: Path, size=(3000, 2000)) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: rotate 90° CW to view
     exif[0x010F] = "PhoneMaker"
-    exif[0xA431] = "SERIAL-12345-XYZ"  # BodySerialNumber (in the Exif IFD, but Pillow accepts it at top level)
+    exif[0xA431] = (
+        "SERIAL-12345-XYZ"  # BodySerialNumber (in the Exif IFD, but Pillow accepts it at top level)
+    )
     exif[0x0132] = "2024:05:01 10:00:00"
     gps = {1: "N", 2: (34.0, 35.0, 12.5), 3: "E", 4: (133.0, 46.0, 1.25)}
     exif[0x8825] = gps
@@ -461,7 +593,15 @@ def test_photos_are_upright_resized_and_stripped_of_all_metadata(tmp_path):
     assert result["thumb"] == "photos/7-s.jpg" and result["large"] == "photos/7-l.jpg"
     for name, side in (("7-s.jpg", 400), ("7-l.jpg", 1200)):
         data = (out / name).read_bytes()
-        for secret in (b"SERIAL-12345", b"PhoneMaker", b"Tanaka", b"2024:05:01", b"Exif", b"GPS", b"ICC_PROFILE"):
+        for secret in (
+            b"SERIAL-12345",
+            b"PhoneMaker",
+            b"Tanaka",
+            b"2024:05:01",
+            b"Exif",
+            b"GPS",
+            b"ICC_PROFILE",
+        ):
             assert secret not in data, (name, secret)
         with Image.open(out / name) as im:
             assert max(im.size) == side
@@ -474,10 +614,15 @@ def test_photo_published_only_when_the_place_has_one_and_missing_files_are_repor
     root = tmp_path / "p"
     root.mkdir()
     _camera_photo(root / "ok.jpg", size=(800, 600))
-    edition = make_edition(root, count=2, extra=[
-        {"number": 60, "photo": "ok.jpg"},
-        {"number": 61, "photo": "missing.jpg"},
-        {"number": 62, "photo": ""}])
+    edition = make_edition(
+        root,
+        count=2,
+        extra=[
+            {"number": 60, "photo": "ok.jpg"},
+            {"number": 61, "photo": "missing.jpg"},
+            {"number": 62, "photo": ""},
+        ],
+    )
     render_site(edition, tmp_path / "site", with_print=False)
     photos = sorted(p.name for p in (tmp_path / "site" / "photos").iterdir())
     assert photos == ["60-l.jpg", "60-s.jpg"]
@@ -495,8 +640,13 @@ def test_place_pages_written_by_several_processes_are_the_same_bytes(tmp_path, m
     if threading.active_count() > 1:
         # Another test's threads (the shared browser) rightly rule out forking in this process: run alone.
         name = f"{__file__}::test_place_pages_written_by_several_processes_are_the_same_bytes"
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name],
-                              capture_output=True, text=True, check=False, cwd=Path(__file__).parent.parent)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=Path(__file__).parent.parent,
+        )
         assert proc.returncode == 0, proc.stdout[-3000:]
         return
     edition = make_edition(tmp_path / "p", count=40)

@@ -24,7 +24,9 @@ def test_first_view_bounds_and_overview_account_for_every_place(tmp_path, monkey
     edition = make_edition(tmp_path / "p", count=60)
     render_site(edition, tmp_path / "site", with_print=False)
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    (south, west), (north, east) = json.loads(html.unescape(re.search(r'data-bounds="([^"]+)"', page).group(1)))
+    (south, west), (north, east) = json.loads(
+        html.unescape(re.search(r'data-bounds="([^"]+)"', page).group(1))
+    )
     for p in edition.places:
         assert south - 1e-5 <= p.lat <= north + 1e-5 and west - 1e-5 <= p.lon <= east + 1e-5, p.number
     assert 'rel="preload" href="data/overview.json"' in page
@@ -62,8 +64,8 @@ def test_index_links_first_tier_pages_when_districts_are_too_many(tmp_path, monk
     monkeypatch.setattr(site_mod, "DISTRICT_INDEX_LIMIT", 5)
     render_site(edition, tmp_path / "site", with_print=False)
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    index = page[page.index('class="district-index"'):]
-    links = re.findall(r'href="([^"]+)"', index[:index.index("</ul>")])
+    index = page[page.index('class="district-index"') :]
+    links = re.findall(r'href="([^"]+)"', index[: index.index("</ul>")])
     assert len(links) == len(edition.boundaries[top.id]) > 1
     for link in links:
         assert link.startswith(f"areas/{top.id}-")

@@ -19,19 +19,22 @@ from gis.site import TEMPLATE_ROOT, render_site, slug
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize(("text", "groups"), [
-    ("どなたでも", ("anyone",)),
-    ("どなたでも（初回見学可）", ("anyone",)),
-    ("一人暮らしの高齢者", ("older",)),
-    ("おおむね60歳以上", ("older",)),
-    ("20歳以上", ("other",)),  # an adult age limit is not an older people's group
-    ("60歳以上の男性", ("older", "men")),
-    ("女性のみ", ("women",)),
-    ("地域住民", ("local",)),
-    ("介護中のご家族", ("carers",)),
-    ("会員(入会随時)", ("other",)),  # not guessed into a group
-    ("", ("other",)),
-])
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("どなたでも", ("anyone",)),
+        ("どなたでも（初回見学可）", ("anyone",)),
+        ("一人暮らしの高齢者", ("older",)),
+        ("おおむね60歳以上", ("older",)),
+        ("20歳以上", ("other",)),  # an adult age limit is not an older people's group
+        ("60歳以上の男性", ("older", "men")),
+        ("女性のみ", ("women",)),
+        ("地域住民", ("local",)),
+        ("介護中のご家族", ("carers",)),
+        ("会員(入会随時)", ("other",)),  # not guessed into a group
+        ("", ("other",)),
+    ],
+)
 def test_target_groups_from_the_written_target(text, groups):
     assert target_groups(text) == groups
     assert set(groups) <= set(TARGET_GROUPS)
@@ -42,8 +45,15 @@ def _place(n, text):
 
 
 def test_week_groups_by_weekday_and_keeps_the_rest_apart():
-    rows = [_place(1, "毎週水曜日 10:00～12:00"), _place(2, "第2・第4火曜日 13時30分～15時"), _place(3, "毎朝6:30"),
-            _place(4, "毎月15日"), _place(5, "不定期"), _place(6, "気が向いたとき"), _place(7, "毎週水曜日 9時～")]
+    rows = [
+        _place(1, "毎週水曜日 10:00～12:00"),
+        _place(2, "第2・第4火曜日 13時30分～15時"),
+        _place(3, "毎朝6:30"),
+        _place(4, "毎月15日"),
+        _place(5, "不定期"),
+        _place(6, "気が向いたとき"),
+        _place(7, "毎週水曜日 9時～"),
+    ]
     week = week_ctx([p for p, _ in rows], [c for _, c in rows])
     assert [e["p"].n for e in week["days"][2]] == [7, 1]  # earliest first
     assert [(e["p"].n, e["nth"]) for e in week["days"][1]] == [(2, "2,4")]
@@ -121,9 +131,18 @@ def test_every_string_the_residents_pages_and_scripts_use_is_in_both_catalogues(
     used = set()
     for name in ("index.html", "week.html", "area.html", "_header.html", "_footer.html"):
         text = (TEMPLATE_ROOT / "templates" / name).read_text(encoding="utf-8")
-        used |= set(re.findall(r"""["']((?:wd|wdl|period|target|week|filters|near|figures|area|large|lang|nav)"""
-                               r"""\.[a-z_0-9]+)["']""", text))
+        used |= set(
+            re.findall(
+                r"""["']((?:wd|wdl|period|target|week|filters|near|figures|area|large|lang|nav)"""
+                r"""\.[a-z_0-9]+)["']""",
+                text,
+            )
+        )
     for name in ("filters.js", "week.js"):
-        used |= set(re.findall(r"""\bt\('([a-z_.0-9]+)'""", (TEMPLATE_ROOT / "assets" / name).read_text(encoding="utf-8")))
+        used |= set(
+            re.findall(
+                r"""\bt\('([a-z_.0-9]+)'""", (TEMPLATE_ROOT / "assets" / name).read_text(encoding="utf-8")
+            )
+        )
     assert len(used) > 40
     assert used <= set(ja) and used <= set(en), used - (set(ja) & set(en))

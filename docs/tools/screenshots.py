@@ -26,20 +26,31 @@ import jinja2
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from gis.cli import main
-from gis.template import COLUMNS, EXAMPLE_SHEET, build_template
+from gis.cli import main  # noqa: E402  (after the sys.path line above)
+from gis.template import COLUMNS, EXAMPLE_SHEET, build_template  # noqa: E402
 
 IMG = ROOT / "docs" / "img"
 TOOLS = Path(__file__).resolve().parent
-CHROMIUM = {"executable_path": "/usr/bin/chromium",
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]}
-DROPDOWNS = {"category", "organiser", "venue_kind", "schedule_text", "contact_consent", "consent", "photo_consent",
-             "status"}
+CHROMIUM = {
+    "executable_path": "/usr/bin/chromium",
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+}
+DROPDOWNS = {
+    "category",
+    "organiser",
+    "venue_kind",
+    "schedule_text",
+    "contact_consent",
+    "consent",
+    "photo_consent",
+    "status",
+}
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TOOLS)), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TOOLS)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
 
 
 def copy_demo(dst: Path) -> Path:
@@ -83,18 +94,40 @@ def template_html(project_dir: Path) -> str:
     example = book[EXAMPLE_SHEET]
     columns = []
     for i, (fieldname, width, required, _) in enumerate(COLUMNS[:12], start=1):
-        columns.append({"letter": get_column_letter(i), "width": int(width * 7.5), "header": example.cell(1, i).value,
-                        "example": example.cell(2, i).value or "", "dropdown": fieldname in DROPDOWNS,
-                        "fill": "#B3261E" if required else "#1F4E78"})
-    return _env().get_template("sheet.html").render(title=f"{project.site.title} — 記入シート（記入例）",
-                                                    columns=columns, sheets=book.sheetnames[:3], active=EXAMPLE_SHEET)
+        columns.append(
+            {
+                "letter": get_column_letter(i),
+                "width": int(width * 7.5),
+                "header": example.cell(1, i).value,
+                "example": example.cell(2, i).value or "",
+                "dropdown": fieldname in DROPDOWNS,
+                "fill": "#B3261E" if required else "#1F4E78",
+            }
+        )
+    return (
+        _env()
+        .get_template("sheet.html")
+        .render(
+            title=f"{project.site.title} — 記入シート（記入例）",
+            columns=columns,
+            sheets=book.sheetnames[:3],
+            active=EXAMPLE_SHEET,
+        )
+    )
 
 
 def terminal_html(command: str, output: str, limit: int = 24) -> str:
     lines = []
     for text in output.splitlines()[:limit]:
-        kind = ("error" if "ERROR" in text else "warning" if "WARNING" in text
-                else "stale" if "長く確認されていない" in text else "")
+        kind = (
+            "error"
+            if "ERROR" in text
+            else "warning"
+            if "WARNING" in text
+            else "stale"
+            if "長く確認されていない" in text
+            else ""
+        )
         lines.append({"text": text, "kind": kind})
     return _env().get_template("terminal.html").render(command=command, lines=lines)
 
@@ -113,9 +146,15 @@ def change_demo(project: Path) -> None:
             ws.cell(r, col["緯度"]).value = float(ws.cell(r, col["緯度"]).value) + 0.003
             break
     ws.insert_rows(5)
-    for header, value in {"名称": "新町ふれあい喫茶", "種別": "地域カフェ・食事会", "会場種別": "集会所",
-                          "所在地": ws.cell(6, col["所在地"]).value, "開催日時": "第1土曜日 10:00～12:00",
-                          "掲載可否": "可", "状況": "活動中"}.items():
+    for header, value in {
+        "名称": "新町ふれあい喫茶",
+        "種別": "地域カフェ・食事会",
+        "会場種別": "集会所",
+        "所在地": ws.cell(6, col["所在地"]).value,
+        "開催日時": "第1土曜日 10:00～12:00",
+        "掲載可否": "可",
+        "状況": "活動中",
+    }.items():
         ws.cell(5, col[header]).value = value
     book.save(path)
 
@@ -161,8 +200,22 @@ def shoot() -> None:
         pdfs = sorted((site / "print").glob("*.pdf"))
         district_pdf = next((p for p in pdfs if "guidebook" not in p.name), None)
         if district_pdf is not None:
-            subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", "-f", "1", "-l", "1", str(district_pdf),
-                            str(IMG / "print-district")], check=True)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "60",
+                    "-singlefile",
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    str(district_pdf),
+                    str(IMG / "print-district"),
+                ],
+                check=True,
+            )
     for png in sorted(IMG.glob("*.png")):
         print(f"{png.relative_to(ROOT)}  {png.stat().st_size // 1024} KB")
 
