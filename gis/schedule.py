@@ -25,7 +25,7 @@ Decisions a reader of the output should know:
   not after the start is refused.
 - 祝日休み, 年末年始休み (29 Dec – 3 Jan), お盆休み (13–16 Aug) and 雨天中止 are kept in
   `exceptions`; `occurrences` leaves out those dates (Japanese national holidays are computed by
-  `japanese_holidays`, rules in force since 2020), and `excluded_dates` lists them for EXDATE.
+  `japanese_holidays`, from jpholiday), and `excluded_dates` lists them for EXDATE.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+
+import jpholiday
 
 from gis.place import normalise_text
 
@@ -239,39 +241,11 @@ def _is_last_of_month(day: date) -> bool:
     return (day + timedelta(7)).month != day.month
 
 
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
-    first = date(year, month, 1)
-    return first + timedelta((weekday - first.weekday()) % 7 + 7 * (n - 1))
-
-
 @lru_cache(maxsize=64)
 def japanese_holidays(year: int) -> frozenset[date]:
-    """Japanese national holidays (国民の祝日, 振替休日, 国民の休日) under the rules in force since 2020.
-    Equinox days use the usual approximation valid 1980–2099."""
-    fixed = [(1, 1), (2, 11), (2, 23), (4, 29), (5, 3), (5, 4), (5, 5), (8, 11), (11, 3), (11, 23)]
-    days = {date(year, m, d) for m, d in fixed}
-    days |= {
-        _nth_weekday(year, 1, 0, 2),
-        _nth_weekday(year, 7, 0, 3),
-        _nth_weekday(year, 9, 0, 3),
-        _nth_weekday(year, 10, 0, 2),
-    }
-    drift = 0.242194 * (year - 1980) - (year - 1980) // 4
-    days.add(date(year, 3, int(20.8431 + drift)))
-    days.add(date(year, 9, int(23.2488 + drift)))
-    # 国民の休日: a weekday between two holidays
-    for d in sorted(days):
-        between = d + timedelta(2)
-        if between in days and d + timedelta(1) not in days and (d + timedelta(1)).weekday() != 6:
-            days.add(d + timedelta(1))
-    # 振替休日: a holiday on Sunday moves to the next day that is not a holiday
-    for d in sorted(days):
-        if d.weekday() == 6:
-            sub = d + timedelta(1)
-            while sub in days:
-                sub += timedelta(1)
-            days.add(sub)
-    return frozenset(days)
+    """Japanese national holidays (国民の祝日, 振替休日, 国民の休日), from jpholiday, which follows the law
+    (and its one-off changes, such as the 2020 and 2021 Olympic moves) rather than a formula."""
+    return frozenset(day for day, _name in jpholiday.year_holidays(year))
 
 
 def _closed_by_exceptions(exceptions: tuple[str, ...], day: date) -> bool:

@@ -20,7 +20,7 @@ fi
 
 if ! python3 -c "import gis, geopandas, playwright, weasyprint" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .takara/setup-done ]; then
-  echo "setup: installing Python packages (pip install -e '.[test]')"
-  python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  echo "setup: installing Python packages (pip install -e '.[test,bench]')"
+  python3 -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
   mkdir -p .takara && touch .takara/setup-done
 fi
