@@ -39,6 +39,7 @@ import shapely.geometry
 from pyproj import CRS
 
 from gis.errors import InputError
+from gis.geojson import geometry_texts
 from gis.place import ORGANISER_TYPES, STATUS_ACTIVE, STATUS_PAUSED, normalise_header, normalise_text
 from gis.report import WITHHELD, Issue
 
@@ -1336,15 +1337,6 @@ def insight_layers(edition: Edition) -> list[dict]:
 # ---------------------------------------------------------------- writing
 
 
-def _geometry_texts(geoms: list[Any], decimals: int) -> list[str]:
-    """GeoJSON geometry texts, coordinates rounded to `decimals` places (vectorised: a national blank-area
-    layer holds millions of coordinates)."""
-    if not len(geoms):
-        return []
-    rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, decimals))
-    return list(shapely.to_geojson(rounded))
-
-
 def _layer_text(name: str, parts: list[tuple[dict, str]]) -> str:
     """A FeatureCollection's JSON text from (feature without geometry, geometry text) pairs, without
     parsing the geometry texts again."""
@@ -1385,7 +1377,7 @@ def _blank_parts(edition: Edition) -> list[tuple[dict, str]]:
     decimals = min(edition.project.build.precision, LAYER_DECIMALS)
     far = distance_label(max(ins.distances))
     keep = [i for i, g in enumerate(geoms) if not g.is_empty]
-    shapes = dict(zip(keep, _geometry_texts([geoms[i] for i in keep], decimals)))
+    shapes = dict(zip(keep, geometry_texts([geoms[i] for i in keep], decimals)))
     parts = []
     for i, (aid, name, parent, _) in enumerate(ins.blank):
         c = cov[aid]
@@ -1421,7 +1413,7 @@ def per_capita_layer(edition: Edition) -> dict:
     geoms = dict(zip(gdf["area_id"].astype(str), gdf.geometry.values))
     decimals = min(edition.project.build.precision, LAYER_DECIMALS)
     rows = [p for p in ins.per_capita if p.tier_id == ins.per_capita_tier]
-    shapes = _geometry_texts(
+    shapes = geometry_texts(
         list(shapely.simplify(np.array([geoms[p.area_id] for p in rows], dtype=object), 0.00002)), decimals
     )
     features = []

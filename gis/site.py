@@ -51,6 +51,7 @@ from markupsafe import Markup
 
 from gis.config import Category, Project, Tier
 from gis.edition import Edition
+from gis.geojson import geometry_json
 from gis.place import STATUS_PAUSED, PublicPlace
 from gis.report import Issue
 
@@ -511,14 +512,6 @@ class SiteModel:
 # ---------------------------------------------------------------- data files
 
 
-def _round_geometry(geom: shapely.Geometry, decimals: int) -> shapely.Geometry:
-    return shapely.transform(geom, lambda xy: np.round(xy, decimals))
-
-
-def _geometry_json(geom: shapely.Geometry, decimals: int) -> dict:
-    return json.loads(shapely.to_geojson(_round_geometry(geom, decimals)))
-
-
 def _simplify(geom: shapely.Geometry) -> shapely.Geometry:
     simple = shapely.simplify(geom, BOUNDARY_TOLERANCE, preserve_topology=True)
     return simple if not simple.is_empty else geom
@@ -541,7 +534,7 @@ def boundary_collection(model: SiteModel, tier: Tier) -> dict:
                     "count": len(area.places),
                     "label": [round(lon, BOUNDARY_DECIMALS), round(lat, BOUNDARY_DECIMALS)],
                 },
-                "geometry": _geometry_json(_simplify(geoms[area.id]), BOUNDARY_DECIMALS),
+                "geometry": geometry_json(_simplify(geoms[area.id]), BOUNDARY_DECIMALS),
             }
         )
     return {"type": "FeatureCollection", "name": tier.id, "features": features}
@@ -786,7 +779,7 @@ def overlay_payload(model: SiteModel, overlay: Any) -> dict:
             props[key] = (
                 "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
             )
-        features.append({"type": "Feature", "properties": props, "geometry": _geometry_json(geom, decimals)})
+        features.append({"type": "Feature", "properties": props, "geometry": geometry_json(geom, decimals)})
     features.sort(key=lambda f: _dumps(f))
     return {"type": "FeatureCollection", "name": overlay.id, "features": features}
 
@@ -992,7 +985,7 @@ def _area_ctx(model: SiteModel, area: Area, places: list[PlaceView], items: list
                         "name": child.name,
                         "label": [round(lon, BOUNDARY_DECIMALS), round(lat, BOUNDARY_DECIMALS)],
                     },
-                    "geometry": _geometry_json(
+                    "geometry": geometry_json(
                         _simplify(model.geometry(child_tier.id, child.id)), BOUNDARY_DECIMALS
                     ),
                 }
@@ -1002,7 +995,7 @@ def _area_ctx(model: SiteModel, area: Area, places: list[PlaceView], items: list
     outline = {
         "type": "Feature",
         "properties": {"name": area.name},
-        "geometry": _geometry_json(_simplify(geom), BOUNDARY_DECIMALS),
+        "geometry": geometry_json(_simplify(geom), BOUNDARY_DECIMALS),
     }
     return {
         "id": area.id,

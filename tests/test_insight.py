@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Polygon, box, mapping
+from test_geojson import published_polygons_follow_rfc7946
 
 from gis import insight
 from gis.config import BuildOptions, Category, Project, SiteMeta, Tier, load_project
@@ -611,6 +612,7 @@ def test_kurashiki_coverage(tmp_path, kurashiki_dir, artifacts):
     assert {f["properties"]["area_id"] for f in blank["features"]} == {
         c.area_id for c in finest if c.uncovered_km2 > 1e-6
     }
+    assert published_polygons_follow_rfc7946(site) == []  # blank areas and per-capita layers too
 
     lines = [
         "# 倉敷市: 活動中の場所から歩いて行ける範囲（テスト用の 300 件、活動は架空）",

@@ -19,6 +19,7 @@ import geopandas as gpd
 import pytest
 from PIL import Image
 from shapely.geometry import box
+from test_geojson import published_polygons_follow_rfc7946
 
 from gis import site as site_mod
 from gis.config import BuildOptions, Category, Contact, Overlay, Project, SiteMeta, Tier
@@ -472,6 +473,8 @@ def test_geojson_is_rfc7946_with_tier_columns(built):
     assert [x["properties"]["id"] for x in bd["features"]] == sorted(
         x["properties"]["id"] for x in bd["features"]
     )
+    # RFC 7946 §3.1.6: every published polygon's exterior runs counter-clockwise (the sources do not).
+    assert published_polygons_follow_rfc7946(out) == []
 
 
 def test_csv_opens_in_excel_and_defuses_formulas(tmp_path):
