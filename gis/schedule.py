@@ -548,41 +548,36 @@ _PM = {"午後", "PM", "pm", "p.m.", "夜", "夕方", "夕"}
 _AM = {"午前", "AM", "am", "a.m.", "朝"}
 
 
+def _hour24(t: _Time, mer: str | None) -> int | None:
+    """The 24-hour hour of a written time, given its 午前/午後-style marker (or the context's)."""
+    if t.minute >= 60 or t.hour > 24:
+        return None
+    if mer in _PM or mer == "afternoon_ctx":
+        return t.hour + 12 if t.hour < 12 else t.hour
+    if mer == "昼":
+        return t.hour + 12 if 1 <= t.hour <= 6 else t.hour
+    if mer in _AM:
+        return 0 if t.hour == 12 and mer != "朝" else t.hour
+    return t.hour
+
+
 def _resolve_times(
     start: _Time | None, end: _Time | None, context: str | None
 ) -> tuple[str | None, str | None] | None:
     """24-hour "HH:MM" strings, or None when impossible. See the module docstring for the rules."""
-
-    def hour24(t: _Time, mer: str | None) -> int | None:
-        if t.minute >= 60 or t.hour > 24:
-            return None
-        if mer in _PM or mer == "afternoon_ctx":
-            return t.hour + 12 if t.hour < 12 else t.hour
-        if mer == "昼":
-            return t.hour + 12 if 1 <= t.hour <= 6 else t.hour
-        if mer in _AM:
-            return 0 if t.hour == 12 and mer != "朝" else t.hour
-        return t.hour
-
     ctx_mer = {"afternoon": "afternoon_ctx", "evening": "afternoon_ctx"}.get(context or "")
     s = e = None
     if start is not None:
         mer = start.mer or ctx_mer
-        s = hour24(start, mer)
+        s = _hour24(start, mer)
         if s is None:
             return None
         if mer is None and context != "morning" and 1 <= s <= 5:
             s += 12  # 「1時半～3時」 is an afternoon in a timetable
     if end is not None:
-        mer = end.mer or (start.mer if start is not None and start.mer in _PM else None) or ctx_mer
-        e = hour24(end, mer)
+        e = _end_hour(start, end, s, context, ctx_mer)
         if e is None:
             return None
-        if s is not None and end.mer is None:
-            if e < s and 1 <= e <= 7 and e + 12 > s:
-                e += 12  # 「10時～2時」 → 14:00
-        elif s is None and end.mer is None and context != "morning" and 1 <= e <= 5:
-            e += 12
     s_txt = f"{s:02d}:{start.minute:02d}" if start is not None and s is not None else None
     e_txt = f"{e:02d}:{end.minute:02d}" if end is not None and e is not None else None
     if (s_txt and s_txt > "23:59") or (e_txt and e_txt > "24:00"):
@@ -590,6 +585,21 @@ def _resolve_times(
     if s_txt and e_txt and e_txt <= s_txt:
         return None
     return s_txt, e_txt
+
+
+def _end_hour(
+    start: _Time | None, end: _Time, s: int | None, context: str | None, ctx_mer: str | None
+) -> int | None:
+    mer = end.mer or (start.mer if start is not None and start.mer in _PM else None) or ctx_mer
+    e = _hour24(end, mer)
+    if e is None:
+        return None
+    if s is not None and end.mer is None:
+        if e < s and 1 <= e <= 7 and e + 12 > s:
+            e += 12  # 「10時～2時」 → 14:00
+    elif s is None and end.mer is None and context != "morning" and 1 <= e <= 5:
+        e += 12
+    return e
 
 
 def _add_minutes(hhmm: str, minutes: int) -> str | None:
@@ -617,238 +627,303 @@ _DAYPARTS = {
 }
 
 
+class _Refused(Exception):
+    """The text says something a Schedule cannot hold, or says it ambiguously: keep it as written."""
+
+
 def parse_schedule(text: str) -> Schedule:
     """Parse a coordinator's 開催日時 text. Never raises on odd text: `parsed=False` keeps it as written."""
     original = "" if text is None else str(text)
-    refused = Schedule(text=original, parsed=False)
     s = _normalise(original)
-    if not s:
-        return refused
-    tokens = _tokenise(s)
-    if tokens is None:
-        return refused
-    # 第N binds the weekday list right after it (fillers such as の may sit between)
-    content = [t for t in tokens if t.kind not in ("SEP", "GAP")]
-    for i, tok in enumerate(content):
-        if tok.kind == "NTH":
-            if i + 1 >= len(content) or content[i + 1].kind != "WD":
-                return refused
-            content[i + 1].bound = True
-    if not _bind_exclusions(tokens):
-        return refused
-    if _has_override(tokens):
-        return refused
-    if not content:
-        return refused
+    tokens = _tokenise(s) if s else None
+    try:
+        if not tokens:
+            raise _Refused
+        reading = _Reading(s, tokens)
+        reading.read()
+        return reading.schedule(original)
+    except _Refused:
+        return Schedule(text=original, parsed=False)
 
-    has_nth = any(t.kind == "NTH" for t in content)
-    weekdays: set[int] = set()
-    excluded_weekdays: set[int] = set()
-    nth: list[tuple[int, int]] = []
-    month_days: set[int] = set()
-    in_months: set[int] = set()
-    out_months: set[int] = set()
-    exceptions: set[str] = set()
-    freqs: list[tuple[int, int, str, int]] = []  # (low, high, unit, interval)
-    times: list[tuple[_Time | None, _Time | None]] = []
-    durations: list[int] = []
-    parts: set[str] = set()
-    daily = weekly = monthly = irregular = closed_days = False
 
-    for i, tok in enumerate(content):
-        prev = content[i - 1] if i else None
-        m = tok.value
-        assert isinstance(m, re.Match)
-        if tok.kind == "IRREG":
-            irregular = True
-        elif tok.kind == "RAIN":
-            exceptions.add("rain")
-        elif tok.kind == "HOLIDAY_ON":
-            pass  # 祝日も開催: nothing to leave out
-        elif tok.kind == "BIWEEKLY":
-            freqs.append((1, 1, "week", 2))
-        elif tok.kind == "BIMONTHLY":
-            freqs.append((1, 1, "month", 2))
-        elif tok.kind == "FREQ":
-            lo = int(m.group("lo"))
-            hi = int(m.group("hi") or lo)
-            if lo < 1 or hi < lo:
-                return refused
-            if m.group("km"):
-                unit, interval = "month", int(m.group("km"))
-            elif m.group("kw"):
-                unit, interval = "week", int(m.group("kw"))
-            elif m.group("unit"):
-                unit, interval = {"月": "month", "週": "week", "年": "year"}[m.group("unit")], 1
-            else:
-                unit, interval = "month", 1  # ひと月
-            freqs.append((lo, hi, unit, interval))
-        elif tok.kind == "DATE":
-            return refused  # a one-off date is not a recurrence
-        elif tok.kind == "DURATION":
-            if m.group("mins"):
-                durations.append(int(m.group("mins")))
-            else:
-                durations.append(round(float(m.group("hours")) * 60) + (30 if m.group("half") else 0))
-        elif tok.kind == "TIME":
-            times.append((_time_point(m, 1), _time_point(m, 2)))
-        elif tok.kind == "MONTHS":
-            if _open_ended(tokens, tok) or (
-                tok.text.endswith("まで") and not re.search(r"[～\-]|から", tok.text)
-            ):
-                return refused  # 「4月から」「11月まで」: a start or end date, not the months it runs in
-            if tok.text in ("奇数月", "偶数月"):
-                named = list(ODD_MONTHS if tok.text == "奇数月" else EVEN_MONTHS)
-            else:
-                found = _number_list(tok.text, "月", 1, 12)
-                if found is None:
-                    return refused
-                named = found
-            (out_months if tok.excluded else in_months).update(named)
-        elif tok.kind == "DAYS":
-            if tok.excluded or _open_ended(tokens, tok):
-                return refused
-            if "末" in tok.text:
-                month_days.add(-1)
-                monthly = monthly or tok.text.startswith(("毎", "月"))
-            else:
-                found = _number_list(tok.text, "日", 1, 31)
-                if found is None:
-                    return refused
-                month_days.update(found)
-        elif tok.kind == "NTH":
-            ns = _nth_list(tok.text)
-            days = _weekday_list(content[i + 1].text)
-            if not ns or not days or _HOLIDAY in days or content[i + 1].excluded:
-                return refused
-            if re.search(r"曜.*(?:と|や|及び|および)", content[i + 1].text):
-                return refused  # 「第1土曜と日曜」: the first Sunday, or every Sunday? not said
-            nth.extend((n, d) for n in ns for d in days)
-        elif tok.kind == "EVERY_DAY":
-            daily = True
-            if tok.text in _DAYPARTS:
-                parts.add(_DAYPARTS[tok.text])
-        elif tok.kind == "WEEKLY":
-            weekly = True
-        elif tok.kind == "MONTHLY":
-            monthly = True
-        elif tok.kind in ("WD", "WD_GROUP"):
-            if tok.bound:
-                continue
-            if tok.kind == "WD_GROUP":
-                days = [0, 1, 2, 3, 4] if tok.text == "平日" else [5, 6]
-            else:
-                found_days = _weekday_list(tok.text)
-                if not found_days:
-                    return refused
-                days = found_days
-            if tok.excluded:
-                if _HOLIDAY in days:
-                    exceptions.add("holidays")
-                excluded_weekdays.update(d for d in days if d != _HOLIDAY)
-                closed_days = closed_days or tok.closed
-                continue
+class _Reading:
+    """The pieces of one schedule text, gathered token by token (`read`) and then put together,
+    refusing contradictions (`schedule`)."""
+
+    def __init__(self, s: str, tokens: list[_Tok]):
+        self.s, self.tokens = s, tokens
+        # 第N binds the weekday list right after it (fillers such as の may sit between)
+        self.content = [t for t in tokens if t.kind not in ("SEP", "GAP")]
+        self.has_nth = any(t.kind == "NTH" for t in self.content)
+        self.weekdays: set[int] = set()
+        self.excluded_weekdays: set[int] = set()
+        self.nth: list[tuple[int, int]] = []
+        self.month_days: set[int] = set()
+        self.in_months: set[int] = set()
+        self.out_months: set[int] = set()
+        self.exceptions: set[str] = set()
+        self.freqs: list[tuple[int, int, str, int]] = []  # (low, high, unit, interval)
+        self.times: list[tuple[_Time | None, _Time | None]] = []
+        self.durations: list[int] = []
+        self.parts: set[str] = set()
+        self.daily = self.weekly = self.monthly = self.irregular = self.closed_days = False
+
+    # ---- gathering ----
+    def read(self) -> None:
+        for i, tok in enumerate(self.content):
+            if tok.kind == "NTH":
+                if i + 1 >= len(self.content) or self.content[i + 1].kind != "WD":
+                    raise _Refused
+                self.content[i + 1].bound = True
+        if not _bind_exclusions(self.tokens) or _has_override(self.tokens) or not self.content:
+            raise _Refused
+        handlers = {
+            "IRREG": self._irregular,
+            "RAIN": self._rain,
+            "HOLIDAY_ON": self._nothing,  # 祝日も開催: nothing to leave out
+            "EXCL": self._nothing,  # bound by _bind_exclusions
+            "BIWEEKLY": self._biweekly,
+            "BIMONTHLY": self._bimonthly,
+            "FREQ": self._frequency,
+            "DATE": self._date,
+            "DURATION": self._duration,
+            "TIME": self._time,
+            "MONTHS": self._months,
+            "DAYS": self._days,
+            "NTH": self._nth,
+            "EVERY_DAY": self._every_day,
+            "WEEKLY": self._weekly,
+            "MONTHLY": self._monthly,
+            "WD": self._weekday,
+            "WD_GROUP": self._weekday,
+            "YEAR_END": self._closure,
+            "OBON": self._closure,
+            "DAYPART": self._daypart,
+        }
+        for i, tok in enumerate(self.content):
+            assert isinstance(tok.value, re.Match)
+            handlers[tok.kind](i, tok, tok.value)
+
+    def _nothing(self, i: int, tok: _Tok, m: re.Match) -> None:
+        pass
+
+    def _irregular(self, i: int, tok: _Tok, m: re.Match) -> None:
+        self.irregular = True
+
+    def _rain(self, i: int, tok: _Tok, m: re.Match) -> None:
+        self.exceptions.add("rain")
+
+    def _biweekly(self, i: int, tok: _Tok, m: re.Match) -> None:
+        self.freqs.append((1, 1, "week", 2))
+
+    def _bimonthly(self, i: int, tok: _Tok, m: re.Match) -> None:
+        self.freqs.append((1, 1, "month", 2))
+
+    def _frequency(self, i: int, tok: _Tok, m: re.Match) -> None:
+        lo = int(m.group("lo"))
+        hi = int(m.group("hi") or lo)
+        if lo < 1 or hi < lo:
+            raise _Refused
+        if m.group("km"):
+            unit, interval = "month", int(m.group("km"))
+        elif m.group("kw"):
+            unit, interval = "week", int(m.group("kw"))
+        elif m.group("unit"):
+            unit, interval = {"月": "month", "週": "week", "年": "year"}[m.group("unit")], 1
+        else:
+            unit, interval = "month", 1  # ひと月
+        self.freqs.append((lo, hi, unit, interval))
+
+    def _date(self, i: int, tok: _Tok, m: re.Match) -> None:
+        raise _Refused  # a one-off date is not a recurrence
+
+    def _duration(self, i: int, tok: _Tok, m: re.Match) -> None:
+        if m.group("mins"):
+            self.durations.append(int(m.group("mins")))
+        else:
+            self.durations.append(round(float(m.group("hours")) * 60) + (30 if m.group("half") else 0))
+
+    def _time(self, i: int, tok: _Tok, m: re.Match) -> None:
+        self.times.append((_time_point(m, 1), _time_point(m, 2)))
+
+    def _months(self, i: int, tok: _Tok, m: re.Match) -> None:
+        if _open_ended(self.tokens, tok) or (
+            tok.text.endswith("まで") and not re.search(r"[～\-]|から", tok.text)
+        ):
+            raise _Refused  # 「4月から」「11月まで」: a start or end date, not the months it runs in
+        if tok.text in ("奇数月", "偶数月"):
+            named = list(ODD_MONTHS if tok.text == "奇数月" else EVEN_MONTHS)
+        else:
+            found = _number_list(tok.text, "月", 1, 12)
+            if found is None:
+                raise _Refused
+            named = found
+        (self.out_months if tok.excluded else self.in_months).update(named)
+
+    def _days(self, i: int, tok: _Tok, m: re.Match) -> None:
+        if tok.excluded or _open_ended(self.tokens, tok):
+            raise _Refused
+        if "末" in tok.text:
+            self.month_days.add(-1)
+            self.monthly = self.monthly or tok.text.startswith(("毎", "月"))
+            return
+        found = _number_list(tok.text, "日", 1, 31)
+        if found is None:
+            raise _Refused
+        self.month_days.update(found)
+
+    def _nth(self, i: int, tok: _Tok, m: re.Match) -> None:
+        ns = _nth_list(tok.text)
+        days = _weekday_list(self.content[i + 1].text)
+        if not ns or not days or _HOLIDAY in days or self.content[i + 1].excluded:
+            raise _Refused
+        if re.search(r"曜.*(?:と|や|及び|および)", self.content[i + 1].text):
+            raise _Refused  # 「第1土曜と日曜」: the first Sunday, or every Sunday? not said
+        self.nth.extend((n, d) for n in ns for d in days)
+
+    def _every_day(self, i: int, tok: _Tok, m: re.Match) -> None:
+        self.daily = True
+        if tok.text in _DAYPARTS:
+            self.parts.add(_DAYPARTS[tok.text])
+
+    def _weekly(self, i: int, tok: _Tok, m: re.Match) -> None:
+        self.weekly = True
+
+    def _monthly(self, i: int, tok: _Tok, m: re.Match) -> None:
+        self.monthly = True
+
+    def _weekday(self, i: int, tok: _Tok, m: re.Match) -> None:
+        if tok.bound:
+            return
+        if tok.kind == "WD_GROUP":
+            days = [0, 1, 2, 3, 4] if tok.text == "平日" else [5, 6]
+        else:
+            days = _weekday_list(tok.text) or []
+            if not days:
+                raise _Refused
+        if tok.excluded:
             if _HOLIDAY in days:
-                return refused  # 土日祝: "also on holidays" cannot be a rule
-            after_weekly = prev is not None and (
-                prev.kind == "WEEKLY"
-                or (prev.kind in ("FREQ", "BIWEEKLY") and (prev.kind == "BIWEEKLY" or "週" in prev.text))
-            )
-            explicit = tok.kind == "WD_GROUP" or "曜" in tok.text or len(days) > 1 or _bracketed(s, tok)
-            if not (explicit or after_weekly):
-                return refused  # a lone 水 with nothing saying it is a weekday
-            if prev is not None and prev.kind in ("DAYS", "MONTHLY"):
-                return refused  # 毎月末の金曜日, 毎月水曜日: which one?
-            if has_nth and not (prev is not None and prev.kind == "WEEKLY"):
-                return refused  # 「第1土曜と日曜」: every Sunday, or the first? not said
-            weekdays.update(days)
-        elif tok.kind in ("YEAR_END", "OBON"):
-            if not tok.excluded:
-                return refused
-            exceptions.add("year_end" if tok.kind == "YEAR_END" else "obon")
-            closed_days = closed_days or tok.closed
-        elif tok.kind == "EXCL":
-            pass  # bound above
-        elif tok.kind == "DAYPART":
-            parts.add(_DAYPARTS[tok.text])
-        else:  # pragma: no cover - every kind in _PATTERNS is handled above
-            raise AssertionError(tok.kind)
+                self.exceptions.add("holidays")
+            self.excluded_weekdays.update(d for d in days if d != _HOLIDAY)
+            self.closed_days = self.closed_days or tok.closed
+            return
+        if _HOLIDAY in days:
+            raise _Refused  # 土日祝: "also on holidays" cannot be a rule
+        self._check_weekday_is_said(i, tok, days)
+        self.weekdays.update(days)
 
-    # ---- put the pieces together, refusing contradictions ----
-    # 定休日 日曜: closed on Sundays, so open every other day
-    if daily or (closed_days and not (weekdays or nth or month_days)):
-        if weekdays:
-            daily = False  # 平日の毎朝: the weekdays narrow 毎日
-        elif excluded_weekdays:
-            weekdays, daily = set(range(7)), False
-        elif not daily:
-            return refused
-    if excluded_weekdays:
-        if not weekdays or not weekdays - excluded_weekdays:
-            return refused  # 「日曜休み」 with nothing open said
-        weekdays -= excluded_weekdays
-    if daily and (nth or month_days):
-        return refused
-    if (excluded_weekdays and (nth or month_days)) or (weekly and not weekdays):
-        return refused
-    if monthly and not (nth or month_days):
-        return refused  # 毎月 alone, 毎月水曜日: which day?
-    if month_days and not (monthly or in_months or any(f[2] in ("month", "year") for f in freqs)):
-        return refused  # 「15日」 alone may be one date
-    if len(parts) > 1:
-        return refused
-    run_months = (in_months or set(range(1, 13))) - out_months
-    if not run_months:
-        return refused
-    month_tuple = () if len(run_months) == 12 else tuple(sorted(run_months))
-
-    recurs = bool(daily or weekdays or nth or month_days)
-    if irregular and recurs:
-        return refused  # 不定期 next to days: the days are a hint, not a rule
-    frequency = None
-    if len(freqs) > 1:
-        return refused
-    if freqs:
-        lo, hi, unit, interval = freqs[0]
-        frequency = (
-            (f"{lo}" if lo == hi else f"{lo}-{hi}") + "/" + (f"{interval}{unit}" if interval > 1 else unit)
+    def _check_weekday_is_said(self, i: int, tok: _Tok, days: list[int]) -> None:
+        prev = self.content[i - 1] if i else None
+        after_weekly = prev is not None and (
+            prev.kind == "WEEKLY"
+            or (prev.kind in ("FREQ", "BIWEEKLY") and (prev.kind == "BIWEEKLY" or "週" in prev.text))
         )
-        if recurs and not _frequency_agrees(freqs[0], weekdays, nth, month_days, month_tuple, daily):
-            return refused
-        if not recurs:
-            irregular = True
-    if not recurs and not irregular:
-        return refused  # times, months or 毎週 alone name no day
+        explicit = tok.kind == "WD_GROUP" or "曜" in tok.text or len(days) > 1 or _bracketed(self.s, tok)
+        if not (explicit or after_weekly):
+            raise _Refused  # a lone 水 with nothing saying it is a weekday
+        if prev is not None and prev.kind in ("DAYS", "MONTHLY"):
+            raise _Refused  # 毎月末の金曜日, 毎月水曜日: which one?
+        if self.has_nth and not (prev is not None and prev.kind == "WEEKLY"):
+            raise _Refused  # 「第1土曜と日曜」: every Sunday, or the first? not said
 
-    if len(times) > 1 or (durations and len(durations) > 1):
-        return refused
-    start = end = None
-    if times:
-        resolved = _resolve_times(times[0][0], times[0][1], next(iter(parts)) if parts else None)
-        if resolved is None:
-            return refused
-        start, end = resolved
-    if durations:
-        if start is None or end is not None:
-            return refused
-        end = _add_minutes(start, durations[0])
-        if end is None:
-            return refused
-    return Schedule(
-        text=original,
-        parsed=True,
-        weekdays=tuple(sorted(weekdays)),
-        nth_weekdays=tuple(sorted(set(nth), key=lambda p: (p[1], p[0] if p[0] > 0 else 9))),
-        month_days=tuple(sorted(month_days, key=lambda d: d if d > 0 else 99)),
-        daily=daily,
-        months=month_tuple,
-        start=start,
-        end=end,
-        irregular=irregular,
-        frequency=frequency,
-        day_part=next(iter(parts)) if parts and not (start or end) else None,
-        exceptions=tuple(x for x in EXCEPTIONS if x in exceptions),
-    )
+    def _closure(self, i: int, tok: _Tok, m: re.Match) -> None:
+        if not tok.excluded:
+            raise _Refused
+        self.exceptions.add("year_end" if tok.kind == "YEAR_END" else "obon")
+        self.closed_days = self.closed_days or tok.closed
+
+    def _daypart(self, i: int, tok: _Tok, m: re.Match) -> None:
+        self.parts.add(_DAYPARTS[tok.text])
+
+    # ---- putting the pieces together ----
+    def _settle_days(self) -> None:
+        # 定休日 日曜: closed on Sundays, so open every other day
+        if self.daily or (self.closed_days and not (self.weekdays or self.nth or self.month_days)):
+            if self.weekdays:
+                self.daily = False  # 平日の毎朝: the weekdays narrow 毎日
+            elif self.excluded_weekdays:
+                self.weekdays, self.daily = set(range(7)), False
+            elif not self.daily:
+                raise _Refused
+        if self.excluded_weekdays:
+            if not self.weekdays or not self.weekdays - self.excluded_weekdays:
+                raise _Refused  # 「日曜休み」 with nothing open said
+            self.weekdays -= self.excluded_weekdays
+        per_month = bool(self.nth or self.month_days)
+        if (self.daily and per_month) or (self.excluded_weekdays and per_month):
+            raise _Refused
+        if (self.weekly and not self.weekdays) or (self.monthly and not per_month):
+            raise _Refused  # 毎月 alone, 毎月水曜日: which day?
+        some_monthly = self.monthly or self.in_months or any(f[2] in ("month", "year") for f in self.freqs)
+        if self.month_days and not some_monthly:
+            raise _Refused  # 「15日」 alone may be one date
+        if len(self.parts) > 1:
+            raise _Refused
+
+    def _run_months(self) -> tuple[int, ...]:
+        run_months = (self.in_months or set(range(1, 13))) - self.out_months
+        if not run_months:
+            raise _Refused
+        return () if len(run_months) == 12 else tuple(sorted(run_months))
+
+    def _frequency_text(self, recurs: bool, months: tuple[int, ...]) -> str | None:
+        if recurs and self.irregular:
+            raise _Refused  # 不定期 next to days: the days are a hint, not a rule
+        if len(self.freqs) > 1:
+            raise _Refused
+        if not self.freqs:
+            if not recurs and not self.irregular:
+                raise _Refused  # times, months or 毎週 alone name no day
+            return None
+        lo, hi, unit, interval = self.freqs[0]
+        agrees = _frequency_agrees(
+            self.freqs[0], self.weekdays, self.nth, self.month_days, months, self.daily
+        )
+        if recurs and not agrees:
+            raise _Refused
+        self.irregular = self.irregular or not recurs
+        count = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        return count + "/" + (f"{interval}{unit}" if interval > 1 else unit)
+
+    def _start_end(self) -> tuple[str | None, str | None]:
+        if len(self.times) > 1 or len(self.durations) > 1:
+            raise _Refused
+        start = end = None
+        if self.times:
+            part = next(iter(self.parts)) if self.parts else None
+            resolved = _resolve_times(self.times[0][0], self.times[0][1], part)
+            if resolved is None:
+                raise _Refused
+            start, end = resolved
+        if self.durations:
+            if start is None or end is not None:
+                raise _Refused
+            end = _add_minutes(start, self.durations[0])
+            if end is None:
+                raise _Refused
+        return start, end
+
+    def schedule(self, original: str) -> Schedule:
+        self._settle_days()
+        months = self._run_months()
+        recurs = bool(self.daily or self.weekdays or self.nth or self.month_days)
+        frequency = self._frequency_text(recurs, months)
+        start, end = self._start_end()
+        return Schedule(
+            text=original,
+            parsed=True,
+            weekdays=tuple(sorted(self.weekdays)),
+            nth_weekdays=tuple(sorted(set(self.nth), key=lambda p: (p[1], p[0] if p[0] > 0 else 9))),
+            month_days=tuple(sorted(self.month_days, key=lambda d: d if d > 0 else 99)),
+            daily=self.daily,
+            months=months,
+            start=start,
+            end=end,
+            irregular=self.irregular,
+            frequency=frequency,
+            day_part=next(iter(self.parts)) if self.parts and not (start or end) else None,
+            exceptions=tuple(x for x in EXCEPTIONS if x in self.exceptions),
+        )
 
 
 def _has_override(tokens: list[_Tok]) -> bool:
