@@ -374,6 +374,10 @@ def stage_row(places: int, b: dict) -> str:
 def targets(results: list[dict]) -> list[tuple[str, str, str]]:
     """(target, measured, verdict) for the issue's targets that the table can answer."""
     by_n = {r["places"]: r for r in results}
+    return _browser_targets(by_n) + _build_targets(by_n)
+
+
+def _browser_targets(by_n: dict[int, dict]) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
 
     def fm(n: int, v: str = "takara", key: str = "browser") -> float | None:
@@ -415,6 +419,11 @@ def targets(results: list[dict]) -> list[tuple[str, str, str]]:
         5000,
         "ms",
     )
+    return out
+
+
+def _build_targets(by_n: dict[int, dict]) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
 
     def build_check(label: str, n: int, key: str, limit: float, unit: str, fmt: str) -> None:
         res = by_n.get(n, {})
@@ -511,6 +520,18 @@ def write_results(results: list[dict], meta: dict, args: argparse.Namespace) -> 
 
 def markdown(results: list[dict], meta: dict, settings: dict) -> str:
     """bench/results.md from the figures (also used by --rewrite, to re-render an earlier results.json)."""
+    lines = _markdown_intro(results, meta, settings)
+    lines += _markdown_projects(results)
+    lines += _markdown_builds(results)
+    lines += _markdown_ratios(results)
+    notes = _markdown_notes(results, settings)
+    if notes:
+        lines += ["", "## Notes", "", *sorted(set(notes), key=notes.index)]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _markdown_intro(results: list[dict], meta: dict, settings: dict) -> list[str]:
     runs, quick = settings["runs"], settings["quick"]
     throttled, baseline_throttled = settings["throttled_runs"], settings["baseline_throttled_runs"]
     lines = [
@@ -581,6 +602,11 @@ def markdown(results: list[dict], meta: dict, settings: dict) -> str:
         "| target | measured | |",
         "|---|---|---|",
     ]
+    return lines
+
+
+def _markdown_projects(results: list[dict]) -> list[str]:
+    lines: list[str] = []
     lines += [f"| {a} | {b} | {c} |" for a, b, c in targets(results)]
     lines += [
         "",
@@ -598,6 +624,11 @@ def markdown(results: list[dict], meta: dict, settings: dict) -> str:
             f"| {res['places']:,} | {p['municipalities']:,} | {p['districts_made']:,} | {p['neighbourhoods']:,} | "
             f"{p['rows'] - p['without_consent']:,} | {p['home_venues']:,} | {p['without_consent']:,} |"
         )
+    return lines
+
+
+def _markdown_builds(results: list[dict]) -> list[str]:
+    lines: list[str] = []
     for v in VARIANTS:
         rows = table_rows(results, v)
         if rows:
@@ -618,6 +649,11 @@ def markdown(results: list[dict], meta: dict, settings: dict) -> str:
                     b = res["builds"].get(key)
                     if b and b.get("stages_s"):
                         lines.append(stage_row(res["places"], b))
+    return lines
+
+
+def _markdown_ratios(results: list[dict]) -> list[str]:
+    lines: list[str] = []
     lines += [
         "",
         "## Ratios (the other approach ÷ Takara Map, same run)",
@@ -658,6 +694,10 @@ def markdown(results: list[dict], meta: dict, settings: dict) -> str:
                 )
                 + " |"
             )
+    return lines
+
+
+def _markdown_notes(results: list[dict], settings: dict) -> list[str]:
     notes = []
     for res in results:
         for v, s in list(res["browser"].items()) + list(res["browser_throttled"].items()):
@@ -677,10 +717,7 @@ def markdown(results: list[dict], meta: dict, settings: dict) -> str:
                 f"- {res['places']:,}: not run: {', '.join(SHORT[v] for v in res['skipped'])} "
                 f"(size cap; --naive-max {settings['naive_max']}, --baseline-max {settings['baseline_max']})"
             )
-    if notes:
-        lines += ["", "## Notes", "", *sorted(set(notes), key=notes.index)]
-    lines.append("")
-    return "\n".join(lines)
+    return notes
 
 
 # ---------------------------------------------------------------- main
