@@ -319,14 +319,43 @@ def hsds_dataset(project: Project, places: list[PublicPlace], day: date) -> dict
     venue), linked by service_at_location; categories are a taxonomy whose terms are attached to
     services through attribute rows. Objects are flat, with foreign keys, as in HSDS's tabular form."""
     ns = _ns(project)
-    base = project.site.base_url.rstrip("/") + "/" if project.site.base_url else ""
-    top = project.top_tier.id
     data: dict[str, list[dict]] = {name: [] for name in HSDS_OBJECTS}
+    term_ids = _hsds_taxonomy(ns, project, day, data)
+    for p in places:
+        ids = {
+            kind: _uid(ns, kind, p.id)
+            for kind in ("organization", "service", "location", "service_at_location")
+        }
+        label = _category_label(project, p.category)
+        data["organization"].append(_hsds_organization(p, ids, label))
+        data["service"].append(_hsds_service(project, p, ids, label))
+        _hsds_location(project, ns, p, ids, data)
+        _hsds_contact_and_cost(ns, p, ids, data)
+        if p.category in term_ids:
+            data["attribute"].append(
+                {
+                    "id": _uid(ns, "attribute", p.id, p.category),
+                    "link_id": ids["service"],
+                    "taxonomy_term_id": term_ids[p.category],
+                    "link_type": "category",
+                    "link_entity": "service",
+                    "value": label,
+                }
+            )
+        data["schedule"] += _schedules(ns, p, ids["service"], ids["service_at_location"], day)
+    for rows in data.values():
+        rows.sort(key=lambda r: r["id"])
+    return data
+
+
+def _hsds_taxonomy(ns: uuid.UUID, project: Project, day: date, data: dict[str, list[dict]]) -> dict[str, str]:
+    """The categories as one taxonomy; returns the term id of each category."""
     taxonomy_id = _uid(ns, "taxonomy")
+    name = f"{project.site.title} 種類"
     data["taxonomy"].append(
         {
             "id": taxonomy_id,
-            "name": f"{project.site.title} 種類",
+            "name": name,
             "description": "宝物マップの場所の種類（地図の凡例）",
             "version": day.isoformat(),
         }
@@ -340,112 +369,109 @@ def hsds_dataset(project: Project, places: list[PublicPlace], day: date) -> dict
                 "code": c.id,
                 "name": c.label,
                 "description": c.label,
-                "taxonomy": data["taxonomy"][0]["name"],
+                "taxonomy": name,
                 "taxonomy_id": taxonomy_id,
                 "language": "ja",
             }
         )
-    for p in places:
-        org_id, svc_id = _uid(ns, "organization", p.id), _uid(ns, "service", p.id)
-        loc_id, sal_id = _uid(ns, "location", p.id), _uid(ns, "service_at_location", p.id)
-        label = _category_label(project, p.category)
-        org: dict[str, Any] = {
-            "id": org_id,
-            "name": p.name,
-            "description": f"{label}（運営: {p.organiser}）" if p.organiser else label,
-        }
-        if p.organiser:
-            org["legal_status"] = p.organiser
-        data["organization"].append(org)
+    return term_ids
 
-        service: dict[str, Any] = {
-            "id": svc_id,
-            "organization_id": org_id,
-            "name": p.name,
-            "description": "\n\n".join(x for x in (p.activities, p.story) if x) or label,
-            "status": "active"
-            if p.status == STATUS_ACTIVE
-            else "temporarily closed"
-            if p.status == STATUS_PAUSED
-            else "inactive",
-        }
-        if base:
-            service["url"] = f"{base}places/{p.number}/"
-        if p.fee:
-            service["fees_description"] = p.fee
-        if p.target:
-            service["eligibility_description"] = p.target
-        if p.confirmed:
-            service["assured_date"] = p.confirmed.isoformat()
-        if p.stale:
-            service["alert"] = "最終確認から時間がたっています。参加の前に問い合わせてください"
-        data["service"].append(service)
 
-        online = p.venue_kind == VENUE_ONLINE
-        location: dict[str, Any] = {
-            "id": loc_id,
-            "location_type": "virtual" if online else "physical",
-            "organization_id": org_id,
-            "name": p.venue or p.name,
-            "external_identifier": p.id,
-            "external_identifier_type": "takara-map number",
-        }
-        if not online:
-            location["latitude"], location["longitude"] = p.lat, p.lon
-        if p.location_precision == "area":
-            location["description"] = "個人宅のため、町名までの住所と地区の代表点で示しています"
-        data["location"].append(location)
-        if p.address and not online:
-            pref, city, rest = split_address(p.address, p.areas.get(top, ("", ""))[1])
-            data["address"].append(
-                {
-                    "id": _uid(ns, "address", p.id),
-                    "location_id": loc_id,
-                    "address_1": rest,
-                    "city": city,
-                    "state_province": pref,
-                    "postal_code": "",
-                    "country": "JP",
-                    "address_type": "physical",
-                }
-            )
-        data["service_at_location"].append({"id": sal_id, "service_id": svc_id, "location_id": loc_id})
-        if p.phone:
-            data["phone"].append(
-                {
-                    "id": _uid(ns, "phone", p.id),
-                    "service_id": svc_id,
-                    "number": p.phone,
-                    "type": "voice",
-                    "description": "連絡先（掲載に同意あり）",
-                }
-            )
-        if p.fee:
-            cost: dict[str, Any] = {
-                "id": _uid(ns, "cost_option", p.id),
-                "service_id": svc_id,
-                "currency": "JPY",
-                "amount_description": p.fee,
+def _hsds_organization(p: PublicPlace, ids: dict[str, str], label: str) -> dict[str, Any]:
+    org: dict[str, Any] = {
+        "id": ids["organization"],
+        "name": p.name,
+        "description": f"{label}（運営: {p.organiser}）" if p.organiser else label,
+    }
+    if p.organiser:
+        org["legal_status"] = p.organiser
+    return org
+
+
+HSDS_STATUS = {STATUS_ACTIVE: "active", STATUS_PAUSED: "temporarily closed"}
+
+
+def _hsds_service(project: Project, p: PublicPlace, ids: dict[str, str], label: str) -> dict[str, Any]:
+    service: dict[str, Any] = {
+        "id": ids["service"],
+        "organization_id": ids["organization"],
+        "name": p.name,
+        "description": "\n\n".join(x for x in (p.activities, p.story) if x) or label,
+        "status": HSDS_STATUS.get(p.status, "inactive"),
+    }
+    base = project.site.base_url.rstrip("/") + "/" if project.site.base_url else ""
+    optional = {
+        "url": f"{base}places/{p.number}/" if base else "",
+        "fees_description": p.fee,
+        "eligibility_description": p.target,
+        "assured_date": p.confirmed.isoformat() if p.confirmed else "",
+        "alert": "最終確認から時間がたっています。参加の前に問い合わせてください" if p.stale else "",
+    }
+    service.update({key: value for key, value in optional.items() if value})
+    return service
+
+
+def _hsds_location(
+    project: Project, ns: uuid.UUID, p: PublicPlace, ids: dict[str, str], data: dict[str, list[dict]]
+) -> None:
+    """The location (virtual for online groups), its address, and its link to the service."""
+    online = p.venue_kind == VENUE_ONLINE
+    location: dict[str, Any] = {
+        "id": ids["location"],
+        "location_type": "virtual" if online else "physical",
+        "organization_id": ids["organization"],
+        "name": p.venue or p.name,
+        "external_identifier": p.id,
+        "external_identifier_type": "takara-map number",
+    }
+    if not online:
+        location["latitude"], location["longitude"] = p.lat, p.lon
+    if p.location_precision == "area":
+        location["description"] = "個人宅のため、町名までの住所と地区の代表点で示しています"
+    data["location"].append(location)
+    if p.address and not online:
+        pref, city, rest = split_address(p.address, p.areas.get(project.top_tier.id, ("", ""))[1])
+        data["address"].append(
+            {
+                "id": _uid(ns, "address", p.id),
+                "location_id": ids["location"],
+                "address_1": rest,
+                "city": city,
+                "state_province": pref,
+                "postal_code": "",
+                "country": "JP",
+                "address_type": "physical",
             }
-            amount = fee_amount(p.fee)
-            if amount is not None:
-                cost["amount"] = amount
-            data["cost_option"].append(cost)
-        if p.category in term_ids:
-            data["attribute"].append(
-                {
-                    "id": _uid(ns, "attribute", p.id, p.category),
-                    "link_id": svc_id,
-                    "taxonomy_term_id": term_ids[p.category],
-                    "link_type": "category",
-                    "link_entity": "service",
-                    "value": label,
-                }
-            )
-        data["schedule"] += _schedules(ns, p, svc_id, sal_id, day)
-    for rows in data.values():
-        rows.sort(key=lambda r: r["id"])
-    return data
+        )
+    data["service_at_location"].append(
+        {"id": ids["service_at_location"], "service_id": ids["service"], "location_id": ids["location"]}
+    )
+
+
+def _hsds_contact_and_cost(
+    ns: uuid.UUID, p: PublicPlace, ids: dict[str, str], data: dict[str, list[dict]]
+) -> None:
+    if p.phone:
+        data["phone"].append(
+            {
+                "id": _uid(ns, "phone", p.id),
+                "service_id": ids["service"],
+                "number": p.phone,
+                "type": "voice",
+                "description": "連絡先（掲載に同意あり）",
+            }
+        )
+    if p.fee:
+        cost: dict[str, Any] = {
+            "id": _uid(ns, "cost_option", p.id),
+            "service_id": ids["service"],
+            "currency": "JPY",
+            "amount_description": p.fee,
+        }
+        amount = fee_amount(p.fee)
+        if amount is not None:
+            cost["amount"] = amount
+        data["cost_option"].append(cost)
 
 
 def _schedules(ns: uuid.UUID, p: PublicPlace, svc_id: str, sal_id: str, day: date) -> list[dict]:
