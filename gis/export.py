@@ -707,6 +707,8 @@ def place_events(
             ev.add("dtstart", datetime.combine(first, start, tzinfo=TOKYO))
             if end is not None and end > start:
                 ev.add("dtend", datetime.combine(first, end, tzinfo=TOKYO))
+            else:  # no end written: without one, RFC 5545 makes it an instant that calendars hide
+                ev.add("duration", ASSUMED_DURATION)
         else:
             ev.add("dtstart", first)  # no time given: an all-day entry
         ev.add("rrule", vRecur(rule))
@@ -729,6 +731,8 @@ def place_events(
 
 def _event_description(p: PublicPlace, project: Project) -> str:
     lines = [f"開催日・時間: {p.schedule_text}"]
+    if p.schedule is not None and p.schedule.start and not p.schedule.end:
+        lines.append("終わりの時刻は書かれていないため、カレンダーには1時間として入れています")
     for label, value in (
         ("参加対象", p.target),
         ("参加費", p.fee),
@@ -742,6 +746,10 @@ def _event_description(p: PublicPlace, project: Project) -> str:
         lines.append("会場は個人宅のため、場所は問い合わせてください")
     lines.append(f"出典: {project.site.title}（{project.site.licence}）")
     return "\n".join(lines)
+
+
+# An event with a start time and no end time is entered for an hour, and its description says so.
+ASSUMED_DURATION = timedelta(hours=1)
 
 
 @lru_cache(maxsize=1)

@@ -236,6 +236,15 @@ def test_second_and_fourth_tuesday_in_november_2026(built):
     assert str(event["summary"]) == "第2第4火曜サロン"
 
 
+def test_an_event_without_an_end_time_lasts_an_hour_and_says_so(built):
+    edition, data, result = built
+    radio = _by_name(edition)["朝のラジオ体操"]  # 毎朝6時30分: a start, no end
+    (event,) = _calendar(data / result["calendars"][radio.id]).walk("VEVENT")
+    assert event.decoded("dtstart").isoformat().endswith("T06:30:00+09:00")
+    assert "dtend" not in event and event.decoded("duration") == timedelta(hours=1)
+    assert "1時間として" in str(event["description"])
+
+
 def test_every_calendar_gives_the_schedules_dates_for_a_year(built):
     edition, data, result = built
     end = EDITION + timedelta(days=365)
