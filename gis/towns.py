@@ -112,7 +112,10 @@ def clean_estat_towns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         ["KEY_CODE", "S_NAME", "geometry"]
     ]
     by_code = by_code.sort_values("KEY_CODE", kind="stable")
-    merged = by_code.dissolve(by="S_NAME", aggfunc="first", as_index=False)  # first = smallest code
+    # one town = one name within one municipality (KEY_CODE starts with its 5-digit code): a ward's
+    # 本町 and another ward's 本町 stay apart
+    by_code["town_key"] = by_code["KEY_CODE"].str[:5] + " " + by_code["S_NAME"]
+    merged = by_code.dissolve(by="town_key", aggfunc="first", as_index=False)  # first = smallest code
     merged = merged[["KEY_CODE", "S_NAME", "geometry"]].sort_values("KEY_CODE", kind="stable")
     return merged.reset_index(drop=True)
 
