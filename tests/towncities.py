@@ -16,10 +16,8 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import shapely
-from shapely.geometry import MultiPoint
-
 from conftest import shared_path
+from mirrorfixtures import voronoi_cells
 from projects import CATEGORIES
 
 MIYAGI = "宮城県"
@@ -64,15 +62,7 @@ def ishinomaki_towns(folder: Path) -> Path:
     points = {}
     for e in entries:  # one point per distinct position (小字 of one town may share it)
         points.setdefault((round(e["lng"], 6), round(e["lat"], 6)), e["town"])
-    cells = shapely.voronoi_polygons(MultiPoint(list(points)), extend_to=city.envelope.buffer(0.1))
-    rows = []
-    for cell in cells.geoms:
-        town = next(t for (x, y), t in points.items() if cell.contains(shapely.Point(x, y)))
-        clipped = cell.intersection(city)
-        if not clipped.is_empty:
-            rows.append((town, clipped))
-    gdf = gpd.GeoDataFrame({"name": [t for t, _ in rows]}, geometry=[g for _, g in rows], crs="EPSG:4326")
-    gdf = gdf.dissolve(by="name", as_index=False)
+    gdf = voronoi_cells(points, city)
     path = folder / "ishinomaki_towns_APPROX.geojson"
     folder.mkdir(parents=True, exist_ok=True)
     gdf.to_file(path, driver="GeoJSON")
@@ -159,7 +149,7 @@ path = "{(city_dir / "municipality_N03-21.geojson").as_posix()}"
 id_field = "N03_007"
 name_field = "N03_004"
 {tiers_toml}
-{CATEGORIES.replace('"exercise"', '"taiso"').replace('"体操"', '"体操"')}
+{CATEGORIES}
 """,
         encoding="utf-8",
     )
