@@ -269,8 +269,8 @@ def gazetteer_towns(path: Path, where: str) -> list[dict[str, Any]]:
     ok = isinstance(towns, list) and all(
         isinstance(t, dict)
         and isinstance(t.get("town"), str)
-        and isinstance(t.get("lat"), int | float)
-        and isinstance(t.get("lng"), int | float)
+        and isinstance(t.get("lat"), int | float | None)  # Geolonia leaves some towns without a point
+        and isinstance(t.get("lng"), int | float | None)
         for t in towns
     )
     if not ok:

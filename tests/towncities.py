@@ -34,8 +34,8 @@ def ishinomaki_dir() -> Path:
 def kesennuma_town_areas() -> dict[str, str]:
     """town name -> 地区社協-like area name (16 areas, test-made, see the module docstring)."""
     src = kesennuma_dir()
-    towns = gpd.read_file(src / "towns_voronoi_APPROX.geojson")
-    schools = gpd.read_file(src / "elementary_districts_A27-21.geojson").to_crs(towns.crs)
+    towns = gpd.read_file(src / "towns_voronoi_APPROX.geojson").to_crs(6678)  # metres (JGD2011 X)
+    schools = gpd.read_file(src / "elementary_districts_A27-21.geojson").to_crs(6678)
     points = towns.geometry.representative_point()
     area_of: dict[str, str] = {}
     for name, point in zip(towns["name"], points):
@@ -61,6 +61,8 @@ def ishinomaki_towns(folder: Path) -> Path:
     city = gpd.read_file(src / "municipality_N03-21.geojson").geometry.union_all()
     points = {}
     for e in entries:  # one point per distinct position (小字 of one town may share it)
+        if e["lat"] is None or e["lng"] is None:
+            continue  # a town the gazetteer has no point for gets no cell
         points.setdefault((round(e["lng"], 6), round(e["lat"], 6)), e["town"])
     gdf = voronoi_cells(points, city)
     path = folder / "ishinomaki_towns_APPROX.geojson"
