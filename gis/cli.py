@@ -258,7 +258,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--source-url",
         default=None,
         metavar="FOLDER_OR_URL",
-        help="copy from another mirror instead of the official hosts",
+        help="copy from another mirror instead of the official hosts (also TAKARA_DATA_URL)",
     )
     return parser
 

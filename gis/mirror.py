@@ -325,7 +325,9 @@ def mirror_prefecture(
     pref_name = PREFECTURES[int(pref) - 1]
     folder = Path(folder).absolute()
     folder.mkdir(parents=True, exist_ok=True)
-    fetcher = Fetcher(source_url, progress)
+    import os
+
+    fetcher = Fetcher(source_url or os.environ.get(ENV_URL) or None, progress)
     fetcher.load_manifest()
     written: dict[str, dict[str, Any]] = {}
     skipped: list[str] = []
@@ -355,7 +357,7 @@ def mirror_prefecture(
         cities = gazetteer_index(index_file, fetcher.url(GAZETTEER_INDEX_PATH)).get(pref_name, [])
         for city in cities:
             path = GAZETTEER_CITY_PATH.format(pref=pref_name, city=plain_name(city, "市区町村名"))
-            got = take(path)
+            got = take(path, required=False)  # listed but missing: reported, the rest still mirrored
             if got is not None:
                 gazetteer_towns(got, fetcher.url(path))
     manifest = {"pref": pref, "pref_name": pref_name, "files": dict(sorted(written.items()))}

@@ -189,7 +189,7 @@ def _columns(headers: list[str], tier: Tier, label: str) -> tuple[int | None, in
         what = "区域" if area is None else "町名"
         raise InputError(
             label,
-            f"{what}の列が見つかりません（ある列: {shown}）。town_column / area_column を設定するか、"
+            f"{what}の列が見つかりません（ある列: {shown}）。town_column・area_column を設定するか、"
             f"列名を「町名」「{tier.label}」にしてください / no {'area' if area is None else 'town'} column",
         )
     return town, code, area
@@ -260,10 +260,6 @@ def suggestions(name: str, names: list[str], n: int = 3) -> list[str]:
     return list(dict.fromkeys(near + sorted(contains, key=len)))[:n]
 
 
-def _issue(row: ListRow, ja: str, en: str, severity: str = "warning") -> Issue:
-    return Issue(severity, row.source, row.row, row.field, ja, en, row.town)
-
-
 def assign_towns(
     rows: list[ListRow], towns: gpd.GeoDataFrame, tier: Tier
 ) -> tuple[dict[str, str], list[Issue]]:
@@ -281,7 +277,15 @@ def assign_towns(
     for row in rows:
         if not row.town:
             issues.append(
-                _issue(row, f"{tier.label}「{row.area}」の行に町名がありません", "the row names no town")
+                Issue(
+                    "warning",
+                    row.source,
+                    row.row,
+                    row.field,
+                    f"{tier.label}「{row.area}」の行に町名がありません",
+                    "the row names no town",
+                    row.area,
+                )
             )
             continue
         hits = _matches(row.town, ids, by_name)
@@ -289,10 +293,14 @@ def assign_towns(
             near = suggestions(row.town, sorted(set(names.values())))
             hint = f"。近い町名: {'、'.join(near)}" if near else ""
             issues.append(
-                _issue(
-                    row,
+                Issue(
+                    "warning",
+                    row.source,
+                    row.row,
+                    row.field,
                     f"町名「{row.town}」はこの市の町丁・字にありません{hint}",
                     f"no town named {row.town!r}" + (f"; closest: {', '.join(near)}" if near else ""),
+                    row.town,
                 )
             )
             continue
@@ -302,12 +310,16 @@ def assign_towns(
             elif tid in assigned and assigned[tid] != row.area:
                 was = first_row[tid]
                 issues.append(
-                    _issue(
-                        row,
+                    Issue(
+                        "warning",
+                        row.source,
+                        row.row,
+                        row.field,
                         f"町「{names[tid]}」は {was.row}行目で「{assigned[tid]}」に入っています。"
                         f"「{row.area}」にも入れることはできません（{was.row}行目を使いました）",
                         f"town {names[tid]} is already in {assigned[tid]!r} (row {was.row}); "
                         f"it cannot also be in {row.area!r}: row {was.row} was used",
+                        row.town,
                     )
                 )
             elif tid not in assigned:
@@ -327,10 +339,14 @@ def _unassigned(
         row = blank_rows.get(tid)
         if row is not None:
             issues.append(
-                _issue(
-                    row,
+                Issue(
+                    "warning",
+                    row.source,
+                    row.row,
+                    row.field,
                     f"町「{names[tid]}」の{tier.label}が空欄です。どの{tier.label}にも入りません",
                     f"town {names[tid]} has no area: it is in no {tier.id} area",
+                    row.town,
                 )
             )
         else:
@@ -400,7 +416,7 @@ def town_names(project: Project) -> pd.DataFrame:
     if project.towns is None:
         raise InputError(
             "takara.toml",
-            "[towns]（町丁・字の境界）がありません。`takara init` で作るか、[towns] path = … を書いてください / "
+            "[towns]（町丁・字の境界）がありません。takara init で作るか、[towns] path = … を書いてください / "
             "the project has no town layer ([towns])",
         )
     towns = load_town_layer(project.towns)

@@ -94,6 +94,11 @@ def test_kesennuma_district_pages_per_chikushakyo_area_say_the_towns_are_approxi
     assert "町丁・字の区域は概略" in (out / "index.html").read_text(encoding="utf-8")
     metadata = json.loads((out / "data/metadata.json").read_text(encoding="utf-8"))
     assert "概略" in json.dumps(metadata, ensure_ascii=False)
+    # statistics and walking-distance coverage per 地区社協 area
+    for table in ("counts.csv", "coverage.csv"):
+        rows = list(csv.reader((out / "stats" / table).read_text(encoding="utf-8-sig").splitlines()))
+        names = {r[2] for r in rows[1:] if r[0] == "第2層（地区社協）"}
+        assert len(names) == 16 and "松岩地区社協" in names, table
 
 
 def test_kesennuma_prints_a_chikushakyo_area_sheet(kesennuma_site, tmp_path):
