@@ -337,6 +337,7 @@ def _unassigned(
         if tid in assigned:
             continue
         row = blank_rows.get(tid)
+        code = f"（{tid}）" if tid != names[tid] else ""  # the code tells apart towns of one name
         if row is not None:
             issues.append(
                 Issue(
@@ -356,8 +357,8 @@ def _unassigned(
                     tier.source_label,
                     None,
                     "",
-                    f"町「{names[tid]}」（{tid}）が表にありません。どの{tier.label}にも入りません",
-                    f"town {names[tid]} ({tid}) is not in the list: it is in no {tier.id} area",
+                    f"町「{names[tid]}」{code}が表にありません。どの{tier.label}にも入りません",
+                    f"town {names[tid]}{code} is not in the list: it is in no {tier.id} area",
                     names[tid],
                 )
             )

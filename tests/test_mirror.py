@@ -250,3 +250,14 @@ def test_a_mirror_path_cannot_leave_the_mirror_folder(tmp_path, mirror):
     city = GAZETTEER_CITY_PATH.format(pref=PREF_NAME, city="../../../../etc/passwd")
     with pytest.raises(DownloadError):
         Fetcher(str(mirror)).fetch(city, tmp_path / "y")
+
+
+def test_without_the_town_file_init_still_makes_the_project_and_says_so(tmp_path, mirror, capsys):
+    (mirror / ESTAT_PATH.format(code=CODE).lstrip("/")).unlink()
+    target = tmp_path / "project"
+    assert main(["init", "--city", CODE, "--dir", str(target), "--source-url", str(mirror)]) == 0
+    out = capsys.readouterr().out
+    assert "注意 / note: 町丁・字の境界（e-Stat, 30201）を取得できませんでした" in out
+    config = tomllib.loads((target / "takara.toml").read_text(encoding="utf-8"))
+    assert "towns" not in config and [t["id"] for t in config["tiers"]] == ["city", "junior_high"]
+    assert "小地域" not in config["site"]["attribution"]

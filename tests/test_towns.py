@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -53,7 +54,17 @@ def kesennuma(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     area_of = kesennuma_town_areas()
     write_town_list(root / "data/tiers/chikushakyo.csv", area_of, ("地区社協名", "町名"))
     towns = kesennuma_dir() / "towns_voronoi_APPROX.geojson"
-    return town_list_project(root, kesennuma_dir(), "気仙沼市", towns, CHIKUSHAKYO), area_of
+    town_tier = f"""
+[[tiers]]
+id = "towns"
+level = 3
+name = "第3層（町丁・字、概略）"
+label = "町丁・字"
+path = "{towns.as_posix()}"
+id_field = "name"
+name_field = "name"
+"""
+    return town_list_project(root, kesennuma_dir(), "気仙沼市", towns, CHIKUSHAKYO + town_tier), area_of
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +102,11 @@ def test_kesennuma_district_pages_per_chikushakyo_area_say_the_towns_are_approxi
     text = "".join(p.read_text(encoding="utf-8") for p in pages)
     for name in ("松岩地区社協", "唐桑地区社協", "気仙沼東地区社協"):
         assert name in text
-    assert "町丁・字の区域は概略" in (out / "index.html").read_text(encoding="utf-8")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "町丁・字の区域は概略" in index
+    # the 401 towns are a layer of the map, off when the page opens; the 16 areas are on
+    assert re.search(r'value="towns"[^>]*>', index) and not re.search(r'value="towns"[^>]*checked', index)
+    assert re.search(r'value="chikushakyo"[^>]*checked', index)
     metadata = json.loads((out / "data/metadata.json").read_text(encoding="utf-8"))
     assert "概略" in json.dumps(metadata, ensure_ascii=False)
     # statistics and walking-distance coverage per 地区社協 area
@@ -296,3 +311,57 @@ def test_the_town_sheet_lists_every_town_and_fills_in_an_existing_tier(tmp_path)
     edition = run(load_project(root))
     assert list(edition.boundaries["jichikai"]["area_name"]) == ["西自治会", "東自治会"]
     assert _tier_issues(edition.report, sheet.as_posix()) == []
+
+
+def test_town_lists_make_tiers_at_any_level_nested_in_each_other(tmp_path):
+    """第2層 地区社協, 第3層 自治会 and a 第4層 班, all from the same towns, each area inside its parent."""
+    levels = """
+[[tiers]]
+id = "shakyo"
+level = 2
+name = "第2層（地区社協）"
+label = "地区社協"
+[tiers.areas]
+"ミニ地区社協" = ["西南町", "西北町", "東南町", "東北町"]
+
+[[tiers]]
+id = "jichikai"
+level = 3
+name = "第3層（自治会）"
+label = "自治会"
+[tiers.areas]
+"西自治会" = ["西南町", "西北町"]
+"東自治会" = ["東南町", "東北町"]
+
+[[tiers]]
+id = "han"
+level = 4
+name = "第4層（班）"
+label = "班"
+[tiers.areas]
+"西南班" = ["西南町"]
+"西北班" = ["西北町"]
+"東班" = ["東南町", "東北町一丁目"]
+"""
+    root = _mini(tmp_path, levels, [row()])
+    text = (root / "takara.toml").read_text(encoding="utf-8")
+    start = text.index('[[tiers]]\nid = "district"')
+    (root / "takara.toml").write_text(
+        text[:start] + text[text.index("[[categories]]", start) :], encoding="utf-8"
+    )
+    project = load_project(root)
+    assert [t.id for t in project.tiers] == ["city", "shakyo", "jichikai", "han"]
+    edition = run(project)
+    han = edition.boundaries["han"].set_index("area_id")
+    assert (
+        han.loc["西北班", "parent_jichikai"] == "西自治会"
+        and han.loc["東班", "parent_jichikai"] == "東自治会"
+    )
+    assert set(han["parent_shakyo"]) == {"ミニ地区社協"}
+    [place] = edition.places
+    assert [place.areas[t][0] for t in ("shakyo", "jichikai", "han")] == [
+        "ミニ地区社協",
+        "西自治会",
+        "西南班",
+    ]
+    assert not [i for i in edition.report.issues if i.source == "takara.toml"]
