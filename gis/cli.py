@@ -222,9 +222,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="start a map project with a real city's boundaries and town list",
         description="Create a map project for a municipality: its boundary (国土数値情報 N03), "
         "junior-high-school districts (A32), optionally elementary districts (A27), "
-        "and the town gazetteer (Geolonia 住所データ), downloaded and filtered to "
-        "the city, with their attribution in takara.toml. Needs the internet; when "
-        "a download fails nothing is created.",
+        "its 町丁・字 (e-Stat 小地域, 2020 census) as the town layer and a tier, and the "
+        "town gazetteer (Geolonia 住所データ), filtered to the city, with their "
+        "attribution in takara.toml. Downloads from the official hosts, or takes "
+        "everything from a mirror (--source-url: a folder made by `takara mirror`, "
+        "file:// or http(s)://). Every download is checked and every path kept inside "
+        "the project; when anything fails nothing is created.",
     )
     i.add_argument("--city", required=True, help="municipality code, 5 digits (e.g. 33202 for 倉敷市)")
     i.add_argument(

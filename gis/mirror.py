@@ -136,7 +136,10 @@ class Fetcher:
         return GEOLONIA_HOST + urllib.parse.quote(path)
 
     def load_manifest(self) -> None:
-        """A mirror's takara-mirror.json, when it has one: every file it lists is checked against it."""
+        """A mirror's takara-mirror.json, when it has one: every file it lists is checked against it.
+        The official hosts have none (and are not asked)."""
+        if self.base is None:
+            return
         with tempfile.TemporaryDirectory(prefix="takara-manifest-") as tmp:
             try:
                 got = self.fetch("/" + MANIFEST, Path(tmp) / MANIFEST, quiet_missing=True)
