@@ -1,5 +1,5 @@
 """Command line: `takara [build] [PROJECT] --out DIR`, `takara validate`, `serve`, `diff`, `template`,
-`geocode`, `init` (see --help). This module only parses arguments and dispatches; each command's logic
+`geocode`, `init`, `mirror` (see --help). This module only parses arguments and dispatches; each command's logic
 lives in its own module (gis.build, gis.serve, gis.diff, gis.template, gis.geocode_sheet, gis.init_city).
 
 Errors the user can fix become one line and a non-zero exit code; tracebacks are for bugs."""
@@ -36,6 +36,12 @@ examples / 使い方の例:
       a copy with 緯度・経度・一致レベル filled in
   takara init --city 33202 --dir kurashiki
       start a project with 倉敷市's real districts
+  takara mirror --pref 04 --dir usb/takara-mirror
+      download 宮城県's data once, for PCs without internet
+  takara init --city 04205 --source-url usb/takara-mirror
+      start 気仙沼市's project from that folder, offline
+  takara template mycity --tier-towns --out 町名と区域.xlsx
+      every town of the city, to group into 地区社協 or 自治会 areas
 
 `python build.py …` is the same as `takara …`. Exit codes: 0 success; 1 --strict (or validate) found
 problems; 2 a problem to fix (the one-line message names the file, row and column); 130 interrupted."""
@@ -176,6 +182,16 @@ def make_parser() -> argparse.ArgumentParser:
         help=f"where to write the template (default: {DEFAULT_TEMPLATE} in the current folder)",
     )
     t.add_argument("--force", action="store_true", help="replace the file if it exists")
+    t.add_argument(
+        "--tier-towns",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="TIER",
+        help="instead: the town list sheet — every town of the city (the project's [towns]) with an empty "
+        "area column to fill in (a drop-down of the areas once named); with TIER, that tier's areas are "
+        "filled in from its current list (default --out: 町名と区域.xlsx)",
+    )
 
     g = sub.add_parser(
         "geocode",
@@ -206,9 +222,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="start a map project with a real city's boundaries and town list",
         description="Create a map project for a municipality: its boundary (国土数値情報 N03), "
         "junior-high-school districts (A32), optionally elementary districts (A27), "
-        "and the town gazetteer (Geolonia 住所データ), downloaded and filtered to "
-        "the city, with their attribution in takara.toml. Needs the internet; when "
-        "a download fails nothing is created.",
+        "its 町丁・字 (e-Stat 小地域, 2020 census) as the town layer and a tier, and the "
+        "town gazetteer (Geolonia 住所データ), filtered to the city, with their "
+        "attribution in takara.toml. Downloads from the official hosts, or takes "
+        "everything from a mirror (--source-url: a folder made by `takara mirror`, "
+        "file:// or http(s)://). Every download is checked and every path kept inside "
+        "the project; when anything fails nothing is created.",
     )
     i.add_argument("--city", required=True, help="municipality code, 5 digits (e.g. 33202 for 倉敷市)")
     i.add_argument(
@@ -221,8 +240,28 @@ def make_parser() -> argparse.ArgumentParser:
     i.add_argument(
         "--source-url",
         default=None,
-        help="fetch every file from this base URL instead of the official hosts (a mirror); "
-        "also settable as the environment variable TAKARA_DATA_URL",
+        metavar="FOLDER_OR_URL",
+        help="take every file from this mirror instead of the official hosts: a folder made by "
+        "`takara mirror` (e.g. on a USB stick; no internet needed), a file:// URL or an http(s):// "
+        "server with the same layout; also settable as the environment variable TAKARA_DATA_URL",
+    )
+
+    m = sub.add_parser(
+        "mirror",
+        help="download a prefecture's public data once, for init on PCs without internet",
+        description="On a PC with internet: download one prefecture's files — 行政区域 N03, 中学校区 "
+        "A32, 小学校区 A27, the 町丁・字 boundaries of every municipality (e-Stat 小地域) and the town "
+        "gazetteer — into FOLDER, in the mirror layout (docs/guide.md), with SHA-256 sums in "
+        "takara-mirror.json. Carry the folder to the office PC and run `takara init --city CODE "
+        "--source-url FOLDER` there.",
+    )
+    m.add_argument("--pref", required=True, help="prefecture code, 2 digits (e.g. 04 for 宮城県)")
+    m.add_argument("--dir", type=Path, required=True, help="folder to download into (made if missing)")
+    m.add_argument(
+        "--source-url",
+        default=None,
+        metavar="FOLDER_OR_URL",
+        help="copy from another mirror instead of the official hosts (also TAKARA_DATA_URL)",
     )
     return parser
 
@@ -316,6 +355,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     from gis.template import project_for_template, write_template
 
+    if args.tier_towns is not None:
+        from gis.config import load_project
+        from gis.template import TOWN_SHEET_NAME, write_town_sheet
+
+        out = args.out if args.out != Path(DEFAULT_TEMPLATE) else Path(TOWN_SHEET_NAME)
+        path, towns = write_town_sheet(out, load_project(args.project), args.tier_towns, overwrite=args.force)
+        print(f"町名と区域の表を書き出しました（{towns} 町） / town list sheet written: {path}")
+        return 0
     path = write_template(args.out, project_for_template(args.project), overwrite=args.force)
     print(f"記入用のシートを書き出しました / template written: {path}")
     return 0
@@ -368,11 +415,31 @@ def cmd_init(args: argparse.Namespace) -> int:
             progress=_callback(bar),
         )
     tiers = f"中学校区 {info.districts}" + (f"・小学校区 {info.elementary}" if args.elementary else "")
+    tiers += f"・町丁・字 {info.town_areas}" if info.town_areas else ""
     print(f"{info.pref}{info.name} の地図プロジェクトを作りました / project created: {target}")
     print(f"  区域 / areas: {tiers}; 町名 / towns: {info.towns}")
+    for note in info.notes:
+        print(f"  注意 / note: {note}")
     print(
         f"  次に / next: {target / 'data' / 'records.xlsx'} に記入して、"
         f"`python build.py serve {target}` で確かめます / fill in the sheet, then preview"
+    )
+    return 0
+
+
+def cmd_mirror(args: argparse.Namespace) -> int:
+    from gis.mirror import mirror_prefecture
+
+    with _progress() as bar:
+        result = mirror_prefecture(args.pref, args.dir, args.source_url, progress=_callback(bar))
+    print(
+        f"{result.pref}のデータを {len(result.files)} ファイル保存しました / mirror written: {result.folder}"
+    )
+    for path in result.skipped:
+        print(f"  なし / not available: {path}")
+    print(
+        f"  次に / next: このフォルダをインターネットのない PC に運び、`takara init --city 市区町村コード "
+        f"--source-url {result.folder}` を実行します / carry the folder, then run init with --source-url"
     )
     return 0
 
@@ -385,6 +452,7 @@ HANDLERS = {
     "template": cmd_template,
     "geocode": cmd_geocode,
     "init": cmd_init,
+    "mirror": cmd_mirror,
 }
 
 

@@ -37,12 +37,25 @@ KEYS: dict[str, set[str]] = {  # every key a table may hold (README documents ea
         "suspicious_distance_m",
         "walk_distances_m",
     },
-    "": {"site", "build", "records", "tiers", "categories", "overlays", "insight"},
+    "": {"site", "build", "records", "tiers", "categories", "overlays", "insight", "towns"},
     "layers": {"tiers", "categories", "overlays"},
     "insight": {"population", "needs", "population_points", "roads"},
     "overlays": {"id", "name", "path", "kind", "color", "popup_fields", "show", "attribution"},
     "records": {"path", "sheet", "header_row", "columns"},
-    "tiers": {"id", "level", "name", "path", "id_field", "name_field", "label"},
+    "tiers": {
+        "id",
+        "level",
+        "name",
+        "path",
+        "id_field",
+        "name_field",
+        "label",
+        "towns",
+        "areas",
+        "town_column",
+        "area_column",
+    },
+    "towns": {"path", "id_field", "name_field", "approximate"},
     "categories": {"id", "label", "color", "icon", "aliases", "answers"},
 }
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -99,6 +112,27 @@ class Tier:
     id_field: str
     name_field: str
     label: str = ""  # short word for one area, e.g. 中学校区
+    # A tier made from the town layer instead of a boundary file (gis.towns): a town list table
+    # (one row per town and its area) or areas written in the config (area name -> town names).
+    town_list: Path | None = None
+    town_entries: list[tuple[str, str, int]] = field(default_factory=list)  # (area, town, config line)
+    town_column: str = ""  # the list's town column (default: detected, e.g. 町名)
+    area_column: str = ""  # the list's area column (default: detected, e.g. 自治会名)
+    source_label: str = ""  # as shown in messages: the list's path relative to the project, or takara.toml
+
+    @property
+    def from_towns(self) -> bool:
+        return self.town_list is not None or bool(self.town_entries)
+
+
+@dataclass
+class TownLayer:
+    """The city's 町丁・字 polygons that town lists are dissolved from (e-Stat 小地域 via `init`)."""
+
+    path: Path
+    id_field: str = "KEY_CODE"
+    name_field: str = "S_NAME"
+    approximate: bool = False  # e.g. cells around town points: said so on every map and print
 
 
 @dataclass
@@ -137,6 +171,7 @@ class Project:
     needs: Path | None = None
     population_points: Path | None = None  # population points or mesh, for coverage by people
     roads: Path | None = None  # road lines, for walking distance along roads
+    towns: TownLayer | None = None
     warnings: list[str] = field(default_factory=list)
 
     def category(self, cid: str) -> Category | None:
@@ -323,19 +358,9 @@ def load_project(root: str | Path) -> Project:
     tiers = []
     for i, (t, r, key) in enumerate(entries("tiers")):
         r.table(t, key, KEYS["tiers"])
-        p = r.get(t, key, "path", str, required=True)
-        tier = Tier(
-            id=r.get(t, key, "id", str, f"tier{i + 1}"),
-            level=r.get(t, key, "level", int, i + 1),
-            name=r.get(t, key, "name", str, f"第{i + 1}層"),
-            path=path_of(p, f"{key}.path") or root,
-            id_field=r.get(t, key, "id_field", str, "", required=True),
-            name_field=r.get(t, key, "name_field", str, "", required=True),
-            label=r.get(t, key, "label", str, ""),
-        )
-        tier.label = tier.label or tier.name
-        tiers.append(tier)
+        tiers.append(_read_tier(t, r, key, i, path_of))
     r = main_reader
+    towns = _read_town_layer(data.get("towns"), r, path_of, site, entries("tiers"))
     if not tiers:
         r.error("tiers", "name at least one tier ([[tiers]]), the municipality")
     tiers.sort(key=lambda t: t.level)
@@ -406,5 +431,88 @@ def load_project(root: str | Path) -> Project:
         needs=needs,
         population_points=population_points,
         roads=roads,
+        towns=towns,
         warnings=[w for rd in readers for w in rd.warnings],
     )
+
+
+def _read_tier(t: dict, r: _Reader, key: str, i: int, path_of: Any) -> Tier:
+    """One [[tiers]] table: a boundary file (path, id_field, name_field), or a town list (towns = a table
+    of town and area, or areas = {area = [towns]}) dissolved from the town layer."""
+    sources = [k for k in ("path", "towns", "areas") if k in t]
+    if len(sources) != 1:
+        r.error(
+            key,
+            "path（境界ファイル）・towns（町名の表）・areas（区域ごとの町名）のどれか一つを書いてください / "
+            "give exactly one of path, towns or areas",
+        )
+    p = r.get(t, key, "path", str)
+    town_list = r.get(t, key, "towns", str)
+    boundary = "path" in t
+    source = path_of(p or town_list, f"{key}.path" if p else f"{key}.towns")
+    tier = Tier(
+        id=r.get(t, key, "id", str, f"tier{i + 1}"),
+        level=r.get(t, key, "level", int, i + 1),
+        name=r.get(t, key, "name", str, f"第{i + 1}層"),
+        path=source or r.path.parent,
+        id_field=r.get(t, key, "id_field", str, "", required=boundary),
+        name_field=r.get(t, key, "name_field", str, "", required=boundary),
+        label=r.get(t, key, "label", str, ""),
+        town_list=(source or r.path.parent / town_list) if town_list else None,
+        town_entries=_town_entries(r.get(t, key, "areas", dict, {}), r, key),
+        town_column=r.get(t, key, "town_column", str, ""),
+        area_column=r.get(t, key, "area_column", str, ""),
+        source_label=town_list or r.path.name,
+    )
+    tier.label = tier.label or tier.name
+    return tier
+
+
+def _town_entries(areas: dict, r: _Reader, key: str) -> list[tuple[str, str, int]]:
+    """areas = { "松岩地区社協" = ["松崎", "赤岩"] } → (area, town, line in the config) per town."""
+    entries: list[tuple[str, str, int]] = []
+    for area, names in areas.items():
+        if not isinstance(names, list) or not all(isinstance(n, str | int) for n in names):
+            r.error(
+                f"{key}.areas.{area}",
+                '町名の配列で書いてください（例: ["松崎", "赤岩"]） / write a list of town names',
+            )
+            continue
+        start = next((n for n, text in enumerate(r.lines, 1) if str(area) in text), 1)
+        for name in names:
+            line = next((n for n, text in enumerate(r.lines, 1) if n >= start and f'"{name}"' in text), start)
+            entries.append((str(area), str(name), line))
+    return entries
+
+
+def _read_town_layer(
+    table: Any, r: _Reader, path_of: Any, site: SiteMeta, tier_entries: list[tuple[dict, _Reader, str]]
+) -> TownLayer | None:
+    """[towns]: the town layer. Tiers made from towns need it; an approximate one is said so in the
+    attribution, which every map and print shows."""
+    if table is None:
+        for t, rd, key in tier_entries:
+            if "towns" in t or "areas" in t:
+                rd.error(
+                    f"{key}.towns",
+                    "町名の表から区域を作るには [towns]（町丁・字の境界）が必要です / "
+                    "a tier made from towns needs the town layer: add [towns] path = ...",
+                )
+        return None
+    if not isinstance(table, dict):
+        r.error("towns", "must be a table: [towns] path = ...")
+        return None
+    r.table(table, "towns", KEYS["towns"])
+    p = r.get(table, "towns", "path", str, required=True)
+    if not p:
+        return None
+    layer = TownLayer(
+        path=path_of(p, "towns.path") or r.path.parent / p,
+        id_field=r.get(table, "towns", "id_field", str, "KEY_CODE"),
+        name_field=r.get(table, "towns", "name_field", str, "S_NAME"),
+        approximate=r.get(table, "towns", "approximate", bool, False),
+    )
+    if layer.approximate:
+        note = "町丁・字の区域は概略（正式な境界ではありません）"
+        site.attribution = f"{site.attribution} / {note}" if site.attribution else note
+    return layer

@@ -9,16 +9,22 @@ Downloaded (per prefecture, then filtered to the city's code):
   https://nlftp.mlit.go.jp/ksj/gml/data/A32/A32-21/A32-21_<PP>_GML.zip
 - 第3層 (with --elementary), elementary-school districts: 国土数値情報 小学校区 A27 (令和3年度)
   https://nlftp.mlit.go.jp/ksj/gml/data/A27/A27-21/A27-21_<PP>_GML.zip
+- the town layer (町丁・字), the city's 小地域 of the 2020 census: e-Stat 境界データ (Shapefile, 世界測地系
+  緯度経度), 政府統計の総合窓口 (e-Stat) terms (CC BY 4.0 compatible), one file per municipality (per ward):
+  https://www.e-stat.go.jp/gis/statmap-search/data?dlserveyId=A002005212020&code=<CODE>&coordSys=1&format=shape&downloadType=5&datum=2011
+  Only 町丁・字等 units are kept (HCODE 8101; water areas go), duplicates and pieces of one town merged.
+  It is the 町丁・字 tier and what town lists (gis.towns) are dissolved from.
 - the town gazetteer for offline geocoding: Geolonia 住所データ (geolonia/japanese-addresses), CC BY 4.0,
   the layout normalize-japanese-addresses reads:
   https://geolonia.github.io/japanese-addresses/api/ja.json and …/api/ja/<都道府県>/<市区町村>.json
 
-`--source-url URL` (or the environment variable TAKARA_DATA_URL) replaces the hosts: every file is then
-fetched from URL + the same path (/ksj/gml/data/…, /japanese-addresses/api/…), e.g. a mirror or the
-tests' local server.
+`--source-url FOLDER_OR_URL` (or the environment variable TAKARA_DATA_URL) replaces the hosts: every file
+is then taken from that folder or URL + the same path (the mirror layout, see gis.mirror), e.g. a folder
+made by `takara mirror` on a connected PC, or the tests' local server.
 
-Nothing half-written: everything is downloaded and prepared in a temporary folder beside the target,
-checked by loading the config, and moved into place in one rename; any failure removes it.
+Nothing half-written: everything is downloaded into a scratch folder, checked, prepared in a temporary
+folder beside the target (every path resolved inside it), checked by loading the config, and moved into
+place in one rename; any failure removes it.
 """
 
 from __future__ import annotations
@@ -29,11 +35,8 @@ import os
 import re
 import shutil
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -41,22 +44,30 @@ from typing import Any
 
 from gis.errors import TakaraError
 from gis.geocode import PREFECTURES
+from gis.mirror import (
+    A27_PATH,
+    A32_PATH,
+    ENV_URL,
+    ESTAT_PATH,
+    GAZETTEER_CITY_PATH,
+    GAZETTEER_INDEX_PATH,
+    N03_PATH,
+    DownloadError,
+    Fetcher,
+    extract_zip,
+    gazetteer_index,
+    gazetteer_towns,
+    inside,
+    plain_name,
+)
 from gis.progress import Progress, quiet
 
-KSJ_HOST = "https://nlftp.mlit.go.jp"
-GEOLONIA_HOST = "https://geolonia.github.io"
-N03_PATH = "/ksj/gml/data/N03/N03-2024/N03-20240101_{pref}_GML.zip"
-A32_PATH = "/ksj/gml/data/A32/A32-21/A32-21_{pref}_GML.zip"
-A27_PATH = "/ksj/gml/data/A27/A27-21/A27-21_{pref}_GML.zip"
-GAZETTEER_INDEX_PATH = "/japanese-addresses/api/ja.json"
-GAZETTEER_CITY_PATH = "/japanese-addresses/api/ja/{pref}/{city}.json"
-ENV_URL = "TAKARA_DATA_URL"
-TIMEOUT = 60.0  # seconds per request
-CHUNK = 1 << 16
+__all__ = ["ENV_URL", "CityError", "CityInfo", "DownloadError", "init_city", "normalise_code"]
 
 ATTRIBUTION_N03 = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
 ATTRIBUTION_A32 = "「国土数値情報（中学校区データ）」（国土交通省）を加工して作成"
 ATTRIBUTION_A27 = "「国土数値情報（小学校区データ）」（国土交通省）を加工して作成"
+ATTRIBUTION_ESTAT = "「国勢調査 小地域境界データ（令和2年）」（総務省統計局, e-Stat）を加工して作成"
 ATTRIBUTION_GEOLONIA = "Geolonia 住所データ（CC BY 4.0）"
 
 # A starting set of categories; the coordinator edits them in takara.toml.
@@ -72,10 +83,6 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
 )
 
 
-class DownloadError(TakaraError):
-    """A source could not be fetched (offline, moved, or not published for this prefecture)."""
-
-
 class CityError(TakaraError):
     """The code names no municipality in the data, or the target folder cannot be used."""
 
@@ -88,7 +95,8 @@ class CityInfo:
     gazetteer_cities: list[str]  # Geolonia city names (wards of a designated city are separate files)
     districts: int = 0
     elementary: int = 0
-    towns: int = 0
+    towns: int = 0  # gazetteer towns (points)
+    town_areas: int = 0  # town polygons (e-Stat 町丁・字)
     notes: list[str] = field(default_factory=list)
 
 
@@ -103,85 +111,44 @@ def normalise_code(code: str) -> str:
     return text[:5]
 
 
-def source_urls(code: str, base: str | None) -> dict[str, str]:
-    pref = code[:2]
-    ksj = (base or KSJ_HOST).rstrip("/")
-    return {
-        "N03": ksj + N03_PATH.format(pref=pref),
-        "A32": ksj + A32_PATH.format(pref=pref),
-        "A27": ksj + A27_PATH.format(pref=pref),
-    }
-
-
-def _gazetteer_url(base: str | None, path: str) -> str:
-    return (base or GEOLONIA_HOST).rstrip("/") + urllib.parse.quote(path)
-
-
-def download(url: str, target: Path, progress: Progress = quiet) -> Path:
-    """Fetch url into target, or raise DownloadError with one plain line."""
-    request = urllib.request.Request(url, headers={"User-Agent": "takara-map (init --city)"})
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as resp, target.open("wb") as fh:
-            total = int(resp.headers.get("Content-Length") or 0)
-            done = 0
-            while chunk := resp.read(CHUNK):
-                fh.write(chunk)
-                done += len(chunk)
-                progress("download", done, total)
-    except urllib.error.HTTPError as exc:
-        raise DownloadError(
-            f"{url} を取得できません（HTTP {exc.code}）。このデータが公開されていないか、"
-            f"場所が変わりました / cannot download: HTTP {exc.code}"
-        ) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DownloadError(
-            f"{url} をダウンロードできません。インターネットに接続されているか確かめてください"
-            f"（何も作成していません） / cannot download ({reason}); nothing was created"
-        ) from None
-    return target
-
-
-def _read_layer(archive: Path, prefix: str, work: Path) -> Any:
-    """The polygon layer of a 国土数値情報 zip: `<prefix>….geojson` when the zip has one, else the
-    shapefile (Shift_JIS attributes unless a .cpg says otherwise). Point layers (A32P-…) are skipped."""
+def read_layer(archive: Path, prefix: str, work: Path) -> Any:
+    """The polygon layer of a downloaded zip: the `<prefix>….geojson` when it has one, else the
+    shapefile (Shift_JIS attributes unless a .cpg says otherwise). Other layers (A32P-… school points)
+    are skipped. prefix: "N03-", "A32-", "A27-" (国土数値情報) or "r2ka" (e-Stat 小地域)."""
     import geopandas as gpd
 
-    folder = work / archive.stem
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            zf.extractall(folder)
-    except zipfile.BadZipFile:
-        raise DownloadError(
-            f"{archive.name} が壊れています（zip ではありません） / the download is not a zip"
-        ) from None
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name.startswith(prefix + "-"))
+    folder = extract_zip(archive, work / archive.stem)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name.startswith(prefix))
     chosen = [p for p in files if p.suffix.lower() == ".geojson"] or [
         p for p in files if p.suffix.lower() == ".shp"
     ]
+    what = prefix.rstrip("-")
     if not chosen:
         raise DownloadError(
-            f"{archive.name} に {prefix} のデータ（.geojson / .shp）がありません / no {prefix} layer in the zip"
+            f"{archive.name} に {what} のデータ（.geojson / .shp）がありません / no {what} layer in the zip"
         )
     path = chosen[0]
     options: dict[str, Any] = {}
     if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
-        options["encoding"] = "cp932"  # 国土数値情報 shapefiles are Shift_JIS without saying so
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        gdf = gpd.read_file(path, **options)
+        options["encoding"] = "cp932"  # 国土数値情報 and e-Stat shapefiles are Shift_JIS without saying so
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = gpd.read_file(path, **options)
+    except Exception:  # noqa: BLE001 - GDAL raises many kinds; all mean "this download is damaged"
+        raise DownloadError(f"{archive.name} の {path.name} を読めません / cannot read the layer") from None
     if gdf.crs is None:
-        gdf = gdf.set_crs("EPSG:6668")  # JGD2011, what 国土数値情報 uses
+        gdf = gdf.set_crs("EPSG:6668")  # JGD2011, what 国土数値情報 and e-Stat use
     return gdf.to_crs("EPSG:4326")
 
 
-def _code_column(values: Any) -> Any:
+def code_column(values: Any) -> Any:
     return values.astype(str).str.strip().str.replace(r"\.0$", "", regex=True).str.zfill(5)
 
 
 def _city_features(gdf: Any, code: str) -> Any:
     """The city's features in N03: its own code, or the wards of a designated city (code+1 … code+49)."""
-    codes = _code_column(gdf["N03_007"])
+    codes = code_column(gdf["N03_007"])
     exact = gdf[codes == code]
     if not exact.empty:
         return exact
@@ -214,7 +181,7 @@ def _district_features(gdf: Any, prefix: str, codes: set[str], city_shape: Any) 
     point lies in the city (some data sets code 組合立 schools to the partner town)."""
     column = f"{prefix}_001"
     if column in gdf.columns:
-        mine = gdf[_code_column(gdf[column]).isin(codes)]
+        mine = gdf[code_column(gdf[column]).isin(codes)]
         if not mine.empty:
             return mine
     return gdf[gdf.geometry.representative_point().within(city_shape)]
@@ -237,41 +204,40 @@ def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def config_text(info: CityInfo, urls: dict[str, str], gazetteer_urls: list[str], elementary: bool) -> str:
-    attribution = " / ".join(
-        [ATTRIBUTION_N03, ATTRIBUTION_A32, *([ATTRIBUTION_A27] if elementary else []), ATTRIBUTION_GEOLONIA]
-    )
-    sources = [f"#   {k}: {v}" for k, v in urls.items() if k != "A27" or elementary]
-    sources += [f"#   町名: {urllib.parse.unquote(u)}" for u in gazetteer_urls]
-    tiers = [
-        ("city", 1, f"第1層（{info.name}）", info.name, "data/boundaries/city.geojson", "N03_007", "N03_004"),
-        (
-            "junior_high",
-            2,
-            "第2層（中学校区）",
-            "中学校区",
-            "data/boundaries/junior_high.geojson",
-            "A32_003",
-            "A32_004",
-        ),
+def _tier_lines(
+    tid: str, level: int, name: str, label: str, path: str, id_field: str, name_field: str
+) -> list[str]:
+    return [
+        "[[tiers]]",
+        f'id = "{tid}"',
+        f"level = {level}",
+        f"name = {_toml_string(name)}",
+        f"label = {_toml_string(label)}",
+        f'path = "{path}"',
+        f'id_field = "{id_field}"',
+        f'name_field = "{name_field}"',
+        "",
     ]
-    if elementary:
-        tiers.append(
-            (
-                "elementary",
-                3,
-                "第3層（小学校区）",
-                "小学校区",
-                "data/boundaries/elementary.geojson",
-                "A27_003",
-                "A27_004",
-            )
-        )
+
+
+def config_text(info: CityInfo, sources: list[str], elementary: bool) -> str:
+    """takara.toml for the new project: the city, its districts, the town layer and its tier, and a
+    starting set of categories; every source named, and the attribution their licences ask for."""
+    with_towns = info.town_areas > 0
+    attribution = " / ".join(
+        [
+            ATTRIBUTION_N03,
+            ATTRIBUTION_A32,
+            *([ATTRIBUTION_A27] if elementary else []),
+            *([ATTRIBUTION_ESTAT] if with_towns else []),
+            ATTRIBUTION_GEOLONIA,
+        ]
+    )
     lines = [
         f"# {info.pref}{info.name}（市区町村コード {info.code}）の宝物マップ。",
         f"# `takara init --city {info.code}` が {date.today().isoformat()} に作りました。",
         "# 境界と町名データのダウンロード元 / sources:",
-        *sources,
+        *(f"#   {s}" for s in sources),
         "",
         "[site]",
         f"title = {_toml_string(info.name + ' 宝物マップ')}",
@@ -287,18 +253,48 @@ def config_text(info: CityInfo, urls: dict[str, str], gazetteer_urls: list[str],
         'path = "data/records.xlsx"',
         "",
     ]
-    for tid, level, name, label, path, id_field, name_field in tiers:
+    if with_towns:
         lines += [
-            "[[tiers]]",
-            f'id = "{tid}"',
-            f"level = {level}",
-            f"name = {_toml_string(name)}",
-            f"label = {_toml_string(label)}",
-            f'path = "{path}"',
-            f'id_field = "{id_field}"',
-            f'name_field = "{name_field}"',
+            "# 町丁・字の境界: 町名の表から区域（地区社協・自治会など）を作るもとになります（docs/guide.md）",
+            "[towns]",
+            'path = "data/boundaries/towns.geojson"',
+            'id_field = "KEY_CODE"',
+            'name_field = "S_NAME"',
             "",
         ]
+    lines += _tier_lines(
+        "city", 1, f"第1層（{info.name}）", info.name, "data/boundaries/city.geojson", "N03_007", "N03_004"
+    )
+    lines += _tier_lines(
+        "junior_high",
+        2,
+        "第2層（中学校区）",
+        "中学校区",
+        "data/boundaries/junior_high.geojson",
+        "A32_003",
+        "A32_004",
+    )
+    if elementary:
+        lines += _tier_lines(
+            "elementary",
+            3,
+            "第3層（小学校区）",
+            "小学校区",
+            "data/boundaries/elementary.geojson",
+            "A27_003",
+            "A27_004",
+        )
+    if with_towns:
+        level = 4 if elementary else 3
+        lines += _tier_lines(
+            "towns",
+            level,
+            f"第{level}層（町丁・字）",
+            "町丁・字",
+            "data/boundaries/towns.geojson",
+            "KEY_CODE",
+            "S_NAME",
+        )
     for cid, label, colour, icon, aliases in DEFAULT_CATEGORIES:
         lines += [
             "[[categories]]",
@@ -333,22 +329,19 @@ def init_city(
     from gis.template import write_template
 
     code = normalise_code(code)
-    base = source_url or os.environ.get(ENV_URL) or None
+    fetcher = Fetcher(source_url or os.environ.get(ENV_URL) or None, progress)
     target = Path(target) if target else Path.cwd() / f"takara-{code}"
     target = target.absolute()
     _prepare_target(target)
-    urls = source_urls(code, base)
     made_parents = [p for p in reversed(target.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.init-", dir=target.parent))
     try:
+        fetcher.load_manifest()
         with tempfile.TemporaryDirectory(prefix="takara-download-") as tmp:
-            work = Path(tmp)
-            info, gazetteer_urls = _assemble(code, stage, work, urls, base, elementary, progress)
-        (stage / "takara.toml").write_text(
-            config_text(info, urls, gazetteer_urls, elementary), encoding="utf-8"
-        )
-        records = stage / "data" / "records.xlsx"
+            info, sources = _assemble(code, stage, Path(tmp), fetcher, elementary)
+        (stage / "takara.toml").write_text(config_text(info, sources, elementary), encoding="utf-8")
+        records = inside(stage, "data", "records.xlsx")
         records.parent.mkdir(parents=True, exist_ok=True)
         from openpyxl import Workbook
 
@@ -368,81 +361,118 @@ def init_city(
     return target, info
 
 
+def _fetch(fetcher: Fetcher, path: str, work: Path, sources: list[str]) -> Path:
+    got = fetcher.fetch(path, work / Path(path).name)
+    assert got is not None
+    sources.append(urllib.parse.unquote(fetcher.url(path)))
+    return got
+
+
 def _assemble(
-    code: str,
-    stage: Path,
-    work: Path,
-    urls: dict[str, str],
-    base: str | None,
-    elementary: bool,
-    progress: Progress,
+    code: str, stage: Path, work: Path, fetcher: Fetcher, elementary: bool
 ) -> tuple[CityInfo, list[str]]:
-    """Download, filter to the city and write boundaries and gazetteer into `stage`."""
-    pref_name = PREFECTURES[int(code[:2]) - 1]
-    n03 = _read_layer(download(urls["N03"], work / "N03.zip", progress), "N03", work)
+    """Fetch, check, filter to the city and write boundaries, towns and gazetteer into `stage`."""
+    import geopandas as gpd
+
+    pref = code[:2]
+    pref_name = PREFECTURES[int(pref) - 1]
+    sources: list[str] = []
+    n03 = read_layer(_fetch(fetcher, N03_PATH.format(pref=pref), work, sources), "N03-", work)
     city = _city_features(n03, code)
     if city.empty:
         raise CityError(
             f"市区町村コード {code} は{pref_name}の行政区域データにありません。コードを確かめてください / "
             f"no municipality with code {code} in {pref_name}"
         )
-    shown, _ = _names(city.iloc[0])
-    gazetteer_cities = list(dict.fromkeys(_names(row)[1] for _, row in city.iterrows()))
-    ward_codes = set(_code_column(city["N03_007"])) | {code}
+    shown = plain_name(_names(city.iloc[0])[0], "市区町村名")
+    gazetteer_cities = list(
+        dict.fromkeys(plain_name(_names(row)[1], "市区町村名") for _, row in city.iterrows())
+    )
+    city_codes = sorted(set(code_column(city["N03_007"])))
     shape = city.union_all()
-    import geopandas as gpd
-
     outline = gpd.GeoDataFrame(
         {"N03_001": [pref_name], "N03_004": [shown], "N03_007": [code]}, geometry=[shape], crs="EPSG:4326"
     )
-    boundaries = stage / "data" / "boundaries"
-    _write_geojson(outline, boundaries / "city.geojson", ["N03_001", "N03_004", "N03_007"])
+    _write_geojson(
+        outline, inside(stage, "data", "boundaries", "city.geojson"), ["N03_001", "N03_004", "N03_007"]
+    )
     info = CityInfo(code=code, pref=pref_name, name=shown, gazetteer_cities=gazetteer_cities)
-
     layers = [("A32", "junior_high", "中学校区")] + (
         [("A27", "elementary", "小学校区")] if elementary else []
     )
     for prefix, name, label in layers:
-        gdf = _read_layer(download(urls[prefix], work / f"{prefix}.zip", progress), prefix, work)
+        path = (A32_PATH if prefix == "A32" else A27_PATH).format(pref=pref)
+        gdf = read_layer(_fetch(fetcher, path, work, sources), prefix + "-", work)
         gdf = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
-        mine = _district_features(gdf, prefix, ward_codes, shape)
+        mine = _district_features(gdf, prefix, set(city_codes) | {code}, shape)
         if mine.empty:
             raise CityError(
                 f"{info.name}の{label}が{prefix}データにありません / no {label} for {code} in {prefix}"
             )
-        _write_geojson(mine, boundaries / f"{name}.geojson", [f"{prefix}_00{i}" for i in range(1, 6)])
+        keep = [f"{prefix}_00{i}" for i in range(1, 6)]
+        _write_geojson(mine, inside(stage, "data", "boundaries", f"{name}.geojson"), keep)
         if prefix == "A32":
             info.districts = len(mine)
         else:
             info.elementary = len(mine)
+    _town_layer(info, city_codes, stage, work, fetcher, sources)
+    _gazetteer(info, stage, work, fetcher, sources)
+    return info, sources
 
-    index_url = _gazetteer_url(base, GAZETTEER_INDEX_PATH)
-    index_file = download(index_url, work / "ja.json", progress)
+
+def _town_layer(
+    info: CityInfo, codes: list[str], stage: Path, work: Path, fetcher: Fetcher, sources: list[str]
+) -> None:
+    """The city's 町丁・字 from e-Stat (one file per municipality or ward), cleaned (gis.towns). A file
+    the source does not have is noted, not fatal: the project works without a town layer."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from gis.towns import clean_estat_towns
+
+    parts = []
+    for c in codes:
+        try:
+            archive = _fetch(fetcher, ESTAT_PATH.format(code=c), work, sources)
+        except DownloadError as exc:
+            info.notes.append(f"町丁・字の境界（e-Stat, {c}）を取得できませんでした: {exc}")
+            continue
+        parts.append(read_layer(archive, "r2ka", work))
+    if not parts:
+        return
+    merged = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
     try:
-        index = json.loads(index_file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise DownloadError(f"{index_url} を読めません（JSON ではありません） / not JSON") from None
-    known = index.get(pref_name, []) if isinstance(index, dict) else []
-    missing = [c for c in gazetteer_cities if c not in known]
+        towns = clean_estat_towns(merged)
+    except TakaraError as exc:
+        raise DownloadError(f"e-Stat 小地域のデータが正しくありません: {exc}") from None
+    if towns.empty:
+        info.notes.append("e-Stat のデータに町丁・字（HCODE 8101）がありませんでした / no town units")
+        return
+    _write_geojson(towns, inside(stage, "data", "boundaries", "towns.geojson"), ["KEY_CODE", "S_NAME"])
+    info.town_areas = len(towns)
+
+
+def _gazetteer(info: CityInfo, stage: Path, work: Path, fetcher: Fetcher, sources: list[str]) -> None:
+    """Geolonia's town points for the city, each file checked before it is written into the project."""
+    index_path = GAZETTEER_INDEX_PATH
+    index = gazetteer_index(_fetch(fetcher, index_path, work, sources), fetcher.url(index_path))
+    known = index.get(info.pref, [])
+    missing = [c for c in info.gazetteer_cities if c not in known]
     if missing:
         raise CityError(
-            f"町名データに {pref_name}{'・'.join(missing)} がありません / the gazetteer has no "
-            f"{pref_name}{', '.join(missing)}"
+            f"町名データに {info.pref}{'・'.join(missing)} がありません / the gazetteer has no "
+            f"{info.pref}{', '.join(missing)}"
         )
-    gazetteer = stage / "data" / "gazetteer"
-    city_urls = []
-    for name in gazetteer_cities:
-        url = _gazetteer_url(base, GAZETTEER_CITY_PATH.format(pref=pref_name, city=name))
-        city_urls.append(url)
-        folder = gazetteer / "ja" / pref_name
-        folder.mkdir(parents=True, exist_ok=True)
-        path = download(url, folder / f"{name}.json", progress)
-        try:
-            towns = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise DownloadError(f"{url} を読めません（JSON ではありません） / not JSON") from None
-        info.towns += len(towns) if isinstance(towns, list) else 0
-    (gazetteer / "ja.json").write_text(
-        json.dumps({pref_name: gazetteer_cities}, ensure_ascii=False) + "\n", encoding="utf-8"
+    for name in info.gazetteer_cities:
+        path = GAZETTEER_CITY_PATH.format(pref=info.pref, city=name)
+        scratch = fetcher.fetch(path, work / "city.json")
+        assert scratch is not None
+        sources.append(urllib.parse.unquote(fetcher.url(path)))
+        towns = gazetteer_towns(scratch, fetcher.url(path))
+        dest = inside(stage, "data", "gazetteer", "ja", info.pref, f"{name}.json")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(scratch, dest)
+        info.towns += len(towns)
+    inside(stage, "data", "gazetteer", "ja.json").write_text(
+        json.dumps({info.pref: info.gazetteer_cities}, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    return info, [index_url, *city_urls]

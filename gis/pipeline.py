@@ -45,10 +45,18 @@ def read_all(project: Project, report: Report) -> list[RawRow]:
 
 
 def load_all_boundaries(project: Project, report: Report) -> dict:
+    from gis.towns import load_town_tiers
+
     notes: list[str] = []
-    boundaries = {tier.id: load_boundaries(tier, notes) for tier in project.tiers}
+    from_towns, issues = load_town_tiers(project, notes)
+    boundaries = {
+        tier.id: from_towns[tier.id] if tier.from_towns else load_boundaries(tier, notes)
+        for tier in project.tiers
+    }
     link_parents(boundaries, project.tiers)
     report.notes += notes
+    for issue in issues:
+        report.add(issue)
     return boundaries
 
 

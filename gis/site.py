@@ -948,6 +948,9 @@ def _site_ctx(model: SiteModel, out: Path) -> dict:
     }
 
 
+MANY_AREAS = 200
+
+
 def _tiers_ctx(model: SiteModel) -> list[dict]:
     district_level = model.district_tier.level
     return [
@@ -956,7 +959,8 @@ def _tiers_ctx(model: SiteModel) -> list[dict]:
             "name": t.name,
             "label": t.label,
             "count": len(model.areas[t.id]),
-            "show": t.level <= district_level,
+            # a tier of hundreds of areas (the 町丁・字) would bury the map: listed, but off at first
+            "show": t.level <= district_level and len(model.areas[t.id]) < MANY_AREAS,
             "labels": len(model.areas[t.id]) > 1,
         }
         for t in model.tiers

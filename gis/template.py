@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -18,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gis.config import CONFIG_NAME, BuildOptions, Category, Project, SiteMeta, load_project
+from gis.config import CONFIG_NAME, BuildOptions, Category, Project, SiteMeta, Tier, load_project
 from gis.errors import ConfigError, OutputError
 from gis.place import (
     ORGANISER_TYPES,
@@ -344,3 +345,107 @@ def write_template(path: Path, project: Project, overwrite: bool = False) -> Pat
     build_template(project).save(tmp)
     tmp.replace(path)  # never leave a half-written workbook where a coordinator will open it
     return path
+
+
+# --- the town list sheet (`template --tier-towns`) ---------------------------------------------------
+
+TOWN_SHEET_NAME = "町名と区域.xlsx"
+TOWN_DATA_SHEET = "町名と区域"
+AREA_LIST_SHEET = "区域の一覧"
+AREA_ROWS = 500  # area names the drop-down reads (a city has a few dozen 自治会 … a few hundred 班)
+TOWN_HELP = (
+    "この表は、町丁・字（町名）ごとに、どの区域（地区社協・自治会など）に入るかを書く表です。",
+    "1. 「区域の一覧」シートに、区域の名前を1行に1つずつ書きます（例: 松岩地区社協）。",
+    "2. 「町名と区域」シートの区域の列で、町ごとに区域を選びます（▼を押すと一覧から選べます）。",
+    "3. すべての町に区域を入れます。どの区域にも入らない町、二つの区域に入っている町は、"
+    "確かめるときに行番号つきで知らせます。",
+    "4. 表を data/tiers/ に保存し、takara.toml に [[tiers]] を書き足します（docs/guide.md）。",
+    "町丁字コードは町を確実に見分けるための番号です。消さないでください。",
+)
+
+
+def _prefilled_areas(project: Project, tier_id: str, towns: Any) -> tuple[Tier | None, dict[str, str]]:
+    """town code -> area for a tier that already exists: from its town list, or — for a tier drawn from
+    a boundary file — the area holding each town's representative point (a starting point to adjust)."""
+    if not tier_id:
+        return None, {}
+    tier = next((t for t in project.tiers if t.id == tier_id), None)
+    if tier is None:
+        raise ConfigError(
+            f"層「{tier_id}」がありません。ある層: {', '.join(t.id for t in project.tiers)} / no such tier"
+        )
+    from gis.towns import assign_towns, read_town_list
+
+    if tier.from_towns:
+        assigned, _ = assign_towns(read_town_list(tier), towns, tier)
+        return tier, assigned
+    from gis.tiers import assign_areas, load_boundaries
+
+    points = towns.geometry.representative_point()
+    hits = assign_areas(list(points.x), list(points.y), load_boundaries(tier))
+    return tier, {str(code): hit[1] for code, hit in zip(towns["area_id"], hits) if hit}
+
+
+def write_town_sheet(
+    path: Path, project: Project, tier_id: str = "", overwrite: bool = False
+) -> tuple[Path, int]:
+    """Every town of the city with an empty area column (filled in for an existing tier), a drop-down of
+    the areas named on the 区域の一覧 sheet, and instructions. Returns (path, number of towns)."""
+    from gis.towns import load_town_layer, town_names
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise OutputError(f"{path}: 町名の表は .xlsx で書き出します / the sheet is written as .xlsx")
+    if path.exists() and not overwrite:
+        raise OutputError(
+            f"{path} はすでにあります。上書きするなら --force を付けてください / file exists: use --force"
+        )
+    towns = town_names(project)
+    assert project.towns is not None  # town_names refuses a project without one
+    tier, assigned = _prefilled_areas(project, tier_id, load_town_layer(project.towns))
+    area_header = tier.label if tier else "区域名"
+    book = Workbook()
+    ws = book.active
+    ws.title = TOWN_DATA_SHEET
+    headers = (("No.", 6), ("町名", 24), ("町丁字コード", 14), (area_header, 24), ("備考", 30))
+    for col, (text, width) in enumerate(headers, start=1):
+        cell = ws.cell(row=1, column=col, value=text)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for i, (code, name) in enumerate(zip(towns["code"], towns["name"]), start=2):
+        ws.cell(row=i, column=1, value=i - 1)
+        ws.cell(row=i, column=2, value=name)
+        ws.cell(row=i, column=3, value=str(code))
+        ws.cell(row=i, column=4, value=assigned.get(str(code)) or None)
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:E{len(towns) + 1}"
+    areas = book.create_sheet(AREA_LIST_SHEET)
+    areas.cell(row=1, column=1, value=area_header).font = Font(bold=True)
+    areas.column_dimensions["A"].width = 28
+    for i, name in enumerate(dict.fromkeys(a for a in assigned.values() if a), start=2):
+        areas.cell(row=i, column=1, value=name)
+    dv = DataValidation(
+        type="list",
+        formula1=f"'{AREA_LIST_SHEET}'!$A$2:$A${AREA_ROWS + 1}",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="区域の一覧にない名前です",
+        error="「区域の一覧」シートに書いた名前から選んでください（新しい区域なら一覧に書き足します）。",
+        showInputMessage=True,
+        promptTitle=area_header,
+        prompt="この町が入る区域を選びます。",
+    )
+    dv.add(f"D2:D{len(towns) + 1}")
+    ws.add_data_validation(dv)
+    help_ws = book.create_sheet(HELP_SHEET)
+    help_ws.column_dimensions["A"].width = 110
+    for i, line in enumerate(TOWN_HELP, start=1):
+        help_ws.cell(row=i, column=1, value=line).alignment = Alignment(wrap_text=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    book.save(tmp)
+    tmp.replace(path)
+    return path, len(towns)

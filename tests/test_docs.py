@@ -22,7 +22,9 @@ from tests.test_init import build_fixtures, download_server
 
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = REPO / "docs" / "guide.md"
-MESSAGE_MODULES = ("validate.py", "pipeline.py", "records.py", "tiers.py", "numbering.py")
+MESSAGE_MODULES = ("validate.py", "pipeline.py", "records.py", "tiers.py", "numbering.py", "towns.py")
+# run where `init` made a project (they need its town layer), not in the demo
+IN_A_NEW_PROJECT = ("takara init", "takara mirror", "takara template . --tier-towns")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -128,7 +130,7 @@ def _run(command: str, cwd: Path, env: dict[str, str]) -> None:
 
 def test_every_command_in_the_guide_runs_as_written(tmp_path):
     commands = [
-        c for c in guide_commands(GUIDE.read_text(encoding="utf-8")) if not c.startswith("takara init")
+        c for c in guide_commands(GUIDE.read_text(encoding="utf-8")) if not c.startswith(IN_A_NEW_PROJECT)
     ]
     assert len(commands) >= 8
     work = tmp_path / "work"
@@ -147,17 +149,26 @@ def test_every_command_in_the_guide_runs_as_written(tmp_path):
 
 @pytest.mark.shared
 def test_the_guides_init_command_runs_as_written(tmp_path):
-    commands = [c for c in guide_commands(GUIDE.read_text(encoding="utf-8")) if c.startswith("takara init")]
-    assert commands
+    commands = [
+        c for c in guide_commands(GUIDE.read_text(encoding="utf-8")) if c.startswith(IN_A_NEW_PROJECT)
+    ]
+    assert any(c.startswith("takara mirror") for c in commands) and any("--tier-towns" in c for c in commands)
     build_fixtures(tmp_path / "downloads", shared_path("data", "kurashiki"), tmp_path / "fixture-work")
     cwd = tmp_path / "here"
     cwd.mkdir()
     env = _shim(tmp_path / "bin")
-    with download_server(tmp_path / "downloads") as (url, _):
+    with download_server(tmp_path / "downloads") as (url, requested):
         env["TAKARA_DATA_URL"] = url  # the official hosts, mirrored locally (tests run offline)
+        served = 0
         for command in commands:
-            _run(command, cwd, env)
+            in_project = command.startswith("takara template")  # the guide runs it in the new project
+            _run(command, cwd / "倉敷市の宝物マップ" if in_project else cwd, env)
+            if command.startswith("takara mirror"):
+                served = len(requested)
+        assert served and len(requested) == served  # init from the carried folder asked no server
     assert (cwd / "倉敷市の宝物マップ" / "takara.toml").is_file()
+    assert (cwd / "倉敷市" / "data" / "boundaries" / "towns.geojson").is_file()
+    assert (cwd / "倉敷市の宝物マップ" / "data" / "tiers" / "地区社協.xlsx").is_file()
 
 
 # ------------------------------------------------------------------ the guide's messages

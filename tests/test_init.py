@@ -17,11 +17,12 @@ from typing import ClassVar
 
 import geopandas as gpd
 import pytest
+from mirrorfixtures import estat_frame, estat_zip, voronoi_cells
 from openpyxl import load_workbook
 from shapely.geometry import box, shape
 
 from gis.cli import main
-from gis.init_city import A27_PATH, A32_PATH, GAZETTEER_CITY_PATH, GAZETTEER_INDEX_PATH, N03_PATH
+from gis.mirror import A27_PATH, A32_PATH, ESTAT_PATH, GAZETTEER_CITY_PATH, GAZETTEER_INDEX_PATH, N03_PATH
 
 DECOY_CODE = "33203"  # another city of the prefecture, which must be filtered out
 DECOY = box(134.0, 35.0, 134.1, 35.1)
@@ -97,6 +98,16 @@ def build_fixtures(root: Path, shared: Path, work: Path) -> None:
         gdf = gpd.GeoDataFrame(gpd.pd.concat([gdf, decoy], ignore_index=True), crs=gdf.crs or "EPSG:6668")
         path = A32_PATH if prefix == "A32" else A27_PATH
         _shapefile_zip(root / path.format(pref="33").lstrip("/"), prefix, gdf, work / prefix)
+    # e-Stat 小地域 for 倉敷市: cells around the gazetteer's town points stand in for the census
+    # polygons (made here, approximate), with the duplicates and water units of the real files
+    towns = json.loads((shared / "gazetteer" / "ja" / "岡山県" / "倉敷市.json").read_text(encoding="utf-8"))
+    outline = gpd.GeoDataFrame.from_features(n03["features"][:1]).geometry.union_all()
+    points = {(t["lng"], t["lat"]): t["town"] for t in towns}
+    cells = voronoi_cells(points, outline).sort_values("name").reset_index(drop=True)
+    frame = estat_frame(
+        "33202", [(f"33202{i:04d}00", n, g) for i, (n, g) in enumerate(zip(cells["name"], cells.geometry))]
+    )
+    estat_zip(root / ESTAT_PATH.format(code="33202").lstrip("/"), "33202", frame, work)
     index = root / GAZETTEER_INDEX_PATH.lstrip("/")
     index.parent.mkdir(parents=True, exist_ok=True)
     index.write_bytes((shared / "gazetteer" / "ja.json").read_bytes())
@@ -169,9 +180,14 @@ def test_init_creates_a_project_with_the_citys_real_tiers_that_builds(tmp_path, 
 
     config = tomllib.loads((target / "takara.toml").read_text(encoding="utf-8"))
     attribution = config["site"]["attribution"]
-    for source in ("行政区域データ", "中学校区データ", "小学校区データ", "Geolonia"):
+    for source in ("行政区域データ", "中学校区データ", "小学校区データ", "小地域境界データ", "Geolonia"):
         assert source in attribution
-    assert [t["id"] for t in config["tiers"]] == ["city", "junior_high", "elementary"]
+    assert [t["id"] for t in config["tiers"]] == ["city", "junior_high", "elementary", "towns"]
+    assert config["tiers"][-1]["level"] == 4 and config["towns"]["path"] == "data/boundaries/towns.geojson"
+    towns = json.loads((target / "data/boundaries/towns.geojson").read_text(encoding="utf-8"))["features"]
+    names = [f["properties"]["S_NAME"] for f in towns]
+    # 381 town names (some towns have two points) make 380 cells: 大畠 lies outside the simplified outline
+    assert len(names) == len(set(names)) == 380 and "水面調査区" not in names  # merged; water dropped
     assert f"{url}/japanese-addresses/api/ja/岡山県/倉敷市.json" in (target / "takara.toml").read_text(
         encoding="utf-8"
     )
@@ -226,6 +242,7 @@ def test_init_creates_a_project_with_the_citys_real_tiers_that_builds(tmp_path, 
     assert set(places) == {"茶屋町ふれあいサロン", "駅前ラジオ体操"}
     assert places["茶屋町ふれあいサロン"]["junior_high_name"] == "東陽中学校"
     assert places["茶屋町ふれあいサロン"]["elementary_name"] == "茶屋町小学校"
+    assert places["茶屋町ふれあいサロン"]["towns_name"] == "茶屋町早沖"  # the approximate cell of its town
 
 
 @pytest.mark.shared
@@ -237,7 +254,8 @@ def test_init_reads_the_base_url_from_the_environment_and_skips_a27_unless_asked
     target = tmp_path / "k2"
     assert main(["init", "--city", "332020", "--dir", str(target)]) == 0  # the 6-digit form with check digit
     config = tomllib.loads((target / "takara.toml").read_text(encoding="utf-8"))
-    assert [t["id"] for t in config["tiers"]] == ["city", "junior_high"]
+    assert [t["id"] for t in config["tiers"]] == ["city", "junior_high", "towns"]
+    assert config["tiers"][-1]["level"] == 3
     assert "小学校区" not in config["site"]["attribution"]
     assert not any("A27" in r for r in requested)
     assert any(r.endswith("_33_GML.zip") and "N03" in r for r in requested)
