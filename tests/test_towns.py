@@ -365,3 +365,14 @@ label = "班"
         "西南班",
     ]
     assert not [i for i in edition.report.issues if i.source == "takara.toml"]
+
+
+def test_a_tier_of_hundreds_of_towns_is_off_when_the_map_opens_even_as_the_district_tier(kesennuma):
+    from gis.site import Catalogue, SiteModel, _tiers_ctx
+
+    root, _ = kesennuma
+    project = load_project(root)
+    project.tiers = [t for t in project.tiers if t.id in ("city", "towns")]  # the towns are the 第2層
+    model = SiteModel(run(project), Catalogue("ja"))
+    shown = {t["id"]: (t["count"], t["show"]) for t in _tiers_ctx(model)}
+    assert shown == {"city": (1, True), "towns": (401, False)}
