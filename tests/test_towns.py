@@ -376,3 +376,13 @@ def test_a_tier_of_hundreds_of_towns_is_off_when_the_map_opens_even_as_the_distr
     model = SiteModel(run(project), Catalogue("ja"))
     shown = {t["id"]: (t["count"], t["show"]) for t in _tiers_ctx(model)}
     assert shown == {"city": (1, True), "towns": (401, False)}
+
+
+def test_a_home_in_a_town_left_out_of_the_list_is_shown_at_a_coarser_area_never_at_home(tmp_path):
+    home = row(名称="山田さん宅サロン", 会場="山田さん宅", 会場種別="自宅", 緯度="35.0012", 経度="135.0013")
+    root = _mini(tmp_path, JICHIKAI.replace('"西南町", ', "").replace(',\n  "北東町"', ""), [home])
+    edition = run(load_project(root))
+    [place] = edition.places
+    assert "jichikai" not in place.areas  # 西南町 is in no 自治会 area
+    west = representative_points(edition.boundaries["district"])["A"]  # 西地区, the area it is in
+    assert (place.lat, place.lon) == (round(west[0], 4), round(west[1], 4)) != (35.0012, 135.0013)
