@@ -197,7 +197,8 @@ def test_a_list_with_mistakes_is_reported_with_file_row_and_suggestions(kesennum
 def test_suggestions_find_the_town_meant():
     names = ["松崎柳沢", "松崎下金取", "赤岩五駄鱈", "本町一丁目", "本町二丁目", "唐桑町宿"]
     assert suggestions("松崎柳澤", names)[0] == "松崎柳沢"
-    assert suggestions("からくわ町宿", names) == [] or "唐桑町宿" not in suggestions("全然違う", names)
+    assert suggestions("全然違う名前", names) == []  # nothing close: no guess is offered
+    assert set(suggestions("本町", names)) == {"本町一丁目", "本町二丁目"}
     assert "赤岩五駄鱈" in suggestions("赤岩", names)
 
 
