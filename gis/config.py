@@ -119,6 +119,7 @@ class Tier:
     town_column: str = ""  # the list's town column (default: detected, e.g. 町名)
     area_column: str = ""  # the list's area column (default: detected, e.g. 自治会名)
     source_label: str = ""  # as shown in messages: the list's path relative to the project, or takara.toml
+    town_layer: TownLayer | None = None  # the project's [towns], which such a tier is dissolved from
 
     @property
     def from_towns(self) -> bool:
@@ -360,7 +361,7 @@ def load_project(root: str | Path) -> Project:
         r.table(t, key, KEYS["tiers"])
         tiers.append(_read_tier(t, r, key, i, path_of))
     r = main_reader
-    towns = _read_town_layer(data.get("towns"), r, path_of, site, entries("tiers"))
+    towns = _read_town_layer(data.get("towns"), r, path_of, site, entries("tiers"), tiers)
     if not tiers:
         r.error("tiers", "name at least one tier ([[tiers]]), the municipality")
     tiers.sort(key=lambda t: t.level)
@@ -486,7 +487,12 @@ def _town_entries(areas: dict, r: _Reader, key: str) -> list[tuple[str, str, int
 
 
 def _read_town_layer(
-    table: Any, r: _Reader, path_of: Any, site: SiteMeta, tier_entries: list[tuple[dict, _Reader, str]]
+    table: Any,
+    r: _Reader,
+    path_of: Any,
+    site: SiteMeta,
+    tier_entries: list[tuple[dict, _Reader, str]],
+    tiers: list[Tier],
 ) -> TownLayer | None:
     """[towns]: the town layer. Tiers made from towns need it; an approximate one is said so in the
     attribution, which every map and print shows."""
@@ -512,6 +518,8 @@ def _read_town_layer(
         name_field=r.get(table, "towns", "name_field", str, "S_NAME"),
         approximate=r.get(table, "towns", "approximate", bool, False),
     )
+    for tier in tiers:
+        tier.town_layer = layer if tier.from_towns else None
     if layer.approximate:
         note = "町丁・字の区域は概略（正式な境界ではありません）"
         site.attribution = f"{site.attribution} / {note}" if site.attribution else note

@@ -10,8 +10,8 @@ Downloaded (per prefecture, then filtered to the city's code):
 - 第3層 (with --elementary), elementary-school districts: 国土数値情報 小学校区 A27 (令和3年度)
   https://nlftp.mlit.go.jp/ksj/gml/data/A27/A27-21/A27-21_<PP>_GML.zip
 - the town layer (町丁・字), the city's 小地域 of the 2020 census: e-Stat 境界データ (Shapefile, 世界測地系
-  緯度経度), 政府統計の総合窓口 (e-Stat) terms (CC BY 4.0 compatible), one file per municipality (per ward):
-  https://www.e-stat.go.jp/gis/statmap-search/data?dlserveyId=A002005212020&code=<CODE>&coordSys=1&format=shape&downloadType=5&datum=2011
+  緯度経度), 政府統計の総合窓口 (e-Stat) terms (CC BY 4.0 compatible), per prefecture, filtered to the city:
+  https://www.e-stat.go.jp/gis/statmap-search/data?dlserveyId=A002005212020&code=<PP>&coordSys=1&format=shape&downloadType=5&datum=2011
   Only 町丁・字等 units are kept (HCODE 8101; water areas go), duplicates and pieces of one town merged.
   It is the 町丁・字 tier and what town lists (gis.towns) are dissolved from.
 - the town gazetteer for offline geocoding: Geolonia 住所データ (geolonia/japanese-addresses), CC BY 4.0,
@@ -423,28 +423,22 @@ def _assemble(
 def _town_layer(
     info: CityInfo, codes: list[str], stage: Path, work: Path, fetcher: Fetcher, sources: list[str]
 ) -> None:
-    """The city's 町丁・字 from e-Stat (one file per municipality or ward), cleaned (gis.towns). A file
-    the source does not have is noted, not fatal: the project works without a town layer."""
-    import geopandas as gpd
-    import pandas as pd
-
+    """The city's 町丁・字 from e-Stat's prefecture file (its own code, or its wards' codes), cleaned
+    (gis.towns). A file the source does not have is noted, not fatal: the project works without a
+    town layer."""
     from gis.towns import clean_estat_towns
 
-    parts = []
-    for c in codes:
-        try:
-            archive = _fetch(fetcher, ESTAT_PATH.format(code=c), work, sources)
-        except DownloadError as exc:
-            info.notes.append(f"町丁・字の境界（e-Stat, {c}）を取得できませんでした: {exc}")
-            continue
-        parts.append(read_layer(archive, "r2ka", work))
-    if not parts:
-        return
-    merged = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
     try:
-        towns = clean_estat_towns(merged)
+        archive = _fetch(fetcher, ESTAT_PATH.format(pref=info.code[:2]), work, sources)
+    except DownloadError as exc:
+        info.notes.append(f"町丁・字の境界（e-Stat）を取得できませんでした: {exc}")
+        return
+    gdf = read_layer(archive, "r2ka", work)
+    try:
+        towns = clean_estat_towns(gdf)
     except TakaraError as exc:
         raise DownloadError(f"e-Stat 小地域のデータが正しくありません: {exc}") from None
+    towns = towns[towns["KEY_CODE"].str[:5].isin(set(codes) | {info.code})]
     if towns.empty:
         info.notes.append("e-Stat のデータに町丁・字（HCODE 8101）がありませんでした / no town units")
         return

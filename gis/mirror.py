@@ -5,14 +5,13 @@ The mirror layout (a folder, or the same tree on any web server) — paths below
     ksj/gml/data/N03/N03-2024/N03-20240101_<PP>_GML.zip      行政区域 (国土数値情報 N03)
     ksj/gml/data/A32/A32-21/A32-21_<PP>_GML.zip              中学校区 (A32)
     ksj/gml/data/A27/A27-21/A27-21_<PP>_GML.zip              小学校区 (A27)
-    e-stat/A002005212020/A002005212020DDSWC<CODE>.zip       町丁・字等 (e-Stat 小地域, 国勢調査2020, Shapefile)
+    e-stat/A002005212020/A002005212020DDSWC<PP>.zip         町丁・字等 (e-Stat 小地域, 国勢調査2020, Shapefile)
     japanese-addresses/api/ja.json                          町名 index (Geolonia 住所データ)
     japanese-addresses/api/ja/<都道府県>/<市区町村>.json       町名 per city
     takara-mirror.json                                      what `mirror` wrote, with SHA-256 sums
 
-<PP> is the 2-digit prefecture code, <CODE> a 5-digit municipality code (a designated city has one file
-per ward). The official hosts serve the same paths (e-Stat's download address is built from the code),
-so `--source-url` may name such a folder, a `file://` URL or an `http(s)://` mirror.
+<PP> is the 2-digit prefecture code: every file holds one prefecture. The official hosts serve the same
+paths (e-Stat's download address is built from the prefecture code), so `--source-url` may name such a folder, a `file://` URL or an `http(s)://` mirror.
 
 Everything fetched is checked before it is used: sizes are capped, zips may not hold paths that leave
 their folder, JSON must have the shape of the gazetteer, a file listed in takara-mirror.json must match
@@ -48,7 +47,7 @@ ESTAT_DOWNLOAD = (
 N03_PATH = "/ksj/gml/data/N03/N03-2024/N03-20240101_{pref}_GML.zip"
 A32_PATH = "/ksj/gml/data/A32/A32-21/A32-21_{pref}_GML.zip"
 A27_PATH = "/ksj/gml/data/A27/A27-21/A27-21_{pref}_GML.zip"
-ESTAT_PATH = "/e-stat/A002005212020/A002005212020DDSWC{code}.zip"
+ESTAT_PATH = "/e-stat/A002005212020/A002005212020DDSWC{pref}.zip"
 GAZETTEER_INDEX_PATH = "/japanese-addresses/api/ja.json"
 GAZETTEER_CITY_PATH = "/japanese-addresses/api/ja/{pref}/{city}.json"
 MANIFEST = "takara-mirror.json"
@@ -132,7 +131,7 @@ class Fetcher:
         if path.startswith("/ksj/"):
             return KSJ_HOST + path
         if path.startswith("/e-stat/"):
-            return ESTAT_DOWNLOAD.format(code=re.findall(r"(\d{5})\.zip$", path)[0])
+            return ESTAT_DOWNLOAD.format(code=re.findall(r"(\d{2})\.zip$", path)[0])
         return GEOLONIA_HOST + urllib.parse.quote(path)
 
     def load_manifest(self) -> None:
@@ -304,19 +303,10 @@ class MirrorResult:
     skipped: list[str]
 
 
-def _municipality_codes(n03_zip: Path, work: Path, pref: str) -> list[str]:
-    from gis.init_city import code_column, read_layer
-
-    gdf = read_layer(n03_zip, "N03", work)
-    codes = sorted({c for c in code_column(gdf["N03_007"]) if c.isdigit() and c[:2] == pref})
-    return codes
-
-
 def mirror_prefecture(
     pref_code: str, folder: Path, source_url: str | None = None, progress: Progress = quiet
 ) -> MirrorResult:
-    """Download one prefecture's files (N03, A32, A27, e-Stat towns for every municipality, the
-    gazetteer) into folder, in the mirror layout, with takara-mirror.json. Run it on a connected PC;
+    """Download one prefecture's files (N03, A32, A27, the e-Stat towns, the gazetteer) into folder, in the mirror layout, with takara-mirror.json. Run it on a connected PC;
     carry the folder; `takara init --city CODE --source-url FOLDER` then needs nothing else."""
     from gis.geocode import PREFECTURES
 
@@ -349,12 +339,10 @@ def mirror_prefecture(
             written[path.lstrip("/")] = {"sha256": sha256(dest), "bytes": dest.stat().st_size}
             return dest
 
-        n03 = take(N03_PATH.format(pref=pref))
-        assert n03 is not None
+        take(N03_PATH.format(pref=pref))
         take(A32_PATH.format(pref=pref))
         take(A27_PATH.format(pref=pref), required=False)
-        for code in _municipality_codes(n03, work, pref):
-            take(ESTAT_PATH.format(code=code), required=False)  # not every code has small areas
+        take(ESTAT_PATH.format(pref=pref), required=False)  # init works without it (no town layer)
         index_file = take(GAZETTEER_INDEX_PATH)
         assert index_file is not None
         cities = gazetteer_index(index_file, fetcher.url(GAZETTEER_INDEX_PATH)).get(pref_name, [])

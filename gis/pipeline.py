@@ -215,7 +215,13 @@ def run(
         else:
             publishable.append(p)
     assign_numbers(publishable, project.build.numbers_file, report)
-    rep_points = representative_points(boundaries[project.finest_tier.id])
+    # a home is shown at the point of the finest area it lies in; one in no area of the finest tier (a
+    # town left out of a town list, a gap between boundaries) falls back to a coarser area's point —
+    # never to its own. Finest first: on an id two tiers share, the finer area's point wins.
+    rep_points: dict[str, tuple[float, float]] = {}
+    for tier in reversed(project.tiers):
+        for area_id, point in representative_points(boundaries[tier.id]).items():
+            rep_points.setdefault(area_id, point)
     published: list[PublicPlace] = []
     schedules: dict[str, object] = {}
     for p in publishable:

@@ -390,6 +390,14 @@ def build_town_tier(tier: Tier, towns: gpd.GeoDataFrame) -> TownTier:
     return TownTier(dissolve_areas(towns, assigned, order), assigned, issues)
 
 
+def town_tier_areas(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFrame:
+    """One town-list tier's areas, for a caller that needs only the shapes (the list's problems are
+    reported by the pipeline, with their rows)."""
+    if tier.town_layer is None:
+        raise InputError(tier.source_label, "[towns]（町丁・字の境界）がありません / no town layer ([towns])")
+    return build_town_tier(tier, load_town_layer(tier.town_layer, warn)).areas
+
+
 def load_town_tiers(project: Project, notes: list[str]) -> tuple[dict[str, gpd.GeoDataFrame], list[Issue]]:
     """Every tier of the project made from towns, dissolved from the town layer (read once)."""
     tiers = [t for t in project.tiers if t.from_towns]

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, box
 
@@ -116,8 +117,9 @@ def estat_frame(code: str, towns: list[tuple[str, str, shapely.Geometry]]) -> gp
     return gpd.GeoDataFrame(rows, crs="EPSG:6668")
 
 
-def estat_zip(path: Path, code: str, frame: gpd.GeoDataFrame, work: Path) -> Path:
-    return write_zip(path, shapefile_members(frame, f"r2ka{code}", "", work / f"estat-{code}"))
+def estat_zip(path: Path, pref: str, frame: gpd.GeoDataFrame, work: Path) -> Path:
+    """e-Stat's prefecture zip: r2ka<PP>.shp and its sidecar files at the top."""
+    return write_zip(path, shapefile_members(frame, f"r2ka{pref}", "", work / f"estat-{pref}"))
 
 
 def voronoi_cells(points: dict[tuple[float, float], str], outline: shapely.Geometry) -> gpd.GeoDataFrame:
@@ -188,7 +190,9 @@ def tiny_mirror(root: Path, work: Path, *, city_name: str = CITY, gazetteer: byt
             work / prefix,
         )
     frame = estat_frame(CODE, [(key, name, geom) for name, (key, geom) in TOWNS.items()])
-    estat_zip(root / ESTAT_PATH.format(code=CODE).lstrip("/"), CODE, frame, work)
+    decoy = estat_frame(DECOY_CODE, [(f"{DECOY_CODE}000100", "よそ町", DECOY)])  # the prefecture's other city
+    frame = gpd.GeoDataFrame(pd.concat([frame, decoy], ignore_index=True), crs=frame.crs)
+    estat_zip(root / ESTAT_PATH.format(pref=PREF).lstrip("/"), PREF, frame, work)
     index = root / GAZETTEER_INDEX_PATH.lstrip("/")
     index.parent.mkdir(parents=True, exist_ok=True)
     index.write_text(json.dumps({PREF_NAME: [city_name, DECOY_CITY]}, ensure_ascii=False), encoding="utf-8")

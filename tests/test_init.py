@@ -107,7 +107,7 @@ def build_fixtures(root: Path, shared: Path, work: Path) -> None:
     frame = estat_frame(
         "33202", [(f"33202{i:04d}00", n, g) for i, (n, g) in enumerate(zip(cells["name"], cells.geometry))]
     )
-    estat_zip(root / ESTAT_PATH.format(code="33202").lstrip("/"), "33202", frame, work)
+    estat_zip(root / ESTAT_PATH.format(pref="33").lstrip("/"), "33", frame, work)
     index = root / GAZETTEER_INDEX_PATH.lstrip("/")
     index.parent.mkdir(parents=True, exist_ok=True)
     index.write_bytes((shared / "gazetteer" / "ja.json").read_bytes())

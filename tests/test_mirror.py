@@ -69,7 +69,7 @@ def test_init_from_a_mirror_folder_builds_the_city_with_its_town_layer(tmp_path,
         "name_field": "S_NAME",
     }
     assert "小地域境界データ" in config["site"]["attribution"] and "e-Stat" in config["site"]["attribution"]
-    assert str(mirror / ESTAT_PATH.format(code=CODE).lstrip("/")) in (target / "takara.toml").read_text(
+    assert str(mirror / ESTAT_PATH.format(pref=PREF).lstrip("/")) in (target / "takara.toml").read_text(
         "utf-8"
     )
     assert [
@@ -133,7 +133,7 @@ def test_a_new_city_groups_its_towns_into_areas_from_the_sheet_and_builds(tmp_pa
 def test_init_from_a_loopback_http_mirror(tmp_path, mirror):
     with download_server(mirror) as (url, requested):
         assert main(["init", "--city", CODE, "--dir", str(tmp_path / "p"), "--source-url", url]) == 0
-    assert any(r.endswith(f"DDSWC{CODE}.zip") for r in requested)
+    assert any(r.endswith(f"DDSWC{PREF}.zip") for r in requested)
     assert any(r.startswith("/japanese-addresses/api/ja/") for r in requested)
     assert len(_features(tmp_path / "p" / "data/boundaries/towns.geojson")) == 4
 
@@ -148,7 +148,6 @@ def test_mirror_downloads_a_prefecture_once_and_init_needs_nothing_else(
     manifest = json.loads((carried / MANIFEST).read_text(encoding="utf-8"))
     files = set(manifest["files"])
     assert files == _files(mirror) - {p for p in _files(mirror) if (mirror / p).is_dir()}
-    assert ESTAT_PATH.format(code="30202").lstrip("/") not in files  # the decoy city has no e-Stat file
 
     monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: pytest.fail("network used"))
     assert main(["init", "--city", CODE, "--dir", str(tmp_path / "p"), "--source-url", str(carried)]) == 0
@@ -253,11 +252,11 @@ def test_a_mirror_path_cannot_leave_the_mirror_folder(tmp_path, mirror):
 
 
 def test_without_the_town_file_init_still_makes_the_project_and_says_so(tmp_path, mirror, capsys):
-    (mirror / ESTAT_PATH.format(code=CODE).lstrip("/")).unlink()
+    (mirror / ESTAT_PATH.format(pref=PREF).lstrip("/")).unlink()
     target = tmp_path / "project"
     assert main(["init", "--city", CODE, "--dir", str(target), "--source-url", str(mirror)]) == 0
     out = capsys.readouterr().out
-    assert "注意 / note: 町丁・字の境界（e-Stat, 30201）を取得できませんでした" in out
+    assert "注意 / note: 町丁・字の境界（e-Stat）を取得できませんでした" in out
     config = tomllib.loads((target / "takara.toml").read_text(encoding="utf-8"))
     assert "towns" not in config and [t["id"] for t in config["tiers"]] == ["city", "junior_high"]
     assert "小地域" not in config["site"]["attribution"]
