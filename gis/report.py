@@ -53,6 +53,8 @@ class Report:
     issues: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stats: dict[str, object] = field(default_factory=dict)  # coordinators-only figures (e.g. withheld counts)
+    columns: list[dict] = field(default_factory=list)  # per record file: mapping, unused columns, proposals
+    decisions: list[dict] = field(default_factory=list)  # per published place: exact or area level, and why
 
     def add(self, issue: Issue) -> None:
         self.issues.append(issue)
@@ -87,6 +89,8 @@ class Report:
             "issues": [asdict(i) for i in self.issues],
             "notes": self.notes,
             "stats": self.stats,
+            "columns": self.columns,
+            "decisions": self.decisions,
         }
 
     def write(self, path: Path) -> None:

@@ -15,13 +15,14 @@ from gis.config import Project
 from gis.place import (
     ORGANISER_TYPES,
     STATUS_ALIASES,
+    VENUE_HOME,
     VENUE_KIND_ALIASES,
     Place,
     normalise_header,
     normalise_text,
     parse_yes_no,
 )
-from gis.privacy import photo_path_problem
+from gis.privacy import photo_path_problem, suggests_home
 from gis.records import RawRow, cell_to_date
 from gis.report import Issue, Report
 
@@ -51,6 +52,7 @@ FIELD_LABELS = {
     "status": "状況",
     "confirmed": "最終確認日",
     "district_hint": "地区",
+    "representative": "代表者",
 }
 
 ERAS = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988, "昭和": 1925, "s": 1925}
@@ -162,6 +164,7 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
         "district_hint",
         "record_id",
         "organiser",
+        "representative",
     ):
         setattr(p, fieldname, _text(row, fieldname, report, name))
     p.extra = row.extra
@@ -229,20 +232,8 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
 
     kind = _text(row, "venue_kind", report, name)
     p.venue_kind = VENUE_KIND_ALIASES.get(normalise_header(kind), kind) if kind else ""
-    if not p.venue_kind and re.search(r"(自宅|宅$|さん宅|様宅)", p.venue):
-        p.venue_kind = "自宅"  # a venue written as someone's home is treated as one, to be safe
-    if kind and p.venue_kind not in VENUE_KIND_ALIASES.values():
-        report.add(
-            Issue(
-                "warning",
-                row.source,
-                row.row,
-                "会場種別",
-                f"会場種別「{kind}」は一覧にありません（そのまま載せます）",
-                f"venue kind {kind!r} is not a known kind",
-                name,
-            )
-        )
+    if not p.venue_kind and suggests_home(p.venue):
+        p.venue_kind = VENUE_HOME  # a venue written as someone's home is one (gis.privacy decides what is shown)
 
     if p.organiser and p.organiser not in ORGANISER_TYPES:
         report.add(
