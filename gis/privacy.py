@@ -127,7 +127,6 @@ _PHONE = re.compile(r"(?<![0-9])(?:\+81[-\s]?|\(?0)[0-9()\-\s.]{7,16}[0-9](?![0-
 _STREET = re.compile(
     r"[0-9]+番地(?:の?[0-9]+)?(?:号)?"
     r"|[0-9]+番[0-9]+(?:号)?"
-    r"|[0-9]+番(?=[^0-9]|$)(?<!順番)"
     r"|(?<=[一-龥々ぁ-んァ-ヶ])(?<![第毎週月年日時分頃約各全])[0-9]{1,5}(?:-[0-9]{1,5}){1,2}"
     r"(?![0-9時月日歳才人円分:.～~])"
 )
@@ -153,6 +152,11 @@ TEXT_FIELDS = {
 def suggests_home(text: str) -> bool:
     """Does this text (a kind, a venue, any cell) speak of a private home?"""
     return bool(text) and bool(_HOME.search(normalise_text(text)))
+
+
+def home_names(text: str) -> list[str]:
+    """Names of private homes written in a text: 山田さん宅, 山田様方, 鈴木さんち, 佐藤邸 …"""
+    return [m[0] for m in _HOME_NAME.finditer(normalise_text(text)) if m[0] not in _NOT_A_HOME_NAME]
 
 
 def phone_digits(text: str) -> str:

@@ -126,7 +126,39 @@ def _scan(project: Path, site: Path) -> list[Leak]:
     # The secrets come from the records themselves (gis.leaks decides them without gis.privacy), so a
     # patched privacy module cannot hide what it failed to protect.
     edition = pipeline.run(load_project(project), Report(), keep_private=True)
-    return scan_site(site, secrets_from(edition.extras["private_places"], edition.report, edition.project))
+    secrets = secrets_from(
+        edition.extras["private_places"],
+        edition.report,
+        edition.project,
+        raw_rows=edition.extras["raw_rows"],
+    )
+    return scan_site(site, secrets)
+
+
+def test_a_home_is_caught_even_when_the_sheet_mapping_misses_its_venue_column(tmp_path, monkeypatch, no_stats):
+    """The venue and venue-kind columns under headers no alias knows: the reading of the sheet never sees
+    the home, but the scanner reads every raw cell, so a home published exactly is still caught."""
+    from tests.projects import make_project, row
+
+    home = row(
+        名称="縁側の会",
+        会場="",
+        会場種別="",
+        所在地="和歌山県ミニ町西南町3-21-7",
+        緯度="35.003217",
+        経度="135.007654",
+    )
+    project = make_project(tmp_path / "p", [row(), home])
+    records = project / "data" / "records.csv"
+    text = records.read_text(encoding="utf-8-sig").replace("会場種別", "どんな所", 1).replace("会場", "やる所", 1)
+    lines = text.splitlines()
+    lines[2] = lines[2].replace(",,,和歌山県", ",山田花子さん宅,自宅,和歌山県", 1)
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    _publish_every_venue_exactly(monkeypatch)
+    found = _build_and_scan(project, tmp_path / "site", "--no-print")
+    assert {"home-point", "home-address"} <= _kinds(found), _show(found)  # (the venue column is unused)
+    assert {leak.where for leak in found if leak.kind == "home-point"} == {"data/records.csv 3行目"}
+    assert not [leak for leak in found if leak.note], _show(found)
 
 
 def test_publishing_records_without_consent_is_caught_in_every_format(project, tmp_path, monkeypatch):
@@ -138,11 +170,19 @@ def test_publishing_records_without_consent_is_caught_in_every_format(project, t
     assert {".html", ".json", ".geojson", ".csv", ".xlsx", ".ics"} <= files, files
 
 
-def test_showing_a_home_at_its_exact_point_and_address_is_caught(project, tmp_path, monkeypatch, no_stats):
-    def no_coarsening(place: Place, *args, **kwargs):
-        return _real_to_public(dataclasses.replace(place, venue_kind="集会所"), *args, **kwargs)
+def _publish_every_venue_exactly(monkeypatch) -> None:
+    """Break privacy's location rule: every venue counts as public (its exact place is published), and
+    free text is no longer masked (a home's name in the venue column would be)."""
+    from gis import privacy
 
-    monkeypatch.setattr("gis.pipeline.to_public", no_coarsening)
+    monkeypatch.setattr("gis.privacy.mask_text", lambda text, *args, **kwargs: (text, []))
+    exact = privacy.LocationDecision(True, False, "公開", "public")
+    monkeypatch.setattr("gis.privacy.decide_location", lambda place, venues: exact)
+    monkeypatch.setattr("gis.pipeline.decide_location", lambda place, venues: exact)
+
+
+def test_showing_a_home_at_its_exact_point_and_address_is_caught(project, tmp_path, monkeypatch, no_stats):
+    _publish_every_venue_exactly(monkeypatch)
     found = _build_and_scan(project, tmp_path / "site", "--no-print")
     assert {"home-point", "home-address", "home-venue"} <= _kinds(found), _show(found)
     assert {leak.where for leak in found if leak.kind == "home-point"} == {
@@ -375,4 +415,5 @@ def test_any_gps_position_in_any_image_is_a_leak(secrets, tmp_path):
         ("image-gps", "gps.jpg"),
         ("image-gps", "doc.pdf"),
         ("withheld-name", "note.png"),
+        ("unreadable", "doc.pdf"),  # not a PDF a reader can open: an error, never taken as clean
     }, _show(found)
