@@ -5,6 +5,7 @@ Nothing here writes the site; gis.cli wires this to the output stages."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable
 from datetime import date
@@ -73,18 +74,20 @@ def read_all(project: Project, report: Report) -> list[RawRow]:
 
 
 def _no_consent_message(result: ReadResult) -> str:
-    """Never a silent "0 published": say which column is probably the consent and how to name it."""
+    """Never a silent "0 published": say which column is probably the consent and how to name it, with a
+    ready [records.columns] line for every column the build could read (one per line, to paste)."""
     likely = likely_consent(result.proposals, dict(enumerate(result.unused)))
     ask = (
-        f"列「{likely}」が掲載可否の列なら、takara.toml のこのファイルの [records.columns] に "
-        f'"{likely}" = "consent" を加えてください'
+        f"列「{likely}」が掲載可否の列なら、takara.toml のこのファイルの [records.columns] に次の行を加えてください"
         if likely
-        else "掲載してよいかを 可・不可 で書いた列（掲載可否）を加えてください（空欄の行は掲載しません）"
+        else "掲載してよいかを 可・不可 で書いた列（掲載可否）を加えるか、その列を [records.columns] で "
+        '"列名" = "consent" と対応づけてください（空欄の行は掲載しません）'
     )
-    return (
-        f"掲載可否（掲載してよいか）の列が見つかりません。{ask} / no consent column found"
-        + (f": if {likely!r} is it, add to [records.columns]:  \"{likely}\" = \"consent\"" if likely else "")
-    )
+    lines = [p.toml_line() for p in result.proposals if p.field]
+    if likely and f'"{likely}" = "consent"' not in "\n".join(lines):
+        lines.insert(0, f"{json.dumps(likely, ensure_ascii=False)} = \"consent\"")
+    paste = ("\n[records.columns]\n" + "\n".join(lines)) if lines else ""
+    return f"掲載可否（掲載してよいか）の列が見つかりません。{ask} / no consent column found{paste}"
 
 
 def load_all_boundaries(project: Project, report: Report) -> dict:

@@ -293,7 +293,8 @@ def decide_location(place: Place, venues: PublicVenues) -> LocationDecision:
         return LocationDecision(
             False,
             True,
-            f"個人宅とみられる記載（「{home_cell[:20]}」）があるため、地区の代表点と町名までで示します",
+            f"個人宅とみられる記載（「{home_cell[:20]}」）があるため、地区の代表点と町名までで示します"
+            "（個人宅ではない公開の会場なら、その記載を直し、会場種別を「公民館」「集会所」などにしてください）",
             "the row speaks of a private home: shown at its area's point, address cut to the town",
         )
     kind = place.venue_kind
