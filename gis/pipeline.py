@@ -319,6 +319,7 @@ def _decide_locations(
             )
             continue
         kept.append(p)
+        maskings = masked_texts(p, decision.exact)[1]
         report.decisions.append(
             {
                 "source": p.source,
@@ -326,13 +327,14 @@ def _decide_locations(
                 "name": p.name,
                 "location": decision.how,
                 "reason": f"{decision.ja} / {decision.en}",
+                "masked": [{"column": m.column, "kind": m.kind, "found": m.found} for m in maskings],
             }
         )
         if not decision.exact:
             # A home written as such in 会場種別 is expected; anything else the coordinator should look at.
             severity = "info" if p.venue_kind == VENUE_HOME and decision.home else "warning"
             report.add(Issue(severity, p.source, p.row, "会場", decision.ja, decision.en, p.name))
-        for m in masked_texts(p, decision.exact)[1]:
+        for m in maskings:
             report.add(Issue("warning", p.source, p.row, m.column, *masking_message(m), p.name))
     return kept
 

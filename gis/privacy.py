@@ -127,7 +127,7 @@ _PHONE = re.compile(r"(?<![0-9])(?:\+81[-\s]?|\(?0)[0-9()\-\s.]{7,16}[0-9](?![0-
 _STREET = re.compile(
     r"[0-9]+番地(?:の?[0-9]+)?(?:号)?"
     r"|[0-9]+番[0-9]+(?:号)?"
-    r"|(?<=[一-龥々ぁ-んァ-ヶ])(?<![第毎週月年日時分頃約各全])[0-9]{1,5}(?:-[0-9]{1,5}){1,2}"
+    r"|(?<=[一-龥々ぁ-んァ-ヶ])(?<![第毎週月年日時分頃約各全])(?!0)[0-9]{1,5}(?:-[0-9]{1,5}){1,2}"
     r"(?![0-9時月日歳才人円分:.～~])"
 )
 _KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
@@ -271,8 +271,8 @@ class LocationDecision:
 def _row_texts(place: Place) -> list[str]:
     """Every cell of the place's row: mapped fields and the columns Takara Map does not use."""
     own = [
-        place.venue_kind,
         place.venue,
+        place.venue_kind,
         place.name,
         place.address,
         place.story,
@@ -412,7 +412,8 @@ def mask_text(text: str, place: Place, exact: bool, fieldname: str = "") -> tupl
     if not spans:
         return text, []
     out, found, last = [], [], 0
-    for start, end, kind, replacement in sorted(spans):
+    priority = {"phone": 0, "email": 1, "home": 2, "person": 3, "address": 4}
+    for start, end, kind, replacement in sorted(spans, key=lambda s: (s[0], priority[s[2]])):
         if start < last:
             continue  # overlapping spans: the first one masks both
         out += [text[last:start], replacement]

@@ -120,3 +120,26 @@ class Report:
             )
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+COORDINATOR_TEMPLATE = Path(__file__).resolve().parent.parent / "site_template" / "coordinator"
+
+
+def render_coordinator_page(report: Report | None, host: str) -> str:
+    """The report as a page for the coordinator (`serve` shows it at a local-only address; it is never
+    written into the site): each row's outcome, each privacy decision, each masked text, the columns."""
+    import jinja2
+
+    from gis.privacy import MASK_WORDS
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(COORDINATOR_TEMPLATE)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("report.html").render(
+        report=report.to_dict() if report is not None else None,
+        host=host,
+        outcome_ja=OUTCOME_JA,
+        mask_ja={k: v[0] for k, v in MASK_WORDS.items()},
+    )
