@@ -41,7 +41,9 @@ class Proposal:
     ja: str  # what was seen, in plain Japanese
 
     def toml_line(self) -> str:
-        return f"{json.dumps(self.header, ensure_ascii=False)} = {json.dumps(self.field)}" if self.field else ""
+        return (
+            f"{json.dumps(self.header, ensure_ascii=False)} = {json.dumps(self.field)}" if self.field else ""
+        )
 
     def note(self, label: str) -> str:
         if not self.field:
@@ -78,12 +80,23 @@ def look_at_column(header: str, values: list[str], taken: set[str]) -> Proposal 
             fieldname = _consent_field(key)
             if fieldname in taken:
                 return Proposal(header, "", f"可/不可の列ですが、{FIELD_JA[fieldname]}の列はもうあります")
-            return Proposal(header, fieldname, "可/不可（○/×・はい/いいえ）が入っていて、見出しが掲載・公開のことを言っている")
-        return Proposal(header, "", "可/不可（○/×・はい/いいえ）が入っていますが、何の可否かが見出しからわかりません")
+            return Proposal(
+                header,
+                fieldname,
+                "可/不可（○/×・はい/いいえ）が入っていて、見出しが掲載・公開のことを言っている",
+            )
+        return Proposal(
+            header, "", "可/不可（○/×・はい/いいえ）が入っていますが、何の可否かが見出しからわかりません"
+        )
     candidates = (
         ("contact", lambda v: bool(find_phones(v)), 0.5, "電話番号が入っている"),
         ("address", lambda v: bool(_ADDRESS.search(v)), 0.5, "番地つきの住所が入っている"),
-        ("venue", lambda v: bool(_VENUE_WORDS.search(v)) or suggests_home(v), 0.3, "会場名（公民館・〇〇さん宅など）が入っている"),
+        (
+            "venue",
+            lambda v: bool(_VENUE_WORDS.search(v)) or suggests_home(v),
+            0.3,
+            "会場名（公民館・〇〇さん宅など）が入っている",
+        ),
     )
     for fieldname, test, share, ja in candidates:
         if _share(values, test) >= share:

@@ -230,9 +230,7 @@ def _privacy_options(r: _Reader, data: dict, path_of: Any) -> PrivacyOptions:
             r.error(f"privacy.{key}", "must be a list of words / 文字の並び（リスト）で書いてください")
             value = None
         lists[key] = tuple(value) if value is not None else None
-    files = tuple(
-        path_of(f, "privacy.facilities") or Path(f) for f in (lists["facilities"] or ())
-    )
+    files = tuple(path_of(f, "privacy.facilities") or Path(f) for f in (lists["facilities"] or ()))
     return PrivacyOptions(lists["public_kinds"], lists["public_venue_words"], files)
 
 

@@ -139,8 +139,12 @@ class Leak:
         """Safe for CI logs: kind, file and record, with the secret shown only partly."""
         if self.kind == "unreadable":
             return f"{self.file}: 読めません / unreadable ({self.secret})"
-        text = f"{self.file}: {self.kind} of {self.where} ({Secret(self.kind, self.where, self.secret).hint()})"
-        return text + (f" — {self.note} も同じ値を掲載しています / also published by {self.note}" if self.note else "")
+        text = (
+            f"{self.file}: {self.kind} of {self.where} ({Secret(self.kind, self.where, self.secret).hint()})"
+        )
+        return text + (
+            f" — {self.note} も同じ値を掲載しています / also published by {self.note}" if self.note else ""
+        )
 
 
 # ---------------------------------------------------------------- what is secret
@@ -228,7 +232,9 @@ def _rows(places: list[Place], raw_rows: list[Any] | None) -> list[_Row]:
         return out
     for r in raw_rows:
         values = [v for k, v in r.values.items() if not k.startswith("_")] + list(r.extra.values())
-        cells = [_nfkc(str(v)).strip() for v in values if v not in (None, "") and not isinstance(v, (dict, list))]
+        cells = [
+            _nfkc(str(v)).strip() for v in values if v not in (None, "") and not isinstance(v, (dict, list))
+        ]
         numbers = [n for n in (_number_cell(v) for v in values if v not in (None, "")) if n is not None]
         out.append(_Row(f"{r.source} {r.row}行目", cells, numbers, by_key.get((r.source, r.row))))
     return out
@@ -540,7 +546,9 @@ def _image_metadata(name: str, data: bytes) -> list[_Content]:
             if b"http://ns.adobe.com/xap/1.0/" in data[:65536] and b"GPSLatitude" in data[:65536]:
                 gps.append("XMP GPS position (raw)")
     except Exception as exc:  # noqa: BLE001 - an image the scanner cannot read might hold anything
-        return [_Content(name, [], error=f"画像として読めません / not a readable image: {type(exc).__name__}")]
+        return [
+            _Content(name, [], error=f"画像として読めません / not a readable image: {type(exc).__name__}")
+        ]
     c = _text_content(name + " (metadata)", "\n".join(s for s in strings if s), "xml")
     c.gps = sorted(set(gps))
     out.append(c)

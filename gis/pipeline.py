@@ -11,8 +11,10 @@ from collections.abc import Callable
 from datetime import date
 
 import gis.kml  # noqa: F401  (registers the KML/KMZ/uMap record readers)
+from gis.columns import likely_consent
 from gis.config import Project
 from gis.edition import Edition
+from gis.errors import InputError
 from gis.geocode import Geocoder, distance_m, looks_swapped
 from gis.numbering import assign_numbers
 from gis.place import VENUE_HOME, Place, PublicPlace, normalise_header
@@ -29,8 +31,6 @@ from gis.privacy import (
     to_public,
     withhold_reason,
 )
-from gis.columns import likely_consent
-from gis.errors import InputError
 from gis.records import RawRow, ReadResult, read_source
 from gis.report import Issue, Report
 from gis.schedule import parse_schedule
@@ -85,7 +85,7 @@ def _no_consent_message(result: ReadResult) -> str:
     )
     lines = [p.toml_line() for p in result.proposals if p.field]
     if likely and f'"{likely}" = "consent"' not in "\n".join(lines):
-        lines.insert(0, f"{json.dumps(likely, ensure_ascii=False)} = \"consent\"")
+        lines.insert(0, f'{json.dumps(likely, ensure_ascii=False)} = "consent"')
     paste = ("\n[records.columns]\n" + "\n".join(lines)) if lines else ""
     return f"掲載可否（掲載してよいか）の列が見つかりません。{ask} / no consent column found{paste}"
 

@@ -108,7 +108,7 @@ _BESIDE = re.compile(r"(前|横|内|裏|隣|脇|付近|周辺|跡|前広場)$")
 _HOME = re.compile(
     r"自宅|個人宅|個人の?(?:家|住宅|お宅)|個人邸|私宅|私邸|民家|居宅|お宅|"
     r"(?:さん|様|さま|氏|君|ちゃん)(?:宅|方|邸|の(?:家|お宅|おうち|うち)|ち|んち)|"
-    r"(?<!住)宅(?:$|[にでのへ（(\s・、,。]|内|前|に?て)|邸(?:$|[にでの（(\s、。]|内)|方にて|"
+    r"(?<![住三大])宅(?:$|[にでのへ（(\s・、,。]|内|前|に?て)|邸(?:$|[にでの（(\s、。]|内)|方にて|"
     r"会員宅|代表者?宅|世話人宅|持ち?回り|もちまわり|各家庭|"
     r"private\s*home|private\s*house|(?:'s|s')\s+(?:home|house)",
     re.IGNORECASE,
@@ -117,7 +117,7 @@ _HOME = re.compile(
 _HOME_NAME = re.compile(
     r"[一-龥々ァ-ヶーA-Za-z]{1,10}(?:さん|様|さま|氏|君|ちゃん)"
     r"(?:宅|方|邸|の(?:家|お宅|おうち|うち)|ち(?![ゃゅょ])|んち)"
-    r"|[一-龥々]{1,8}(?<!住)(?:宅|邸)(?=$|[にでのへ（(\s・、,。]|内|前)"
+    r"|[一-龥々]{1,8}(?<![住三大])(?:宅|邸)(?=$|[にでのへ（(\s・、,。]|内|前)"
 )
 _NOT_A_HOME_NAME = {"自宅", "個人宅", "お宅", "住宅", "邸宅", "私宅", "私邸", "民家", "居宅", "社宅"}
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -282,6 +282,10 @@ def _row_texts(place: Place) -> list[str]:
         place.fee,
         place.organiser,
         place.participants,
+        place.contact,
+        place.representative,
+        place.district_hint,
+        place.photo,
     ]
     return own + list(place.extra.values())
 
@@ -299,7 +303,9 @@ def decide_location(place: Place, venues: PublicVenues) -> LocationDecision:
         )
     kind = place.venue_kind
     if kind and venues.kind_is_public(kind):
-        return LocationDecision(True, False, f"会場種別「{kind}」は公開の会場です", f"public venue kind {kind!r}")
+        return LocationDecision(
+            True, False, f"会場種別「{kind}」は公開の会場です", f"public venue kind {kind!r}"
+        )
     how_to_mark = (
         "正確な場所を載せてよい公開の会場なら、会場種別を「公民館」「集会所」「公共施設」「店舗」などにするか、"
         "takara.toml の [privacy] public_kinds / public_venue_words に加えてください"

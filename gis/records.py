@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from gis.columns import Proposal, propose
 from gis.config import RecordSource
 from gis.errors import InputError
-from gis.columns import Proposal, propose
 from gis.place import FIELD_ALIASES, normalise_header, normalise_text
 
 MAX_COLUMNS = 300  # a sheet wider than this is not a coordinator's list; we read the first ones and say so
@@ -81,7 +81,7 @@ def _find_header(rows: list[list[Any]], columns: dict[str, str], header_row: int
     raise InputError(
         label,
         "見出し行（名称・住所などの列名）が見つかりません。header_row を設定するか、"
-        "takara.toml の [records.columns] でシートの列名を対応づけてください（例: \"サークル名\" = \"name\"）/ "
+        'takara.toml の [records.columns] でシートの列名を対応づけてください（例: "サークル名" = "name"） / '
         "no header row with a name column found: set header_row, or map the sheet's headers in "
         "[records.columns]",
     )
@@ -113,7 +113,7 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
         raise InputError(
             label,
             "「名称」（団体名）の列がありません。takara.toml の [records.columns] で名称の列を対応づけてください"
-            "（例: \"サークル名\" = \"name\"）/ no name column: map it in [records.columns]",
+            '（例: "サークル名" = "name"） / no name column: map it in [records.columns]',
             row=h + first_row_number,
         )
     proposals = propose(unknown, table, h + 1, set(mapped.values()))

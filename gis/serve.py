@@ -15,8 +15,8 @@ import sys
 import tempfile
 import threading
 import traceback
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from gis.build import build_site, stale_section
@@ -60,7 +60,11 @@ def make_server(
     """Serve `site` by path, so the folder swapped in by each rebuild is what is served; and the
     coordinators' report page at REPORT_PATH (from memory: it names withheld records)."""
     handler = functools.partial(
-        type("_PreviewHandler", (_Handler,), {"report_page": staticmethod(report_page) if report_page else None}),
+        type(
+            "_PreviewHandler",
+            (_Handler,),
+            {"report_page": staticmethod(report_page) if report_page else None},
+        ),
         directory=str(site),
     )
     server = http.server.ThreadingHTTPServer((HOST, port), handler)

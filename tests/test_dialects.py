@@ -76,7 +76,17 @@ def test_consent_under_hp_keisai_publishes_and_the_representative_is_never_publi
         tmp_path,
         ["団体名", "種別", "会場", "住所", "代表者", "活動内容", "ＨＰ掲載", "電話番号", "電話番号の掲載"],
         [
-            ["歩こう会", "体操", "西南公民館", "和歌山県ミニ町西南町1-2", "山田花子", "山田花子が案内します", "○", "0739-11-2222", "×"],
+            [
+                "歩こう会",
+                "体操",
+                "西南公民館",
+                "和歌山県ミニ町西南町1-2",
+                "山田花子",
+                "山田花子が案内します",
+                "○",
+                "0739-11-2222",
+                "×",
+            ],
             ["休みの会", "体操", "西南公民館", "和歌山県ミニ町西南町1-2", "", "", "×", "", ""],
         ],
     )
@@ -133,7 +143,9 @@ def test_a_consent_column_in_the_councils_words_is_proposed_and_the_build_stops_
 
 
 def test_a_sheet_without_any_consent_column_is_an_error_not_zero_published(tmp_path):
-    root = _project(tmp_path, ["団体名", "種別", "会場", "住所"], [["歩こう会", "体操", "西南公民館", "西南町1-2"]])
+    root = _project(
+        tmp_path, ["団体名", "種別", "会場", "住所"], [["歩こう会", "体操", "西南公民館", "西南町1-2"]]
+    )
     with pytest.raises(InputError, match=r"掲載可否.*列が見つかりません.*\[records.columns\]"):
         _run(root)
 
@@ -148,7 +160,9 @@ def test_a_header_row_error_names_records_columns_as_the_fix(tmp_path):
 
 
 def _dialect_script():
-    spec = importlib.util.spec_from_file_location("make_dialect_workbook", REPO / "scripts" / "make_dialect_workbook.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_dialect_workbook", REPO / "scripts" / "make_dialect_workbook.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
@@ -171,7 +185,9 @@ def _dialect_copy(tmp_path: Path, with_columns: bool) -> Path:
 def test_the_dialect_workbook_is_what_its_script_writes(tmp_path):
     script = _dialect_script()
     script.make(tmp_path)
-    assert (tmp_path / "data/records/dialect.xlsx").read_bytes() == (REPO / "data/records/dialect.xlsx").read_bytes()
+    assert (tmp_path / "data/records/dialect.xlsx").read_bytes() == (
+        REPO / "data/records/dialect.xlsx"
+    ).read_bytes()
     assert (tmp_path / "takara-dialect.toml").read_text() == (REPO / "takara-dialect.toml").read_text()
     assert script.readme_section() in (REPO / "data" / "README.md").read_text(encoding="utf-8")
 
@@ -208,5 +224,7 @@ def test_the_dialect_build_leaks_nothing(tmp_path):
     assert code == 0, err[-2000:]
     scan = scan_project_site(root, tmp_path / "site")
     assert scan.lines() == [] and scan.note_lines() == []
-    site_text = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in (tmp_path / "site").rglob("*.json"))
+    site_text = "".join(
+        p.read_text(encoding="utf-8", errors="ignore") for p in (tmp_path / "site").rglob("*.json")
+    )
     assert "3199" not in site_text and "山田様方" not in site_text  # 備考's phone, the home's name

@@ -135,7 +135,9 @@ def _scan(project: Path, site: Path) -> list[Leak]:
     return scan_site(site, secrets)
 
 
-def test_a_home_is_caught_even_when_the_sheet_mapping_misses_its_venue_column(tmp_path, monkeypatch, no_stats):
+def test_a_home_is_caught_even_when_the_sheet_mapping_misses_its_venue_column(
+    tmp_path, monkeypatch, no_stats
+):
     """The venue and venue-kind columns under headers no alias knows: the reading of the sheet never sees
     the home, but the scanner reads every raw cell, so a home published exactly is still caught."""
     from tests.projects import make_project, row
@@ -150,7 +152,11 @@ def test_a_home_is_caught_even_when_the_sheet_mapping_misses_its_venue_column(tm
     )
     project = make_project(tmp_path / "p", [row(), home])
     records = project / "data" / "records.csv"
-    text = records.read_text(encoding="utf-8-sig").replace("会場種別", "どんな所", 1).replace("会場", "やる所", 1)
+    text = (
+        records.read_text(encoding="utf-8-sig")
+        .replace("会場種別", "どんな所", 1)
+        .replace("会場", "やる所", 1)
+    )
     lines = text.splitlines()
     lines[2] = lines[2].replace(",,,和歌山県", ",山田花子さん宅,自宅,和歌山県", 1)
     records.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
@@ -416,4 +422,60 @@ def test_any_gps_position_in_any_image_is_a_leak(secrets, tmp_path):
         ("image-gps", "doc.pdf"),
         ("withheld-name", "note.png"),
         ("unreadable", "doc.pdf"),  # not a PDF a reader can open: an error, never taken as clean
+    }, _show(found)
+
+
+@pytest.mark.shared
+def test_kurashiki_build_leaks_nothing_with_venues_known_from_the_gsi_facility_list(tmp_path, kurashiki_dir):
+    """Kurashiki's real venues with 会場種別 left blank: the GSI facility list named in [privacy] makes them
+    public (exact); every home and every town-address venue is at area level; the scan finds nothing."""
+    from gis.leaks import scan_project_site
+    from tests.kurashiki import make_kurashiki_project
+
+    root = make_kurashiki_project(tmp_path / "k", kurashiki_dir, n=120)
+    records = root / "records.csv"
+    with records.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        if r["会場種別"] == "公共施設":
+            r["会場種別"] = ""  # known public only through the facility list
+    with records.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    gsi = (kurashiki_dir / "facilities_evacuation_GSI.geojson").as_posix()
+    with (root / "takara.toml").open("a", encoding="utf-8") as fh:
+        fh.write(f'\n[privacy]\nfacilities = ["{gsi}"]\n')
+    code, _, err = build_cli(root, tmp_path / "site", "--no-print")
+    assert code == 0, err[-2000:]
+    decisions = json.loads((root / ".takara" / "report.json").read_text(encoding="utf-8"))["decisions"]
+    exact = [d for d in decisions if d["location"] == "exact"]
+    assert len(exact) >= 50 and all("会場「" in d["reason"] for d in exact[:5]), exact[:3]
+    scan = scan_project_site(root, tmp_path / "site")
+    assert scan.lines() == [], "\n".join(scan.lines()[:20])
+
+
+def test_a_value_another_record_publishes_legitimately_is_a_note_not_a_leak(tmp_path):
+    """A home geocoded to the same point as a public hall that another record publishes: finding that
+    point is a coincidence (a note), while the home's own street address is still a leak."""
+    hall = _place(row=2, name="公民館の体操", lat=34.612345, lon=133.712345, address="岡山県たから市本町2丁目1-1")
+    home = _place(**{**HOME, "row": 3})
+    secrets = secrets_from([hall, home], None, None, rep_points=[])
+    (tmp_path / "a.json").write_text(json.dumps({"lat": 34.612345, "lon": 133.712345}), encoding="utf-8")
+    (tmp_path / "b.html").write_text("<p>たから市本町2丁目14-3</p>", encoding="utf-8")
+    found = scan_site(tmp_path, secrets)
+    notes = [leak for leak in found if leak.note]
+    assert [(leak.kind, leak.file, leak.note) for leak in notes] == [("home-point", "a.json", "r.csv 2行目")]
+    assert [(leak.kind, leak.file) for leak in found if not leak.note] == [("home-address", "b.html")]
+
+
+def test_an_unreadable_output_file_is_an_error_never_a_skip(secrets, tmp_path):
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\nnot really")
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    found = scan_site(tmp_path, secrets)
+    assert {(leak.kind, leak.file) for leak in found} == {
+        ("unreadable", "broken.pdf"),
+        ("unreadable", "broken.xlsx"),
+        ("unreadable", "broken.png"),
     }, _show(found)

@@ -11,7 +11,6 @@ from gis.place import Place
 from gis.privacy import HOME_VENUE_LABEL, cut_to_town, to_public, withhold_reason
 from tests.projects import make_project
 
-
 REP = {"nb": {"A1": (35.005, 135.005)}, "district": {"A": (35.01, 135.005)}, "city": {"T": (35.01, 135.01)}}
 
 
@@ -248,10 +247,13 @@ def test_a_home_with_no_safe_area_point_is_withheld(tmp_path, monkeypatch):
     assert area_point(home, {"nb": {"A1": (35.0035, 135.0046)}}, ["city", "district", "nb"]) is None
     # Every area's point within 100 m of the home (tiny areas): the build withholds it, saying why.
     monkeypatch.setattr(
-        pipeline, "representative_points", lambda gdf: dict.fromkeys(representative_points(gdf), (35.0035, 135.0046))
+        pipeline,
+        "representative_points",
+        lambda gdf: dict.fromkeys(representative_points(gdf), (35.0035, 135.0046)),
     )
     root = make_project(
-        tmp_path / "p", [row(名称="小さな町の会", 会場="山田さん宅", 会場種別="自宅", 緯度="35.0031", 経度="135.0046")]
+        tmp_path / "p",
+        [row(名称="小さな町の会", 会場="山田さん宅", 会場種別="自宅", 緯度="35.0031", 経度="135.0046")],
     )
     edition = pipeline.run(load_project(root), Report())
     assert edition.places == []
@@ -288,7 +290,9 @@ def _warnings(edition, column=None):
     ],
 )
 def test_phones_in_free_text_are_masked_however_written(project, text):
-    public = to_public(_place(story=text, venue_kind="集会所", venue="西南集会所"), 1, REP, project, date(2026, 11, 1))
+    public = to_public(
+        _place(story=text, venue_kind="集会所", venue="西南集会所"), 1, REP, project, date(2026, 11, 1)
+    )
     assert "〔非公開〕" in public.story
     digits = "".join(ch for ch in public.story if ch.isdigit())
     assert len(digits) < 8, public.story
@@ -316,7 +320,9 @@ def test_free_text_masks_addresses_emails_and_home_names_in_every_field(tmp_path
     assert p.schedule is not None and "鈴木" not in p.schedule.text  # calendars read the masked text
     columns = {i.field for i in _warnings(edition) if "置き換えて" in i.message}
     assert columns == {"名称", "活動内容", "開催日時", "対象", "参加費"}
-    assert all(i.source == "data/records.csv" and i.row == 2 for i in _warnings(edition) if "置き換えて" in i.message)
+    assert all(
+        i.source == "data/records.csv" and i.row == 2 for i in _warnings(edition) if "置き換えて" in i.message
+    )
 
 
 def test_the_records_own_consented_phone_and_public_address_stay(tmp_path):
@@ -330,7 +336,12 @@ def test_the_records_own_consented_phone_and_public_address_stay(tmp_path):
                 連絡先掲載="可",
                 活動内容="お問い合わせは 0739-20-0000 へ。会場は西南町1-2の集会所です。",
             ),
-            row(名称="電話は載せない会", 連絡先="0739-20-1111", 連絡先掲載="不可", 活動内容="電話 0739-20-1111"),
+            row(
+                名称="電話は載せない会",
+                連絡先="0739-20-1111",
+                連絡先掲載="不可",
+                活動内容="電話 0739-20-1111",
+            ),
         ],
     )
     first, second = edition.places
@@ -386,5 +397,9 @@ def test_a_photo_symlinked_to_a_file_outside_the_project_is_refused(tmp_path):
     records.write_text("\n".join(text) + "\n", encoding="utf-8-sig")
     assert "写真" not in HEADER
     result = build_site(root, tmp_path / "site", tmp_path / "report.json", with_print=False)
-    assert not list((tmp_path / "site" / "photos").glob("*")) if (tmp_path / "site" / "photos").exists() else True
+    assert (
+        not list((tmp_path / "site" / "photos").glob("*"))
+        if (tmp_path / "site" / "photos").exists()
+        else True
+    )
     assert any("プロジェクトの外" in i.message and i.row == 2 for i in result.report.issues)

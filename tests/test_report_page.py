@@ -62,7 +62,7 @@ def test_serve_shows_the_report_page_and_never_writes_it_into_the_site(tmp_path)
     # each masked text
     assert "電話番号" in page and "090-1234-5678" in page
     # the column mapping, the unused column and its ready line
-    assert "写真OKか(公開)" in page and '&#34;写真OKか(公開)&#34; = &#34;photo_consent&#34;' in page
+    assert "写真OKか(公開)" in page and "&#34;写真OKか(公開)&#34; = &#34;photo_consent&#34;" in page
     # never written into the site
     for f in site.rglob("*"):
         if f.is_file() and f.suffix in (".html", ".json", ".csv", ".js"):
