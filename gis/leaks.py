@@ -195,7 +195,10 @@ def coordinate_forms(value: float, decimals: int) -> set[str]:
     return {f for f in forms if "." in f and len(f.split(".")[1]) >= 3}
 
 
-_STREET_ADDRESS = re.compile(r"(?:[都道府県市区町村]|丁目).*?[0-9]+(?:番|-|の|号|丁目)")
+# A cell that is an address (not a sentence mentioning a number): a place name, then a street number.
+_STREET_ADDRESS = re.compile(
+    r"^[^\s、。]{0,16}?(?:[都道府県市区町村]|丁目|字)[^、。]*?[0-9]+(?:番|号|丁目|の[0-9]|-[0-9]+(?![0-9]*[人回時歳才月日分円]))"
+)
 
 
 def _number_cell(value: Any) -> float | None:
@@ -372,7 +375,7 @@ def _home_secrets(row: _Row, pub: _Published, area_pairs: set[tuple[str, str]], 
     """A home's street address (any cell that reads as one), its name (山田さん宅 …) and its points."""
     p = row.place
     town = p.town if p else ""
-    addresses = {c for c in row.cells if _STREET_ADDRESS.search(c) and len(c) <= 80}
+    addresses = {c for c in row.cells if _STREET_ADDRESS.search(c) and len(c) <= 60 and "。" not in c}
     if p is not None and p.address:
         addresses.add(_nfkc(p.address).strip())
     for address in addresses:
