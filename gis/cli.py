@@ -317,12 +317,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"報告 / report: {result.report_path}")
     code = validate_exit_code(result.report, args.strict)
     if args.site is not None:
-        from gis.leaks import check_site
+        from gis.leaks import scan_project_site
 
-        leaks = check_site(args.project, args.site)
-        for line in leaks:
+        scan = scan_project_site(args.project, args.site)
+        leaks = scan.lines()
+        for line in leaks + scan.note_lines():
             print(line)
-        print(f"漏えい検査 / leak scan of {args.site}: {len(leaks)} 件 / found")
+        print(
+            f"漏えい検査 / leak scan of {args.site}: {len(leaks)} 件 / found"
+            + (f"（偶然の一致の注記 {len(scan.notes)} 件 / notes）" if scan.notes else "")
+        )
         code = code or (1 if leaks else 0)
     return code
 

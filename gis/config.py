@@ -37,7 +37,8 @@ KEYS: dict[str, set[str]] = {  # every key a table may hold (README documents ea
         "suspicious_distance_m",
         "walk_distances_m",
     },
-    "": {"site", "build", "records", "tiers", "categories", "overlays", "insight", "towns"},
+    "": {"site", "build", "records", "tiers", "categories", "overlays", "insight", "towns", "privacy"},
+    "privacy": {"public_kinds", "public_venue_words", "facilities"},
     "layers": {"tiers", "categories", "overlays"},
     "insight": {"population", "needs", "population_points", "roads"},
     "overlays": {"id", "name", "path", "kind", "color", "popup_fields", "show", "attribution"},
@@ -92,6 +93,16 @@ class BuildOptions:
     numbers_file: Path | None = None
     suspicious_distance_m: float = 2000.0
     walk_distances_m: tuple[int, ...] = (500, 1000)
+
+
+@dataclass
+class PrivacyOptions:
+    """Which venues are known to be public (only those are published at their exact place).
+    None = gis.privacy's defaults."""
+
+    public_kinds: tuple[str, ...] | None = None  # 会場種別 values that mean a public venue
+    public_venue_words: tuple[str, ...] | None = None  # words in a venue name that mean a public venue
+    facilities: tuple[Path, ...] = ()  # lists of public facilities (GeoJSON or CSV with a name column)
 
 
 @dataclass
@@ -173,6 +184,7 @@ class Project:
     population_points: Path | None = None  # population points or mesh, for coverage by people
     roads: Path | None = None  # road lines, for walking distance along roads
     towns: TownLayer | None = None
+    privacy: PrivacyOptions = field(default_factory=PrivacyOptions)
     warnings: list[str] = field(default_factory=list)
 
     def category(self, cid: str) -> Category | None:
@@ -243,6 +255,19 @@ def _read_toml(path: Path) -> tuple[dict, _Reader]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: {exc}") from None
     return data, _Reader(path, text)
+
+
+def _privacy_options(r: _Reader, data: dict, path_of: Any) -> PrivacyOptions:
+    pv = r.table(data.get("privacy", {}), "privacy", KEYS["privacy"])
+    lists: dict[str, tuple[str, ...] | None] = {}
+    for key in ("public_kinds", "public_venue_words", "facilities"):
+        value = r.get(pv, "privacy", key, list)
+        if value is not None and not all(isinstance(v, str) and v.strip() for v in value):
+            r.error(f"privacy.{key}", "must be a list of words / 文字の並び（リスト）で書いてください")
+            value = None
+        lists[key] = tuple(value) if value is not None else None
+    files = tuple(path_of(f, "privacy.facilities") or Path(f) for f in (lists["facilities"] or ()))
+    return PrivacyOptions(lists["public_kinds"], lists["public_venue_words"], files)
 
 
 def load_project(root: str | Path) -> Project:
@@ -415,6 +440,8 @@ def load_project(root: str | Path) -> Project:
     population_points = path_of(r.get(ins, "insight", "population_points", str), "insight.population_points")
     roads = path_of(r.get(ins, "insight", "roads", str), "insight.roads")
 
+    privacy = _privacy_options(r, data, path_of)
+
     readers = [main_reader] + [lr for _, lr in layer_files]
     errors = [e for rd in readers for e in rd.errors]
     if errors:
@@ -433,6 +460,7 @@ def load_project(root: str | Path) -> Project:
         population_points=population_points,
         roads=roads,
         towns=towns,
+        privacy=privacy,
         warnings=[w for rd in readers for w in rd.warnings],
     )
 

@@ -46,7 +46,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("confirmed", "最終確認日"),
     ("location_precision", "位置の示し方"),
 )
-PRECISION_JA = {"exact": "正確な位置", "area": "地区の代表点（個人宅）"}
+PRECISION_JA = {"exact": "正確な位置", "area": "地区の代表点（個人宅など）"}
 
 
 @dataclass

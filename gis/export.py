@@ -66,10 +66,13 @@ PRIVATE_HISTORY = {
     ("phone", "number"),
 }
 PRIVACY_NOTE_JA = (
-    "掲載に同意のあった場所だけを載せています。個人宅の会場は町名までの住所と地区の代表点で示し、"
+    "掲載に同意のあった場所だけを載せています。個人宅など公開の会場と確認できない会場は町名までの住所と地区の代表点で示し、"
     "連絡先は掲載に同意のあったものだけです。"
 )
-PRIVACY_NOTE_EN = "consented places only; home venues by town and area point; phone numbers only with consent"
+PRIVACY_NOTE_EN = (
+    "consented places only; venues not known to be public (private homes …) by town and area point; "
+    "phone numbers only with consent"
+)
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _PREFECTURE = re.compile(r"^(東京都|北海道|京都府|大阪府|[^\s都道府県]{2,3}県)")
 
@@ -427,7 +430,9 @@ def _hsds_location(
     if not online:
         location["latitude"], location["longitude"] = p.lat, p.lon
     if p.location_precision == "area":
-        location["description"] = "個人宅のため、町名までの住所と地区の代表点で示しています"
+        location["description"] = (
+            "個人宅など場所を公開していない会場のため、町名までの住所と地区の代表点で示しています"
+        )
     data["location"].append(location)
     if p.address and not online:
         pref, city, rest = split_address(p.address, p.areas.get(project.top_tier.id, ("", ""))[1])
@@ -743,7 +748,7 @@ def _event_description(p: PublicPlace, project: Project) -> str:
         if value:
             lines.append(f"{label}: {value}")
     if p.location_precision == "area":
-        lines.append("会場は個人宅のため、場所は問い合わせてください")
+        lines.append("会場は個人宅などのため、場所は問い合わせてください")
     lines.append(f"出典: {project.site.title}（{project.site.licence}）")
     return "\n".join(lines)
 

@@ -42,6 +42,7 @@ import csv
 import html
 import io
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -53,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from gis.place import STATUS_ENDED, VENUE_HOME, Place
+from gis.privacy import find_phones, home_names, suggests_home
 
 MIN_TEXT = 4  # shorter names/addresses are not searched (ordinary words)
 MIN_ASCII_TEXT = 8  # a name or address without kana or kanji must be longer still ("1-2-3", "true" …)
@@ -101,6 +103,7 @@ class Secret:
     kind: str  # withheld-name, withheld-address, withheld-phone, phone, home-address, home-venue, home-point
     where: str  # the record it comes from: "file row"
     value: str  # the secret itself (a phone's digits; "lat,lon" for a point)
+    coincides: str = ""  # another record that publishes the same value legitimately: a hit is a note
 
     def hint(self) -> str:
         """The secret shown partly, so logs can say which record leaked without repeating it."""
@@ -116,7 +119,8 @@ class Secret:
 class Secrets:
     texts: list[Secret] = field(default_factory=list)  # names, addresses, venue names
     phones: list[Secret] = field(default_factory=list)
-    points: list[tuple[Secret, list[tuple[set[str], set[str]]]]] = field(default_factory=list)  # per rounding
+    # per rounding: latitude forms, longitude forms, and the record publishing that rounding legitimately
+    points: list[tuple[Secret, list[tuple[set[str], set[str], str]]]] = field(default_factory=list)
     public_texts: set[str] = field(default_factory=set)  # values published anyway (masked before searching)
 
     def __len__(self) -> int:
@@ -126,14 +130,20 @@ class Secrets:
 @dataclass(frozen=True)
 class Leak:
     file: str  # relative to the site folder
-    kind: str
+    kind: str  # a Secret's kind, image-gps, or unreadable (a file the scanner could not read)
     where: str  # the record
     secret: str  # in full: for a private report only
+    note: str = ""  # a coincidence: this value is also published legitimately by the record named here
 
     def __str__(self) -> str:
         """Safe for CI logs: kind, file and record, with the secret shown only partly."""
-        return (
+        if self.kind == "unreadable":
+            return f"{self.file}: 読めません / unreadable ({self.secret})"
+        text = (
             f"{self.file}: {self.kind} of {self.where} ({Secret(self.kind, self.where, self.secret).hint()})"
+        )
+        return text + (
+            f" — {self.note} も同じ値を掲載しています / also published by {self.note}" if self.note else ""
         )
 
 
@@ -185,86 +195,216 @@ def coordinate_forms(value: float, decimals: int) -> set[str]:
     return {f for f in forms if "." in f and len(f.split(".")[1]) >= 3}
 
 
+# A cell that is an address (not a sentence mentioning a number): a place name, then a street number.
+_STREET_ADDRESS = re.compile(
+    r"^[^\s、。]{0,16}?(?:[都道府県市区町村]|丁目|字)[^、。]*?[0-9]+(?:番|号|丁目|の[0-9]|-[0-9]+(?![0-9]*[人回時歳才月日分円]))"
+)
+
+
+def _number_cell(value: Any) -> float | None:
+    try:
+        number = float(_nfkc(str(value)).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+@dataclass
+class _Row:
+    """One input row as the scanner sees it: every cell, mapped or not, and its validated Place if any."""
+
+    where: str
+    cells: list[str]
+    numbers: list[float]
+    place: Place | None
+
+    @property
+    def home(self) -> bool:
+        own = self.place is not None and self.place.venue_kind == VENUE_HOME
+        return own or any(suggests_home(c) for c in self.cells)
+
+
+def _rows(places: list[Place], raw_rows: list[Any] | None) -> list[_Row]:
+    """Rows from the raw sheet cells when given (so an unmapped column still counts), else from Places."""
+    by_key = {(p.source, p.row): p for p in places}
+    out: list[_Row] = []
+    if raw_rows is None:
+        for p in places:
+            cells = [str(getattr(p, f) or "") for f in _PLACE_TEXT] + list(p.extra.values())
+            out.append(_Row(f"{p.source} {p.row}行目", [_nfkc(c).strip() for c in cells if c], [], p))
+        return out
+    for r in raw_rows:
+        values = [v for k, v in r.values.items() if not k.startswith("_")] + list(r.extra.values())
+        cells = [
+            _nfkc(str(v)).strip() for v in values if v not in (None, "") and not isinstance(v, (dict, list))
+        ]
+        numbers = [n for n in (_number_cell(v) for v in values if v not in (None, "")) if n is not None]
+        out.append(_Row(f"{r.source} {r.row}行目", cells, numbers, by_key.get((r.source, r.row))))
+    return out
+
+
+_PLACE_TEXT = (
+    "name",
+    "venue",
+    "venue_kind",
+    "address",
+    "contact",
+    "story",
+    "activities",
+    "schedule_text",
+    "target",
+    "fee",
+    "organiser",
+    "participants",
+    "representative",
+)
+
+
+def _cell_points(row: _Row) -> list[tuple[float, float]]:
+    """Points written in a row's cells, mapped or not: a latitude and a longitude of Japan, each with at
+    least 3 decimals (a column headed 北緯/東経 that Takara Map did not map is still the home's point)."""
+    lats = [n for n in row.numbers if 20 <= n <= 46 and len(repr(n).split(".")[-1]) >= 3]
+    lons = [n for n in row.numbers if 122 <= n <= 154 and len(repr(n).split(".")[-1]) >= 3]
+    points = [(a, b) for a in lats for b in lons]
+    p = row.place
+    if p is not None and p.lat is not None and p.lon is not None and p.geocode_level not in TOWN_LEVELS:
+        points.append((p.lat, p.lon))
+    return list(dict.fromkeys(points))
+
+
+@dataclass
+class _Published:
+    """What the records publish legitimately (by the scanner's own reading): a secret equal to one of these
+    is a coincidence, reported as a note."""
+
+    names: set[str] = field(default_factory=set)
+    addresses: dict[str, str] = field(default_factory=dict)  # address key -> record
+    phones: dict[str, str] = field(default_factory=dict)  # digits -> record
+    points: dict[tuple[str, str], str] = field(default_factory=dict)  # (lat form, lon form) -> record
+
+    def address_of(self, address: str) -> str:
+        key = _address_key(address)
+        return next((w for a, w in self.addresses.items() if key in a), "")
+
+
+def _published(rows: list[_Row], rejected: set[tuple[str, int]], project: Any) -> tuple[_Published, set[str]]:
+    pub = _Published()
+    texts: set[str] = {c.label for c in getattr(project, "categories", [])}
+    for row in rows:
+        p = row.place
+        if p is None or (p.source, p.row) in rejected or _is_withheld(p):
+            continue
+        texts.add(p.name)
+        if p.contact_consent and len(phone_digits(p.contact)) >= MIN_PHONE_DIGITS:
+            pub.phones.setdefault(phone_digits(p.contact), row.where)
+        if row.home:
+            continue
+        texts.update((p.address, p.venue))
+        if p.address:
+            pub.addresses.setdefault(_address_key(p.address), row.where)
+        if p.lat is not None and p.lon is not None:
+            for d in DECIMALS:
+                for pair in _pairs(p.lat, p.lon, d):
+                    pub.points.setdefault(pair, row.where)
+    return pub, texts
+
+
+def _pairs(lat: float, lon: float, d: int) -> set[tuple[str, str]]:
+    return {(a, b) for a in coordinate_forms(lat, d) for b in coordinate_forms(lon, d)}
+
+
 def secrets_from(
-    places: list[Place], report: Any, project: Any, rep_points: Iterable[tuple[float, float]] | None = None
+    places: list[Place],
+    report: Any,
+    project: Any,
+    rep_points: Iterable[tuple[float, float]] | None = None,
+    raw_rows: list[Any] | None = None,
 ) -> Secrets:
     """What must not appear in the output of a build of these places (all validated Places of the project,
-    e.g. pipeline.run(..., keep_private=True).extras["private_places"]).
+    e.g. pipeline.run(..., keep_private=True).extras["private_places"]), judged from every cell of every
+    raw row when `raw_rows` is given (extras["raw_rows"]): a column the mapping missed still counts.
 
     `report` tells which rows were rejected (their data is not published either way, so it is not used to
     mask); `project` gives the boundaries whose representative points are where privacy shows homes
     (pass `rep_points` to skip loading them)."""
     rejected = {(r.source, r.row) for r in getattr(report, "rows", []) if r.outcome == "rejected"}
-    out = Secrets()
-    public = [p for p in places if (p.source, p.row) not in rejected and not _is_withheld(p)]
-    # Values published anyway: masked before searching, so a shared name or hall address is no leak.
-    for p in public:
-        out.public_texts.add(p.name)
-        if p.venue_kind != VENUE_HOME:
-            out.public_texts.update((p.address, p.venue))
-    # An address that is part of a published venue's address (a withheld group at a public hall) is public.
-    public_addresses = [_address_key(p.address) for p in public if p.venue_kind != VENUE_HOME and p.address]
-
-    def published_address(address: str) -> bool:
-        key = _address_key(address)
-        return any(key in a for a in public_addresses)
-
-    out.public_texts.update(c.label for c in getattr(project, "categories", []))
-    consented_phones = {phone_digits(p.contact) for p in public if p.contact_consent}
+    rows = _rows(places, raw_rows)
+    pub, public_texts = _published(rows, rejected, project)
+    out = Secrets(public_texts=public_texts)
     if rep_points is None:
         rep_points = _all_rep_points(project)
-    area_pairs = [
-        {
-            (lat_f, lon_f)
-            for d in DECIMALS
-            for lat_f in coordinate_forms(lat, d)
-            for lon_f in coordinate_forms(lon, d)
-        }
-        for lat, lon in rep_points
-    ]
-    area_pair_set = set().union(*area_pairs) if area_pairs else set()
-
-    for p in places:
-        where = f"{p.source} {p.row}行目"
-        if _is_withheld(p):  # secret even when the row was also rejected for another reason
-            name, address = _nfkc(p.name).strip(), _nfkc(p.address).strip()
-            if _searchable(name) and name not in out.public_texts:
-                out.texts.append(Secret("withheld-name", where, name))
-            if _searchable(address) and not published_address(address):
-                out.texts.append(Secret("withheld-address", where, address))
-        digits = phone_digits(p.contact)
-        if (
-            len(digits) >= MIN_PHONE_DIGITS
-            and digits not in consented_phones
-            and (_is_withheld(p) or not p.contact_consent)
-        ):
-            out.phones.append(Secret("withheld-phone" if _is_withheld(p) else "phone", where, digits))
-        if p.venue_kind != VENUE_HOME:
-            continue
-        address = _nfkc(p.address).strip()
-        rest = _beyond_town(address, p.town)
-        if rest and _searchable(address) and not published_address(address):
-            out.texts.append(Secret("home-address", where, address))
-            if p.town and p.town in address:
-                from_town = address[address.index(p.town) :]
-                if from_town != address and _searchable(from_town):
-                    out.texts.append(Secret("home-address", where, from_town))
-        venue = _nfkc(p.venue).strip()
-        if _searchable(venue) and venue not in out.public_texts:
-            out.texts.append(Secret("home-venue", where, venue))
-        if p.lat is not None and p.lon is not None and p.geocode_level not in TOWN_LEVELS:
-            per_rounding = []
-            for d in DECIMALS:
-                lats, lons = coordinate_forms(p.lat, d), coordinate_forms(p.lon, d)
-                if any((a, b) in area_pair_set for a in lats for b in lons):
-                    continue  # this rounding is also an area's point: publishing it reveals nothing
-                if lats and lons:
-                    per_rounding.append((lats, lons))
-            if per_rounding:
-                out.points.append((Secret("home-point", where, f"{p.lat!r},{p.lon!r}"), per_rounding))
+    area_pairs = set().union(*(_pairs(lat, lon, d) for lat, lon in rep_points for d in DECIMALS))
+    for row in rows:
+        _withheld_secrets(row, pub, out)
+        _phone_secrets(row, pub, out)
+        if row.home:
+            _home_secrets(row, pub, area_pairs, out)
     out.texts = sorted(set(out.texts), key=lambda s: (s.where, s.kind, s.value))
     out.phones = sorted(set(out.phones), key=lambda s: (s.where, s.kind, s.value))
     return out
+
+
+def _withheld_secrets(row: _Row, pub: _Published, out: Secrets) -> None:
+    p = row.place
+    if p is not None and not _is_withheld(p):
+        return
+    # A withheld record (or a row that never became a place): its name and address stay secret.
+    name = _nfkc(p.name).strip() if p else ""
+    address = _nfkc(p.address).strip() if p else ""
+    if _searchable(name) and name not in out.public_texts:
+        out.texts.append(Secret("withheld-name", row.where, name))
+    if _searchable(address):
+        out.texts.append(Secret("withheld-address", row.where, address, pub.address_of(address)))
+
+
+def _phone_secrets(row: _Row, pub: _Published, out: Secrets) -> None:
+    """Every phone in any cell of a row is secret unless the row's own record publishes it with consent."""
+    p = row.place
+    withheld = p is None or _is_withheld(p)
+    own = phone_digits(p.contact) if p is not None and p.contact_consent and not withheld else ""
+    found = {phone_digits(c[a:b]) for c in row.cells for a, b in find_phones(c)}
+    if p is not None and len(phone_digits(p.contact)) >= MIN_PHONE_DIGITS:
+        found.add(phone_digits(p.contact))
+    for digits in sorted(found - {own}):
+        if len(digits) >= MIN_PHONE_DIGITS:
+            kind = "withheld-phone" if withheld else "phone"
+            out.phones.append(Secret(kind, row.where, digits, pub.phones.get(digits, "")))
+
+
+def _home_secrets(row: _Row, pub: _Published, area_pairs: set[tuple[str, str]], out: Secrets) -> None:
+    """A home's street address (any cell that reads as one), its name (山田さん宅 …) and its points."""
+    p = row.place
+    town = p.town if p else ""
+    addresses = {c for c in row.cells if _STREET_ADDRESS.search(c) and len(c) <= 60 and "。" not in c}
+    if p is not None and p.address:
+        addresses.add(_nfkc(p.address).strip())
+    for address in addresses:
+        if not (_beyond_town(address, town) and _searchable(address)):
+            continue
+        coincides = pub.address_of(address)
+        out.texts.append(Secret("home-address", row.where, address, coincides))
+        if town and town in address:
+            from_town = address[address.index(town) :]
+            if from_town != address and _searchable(from_town):
+                out.texts.append(Secret("home-address", row.where, from_town, coincides))
+    venues = {name for c in row.cells for name in home_names(c)}
+    if p is not None and p.venue:
+        venues.add(_nfkc(p.venue).strip())
+    for venue in venues:
+        if _searchable(venue) and venue not in out.public_texts:
+            out.texts.append(Secret("home-venue", row.where, venue))
+    for lat, lon in _cell_points(row):
+        per_rounding = []
+        for d in DECIMALS:
+            pairs = _pairs(lat, lon, d)
+            if pairs & area_pairs:
+                continue  # this rounding is also an area's point: publishing it reveals nothing
+            coincides = next((pub.points[x] for x in sorted(pairs) if x in pub.points), "")
+            lats, lons = coordinate_forms(lat, d), coordinate_forms(lon, d)
+            if lats and lons:
+                per_rounding.append((lats, lons, coincides))
+        if per_rounding:
+            out.points.append((Secret("home-point", row.where, f"{lat!r},{lon!r}"), per_rounding))
 
 
 def _all_rep_points(project: Any) -> list[tuple[float, float]]:
@@ -289,6 +429,7 @@ class _Content:
     numbers: set[str] = field(default_factory=set)  # decimal numbers written in it
     phones: set[str] = field(default_factory=set)  # digit strings of phone-like runs
     gps: list[str] = field(default_factory=list)  # descriptions of GPS metadata found
+    error: str = ""  # why the file could not be read (an unread file is never taken as clean)
 
 
 def _json_strings(value: Any, out: list[str]) -> None:
@@ -407,8 +548,10 @@ def _image_metadata(name: str, data: bytes) -> list[_Content]:
                 gps.append("XMP GPS position")
             if b"http://ns.adobe.com/xap/1.0/" in data[:65536] and b"GPSLatitude" in data[:65536]:
                 gps.append("XMP GPS position (raw)")
-    except Exception:  # noqa: BLE001 - not an image Pillow can read: nothing to say about its metadata
-        return out
+    except Exception as exc:  # noqa: BLE001 - an image the scanner cannot read might hold anything
+        return [
+            _Content(name, [], error=f"画像として読めません / not a readable image: {type(exc).__name__}")
+        ]
     c = _text_content(name + " (metadata)", "\n".join(s for s in strings if s), "xml")
     c.gps = sorted(set(gps))
     out.append(c)
@@ -445,13 +588,18 @@ def _embedded_jpegs(name: str, data: bytes) -> list[_Content]:
     return out
 
 
+class UnreadableFile(Exception):
+    """A file the scanner cannot read: reported as an error, never skipped."""
+
+
 def pdf_text(data: bytes) -> str:
     """A PDF's text and metadata: poppler's pdftotext when installed (a 300-place guidebook in a second),
-    else pypdf (the same text, twenty times slower on pages full of map drawing)."""
+    else pypdf (a runtime dependency; the same text, twenty times slower on pages full of map drawing).
+    Raises UnreadableFile when neither can read it."""
     texts: list[str] = []
-    try:
-        from pypdf import PdfReader
+    from pypdf import PdfReader
 
+    try:
         reader = PdfReader(io.BytesIO(data))
         texts += [str(v) for v in (reader.metadata or {}).values()]
         tool = shutil.which("pdftotext")
@@ -466,13 +614,16 @@ def pdf_text(data: bytes) -> str:
             if done.returncode == 0:
                 return "\n".join(texts) + "\n" + done.stdout.decode("utf-8", errors="replace")
         texts += [page.extract_text() or "" for page in reader.pages]
-    except Exception as exc:  # noqa: BLE001 - an unreadable PDF is itself worth saying, but not a leak
-        texts.append(f"(unreadable PDF: {type(exc).__name__})")
+    except Exception as exc:  # noqa: BLE001 - pypdf fails in many ways on a damaged file
+        raise UnreadableFile(f"PDF として読めません / not a readable PDF: {type(exc).__name__}") from None
     return "\n".join(texts)
 
 
 def _pdf_contents(name: str, data: bytes) -> list[_Content]:
-    out = [_text_content(name, pdf_text(data), "pdf")]
+    try:
+        out = [_text_content(name, pdf_text(data), "pdf")]
+    except UnreadableFile as exc:
+        out = [_Content(name, [], error=str(exc))]
     # Raw bytes: numbers and phones written as ASCII in uncompressed parts.
     out.append(_text_content(name + " (raw)", data.decode("latin-1"), "text"))
     out[-1].texts = []  # raw bytes are searched for numbers and phones only
@@ -489,8 +640,8 @@ def _zip_contents(name: str, data: bytes) -> list[_Content]:
                     continue
                 member = z.read(info)
                 out += _contents(f"{name}!{info.filename}", Path(info.filename).suffix.lower(), member)
-    except zipfile.BadZipFile:
-        out.append(_text_content(name, _decode(data), "text"))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        out.append(_Content(name, [], error=f"zip（XLSX など）として読めません / not a readable zip: {exc}"))
     return out
 
 
@@ -531,52 +682,88 @@ def _masked(text: str, needle: str, public: list[str]) -> str:
 
 
 def scan_contents(contents: list[_Content], secrets: Secrets) -> list[Leak]:
+    """Every hit of a secret in the contents. A hit on a value another record publishes legitimately
+    carries that record in `note` (a coincidence, not a leak); an unreadable file is kind "unreadable"."""
     leaks: list[Leak] = []
     public = sorted({squash(v) for v in secrets.public_texts if v}, key=len, reverse=True)
     needles = {s.value: squash(s.value) for s in secrets.texts}
     hosts_of = {v: [h for h in public if n in h and h != n] for v, n in needles.items()}
     for c in contents:
         base = c.name.split("!")[0].split(" (")[0]  # the output file (not the zip member or PDF part)
+        if c.error:
+            leaks.append(Leak(base, "unreadable", c.name, c.error))
         for desc in c.gps:
             leaks.append(Leak(base, "image-gps", c.name, desc))
         for s in secrets.texts:
             hosts, needle = hosts_of[s.value], needles[s.value]
             for text in c.texts:
                 if needle in text and (not hosts or needle in _masked(text, needle, hosts)):
-                    leaks.append(Leak(base, s.kind, s.where, s.value))
+                    leaks.append(Leak(base, s.kind, s.where, s.value, s.coincides))
                     break
         for s in secrets.phones:
             forms = {s.value, "81" + s.value[1:]} if s.value.startswith("0") else {s.value}
             if forms & c.phones:
-                leaks.append(Leak(base, s.kind, s.where, s.value))
-        for s, roundings in secrets.points:
-            for lats, lons in roundings:
-                if lats & c.numbers and lons & c.numbers:
-                    leaks.append(Leak(base, s.kind, s.where, s.value))
-                    break
-    return sorted(set(leaks), key=lambda k: (k.file, k.kind, k.where))
+                leaks.append(Leak(base, s.kind, s.where, s.value, s.coincides))
+        leaks += _point_hits(base, c, secrets)
+    return sorted(set(leaks), key=lambda k: (k.file, k.kind, k.where, k.note))
+
+
+def _point_hits(base: str, c: _Content, secrets: Secrets) -> list[Leak]:
+    hits = []
+    for s, roundings in secrets.points:
+        found = [coincides for lats, lons, coincides in roundings if lats & c.numbers and lons & c.numbers]
+        if found:  # a rounding nobody publishes legitimately is a leak, whatever else matched
+            note = "" if "" in found else found[0]
+            hits.append(Leak(base, s.kind, s.where, s.value, note))
+    return hits
 
 
 def scan_site(site_dir: Path, secrets: Secrets) -> list[Leak]:
-    """Every leak of `secrets` in the files under `site_dir`, and every GPS position in an image."""
+    """Every leak of `secrets` in the files under `site_dir`, every GPS position in an image, and every
+    file that could not be read; coincidences carry a note (see SiteScan)."""
     return scan_contents(read_outputs(Path(site_dir)), secrets)
 
 
-def check_site(project_root: Path | str, site_dir: Path | str) -> list[str]:
-    """For `takara validate --site DIR`: re-read the project's records, work out what is secret, scan the
-    built site. One line per leak (file, what, which record, the secret shown only partly); [] when clean."""
+@dataclass
+class SiteScan:
+    leaks: list[Leak]  # real leaks and unreadable files: each one fails `validate --site`
+    notes: list[Leak]  # coincidences with values other records publish legitimately
+
+    def lines(self) -> list[str]:
+        return [f"漏えい / leak: {leak}" for leak in self.leaks if leak.kind != "unreadable"] + [
+            f"エラー / error: {leak}" for leak in self.leaks if leak.kind == "unreadable"
+        ]
+
+    def note_lines(self) -> list[str]:
+        return [f"注記（偶然の一致） / note (coincidence): {leak}" for leak in self.notes]
+
+
+def scan_project_site(project_root: Path | str, site_dir: Path | str) -> SiteScan:
+    """Re-read the project's records (every raw cell), work out what is secret, scan the built site."""
     from gis import pipeline
     from gis.config import load_project
     from gis.report import Report
+    from gis.tiers import representative_points
 
     project = load_project(project_root)
     edition = pipeline.run(project, Report(), keep_private=True)
     places = edition.extras["private_places"]
-    from gis.tiers import representative_points
-
     points = [pt for gdf in edition.boundaries.values() for pt in representative_points(gdf).values()]
-    secrets = secrets_from(places, edition.report, project, rep_points=points)  # type: ignore[arg-type]
-    return [f"漏えい / leak: {leak}" for leak in scan_site(Path(site_dir), secrets)]
+    secrets = secrets_from(
+        places,  # type: ignore[arg-type]
+        edition.report,
+        project,
+        rep_points=points,
+        raw_rows=edition.extras["raw_rows"],  # type: ignore[arg-type]
+    )
+    found = scan_site(Path(site_dir), secrets)
+    return SiteScan([f for f in found if not f.note], [f for f in found if f.note])
+
+
+def check_site(project_root: Path | str, site_dir: Path | str) -> list[str]:
+    """For `takara validate --site DIR`: one line per leak or unreadable file (file, what, which record, the
+    secret shown only partly); [] when clean. Coincidences are not in this list (see scan_project_site)."""
+    return scan_project_site(project_root, site_dir).lines()
 
 
 def private_report(leaks: list[Leak]) -> str:

@@ -4,18 +4,34 @@ Nothing here writes the site; gis.cli wires this to the output stages."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from collections.abc import Callable
 from datetime import date
 
 import gis.kml  # noqa: F401  (registers the KML/KMZ/uMap record readers)
+from gis.columns import likely_consent
 from gis.config import Project
 from gis.edition import Edition
+from gis.errors import InputError
 from gis.geocode import Geocoder, distance_m, looks_swapped
 from gis.numbering import assign_numbers
-from gis.place import Place, PublicPlace, normalise_header
-from gis.privacy import to_public, withhold_reason
-from gis.records import RawRow, read_source
+from gis.place import VENUE_HOME, Place, PublicPlace, normalise_header
+from gis.privacy import (
+    Link,
+    PublicVenues,
+    area_point,
+    decide_location,
+    link_message,
+    link_rows,
+    masked_texts,
+    masking_message,
+    phone_digits,
+    to_public,
+    withhold_reason,
+)
+from gis.records import RawRow, ReadResult, read_source
 from gis.report import Issue, Report
 from gis.schedule import parse_schedule
 from gis.tiers import assign_areas, link_parents, load_boundaries, representative_points
@@ -39,9 +55,39 @@ def read_all(project: Project, report: Report) -> list[RawRow]:
     rows: list[RawRow] = []
     for source in project.records:
         result = read_source(source)
+        if result.table and "consent" not in result.columns.values():
+            raise InputError(source.label or source.path.name, _no_consent_message(result))
         rows += result.rows
         report.notes += result.notes
+        report.columns.append(
+            {
+                "source": source.label or source.path.name,
+                "mapping": result.columns,
+                "unused": result.unused,
+                "proposals": [
+                    {"header": p.header, "field": p.field, "why": p.ja, "toml": p.toml_line()}
+                    for p in result.proposals
+                ],
+            }
+        )
     return rows
+
+
+def _no_consent_message(result: ReadResult) -> str:
+    """Never a silent "0 published": say which column is probably the consent and how to name it, with a
+    ready [records.columns] line for every column the build could read (one per line, to paste)."""
+    likely = likely_consent(result.proposals, dict(enumerate(result.unused)))
+    ask = (
+        f"列「{likely}」が掲載可否の列なら、takara.toml のこのファイルの [records.columns] に次の行を加えてください"
+        if likely
+        else "掲載してよいかを 可・不可 で書いた列（掲載可否）を加えるか、その列を [records.columns] で "
+        '"列名" = "consent" と対応づけてください（空欄の行は掲載しません）'
+    )
+    lines = [p.toml_line() for p in result.proposals if p.field]
+    if likely and f'"{likely}" = "consent"' not in "\n".join(lines):
+        lines.insert(0, f'{json.dumps(likely, ensure_ascii=False)} = "consent"')
+    paste = ("\n[records.columns]\n" + "\n".join(lines)) if lines else ""
+    return f"掲載可否（掲載してよいか）の列が見つかりません。{ask} / no consent column found{paste}"
 
 
 def load_all_boundaries(project: Project, report: Report) -> dict:
@@ -197,13 +243,16 @@ def run(
     project: Project, report: Report | None = None, progress: Progress = _quiet, keep_private: bool = False
 ) -> Edition:
     """With keep_private, every validated Place (private fields included) is kept on
-    edition.extras["private_places"] for the leak scanner (gis.leaks); never hand it to an output stage."""
+    edition.extras["private_places"], and every raw row on edition.extras["raw_rows"], for the leak
+    scanner (gis.leaks); never hand them to an output stage."""
     report = report or Report()
     today = edition_date(project)
     rows = read_all(project, report)
     boundaries = load_all_boundaries(project, report)
     places = validate_rows(rows, project, report)
     validated = list(places)
+    contacts = {phone_digits(c.phone) for c in project.site.contacts}
+    report_links(link_rows(validated, contacts), report)
     places = geocode(places, project, boundaries, report, progress)
     places = assign_tiers(places, project, boundaries, report)
 
@@ -214,21 +263,17 @@ def run(
             report.withhold(p.source, p.row, p.name, *reason, number=p.number)
         else:
             publishable.append(p)
+    rep_points = {t.id: representative_points(boundaries[t.id]) for t in project.tiers}
+    venues = PublicVenues.of(project)
+    publishable = _decide_locations(publishable, project, rep_points, venues, report)
     assign_numbers(publishable, project.build.numbers_file, report)
-    # a home is shown at the point of the finest area it lies in; one in no area of the finest tier (a
-    # town left out of a town list, a gap between boundaries) falls back to a coarser area's point —
-    # never to its own. Finest first: on an id two tiers share, the finer area's point wins.
-    rep_points: dict[str, tuple[float, float]] = {}
-    for tier in reversed(project.tiers):
-        for area_id, point in representative_points(boundaries[tier.id]).items():
-            rep_points.setdefault(area_id, point)
     published: list[PublicPlace] = []
     schedules: dict[str, object] = {}
     for p in publishable:
-        if p.schedule_text not in schedules:  # many places share a schedule text: parse each once
-            schedules[p.schedule_text] = parse_schedule(p.schedule_text)
-        p.schedule = schedules[p.schedule_text]
-        public = to_public(p, p.number, rep_points, project, today)
+        public = to_public(p, p.number, rep_points, project, today, venues)
+        if public.schedule_text not in schedules:  # many places share a schedule text: parse each once
+            schedules[public.schedule_text] = parse_schedule(public.schedule_text)
+        public = dataclasses.replace(public, schedule=schedules[public.schedule_text])
         if public.stale:
             report.add(
                 Issue(
@@ -248,7 +293,58 @@ def run(
     edition = Edition(project=project, boundaries=boundaries, places=published, report=report)
     if keep_private:
         edition.extras["private_places"] = validated
+        edition.extras["raw_rows"] = rows
     return edition
+
+
+def report_links(links: list[Link], report: Report) -> None:
+    for link in links:
+        p = link.place
+        report.add(Issue("warning", p.source, p.row, link.why, *link_message(link), p.name))
+
+
+def _decide_locations(
+    places: list[Place],
+    project: Project,
+    rep_points: dict[str, dict[str, tuple[float, float]]],
+    venues: PublicVenues,
+    report: Report,
+) -> list[Place]:
+    """Each place's privacy decision (exact or area level, and why) and each masked text, into the report.
+    A place whose area points all lie within 100 m of it is withheld: it cannot be shown safely."""
+    tier_ids = [t.id for t in project.tiers]
+    kept: list[Place] = []
+    for p in places:
+        decision = decide_location(p, venues)
+        if not decision.exact and area_point(p, rep_points, tier_ids) is None:
+            report.withhold(
+                p.source,
+                p.row,
+                p.name,
+                "会場が公開の会場と確認できず、100 m 以上離れた地区の代表点もないため",
+                "not known public and no area point at least 100 m away",
+                number=p.number,
+            )
+            continue
+        kept.append(p)
+        maskings = masked_texts(p, decision.exact)[1]
+        report.decisions.append(
+            {
+                "source": p.source,
+                "row": p.row,
+                "name": p.name,
+                "location": decision.how,
+                "reason": f"{decision.ja} / {decision.en}",
+                "masked": [{"column": m.column, "kind": m.kind, "found": m.found} for m in maskings],
+            }
+        )
+        if not decision.exact:
+            # A home written as such in 会場種別 is expected; anything else the coordinator should look at.
+            severity = "info" if p.venue_kind == VENUE_HOME and decision.home else "warning"
+            report.add(Issue(severity, p.source, p.row, "会場", decision.ja, decision.en, p.name))
+        for m in maskings:
+            report.add(Issue("warning", p.source, p.row, m.column, *masking_message(m), p.name))
+    return kept
 
 
 def _withheld_counts(report: Report, places: list[Place], project: Project) -> dict:

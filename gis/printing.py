@@ -466,7 +466,7 @@ def _legend_entries(
             markeredgewidth=1.0,
         )
         h.set_markeredgecolor("#222222")
-        entries.append((h, "黒い縁：個人宅（地区内のおおよその位置）"))
+        entries.append((h, "黒い縁：個人宅など（地区内のおおよその位置）"))
     return entries
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from gis.columns import Proposal, propose
 from gis.config import RecordSource
 from gis.errors import InputError
 from gis.place import FIELD_ALIASES, normalise_header, normalise_text
@@ -31,6 +32,10 @@ class RawRow:
 class ReadResult:
     rows: list[RawRow]
     notes: list[str] = field(default_factory=list)  # things worth telling the coordinator (unknown headers …)
+    columns: dict[str, str] = field(default_factory=dict)  # header as written -> field (the mapping used)
+    unused: list[str] = field(default_factory=list)  # headers of columns not used
+    proposals: list[Proposal] = field(default_factory=list)  # what the unused columns seem to hold
+    table: bool = False  # a sheet (CSV/XLSX): it must have a consent column
 
 
 def _alias_index(columns: dict[str, str]) -> dict[str, str]:
@@ -76,7 +81,9 @@ def _find_header(rows: list[list[Any]], columns: dict[str, str], header_row: int
     raise InputError(
         label,
         "見出し行（名称・住所などの列名）が見つかりません。header_row を設定するか、"
-        "列名を「名称」「所在地」のようにしてください / no header row with a name column found",
+        'takara.toml の [records.columns] でシートの列名を対応づけてください（例: "サークル名" = "name"） / '
+        "no header row with a name column found: set header_row, or map the sheet's headers in "
+        "[records.columns]",
     )
 
 
@@ -104,10 +111,15 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
     mapped, unknown = map_headers(headers, source.columns)
     if "name" not in mapped.values():
         raise InputError(
-            label, "「名称」（団体名）の列がありません / no name column", row=h + first_row_number
+            label,
+            "「名称」（団体名）の列がありません。takara.toml の [records.columns] で名称の列を対応づけてください"
+            '（例: "サークル名" = "name"） / no name column: map it in [records.columns]',
+            row=h + first_row_number,
         )
+    proposals = propose(unknown, table, h + 1, set(mapped.values()))
     if unknown:
         notes.append(f"{label}: 使わない列 / columns not used: {', '.join(unknown.values())}")
+    notes += [p.note(label) for p in proposals]
     rows: list[RawRow] = []
     for i in range(h + 1, len(table)):
         cells = list(table[i])
@@ -122,7 +134,14 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
             if j < len(cells) and cells[j] not in (None, "")
         }
         rows.append(RawRow(source=label, row=i + first_row_number, values=values, extra=extra))
-    return ReadResult(rows=rows, notes=notes)
+    return ReadResult(
+        rows=rows,
+        notes=notes,
+        columns={normalise_text(headers[j]): f for j, f in mapped.items()},
+        unused=list(unknown.values()),
+        proposals=proposals,
+        table=True,
+    )
 
 
 def decode_csv_bytes(data: bytes, label: str) -> str:
@@ -294,7 +313,7 @@ def rows_from_features(features: Iterable[dict], source: RecordSource) -> ReadRe
         rows.append(RawRow(source=label, row=n, values=values, extra=extra))
     if unknown_names:
         notes.append(f"{label}: 使わない項目 / properties not used: {', '.join(sorted(unknown_names))}")
-    return ReadResult(rows=rows, notes=notes)
+    return ReadResult(rows=rows, notes=notes, unused=sorted(unknown_names))
 
 
 READERS = {

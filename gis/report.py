@@ -53,6 +53,8 @@ class Report:
     issues: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stats: dict[str, object] = field(default_factory=dict)  # coordinators-only figures (e.g. withheld counts)
+    columns: list[dict] = field(default_factory=list)  # per record file: mapping, unused columns, proposals
+    decisions: list[dict] = field(default_factory=list)  # per published place: exact or area level, and why
 
     def add(self, issue: Issue) -> None:
         self.issues.append(issue)
@@ -87,6 +89,8 @@ class Report:
             "issues": [asdict(i) for i in self.issues],
             "notes": self.notes,
             "stats": self.stats,
+            "columns": self.columns,
+            "decisions": self.decisions,
         }
 
     def write(self, path: Path) -> None:
@@ -116,3 +120,26 @@ class Report:
             )
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+COORDINATOR_TEMPLATE = Path(__file__).resolve().parent.parent / "site_template" / "coordinator"
+
+
+def render_coordinator_page(report: Report | None, host: str) -> str:
+    """The report as a page for the coordinator (`serve` shows it at a local-only address; it is never
+    written into the site): each row's outcome, each privacy decision, each masked text, the columns."""
+    import jinja2
+
+    from gis.privacy import MASK_WORDS
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(COORDINATOR_TEMPLATE)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("report.html").render(
+        report=report.to_dict() if report is not None else None,
+        host=host,
+        outcome_ja=OUTCOME_JA,
+        mask_ja={k: v[0] for k, v in MASK_WORDS.items()},
+    )

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -22,9 +23,11 @@ from gis.build import build_site, stale_section
 from gis.config import Project, load_project
 from gis.errors import TakaraError
 from gis.progress import Progress, quiet
+from gis.report import Report, render_coordinator_page
 from gis.site import TEMPLATE_ROOT
 
 HOST = "127.0.0.1"  # a preview holds unpublished work: never listen on other interfaces
+REPORT_PATH = "/_takara/report"  # the coordinators' report page: served from memory, never a file of the site
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -37,10 +40,33 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    report_page: Callable[[], str] | None = None
 
-def make_server(site: Path, port: int) -> http.server.ThreadingHTTPServer:
-    """Serve `site` by path, so the folder swapped in by each rebuild is what is served."""
-    handler = functools.partial(_Handler, directory=str(site))
+    def do_GET(self) -> None:
+        if self.report_page is not None and self.path.split("?")[0] == REPORT_PATH:
+            body = self.report_page().encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+
+def make_server(
+    site: Path, port: int, report_page: Callable[[], str] | None = None
+) -> http.server.ThreadingHTTPServer:
+    """Serve `site` by path, so the folder swapped in by each rebuild is what is served; and the
+    coordinators' report page at REPORT_PATH (from memory: it names withheld records)."""
+    handler = functools.partial(
+        type(
+            "_PreviewHandler",
+            (_Handler,),
+            {"report_page": staticmethod(report_page) if report_page else None},
+        ),
+        directory=str(site),
+    )
     server = http.server.ThreadingHTTPServer((HOST, port), handler)
     server.daemon_threads = True
     return server
@@ -153,6 +179,7 @@ def serve(
     temporary = out is None
     site = Path(tempfile.mkdtemp(prefix="takara-preview-")) if out is None else Path(out)
     server: http.server.ThreadingHTTPServer | None = None
+    last: dict[str, Report] = {}
     try:
 
         def rebuild(first: bool) -> None:
@@ -171,6 +198,7 @@ def serve(
                 traceback.print_exc(file=sys.stderr)
                 say(f"内部エラー（不具合） / internal error (a bug): {type(exc).__name__}: {exc}")
                 return
+            last["report"] = result.report
             sev = result.report.severities()
             counts = result.report.counts()
             say(
@@ -184,7 +212,7 @@ def serve(
 
         rebuild(first=True)
         try:
-            server = make_server(site, port)
+            server = make_server(site, port, lambda: render_coordinator_page(last.get("report"), HOST))
         except OSError as exc:
             raise TakaraError(
                 f"ポート {port} を使えません（別のプレビューが動いていませんか） / "
@@ -194,6 +222,7 @@ def serve(
         threading.Thread(target=server.serve_forever, name="takara-preview", daemon=True).start()
         say(f"プレビュー / preview: {url}  （止めるには Ctrl-C / press Ctrl-C to stop）")
         say(f"  サイトのフォルダ / site folder: {site}")
+        say(f"  報告（この PC だけで見られます） / report, local only: {url.rstrip('/')}{REPORT_PATH}")
         if not with_print:
             say("  印刷用PDFは作りません（--print で作ります） / printed maps are skipped: use --print")
         accept = ChangeFilter(project_dir)

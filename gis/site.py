@@ -844,6 +844,7 @@ def _photo_sources(edition: Edition) -> dict[int, list[Path]]:
 
 def write_photos(edition: Edition, out: Path, model: SiteModel) -> int:
     from gis.photos import PhotoError, publish_photo
+    from gis.privacy import photo_inside_project
 
     sources = _photo_sources(edition)
     if not sources:
@@ -856,6 +857,19 @@ def write_photos(edition: Edition, out: Path, model: SiteModel) -> int:
         src = next((c for c in candidates if c.is_file()), None)
         row = rows.get(number)
         where = (row.source, row.row, row.name) if row else ("", None, "")
+        if src is not None and not photo_inside_project(src, edition.project.root):
+            report.add(
+                Issue(
+                    "warning",
+                    where[0],
+                    where[1],
+                    "写真",
+                    f"写真「{candidates[0].name}」はプロジェクトの外のファイルを指している（リンク）ため、使いません",
+                    "the photo resolves (symbolic links followed) outside the project: not published",
+                    where[2],
+                )
+            )
+            continue
         if src is None:
             report.add(
                 Issue(

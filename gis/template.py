@@ -67,8 +67,8 @@ COLUMNS: tuple[tuple[str, int, bool, str], ...] = (
         12,
         False,
         (
-            f"一覧から選びます。「{VENUE_HOME}」を選ぶと、地図には正確な場所を出さず、"
-            "地区の中心あたりに表示します。"
+            "一覧から選びます。正確な場所を出すのは公開の会場（公共施設・集会所・店舗・屋外・オンライン）だけです。"
+            f"「{VENUE_HOME}」「その他」や空欄の行は、地図には正確な場所を出さず、地区の中心あたりに表示します。"
         ),
     ),
     (
@@ -213,7 +213,12 @@ def _validations(ws: Worksheet, ranges: dict[str, str]) -> None:
 
     add("category", "category", True, "一覧から選んでください")
     add("organiser", "organiser", False, "一覧から選んでください")
-    add("venue_kind", "venue_kind", False, "「自宅」は正確な場所を出しません")
+    add(
+        "venue_kind",
+        "venue_kind",
+        False,
+        "正確な場所を出すのは公開の会場だけです（自宅・その他・空欄は地区まで）",
+    )
     add("schedule_text", "weekday", False, "曜日を選んでから、時間を書き足せます")
     for fieldname in ("contact_consent", "consent", "photo_consent"):
         add(fieldname, "consent", True, "可 か 不可")
@@ -246,7 +251,8 @@ def _help_sheet(book: Workbook, project: Project) -> None:
         f"2. 赤い見出しの列（{'・'.join(FIELD_LABELS[f] for f, _, req, _ in COLUMNS if req)}）は必ず書きます。",
         "3. ▼の出る列は、一覧から選びます。見出しにマウスを乗せると説明が出ます。",
         "4. 「掲載可否」が「可」の行だけがホームページと印刷物に載ります。空欄や「不可」の行は載りません。",
-        f"5. 会場種別を「{VENUE_HOME}」にした行は、正確な場所や番地を出さず、地区の中心あたりに表示します。",
+        f"5. 正確な場所や番地を出すのは、会場種別が公開の会場（公共施設・集会所・店舗・屋外・オンライン）の行だけです。"
+        f"「{VENUE_HOME}」「その他」や空欄の行は、地区の中心あたりに表示します。",
         "6. 電話番号は「連絡先掲載」が「可」のときだけ、写真は「写真掲載」が「可」のときだけ公開します。",
         f"7. 書き方の例は「{EXAMPLE_SHEET}」シートにあります（このシートの行は地図に載りません）。",
         f"8. 使える種別: {categories}",

@@ -15,13 +15,14 @@ from gis.config import Project
 from gis.place import (
     ORGANISER_TYPES,
     STATUS_ALIASES,
+    VENUE_HOME,
     VENUE_KIND_ALIASES,
     Place,
     normalise_header,
     normalise_text,
     parse_yes_no,
 )
-from gis.privacy import photo_path_problem
+from gis.privacy import photo_path_problem, suggests_home
 from gis.records import RawRow, cell_to_date
 from gis.report import Issue, Report
 
@@ -51,6 +52,7 @@ FIELD_LABELS = {
     "status": "状況",
     "confirmed": "最終確認日",
     "district_hint": "地区",
+    "representative": "代表者",
 }
 
 ERAS = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988, "昭和": 1925, "s": 1925}
@@ -142,6 +144,77 @@ class CategoryMatcher:
         return self.index.get(normalise_header(value))
 
 
+def _check_photo_path(p: Place, row: RawRow, report: Report) -> None:
+    """A photo path that could reach outside the project is dropped, with a warning."""
+    problem = photo_path_problem(p.photo) if p.photo else None
+    if problem:
+        report.add(
+            Issue(
+                "warning",
+                row.source,
+                row.row,
+                "写真",
+                f"写真「{p.photo[:60]}」は使えません: {problem[0]}",
+                problem[1],
+                p.name,
+            )
+        )
+        p.photo = ""
+
+
+def _read_consent_and_date(p: Place, row: RawRow, report: Report) -> None:
+    """掲載可否, 連絡先掲載, 写真掲載 and 最終確認日: an answer not understood publishes nothing."""
+    name = p.name
+    consent_raw = row.values.get("consent")
+    p.consent = parse_yes_no(consent_raw)
+    if p.consent is None and normalise_text(consent_raw):
+        report.add(
+            Issue(
+                "warning",
+                row.source,
+                row.row,
+                "掲載可否",
+                f"掲載可否「{normalise_text(consent_raw)[:20]}」がわからないため掲載しません（可・不可で書いてください）",
+                "consent value not understood: not published",
+                name,
+            )
+        )
+    p.contact_consent = parse_yes_no(row.values.get("contact_consent")) is True
+    p.photo_consent = parse_yes_no(row.values.get("photo_consent")) is True
+
+    raw_date = row.values.get("confirmed")
+    try:
+        p.confirmed = parse_date(raw_date)
+    except (ValueError, OverflowError):
+        report.add(
+            Issue(
+                "warning",
+                row.source,
+                row.row,
+                "最終確認日",
+                f"最終確認日「{normalise_text(raw_date)[:20]}」を日付として読めません（例: 2024/7/22、令和6年7月22日）",
+                "date not understood",
+                name,
+            )
+        )
+
+
+def _check_organiser(p: Place, row: RawRow, report: Report) -> None:
+    name = p.name
+    if p.organiser and p.organiser not in ORGANISER_TYPES:
+        report.add(
+            Issue(
+                "info",
+                row.source,
+                row.row,
+                "運営主体",
+                f"運営主体「{p.organiser}」は標準の区分ではありません",
+                f"organiser type {p.organiser!r} is not a standard one",
+                name,
+            )
+        )
+
+
 def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, report: Report) -> Place:
     """Build a Place, or raise RowError naming the field. Warnings go to the report."""
     name = _text(row, "name", report)
@@ -162,23 +235,11 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
         "district_hint",
         "record_id",
         "organiser",
+        "representative",
     ):
         setattr(p, fieldname, _text(row, fieldname, report, name))
     p.extra = row.extra
-    problem = photo_path_problem(p.photo) if p.photo else None
-    if problem:
-        report.add(
-            Issue(
-                "warning",
-                row.source,
-                row.row,
-                "写真",
-                f"写真「{p.photo[:60]}」は使えません: {problem[0]}",
-                problem[1],
-                name,
-            )
-        )
-        p.photo = ""
+    _check_photo_path(p, row, report)
 
     raw_category = _text(row, "category", report, name)
     category = categories.match(raw_category)
@@ -229,34 +290,12 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
 
     kind = _text(row, "venue_kind", report, name)
     p.venue_kind = VENUE_KIND_ALIASES.get(normalise_header(kind), kind) if kind else ""
-    if not p.venue_kind and re.search(r"(自宅|宅$|さん宅|様宅)", p.venue):
-        p.venue_kind = "自宅"  # a venue written as someone's home is treated as one, to be safe
-    if kind and p.venue_kind not in VENUE_KIND_ALIASES.values():
-        report.add(
-            Issue(
-                "warning",
-                row.source,
-                row.row,
-                "会場種別",
-                f"会場種別「{kind}」は一覧にありません（そのまま載せます）",
-                f"venue kind {kind!r} is not a known kind",
-                name,
-            )
+    if not p.venue_kind and suggests_home(p.venue):
+        p.venue_kind = (
+            VENUE_HOME  # a venue written as someone's home is one (gis.privacy decides what is shown)
         )
 
-    if p.organiser and p.organiser not in ORGANISER_TYPES:
-        report.add(
-            Issue(
-                "info",
-                row.source,
-                row.row,
-                "運営主体",
-                f"運営主体「{p.organiser}」は標準の区分ではありません",
-                f"organiser type {p.organiser!r} is not a standard one",
-                name,
-            )
-        )
-
+    _check_organiser(p, row, report)
     status_raw = _text(row, "status", report, name)
     status = STATUS_ALIASES.get(normalise_header(status_raw))
     if status is None:
@@ -267,38 +306,7 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
         )
     p.status = status
 
-    consent_raw = row.values.get("consent")
-    p.consent = parse_yes_no(consent_raw)
-    if p.consent is None and normalise_text(consent_raw):
-        report.add(
-            Issue(
-                "warning",
-                row.source,
-                row.row,
-                "掲載可否",
-                f"掲載可否「{normalise_text(consent_raw)[:20]}」がわからないため掲載しません（可・不可で書いてください）",
-                "consent value not understood: not published",
-                name,
-            )
-        )
-    p.contact_consent = parse_yes_no(row.values.get("contact_consent")) is True
-    p.photo_consent = parse_yes_no(row.values.get("photo_consent")) is True
-
-    raw_date = row.values.get("confirmed")
-    try:
-        p.confirmed = parse_date(raw_date)
-    except (ValueError, OverflowError):
-        report.add(
-            Issue(
-                "warning",
-                row.source,
-                row.row,
-                "最終確認日",
-                f"最終確認日「{normalise_text(raw_date)[:20]}」を日付として読めません（例: 2024/7/22、令和6年7月22日）",
-                "date not understood",
-                name,
-            )
-        )
+    _read_consent_and_date(p, row, report)
     if "_geometry" in row.values:
         from shapely.geometry import shape
 

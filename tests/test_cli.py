@@ -217,6 +217,8 @@ def test_a_template_filled_in_builds(tmp_path, capsys):
         {
             "名称": "東の朝体操",
             "種別": "体操",
+            "会場": "東の広場",
+            "会場種別": "屋外",  # a public venue: shown at its exact point (a blank one is shown by area)
             "緯度": 35.016,
             "経度": 135.014,
             "掲載可否": "可",

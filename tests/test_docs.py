@@ -22,7 +22,15 @@ from tests.test_init import build_fixtures, download_server
 
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = REPO / "docs" / "guide.md"
-MESSAGE_MODULES = ("validate.py", "pipeline.py", "records.py", "tiers.py", "numbering.py", "towns.py")
+MESSAGE_MODULES = (
+    "validate.py",
+    "pipeline.py",
+    "records.py",
+    "tiers.py",
+    "numbering.py",
+    "towns.py",
+    "site.py",
+)
 # run where `init` made a project (they need its town layer), not in the demo
 IN_A_NEW_PROJECT = ("takara init", "takara mirror", "takara template . --tier-towns")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -195,21 +203,49 @@ def report_messages() -> set[str]:
             if not isinstance(node, ast.Call):
                 continue
             func = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            position = {"Issue": 4, "reject": 4, "RowError": 1, "InputError": 1}.get(func or "")
+            position = {"Issue": 4, "reject": 4, "withhold": 3, "RowError": 1, "InputError": 1}.get(
+                func or ""
+            )
             if position is None or len(node.args) <= position:
                 continue
             text = _text_of(node.args[position])
             if text and JAPANESE.search(text):
                 found.add(text.split(" / ")[0])
-    privacy = ast.parse((REPO / "gis" / "privacy.py").read_text(encoding="utf-8"))
-    for node in ast.walk(privacy):
-        if isinstance(node, ast.FunctionDef) and node.name == "withhold_reason":
-            for ret in ast.walk(node):
-                if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple):
-                    first = _text_of(ret.value.elts[0])
-                    if first:
-                        found.add(first)
+    for module, functions in MESSAGE_FUNCTIONS.items():
+        tree = ast.parse((REPO / "gis" / module).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name in functions:
+                found |= _messages_made_in(node)
     return found
+
+
+# Functions that compose a report message (the call site passes it on as a value): what they return,
+# and the Japanese text they assign to `ja` or hand to LocationDecision.
+MESSAGE_FUNCTIONS = {
+    "privacy.py": {"withhold_reason", "decide_location", "masking_message", "link_message"},
+    "pipeline.py": {"_no_consent_message"},
+}
+
+
+def _messages_made_in(function: ast.FunctionDef) -> set[str]:
+    texts: list[ast.AST] = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            texts.append(node.value.elts[0] if isinstance(node.value, ast.Tuple) else node.value)
+        elif isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "ja" for t in node.targets):
+            texts.append(node.value)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "LocationDecision":
+            exact = node.args[0] if node.args else None
+            if isinstance(exact, ast.Constant) and exact.value is False:  # area level: a warning
+                texts += node.args[2:3]
+    out = set()
+    for node in texts:
+        if isinstance(node, ast.IfExp):
+            node = node.body
+        text = _text_of(node)
+        if text and JAPANESE.search(text):
+            out.add(text.split(" / ")[0])
+    return out
 
 
 def _fragments(message: str) -> list[str]:

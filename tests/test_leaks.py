@@ -126,7 +126,45 @@ def _scan(project: Path, site: Path) -> list[Leak]:
     # The secrets come from the records themselves (gis.leaks decides them without gis.privacy), so a
     # patched privacy module cannot hide what it failed to protect.
     edition = pipeline.run(load_project(project), Report(), keep_private=True)
-    return scan_site(site, secrets_from(edition.extras["private_places"], edition.report, edition.project))
+    secrets = secrets_from(
+        edition.extras["private_places"],
+        edition.report,
+        edition.project,
+        raw_rows=edition.extras["raw_rows"],
+    )
+    return scan_site(site, secrets)
+
+
+def test_a_home_is_caught_even_when_the_sheet_mapping_misses_its_venue_column(
+    tmp_path, monkeypatch, no_stats
+):
+    """The venue and venue-kind columns under headers no alias knows: the reading of the sheet never sees
+    the home, but the scanner reads every raw cell, so a home published exactly is still caught."""
+    from tests.projects import make_project, row
+
+    home = row(
+        名称="縁側の会",
+        会場="",
+        会場種別="",
+        所在地="和歌山県ミニ町西南町3-21-7",
+        緯度="35.003217",
+        経度="135.007654",
+    )
+    project = make_project(tmp_path / "p", [row(), home])
+    records = project / "data" / "records.csv"
+    text = (
+        records.read_text(encoding="utf-8-sig")
+        .replace("会場種別", "どんな所", 1)
+        .replace("会場", "やる所", 1)
+    )
+    lines = text.splitlines()
+    lines[2] = lines[2].replace(",,,和歌山県", ",山田花子さん宅,自宅,和歌山県", 1)
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    _publish_every_venue_exactly(monkeypatch)
+    found = _build_and_scan(project, tmp_path / "site", "--no-print")
+    assert {"home-point", "home-address"} <= _kinds(found), _show(found)  # (the venue column is unused)
+    assert {leak.where for leak in found if leak.kind == "home-point"} == {"data/records.csv 3行目"}
+    assert not [leak for leak in found if leak.note], _show(found)
 
 
 def test_publishing_records_without_consent_is_caught_in_every_format(project, tmp_path, monkeypatch):
@@ -138,11 +176,19 @@ def test_publishing_records_without_consent_is_caught_in_every_format(project, t
     assert {".html", ".json", ".geojson", ".csv", ".xlsx", ".ics"} <= files, files
 
 
-def test_showing_a_home_at_its_exact_point_and_address_is_caught(project, tmp_path, monkeypatch, no_stats):
-    def no_coarsening(place: Place, *args, **kwargs):
-        return _real_to_public(dataclasses.replace(place, venue_kind="集会所"), *args, **kwargs)
+def _publish_every_venue_exactly(monkeypatch) -> None:
+    """Break privacy's location rule: every venue counts as public (its exact place is published), and
+    free text is no longer masked (a home's name in the venue column would be)."""
+    from gis import privacy
 
-    monkeypatch.setattr("gis.pipeline.to_public", no_coarsening)
+    monkeypatch.setattr("gis.privacy.mask_text", lambda text, *args, **kwargs: (text, []))
+    exact = privacy.LocationDecision(True, False, "公開", "public")
+    monkeypatch.setattr("gis.privacy.decide_location", lambda place, venues: exact)
+    monkeypatch.setattr("gis.pipeline.decide_location", lambda place, venues: exact)
+
+
+def test_showing_a_home_at_its_exact_point_and_address_is_caught(project, tmp_path, monkeypatch, no_stats):
+    _publish_every_venue_exactly(monkeypatch)
     found = _build_and_scan(project, tmp_path / "site", "--no-print")
     assert {"home-point", "home-address", "home-venue"} <= _kinds(found), _show(found)
     assert {leak.where for leak in found if leak.kind == "home-point"} == {
@@ -375,4 +421,70 @@ def test_any_gps_position_in_any_image_is_a_leak(secrets, tmp_path):
         ("image-gps", "gps.jpg"),
         ("image-gps", "doc.pdf"),
         ("withheld-name", "note.png"),
+        ("unreadable", "doc.pdf"),  # not a PDF a reader can open: an error, never taken as clean
+    }, _show(found)
+
+
+@pytest.mark.shared
+def test_kurashiki_build_leaks_nothing_with_venues_known_from_the_gsi_facility_list(tmp_path, kurashiki_dir):
+    """Kurashiki's real venues with 会場種別 left blank: the GSI facility list named in [privacy] makes them
+    public (exact); every home and every town-address venue is at area level; the scan finds nothing."""
+    from gis.leaks import scan_project_site
+    from tests.kurashiki import make_kurashiki_project
+
+    root = make_kurashiki_project(tmp_path / "k", kurashiki_dir, n=120)
+    records = root / "records.csv"
+    with records.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        if r["会場種別"] == "公共施設":
+            r["会場種別"] = ""  # known public only through the facility list
+    with records.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    from gis import pipeline
+    from gis.config import load_project
+    from gis.report import Report
+
+    def exact_by_name() -> int:
+        decisions = pipeline.run(load_project(root), Report()).report.decisions
+        return sum(1 for d in decisions if d["location"] == "exact" and d["reason"].startswith("会場「"))
+
+    by_words = exact_by_name()  # venues recognised by their words alone (…公民館, …小学校)
+    gsi = (kurashiki_dir / "facilities_evacuation_GSI.geojson").as_posix()
+    with (root / "takara.toml").open("a", encoding="utf-8") as fh:
+        fh.write(f'\n[privacy]\nfacilities = ["{gsi}"]\n')
+    assert exact_by_name() > by_words  # the facility list makes more real venues public
+    code, _, err = build_cli(root, tmp_path / "site", "--no-print")
+    assert code == 0, err[-2000:]
+    scan = scan_project_site(root, tmp_path / "site")
+    assert scan.lines() == [], "\n".join(scan.lines()[:20])
+
+
+def test_a_value_another_record_publishes_legitimately_is_a_note_not_a_leak(tmp_path):
+    """A home geocoded to the same point as a public hall that another record publishes: finding that
+    point is a coincidence (a note), while the home's own street address is still a leak."""
+    hall = _place(
+        row=2, name="公民館の体操", lat=34.612345, lon=133.712345, address="岡山県たから市本町2丁目1-1"
+    )
+    home = _place(**{**HOME, "row": 3})
+    secrets = secrets_from([hall, home], None, None, rep_points=[])
+    (tmp_path / "a.json").write_text(json.dumps({"lat": 34.612345, "lon": 133.712345}), encoding="utf-8")
+    (tmp_path / "b.html").write_text("<p>たから市本町2丁目14-3</p>", encoding="utf-8")
+    found = scan_site(tmp_path, secrets)
+    notes = [leak for leak in found if leak.note]
+    assert [(leak.kind, leak.file, leak.note) for leak in notes] == [("home-point", "a.json", "r.csv 2行目")]
+    assert [(leak.kind, leak.file) for leak in found if not leak.note] == [("home-address", "b.html")]
+
+
+def test_an_unreadable_output_file_is_an_error_never_a_skip(secrets, tmp_path):
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\nnot really")
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    found = scan_site(tmp_path, secrets)
+    assert {(leak.kind, leak.file) for leak in found} == {
+        ("unreadable", "broken.pdf"),
+        ("unreadable", "broken.xlsx"),
+        ("unreadable", "broken.png"),
     }, _show(found)

@@ -24,6 +24,7 @@ def test_every_config_key_is_documented_in_the_readme_example():
         "site": set(example["site"]),
         "build": set(example["build"]),
         "insight": set(example["insight"]),
+        "privacy": set(example["privacy"]),
         "records": set(example["records"][0]),
         "tiers": set().union(*example["tiers"]),  # a boundary tier and the town-list kinds
         "towns": set(example["towns"]),
