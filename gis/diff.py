@@ -22,6 +22,7 @@ import jinja2
 from gis.errors import InputError, OutputError
 from gis.geocode import distance_m
 from gis.place import PublicPlace
+from gis.textsafe import spreadsheet_cell
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "site_template" / "diff"
 MOVED_M = 100.0
@@ -296,19 +297,19 @@ def build_workbook(diff: EditionDiff) -> Any:
         (f"{diff.moved_m:g} m 以上の移動", diff.counts["moved"]),
     ]
     for r in rows:
-        summary.append(list(r))
+        summary.append([spreadsheet_cell(v) for v in r])
     summary["A1"].font = Font(bold=True, size=14)
     summary.column_dimensions["A"].width = 32
     summary.column_dimensions["B"].width = 40
 
     def sheet(title: str, header: list[str], data: list[list[Any]], widths: list[int]) -> None:
         ws = book.create_sheet(title)
-        ws.append(header)
+        ws.append([spreadsheet_cell(h) for h in header])
         for cell in ws[1]:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = PatternFill("solid", fgColor="1F4E78")
         for row in data:
-            ws.append(row)
+            ws.append([spreadsheet_cell(v) for v in row])
         for i, w in enumerate(widths):
             ws.column_dimensions[chr(ord("A") + i)].width = w
             for cell in ws[chr(ord("A") + i)][1:]:

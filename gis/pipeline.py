@@ -41,6 +41,8 @@ def read_all(project: Project, report: Report) -> list[RawRow]:
         result = read_source(source)
         rows += result.rows
         report.notes += result.notes
+        for row, text in result.skipped:
+            report.skip(source.label or source.path.name, row, text)
     return rows
 
 
@@ -186,9 +188,13 @@ def _hint_agrees(hint: str, area_names: list[str]) -> bool:
 
 
 def run(
-    project: Project, report: Report | None = None, progress: Progress = _quiet, keep_private: bool = False
+    project: Project,
+    report: Report | None = None,
+    progress: Progress = _quiet,
+    keep_private: bool = False,
+    save_numbers: bool = True,
 ) -> Edition:
-    """With keep_private, every validated Place (private fields included) is kept on
+    """save_numbers=False leaves numbers.json as it is (`validate` writes nothing but its report). With keep_private, every validated Place (private fields included) is kept on
     edition.extras["private_places"] for the leak scanner (gis.leaks); never hand it to an output stage."""
     report = report or Report()
     today = edition_date(project)
@@ -206,7 +212,7 @@ def run(
             report.withhold(p.source, p.row, p.name, *reason, number=p.number)
         else:
             publishable.append(p)
-    assign_numbers(publishable, project.build.numbers_file, report)
+    assign_numbers(publishable, project.build.numbers_file, report, save=save_numbers)
     rep_points = representative_points(boundaries[project.finest_tier.id])
     published: list[PublicPlace] = []
     schedules: dict[str, object] = {}
