@@ -308,7 +308,10 @@ def load_project(root: str | Path) -> Project:
         )
     edition = r.get(s, "site", "edition", str, "")
     if edition and not _real_date(edition):
-        r.error("site.edition", f"{edition!r} is not a date: write a real date as YYYY-MM-DD / 実在する日付を書いてください")
+        r.error(
+            "site.edition",
+            f"{edition!r} is not a date: write a real date as YYYY-MM-DD / 実在する日付を書いてください",
+        )
     site = SiteMeta(
         title=r.get(s, "site", "title", str, "", required=True),
         lead=r.get(s, "site", "lead", str, ""),

@@ -12,6 +12,7 @@ places moved more than `moved_m` metres (100 m by default). Output: a printable 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -128,21 +129,16 @@ def _from_geojson(path: Path, label: str) -> Snapshot:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         features = data["features"]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise InputError(
-            str(path), f"places.geojson を読めません / cannot read places.geojson: {exc}"
+            str(path), f"places.geojson を読めません / cannot read places.geojson: {type(exc).__name__}"
         ) from None
+    if not isinstance(features, list):
+        raise InputError(str(path), "features が一覧ではありません / features is not a list")
     places: dict[int, dict[str, Any]] = {}
     tiers: list[str] = []
     for i, f in enumerate(features, 1):
-        props = f.get("properties") or {}
-        try:
-            number = int(props.get("number", f.get("id")))
-            lon, lat = (float(v) for v in f["geometry"]["coordinates"][:2])
-        except (TypeError, ValueError, KeyError):
-            raise InputError(
-                str(path), f"{i}件目に番号か座標がありません / feature {i} has no number or point"
-            ) from None
+        number, lon, lat, props = _feature_point(f, i, path)
         entry = _comparable(props)
         areas = {
             k[:-5]: _text(v) for k, v in props.items() if k.endswith("_name") and k[:-5] + "_id" in props
@@ -158,6 +154,25 @@ def _from_geojson(path: Path, label: str) -> Snapshot:
         except (OSError, UnicodeDecodeError, ValueError, AttributeError):
             edition = ""
     return Snapshot(label=label, edition=edition, places=places, tier_names={t: t for t in tiers})
+
+
+def _feature_point(f: Any, i: int, path: Path) -> tuple[int, float, float, dict[str, Any]]:
+    """(number, lon, lat, properties) of one published place; anything else is a one-line error."""
+    props = f.get("properties") if isinstance(f, dict) else None
+    props = props if isinstance(props, dict) else {}
+    try:
+        raw = props.get("number", f.get("id") if isinstance(f, dict) else None)
+        if isinstance(raw, bool) or raw is None:
+            raise TypeError
+        number = int(raw)
+        lon, lat = (float(v) for v in f["geometry"]["coordinates"][:2])
+        if not (math.isfinite(lon) and math.isfinite(lat) and number >= 1):
+            raise ValueError
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
+        raise InputError(
+            str(path), f"{i}件目に番号か座標がありません / feature {i} has no number or point"
+        ) from None
+    return number, lon, lat, props
 
 
 def _public_fields(p: PublicPlace, category_label: str) -> dict[str, Any]:

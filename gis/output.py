@@ -145,7 +145,9 @@ def recover_interrupted(out: Path) -> list[str]:
         restored = max(olds, key=lambda p: p.stat().st_mtime)
         os.rename(restored, out)
         stale.remove(restored)
-        done.append(f"中断された作成の前のサイトを戻しました / restored the previous site from {restored.name}")
+        done.append(
+            f"中断された作成の前のサイトを戻しました / restored the previous site from {restored.name}"
+        )
     for p in stale:
         shutil.rmtree(p, ignore_errors=True)
         done.append(f"中断された作成の残りを消しました / removed {p.name}")

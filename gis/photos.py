@@ -90,7 +90,9 @@ def publish_photo(src: Path, dest_dir: Path, stem: str, cache_dir: Path | None =
     Returns {"thumb": "photos/<stem>-s.jpg", "large": …, "tw", "th", "w", "h"} (pixel sizes of both; URLs
     are relative to the site root). With cache_dir, encodings are reused while the source bytes are the same."""
     if Path(src).stat().st_size > MAX_FILE_BYTES:
-        raise PhotoError(f"写真のファイルが大きすぎます（上限 {MAX_FILE_BYTES // 1024 // 1024} MB） / photo file too large")
+        raise PhotoError(
+            f"写真のファイルが大きすぎます（上限 {MAX_FILE_BYTES // 1024 // 1024} MB） / photo file too large"
+        )
     data = Path(src).read_bytes()
     key = hashlib.sha256(_VERSION + data).hexdigest()[:24]
     out: dict = {}

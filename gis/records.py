@@ -218,7 +218,7 @@ def parse_csv(text: str, label: str, suffix: str = ".csv") -> list[list[str]]:
     except csv.Error as exc:
         raise InputError(
             label,
-            "引用符（\"）の使い方が正しくないため読めません。Excel で開いて CSV で保存し直してください / "
+            '引用符（"）の使い方が正しくないため読めません。Excel で開いて CSV で保存し直してください / '
             f"badly quoted CSV: {exc}",
             row=reader.line_num,
         ) from None
@@ -237,8 +237,8 @@ def _refuse_merged_rows(table: list[list[str]], delimiter: str, label: str) -> N
             ):
                 raise InputError(
                     label,
-                    "引用符（\"）が閉じていないため、いくつもの行が一つのセルに入ってしまいます。"
-                    "その行の \" を消すか \"\" にしてください / an unclosed quote merges several rows into one cell",
+                    '引用符（"）が閉じていないため、いくつもの行が一つのセルに入ってしまいます。'
+                    'その行の " を消すか "" にしてください / an unclosed quote merges several rows into one cell',
                     row=n,
                 )
 

@@ -15,7 +15,12 @@ from pathlib import Path
 from gis.textsafe import one_line
 
 PUBLISHED, WITHHELD, REJECTED, SKIPPED = "published", "withheld", "rejected", "skipped"
-OUTCOME_JA = {PUBLISHED: "掲載", WITHHELD: "非掲載（意図的）", REJECTED: "エラーで除外", SKIPPED: "注記として読み飛ばし"}
+OUTCOME_JA = {
+    PUBLISHED: "掲載",
+    WITHHELD: "非掲載（意図的）",
+    REJECTED: "エラーで除外",
+    SKIPPED: "注記として読み飛ばし",
+}
 
 
 @dataclass
@@ -131,9 +136,7 @@ class Report:
                 f"読み込んだ行 {len(self.rows)} = 掲載 {c[PUBLISHED]} + 非掲載 {c[WITHHELD]} + エラー {c[REJECTED]}"
                 + (f" + 注記 {c[SKIPPED]}" if c[SKIPPED] else "")
                 + f"   (rows read {len(self.rows)} = published {c[PUBLISHED]} + withheld {c[WITHHELD]} + "
-                f"rejected {c[REJECTED]}"
-                + (f" + skipped {c[SKIPPED]}" if c[SKIPPED] else "")
-                + ")"
+                f"rejected {c[REJECTED]}" + (f" + skipped {c[SKIPPED]}" if c[SKIPPED] else "") + ")"
             ),
             f"エラー {sev['error']} 件・注意 {sev['warning']} 件 (errors {sev['error']}, warnings {sev['warning']})",
         ]
