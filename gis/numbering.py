@@ -59,8 +59,6 @@ def load_state(path: Path | None) -> dict:
             raise _damaged(
                 path, f"「{str(key)[:30]}」の番号 {str(number)[:20]} が正の整数ではありません / bad number"
             )
-    if len(set(places.values())) != len(places):
-        raise _damaged(path, "同じ番号が二つの場所にあります / one number given to two places")
     next_number = state.get("next", 1)
     if not _is_number(next_number):
         raise _damaged(path, f"next {str(next_number)[:20]} が正の整数ではありません / bad next number")

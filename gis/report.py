@@ -86,7 +86,7 @@ class Report:
         )
         self.issues.append(
             Issue(
-                "warning",
+                "info",
                 source,
                 row,
                 "",
