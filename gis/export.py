@@ -250,7 +250,7 @@ def xlsx_bytes(project: Project, places: list[PublicPlace], day: date) -> bytes:
     book.properties.created = stamp
     book.properties.modified = stamp
     book.properties.creator = "Takara Map"
-    book.properties.title = site.title
+    book.properties.title = one_line(site.title)  # an XML attribute-like field: no controls, one line
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()  # not save_workbook(): that stamps `modified` with the clock

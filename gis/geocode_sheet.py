@@ -173,7 +173,7 @@ def where_for(header: str, where: dict[str, int]) -> int:
 def _fill_csv(source: RecordSource, out: Path, filler: _Filler) -> None:
     check_file_size(source.path, source.label)
     text = decode_csv_bytes(source.path.read_bytes(), source.label)
-    table: list[list[Any]] = list(parse_csv(text, source.label, source.path.suffix.lower()))
+    table: list[list[Any]] = list(parse_csv(text, source.label, source.path.suffix.lower(), source.columns))
     h = _find_header(table, source.columns, source.header_row, source.label)
     where, added = _columns(table[h], source)
     width = max(where.values()) + 1

@@ -125,10 +125,18 @@ def check_xml_depth(parser: Any, label: str) -> None:
 
 
 def check_pixels(width: int, height: int, label: str) -> str | None:
-    """Why an image is refused, or None."""
+    """Why an image is refused, or None (read from its header, before any pixel is decoded)."""
     if width * height > MAX_IMAGE_PIXELS:
         return (
             f"{label}: 画像が大きすぎます（{width}×{height} 画素、上限 {MAX_IMAGE_PIXELS // 1_000_000} 百万画素） / "
             f"image too large: {width}x{height} pixels, the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
         )
     return None
+
+
+def pixels_error(label: str) -> str:
+    """The same refusal when Pillow's own decompression-bomb guard fired first (far larger images)."""
+    return (
+        f"{label}: 画像が大きすぎます（上限 {MAX_IMAGE_PIXELS // 1_000_000} 百万画素） / "
+        f"image too large: the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
+    )

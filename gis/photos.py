@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from gis.limits import MAX_FILE_BYTES, MAX_IMAGE_PIXELS, check_pixels
+from gis.limits import MAX_FILE_BYTES, check_pixels, pixels_error
 
 THUMB_SIDE = 400
 LARGE_SIDE = 1200
@@ -40,7 +40,7 @@ def clean_image(src: Path | bytes) -> Image.Image:
             upright = ImageOps.exif_transpose(im)  # applies the EXIF orientation before EXIF is dropped
             icc = im.info.get("icc_profile")
     except Image.DecompressionBombError:  # Pillow's own guard, should its limit be the lower one
-        raise PhotoError(check_pixels(MAX_IMAGE_PIXELS + 1, 1, "写真 / photo") or "") from None
+        raise PhotoError(pixels_error("写真 / photo")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise PhotoError(f"{type(exc).__name__}: {exc}") from None
     if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -188,25 +187,30 @@ def _first_bad_utf8_line(data: bytes) -> int | None:
     return None
 
 
-def csv_delimiter(text: str, suffix: str) -> str:
-    """Comma, TAB (.tsv) or semicolon: the one the top lines use most. Only the delimiter is chosen; the
-    quote is always the double quote Excel writes (guessing it merged rows: a ' in a name became a quote)."""
-    if suffix == ".tsv":
-        return "\t"
-    top = [line for line in text.splitlines()[:30] if line.strip()]
-    counts = {d: sum(_unquoted(line).count(d) for line in top) for d in (",", "\t", ";")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > counts[","] else ","
+def csv_delimiter(text: str, suffix: str, columns: dict[str, str] | None = None) -> str:
+    """Comma, TAB or semicolon: the one under which a header row (naming the name column) appears in the
+    top lines; else TAB for .tsv and comma otherwise. Counting characters would be a guess (cells full of
+    semicolons), and the quote is never guessed: always the double quote Excel writes."""
+    top = "\n".join(text.splitlines()[:30])
+    order = ("\t", ",", ";") if suffix == ".tsv" else (",", "\t", ";")
+    for delimiter in order:
+        try:
+            rows = list(csv.reader(io.StringIO(top), delimiter=delimiter))
+        except csv.Error:
+            continue
+        for cells in rows:
+            mapped, _ = map_headers(cells, columns or {})
+            if "name" in mapped.values() and len(mapped) >= 2:
+                return delimiter
+    return order[0]
 
 
-def _unquoted(line: str) -> str:
-    return re.sub(r'"[^"]*"', "", line)
-
-
-def parse_csv(text: str, label: str, suffix: str = ".csv") -> list[list[str]]:
+def parse_csv(
+    text: str, label: str, suffix: str = ".csv", columns: dict[str, str] | None = None
+) -> list[list[str]]:
     """CSV text → rows of cells, Excel's dialect (double quote, "" inside quotes), strictly: a quote that
     never closes, or a quoted field followed by more text, is an error at its line, never merged rows."""
-    delimiter = csv_delimiter(text, suffix)
+    delimiter = csv_delimiter(text, suffix, columns)
     csv.field_size_limit(limits.MAX_FILE_BYTES)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
     table: list[list[str]] = []
@@ -247,7 +251,7 @@ def read_csv(source: RecordSource) -> ReadResult:
     label = source.label or source.path.name
     limits.check_file_size(source.path, label)
     text = decode_csv_bytes(source.path.read_bytes(), label)
-    return rows_from_table(parse_csv(text, label, source.path.suffix.lower()), source)
+    return rows_from_table(parse_csv(text, label, source.path.suffix.lower(), source.columns), source)
 
 
 def read_xlsx(source: RecordSource) -> ReadResult:

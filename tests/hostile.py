@@ -309,7 +309,8 @@ def xlsx_declaring(dimension: str, far_row: int | None = None) -> bytes:
                 text = text[:start] + f'<dimension ref="{dimension}"/>' + text[end:]
                 if far_row:
                     text = text.replace(
-                        "</sheetData>", f'<row r="{far_row}"><c r="A{far_row}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+                        "</sheetData>",
+                        f'<row r="{far_row}"><c r="A{far_row}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>',
                     )
                 data = text.encode()
             dst.writestr(name, data)
@@ -338,7 +339,8 @@ CONTROLS = ["\x00", "\x01", "\x07", "\x08", "\x1b", "\x7f", "\x9b"]
 
 def broken_line_text(base: str) -> str:
     """`base` cut by every kind of line break and control character (Alt+Enter, pasted terminal text …)."""
-    return base[:2] + "".join(b + c for b, c in zip(LINE_BREAKS, CONTROLS * 2)) + base[2:] + "\r\n"
+    controls = CONTROLS[1:]  # not NUL: a NUL makes a CSV a binary file, refused whole (tested elsewhere)
+    return base[:2] + "".join(b + c for b, c in zip(LINE_BREAKS, controls * 2)) + base[2:] + "\r\n"
 
 
 # ---------------------------------------------------------------- the previous site

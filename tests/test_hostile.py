@@ -360,7 +360,11 @@ def test_hostile_records_publish_or_are_rejected_and_never_leak(tmp_path_factory
     code, _, err = build_cli(project, root / "site", "--no-print", "--report", str(root / "report.json"))
     assert code == 0 and "Traceback" not in err, err[-1500:]
     report = json.loads((root / "report.json").read_text(encoding="utf-8"))
-    assert report["rows_read"] == len(feats) == report["published"] + report["withheld"] + report["rejected"] + report["skipped"]
+    assert (
+        report["rows_read"]
+        == len(feats)
+        == report["published"] + report["withheld"] + report["rejected"] + report["skipped"]
+    )
     for path in (root / "site").rglob("*"):
         if path.suffix in (".html", ".json", ".geojson", ".csv", ".ics", ".js"):
             path.read_bytes().decode("utf-8")  # strict: no lone surrogate or broken character was written
@@ -514,7 +518,7 @@ REFUSED = {  # case -> (how to break the project, the file the message must name
         "the limit is 300",
     ),
     "csv with a quote that never closes": (
-        lambda p: _records(p, ("名称,所在地,掲載可否\n\"サロン,和歌山県ミニ町西南町1-2,可\n").encode()),
+        lambda p: _records(p, ('名称,所在地,掲載可否\n"サロン,和歌山県ミニ町西南町1-2,可\n').encode()),
         "records.csv",
         "badly quoted",
     ),
@@ -544,7 +548,9 @@ REFUSED = {  # case -> (how to break the project, the file the message must name
         "cannot be longitude/latitude",
     ),
     "numbers.json with merge-conflict markers": (
-        lambda p: _numbers(p, '{\n<<<<<<< HEAD\n "next": 3,\n=======\n "next": 4,\n>>>>>>> theirs\n "places": {}}\n'),
+        lambda p: _numbers(
+            p, '{\n<<<<<<< HEAD\n "next": 3,\n=======\n "next": 4,\n>>>>>>> theirs\n "places": {}}\n'
+        ),
         "numbers.json",
         "merge-conflict markers",
     ),
@@ -719,7 +725,11 @@ def test_build_py_publishes_hostile_records_without_a_traceback(tmp_path):
     )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-1500:]
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert report["rows_read"] == report["published"] + report["withheld"] + report["rejected"] + report["skipped"] > 0
+    assert (
+        report["rows_read"]
+        == report["published"] + report["withheld"] + report["rejected"] + report["skipped"]
+        > 0
+    )
     assert "site written" in done.stdout
 
 
