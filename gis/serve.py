@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import signal
 import sys
@@ -32,9 +33,8 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 def host_name(header: str | None) -> str:
     """The name in a Host header without its port: `127.0.0.1:8000` → `127.0.0.1`, `[::1]:80` → `[::1]`."""
     value = (header or "").strip().lower()
-    if value.startswith("["):
-        return value.split("]", 1)[0] + "]"
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+    m = re.fullmatch(r"(\[[0-9a-f:.]*\]|[^:\[\]]*)(:\d{1,5})?", value)
+    return m.group(1) if m else value
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
