@@ -236,9 +236,7 @@ def _refuse_merged_rows(table: list[list[str]], delimiter: str, label: str) -> N
     width = max((len(r) for r in table), default=0)
     for n, cells in enumerate(table, 1):
         for cell in cells:
-            if "\n" in cell and any(
-                part.count(delimiter) >= max(2, width // 2) for part in cell.splitlines()
-            ):
+            if "\n" in cell and any(part.count(delimiter) >= max(3, width - 2) for part in cell.splitlines()):
                 raise InputError(
                     label,
                     '引用符（"）が閉じていないため、いくつもの行が一つのセルに入ってしまいます。'

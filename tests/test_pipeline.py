@@ -124,7 +124,10 @@ def test_bundled_demo_accounts_for_every_row():
     report = Report()
     edition = run(load_project(DEMO), report)
     d = report.to_dict()
-    assert d["rows_read"] >= 300 and d["rows_read"] == d["published"] + d["withheld"] + d["rejected"] + d["skipped"]
+    assert (
+        d["rows_read"] >= 300
+        and d["rows_read"] == d["published"] + d["withheld"] + d["rejected"] + d["skipped"]
+    )
     assert d["withheld"] > 0 and d["rejected"] > 0  # the demo shows both on purpose
     assert {p.category for p in edition.places} == {c.id for c in edition.project.categories}
     assert len(edition.boundaries["neighbourhood"]) >= 20
