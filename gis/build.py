@@ -31,11 +31,13 @@ def default_report_path(project_root: Path, given: Path | None) -> Path:
     return given if given is not None else project_root / ".takara" / "report.json"
 
 
-def run_pipeline(project_dir: str | Path, progress: Progress = quiet) -> tuple[Project, Edition]:
+def run_pipeline(
+    project_dir: str | Path, progress: Progress = quiet, save_numbers: bool = True
+) -> tuple[Project, Edition]:
     from gis import pipeline
 
     project = load_project(project_dir)
-    edition = pipeline.run(project, Report(), progress)
+    edition = pipeline.run(project, Report(), progress, save_numbers=save_numbers)
     return project, edition
 
 
@@ -44,7 +46,7 @@ def validate_project(
 ) -> BuildResult:
     """Read, check, geocode and place every record; write only the JSON report."""
     started = time.perf_counter()
-    project, edition = run_pipeline(project_dir, progress)
+    project, edition = run_pipeline(project_dir, progress, save_numbers=False)
     path = default_report_path(project.root, report_path)
     edition.report.write(path)
     return BuildResult(project, edition, edition.report, path, None, time.perf_counter() - started)
@@ -75,7 +77,7 @@ def build_site(
     )
     with staged_site(out) as stage:
         render_site(edition, stage, with_print=with_print, **extra)
-    edition.report.write(path)
+        edition.report.write(path)  # every write that can fail happens before the swap
     return BuildResult(project, edition, edition.report, path, out, time.perf_counter() - started)
 
 

@@ -134,6 +134,13 @@ def make_parser() -> argparse.ArgumentParser:
         help="also make the printed maps (PDFs) on every rebuild (slower; off by default so a "
         "preview is quick)",
     )
+    s.add_argument(
+        "--host",
+        default=None,
+        metavar="NAME",
+        help="also answer requests addressed to this host name (the preview still listens on "
+        "127.0.0.1 only; localhost, 127.0.0.1 and [::1] are always accepted, any other name is refused)",
+    )
     _report_arg(s)
 
     d = sub.add_parser(
@@ -335,7 +342,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from gis.serve import serve
 
     _print_config_warnings(args.project)
-    return serve(args.project, out=args.out, port=args.port, with_print=args.print, report_path=args.report)
+    return serve(
+        args.project,
+        out=args.out,
+        port=args.port,
+        with_print=args.print,
+        report_path=args.report,
+        host=args.host,
+    )
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

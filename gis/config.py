@@ -214,17 +214,44 @@ class _Reader:
         self.warnings: list[str] = []
 
     def line_of(self, key: str) -> int:
-        pattern = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\b")
-        for i, line in enumerate(self.lines, 1):
-            if pattern.search(line):
-                return i
-        return 1
+        """The line of `key` inside its own table: `records[1].path` is found under the second
+        [[records]], `site.edition` under [site] (not the first line where a key of that name appears)."""
+        parts = re.findall(r"([^.\[\]]+)(?:\[(\d+)\])?", key.split(".toml:", 1)[-1])
+        if not parts:
+            return 1
+        table, index = parts[0]
+        start, end = self._table_range(table, int(index) if index else None)
+        last = re.escape(parts[-1][0].strip('"'))
+        if len(parts) > 1 or start == 0:
+            for pattern in (rf'^\s*"?{last}"?\s*=', rf"^\s*\[+[^\]]*\b{last}\s*\]"):
+                for i in range(start, end):
+                    if re.search(pattern, self.lines[i]):
+                        return i + 1
+        return start + 1
+
+    def _table_range(self, table: str, index: int | None) -> tuple[int, int]:
+        """0-based [start, end) lines of `[table]`, or of the index-th `[[table]]`, sub-tables included;
+        the whole file when there is no such header (keys written inline or at the top)."""
+        header = re.compile(r"^\s*(\[\[?)\s*([^\]\s]+)\s*\]")
+        count, start = -1, None
+        for i, line in enumerate(self.lines):
+            m = header.match(line)
+            if not m:
+                continue
+            name, array = m.group(2), m.group(1) == "[["
+            if start is not None and not (name.startswith(table + ".") and not (array and name == table)):
+                return start, i
+            if name == table and (array == (index is not None)):
+                count += 1
+                if index is None or count == index:
+                    start = i
+        return (start, len(self.lines)) if start is not None else (0, len(self.lines))
 
     def error(self, key: str, message: str) -> None:
-        self.errors.append(f"{self.path.name}:{self.line_of(key.split('.')[-1])}: {key}: {message}")
+        self.errors.append(f"{self.path.name}:{self.line_of(key)}: {key}: {message}")
 
     def warn(self, key: str, message: str) -> None:
-        self.warnings.append(f"{self.path.name}:{self.line_of(key.split('.')[-1])}: {key}: {message}")
+        self.warnings.append(f"{self.path.name}:{self.line_of(key)}: {key}: {message}")
 
     def table(self, data: dict, name: str, allowed: set[str]) -> dict:
         for key in data:
@@ -246,6 +273,30 @@ class _Reader:
             self.error(f"{name}.{key}", f"must be {kind.__name__}, got {type(value).__name__}")
             return default
         return value
+
+
+def _real_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)) and bool(date.fromisoformat(text))
+    except ValueError:
+        return False
+
+
+def _check_build_values(build: BuildOptions, r: _Reader) -> None:
+    """Values of the right type can still be impossible; each is reported at load, at its own line."""
+    if not 3 <= build.precision <= 8:
+        r.error("build.precision", "use between 3 and 8 decimals")
+    if build.stale_months < 1:
+        r.error("build.stale_months", "use a number of months of at least 1")
+    if not build.suspicious_distance_m > 0:
+        r.error("build.suspicious_distance_m", "use a distance in metres above 0")
+    distances = build.walk_distances_m
+    if not distances or not all(
+        isinstance(d, (int, float)) and not isinstance(d, bool) and 0 < d <= 50_000 for d in distances
+    ):
+        r.error("build.walk_distances_m", "list distances in metres, each above 0 (e.g. [500, 1000])")
 
 
 def _read_toml(path: Path) -> tuple[dict, _Reader]:
@@ -317,8 +368,11 @@ def load_project(root: str | Path) -> Project:
             )
         )
     edition = r.get(s, "site", "edition", str, "")
-    if edition and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", edition):
-        r.error("site.edition", "write the edition date as YYYY-MM-DD")
+    if edition and not _real_date(edition):
+        r.error(
+            "site.edition",
+            f"{edition!r} is not a date: write a real date as YYYY-MM-DD / 実在する日付を書いてください",
+        )
     site = SiteMeta(
         title=r.get(s, "site", "title", str, "", required=True),
         lead=r.get(s, "site", "lead", str, ""),
@@ -348,8 +402,7 @@ def load_project(root: str | Path) -> Project:
         suspicious_distance_m=r.get(b, "build", "suspicious_distance_m", float, 2000.0),
         walk_distances_m=tuple(r.get(b, "build", "walk_distances_m", list, [500, 1000])),
     )
-    if not 3 <= build.precision <= 8:
-        r.error("build.precision", "use between 3 and 8 decimals")
+    _check_build_values(build, r)
 
     records = []
     for rec, r, key in entries("records"):

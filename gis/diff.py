@@ -12,6 +12,7 @@ places moved more than `moved_m` metres (100 m by default). Output: a printable 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ import jinja2
 from gis.errors import InputError, OutputError
 from gis.geocode import distance_m
 from gis.place import PublicPlace
+from gis.textsafe import spreadsheet_cell
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "site_template" / "diff"
 MOVED_M = 100.0
@@ -127,21 +129,16 @@ def _from_geojson(path: Path, label: str) -> Snapshot:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         features = data["features"]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise InputError(
-            str(path), f"places.geojson を読めません / cannot read places.geojson: {exc}"
+            str(path), f"places.geojson を読めません / cannot read places.geojson: {type(exc).__name__}"
         ) from None
+    if not isinstance(features, list):
+        raise InputError(str(path), "features が一覧ではありません / features is not a list")
     places: dict[int, dict[str, Any]] = {}
     tiers: list[str] = []
     for i, f in enumerate(features, 1):
-        props = f.get("properties") or {}
-        try:
-            number = int(props.get("number", f.get("id")))
-            lon, lat = (float(v) for v in f["geometry"]["coordinates"][:2])
-        except (TypeError, ValueError, KeyError):
-            raise InputError(
-                str(path), f"{i}件目に番号か座標がありません / feature {i} has no number or point"
-            ) from None
+        number, lon, lat, props = _feature_point(f, i, path)
         entry = _comparable(props)
         areas = {
             k[:-5]: _text(v) for k, v in props.items() if k.endswith("_name") and k[:-5] + "_id" in props
@@ -157,6 +154,25 @@ def _from_geojson(path: Path, label: str) -> Snapshot:
         except (OSError, UnicodeDecodeError, ValueError, AttributeError):
             edition = ""
     return Snapshot(label=label, edition=edition, places=places, tier_names={t: t for t in tiers})
+
+
+def _feature_point(f: Any, i: int, path: Path) -> tuple[int, float, float, dict[str, Any]]:
+    """(number, lon, lat, properties) of one published place; anything else is a one-line error."""
+    props = f.get("properties") if isinstance(f, dict) else None
+    props = props if isinstance(props, dict) else {}
+    try:
+        raw = props.get("number", f.get("id") if isinstance(f, dict) else None)
+        if isinstance(raw, bool) or raw is None:
+            raise TypeError
+        number = int(raw)
+        lon, lat = (float(v) for v in f["geometry"]["coordinates"][:2])
+        if not (math.isfinite(lon) and math.isfinite(lat) and number >= 1):
+            raise ValueError
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
+        raise InputError(
+            str(path), f"{i}件目に番号か座標がありません / feature {i} has no number or point"
+        ) from None
+    return number, lon, lat, props
 
 
 def _public_fields(p: PublicPlace, category_label: str) -> dict[str, Any]:
@@ -296,19 +312,19 @@ def build_workbook(diff: EditionDiff) -> Any:
         (f"{diff.moved_m:g} m 以上の移動", diff.counts["moved"]),
     ]
     for r in rows:
-        summary.append(list(r))
+        summary.append([spreadsheet_cell(v) for v in r])
     summary["A1"].font = Font(bold=True, size=14)
     summary.column_dimensions["A"].width = 32
     summary.column_dimensions["B"].width = 40
 
     def sheet(title: str, header: list[str], data: list[list[Any]], widths: list[int]) -> None:
         ws = book.create_sheet(title)
-        ws.append(header)
+        ws.append([spreadsheet_cell(h) for h in header])
         for cell in ws[1]:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = PatternFill("solid", fgColor="1F4E78")
         for row in data:
-            ws.append(row)
+            ws.append([spreadsheet_cell(v) for v in row])
         for i, w in enumerate(widths):
             ws.column_dimensions[chr(ord("A") + i)].width = w
             for cell in ws[chr(ord("A") + i)][1:]:

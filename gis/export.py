@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from gis.config import Project
 from gis.edition import Edition
 from gis.place import STATUS_ACTIVE, STATUS_PAUSED, VENUE_ONLINE, PublicPlace, normalise_text
+from gis.textsafe import one_line, spreadsheet_cell
 
 TZID = "Asia/Tokyo"
 TOKYO = ZoneInfo(TZID)
@@ -222,13 +223,13 @@ def xlsx_bytes(project: Project, places: list[PublicPlace], day: date) -> bytes:
     bold = Font(bold=True)
     header = []
     for name, _ in columns:
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = WriteOnlyCell(sheet, value=spreadsheet_cell(name))
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     getters = [get for _, get in columns]
     for p in places:
-        sheet.append([_xlsx_safe(get(p)) for get in getters])
+        sheet.append([spreadsheet_cell(get(p)) for get in getters])
 
     about = book.create_sheet("このデータについて")
     about.column_dimensions["A"].width = 20
@@ -244,7 +245,7 @@ def xlsx_bytes(project: Project, places: list[PublicPlace], day: date) -> bytes:
         ("件数", len(places)),
         ("注意", PRIVACY_NOTE_JA),
     ):
-        about.append([key, value])
+        about.append([key, spreadsheet_cell(value)])
     if site.fictional:
         about.append(["架空のデータ", "この地図のデータは説明用の架空のものです。"])
 
@@ -252,18 +253,11 @@ def xlsx_bytes(project: Project, places: list[PublicPlace], day: date) -> bytes:
     book.properties.created = stamp
     book.properties.modified = stamp
     book.properties.creator = "Takara Map"
-    book.properties.title = site.title
+    book.properties.title = one_line(site.title)  # an XML attribute-like field: no controls, one line
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()  # not save_workbook(): that stamps `modified` with the clock
     return _restamp_zip(raw.getvalue(), day)
-
-
-def _xlsx_safe(value: Any) -> Any:
-    """Cells that Excel would read as formulas are kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def _restamp_zip(data: bytes, day: date) -> bytes:
@@ -707,7 +701,7 @@ def place_events(
         ev = Event()
         ev.add("uid", f"{_uid(ns, 'event', p.id, i)}@takara-map")
         ev.add("dtstamp", stamp)
-        ev.add("summary", p.name)
+        ev.add("summary", one_line(p.name))
         if start is not None:
             ev.add("dtstart", datetime.combine(first, start, tzinfo=TOKYO))
             if end is not None and end > start:
@@ -723,19 +717,19 @@ def place_events(
                 [datetime.combine(d, start, tzinfo=TOKYO) if start is not None else d for d in exdates],
             )
         if where:
-            ev.add("location", where)
+            ev.add("location", one_line(where))
         if p.location_precision != "area":
             ev.add("geo", (p.lat, p.lon))
         ev.add("description", description)
-        ev.add("categories", [label])
+        ev.add("categories", [one_line(label)])
         if project.site.base_url:
-            ev.add("url", f"{project.site.base_url.rstrip('/')}/places/{p.number}/")
+            ev.add("url", one_line(f"{project.site.base_url.rstrip('/')}/places/{p.number}/"))
         events.append(ev.to_ical())
     return events, None
 
 
 def _event_description(p: PublicPlace, project: Project) -> str:
-    lines = [f"開催日・時間: {p.schedule_text}"]
+    lines = [f"開催日・時間: {one_line(p.schedule_text)}"]
     if p.schedule is not None and p.schedule.start and not p.schedule.end:
         lines.append("終わりの時刻は書かれていないため、カレンダーには1時間として入れています")
     for label, value in (
@@ -746,10 +740,10 @@ def _event_description(p: PublicPlace, project: Project) -> str:
         ("運営", p.organiser),
     ):
         if value:
-            lines.append(f"{label}: {value}")
+            lines.append(f"{label}: {one_line(value)}")
     if p.location_precision == "area":
         lines.append("会場は個人宅などのため、場所は問い合わせてください")
-    lines.append(f"出典: {project.site.title}（{project.site.licence}）")
+    lines.append(f"出典: {one_line(project.site.title)}（{one_line(project.site.licence)}）")
     return "\n".join(lines)
 
 
@@ -783,7 +777,7 @@ def calendar_bytes(name: str, events: list[bytes]) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", one_line(name))
     cal.add("x-wr-timezone", TZID)
     head = cal.to_ical()
     tail = b"END:VCALENDAR\r\n"

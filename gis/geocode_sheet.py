@@ -9,7 +9,6 @@ written as UTF-8 with BOM so Excel opens it.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,21 @@ from typing import Any
 from gis.config import Project, RecordSource
 from gis.errors import InputError, OutputError
 from gis.geocode import Geocoder
+from gis.limits import check_file_size
 from gis.place import normalise_text
 from gis.progress import Progress, quiet
-from gis.records import _find_header, _is_note, decode_csv_bytes, map_headers
+from gis.records import (
+    _find_header,
+    _is_note,
+    check_workbook_zip,
+    decode_csv_bytes,
+    map_headers,
+    parse_csv,
+)
+from gis.textsafe import spreadsheet_cell
 from gis.validate import FIELD_LABELS
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 LEVEL_HEADER = "一致レベル"
 GIVEN = "入力済み"
@@ -103,6 +113,7 @@ def _columns(headers: list[Any], source: RecordSource) -> tuple[dict[str, int], 
 def _fill_xlsx(source: RecordSource, out: Path, filler: _Filler) -> None:
     from openpyxl import load_workbook
 
+    check_workbook_zip(source.path, source.label)
     try:
         book = load_workbook(source.path)
     except Exception as exc:  # noqa: BLE001 - any failure to open means "not a workbook we can read"
@@ -133,9 +144,12 @@ def _fill_xlsx(source: RecordSource, out: Path, filler: _Filler) -> None:
         ws.cell(row=i + 1, column=where["lon"] + 1, value=lon)
         ws.cell(row=i + 1, column=where["level"] + 1, value=level)
         filler.progress("geocode", n, len(data))
-    tmp = out.with_name(f".{out.name}.tmp")
-    book.save(tmp)
-    tmp.replace(out)
+    if out.suffix.lower() in XLSX_SUFFIXES:
+        tmp = out.with_name(f".{out.name}.tmp")
+        book.save(tmp)
+        tmp.replace(out)
+    else:
+        write_table([list(r) for r in ws.iter_rows(values_only=True)], out)
 
 
 def _data_sheet(candidates: list[Any], source: RecordSource) -> tuple[Any, list[list[Any]], int]:
@@ -157,12 +171,9 @@ def where_for(header: str, where: dict[str, int]) -> int:
 
 
 def _fill_csv(source: RecordSource, out: Path, filler: _Filler) -> None:
+    check_file_size(source.path, source.label)
     text = decode_csv_bytes(source.path.read_bytes(), source.label)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    table: list[list[Any]] = list(csv.reader(io.StringIO(text), dialect))
+    table: list[list[Any]] = list(parse_csv(text, source.label, source.path.suffix.lower(), source.columns))
     h = _find_header(table, source.columns, source.header_row, source.label)
     where, added = _columns(table[h], source)
     width = max(where.values()) + 1
@@ -181,9 +192,26 @@ def _fill_csv(source: RecordSource, out: Path, filler: _Filler) -> None:
         )
         table[i] = row
         filler.progress("geocode", n, len(data))
+    write_table(table, out)
+
+
+def write_table(table: list[list[Any]], out: Path) -> None:
+    """The copy in the format its name asks for: .xlsx a real workbook, anything else CSV (UTF-8 with BOM,
+    for Excel). Every cell passes the spreadsheet gate: a CSV cell is plain text to us, never a formula."""
     tmp = out.with_name(f".{out.name}.tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-        csv.writer(fh).writerows(table)
+    rows = [[spreadsheet_cell(c) for c in row] for row in table]
+    if out.suffix.lower() in XLSX_SUFFIXES:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "記録"
+        for row in rows:
+            sheet.append(row)
+        book.save(tmp)
+    else:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh, delimiter="\t" if out.suffix.lower() == ".tsv" else ",").writerows(rows)
     tmp.replace(out)
 
 
@@ -202,6 +230,11 @@ def geocode_sheet(
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
         raise InputError(sheet.name, "Excel（.xlsx）か CSV を指定してください / give an .xlsx or .csv file")
     out = Path(out) if out else default_out(sheet)
+    if out.suffix.lower() not in (*XLSX_SUFFIXES, ".csv", ".txt", ".tsv"):
+        raise OutputError(
+            f"{out}: 書き出す形式がわかりません。名前を .xlsx か .csv で終えてください / "
+            "--out must end in .xlsx or .csv"
+        )
     if out.resolve() == sheet.resolve():
         raise OutputError(
             f"{out}: 元のファイルには上書きしません。別の名前を指定してください / "

@@ -42,6 +42,7 @@ from gis.errors import InputError
 from gis.geojson import geometry_texts
 from gis.place import ORGANISER_TYPES, STATUS_ACTIVE, STATUS_PAUSED, normalise_header, normalise_text
 from gis.report import WITHHELD, Issue
+from gis.textsafe import spreadsheet_cell
 
 if TYPE_CHECKING:
     from gis.config import Project, Tier
@@ -1445,17 +1446,10 @@ def per_capita_layer(edition: Edition) -> dict:
 def _csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(header)
+    w.writerow([spreadsheet_cell(h) for h in header])
     for r in rows:
-        w.writerow(["" if v is None else _csv_safe(v) for v in r])
+        w.writerow(["" if v is None else spreadsheet_cell(v) for v in r])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def _csv_safe(value: Any) -> Any:
-    """Spreadsheet formula injection: text starting with = + - @ is prefixed with an apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def tables(edition: Edition) -> dict[str, tuple[list[str], list[list[Any]]]]:
@@ -1562,14 +1556,14 @@ def write_xlsx(edition: Edition, path: Path) -> None:
             ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width * 1.8 + 2))
         head = []
         for h in header:
-            cell = WriteOnlyCell(ws, value=h)
+            cell = WriteOnlyCell(ws, value=spreadsheet_cell(h))
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="E8EEF4")
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             head.append(cell)
         ws.append(head)
         for r in rows:
-            ws.append([_csv_safe(v) for v in r])
+            ws.append([spreadsheet_cell(v) for v in r])
     stamp = _edition_stamp(edition)
     wb.properties.creator = "Takara Map"
     wb.properties.created = stamp

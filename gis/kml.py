@@ -12,15 +12,15 @@ Importing this module registers the readers with gis.records (.kml, .kmz, .umap,
 from __future__ import annotations
 
 import html
-import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
-from gis import records
+from gis import limits, records
 from gis.config import RecordSource
 from gis.errors import InputError
 from gis.place import normalise_header, normalise_text
@@ -70,6 +70,7 @@ def _refuse_dtd(data: bytes, label: str) -> None:
         )
 
     parser = expat.ParserCreate()
+    limits.check_xml_depth(parser, label)  # folders nested deeper would exhaust the stack when walked
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     try:
@@ -214,6 +215,7 @@ def _rows_with_layers(features: list[dict], source: RecordSource, what: str) -> 
 
 def read_kml(source: RecordSource) -> ReadResult:
     label = source.label or source.path.name
+    limits.check_file_size(source.path, label)
     try:
         features = features_from_kml(source.path.read_bytes(), label)
     except ET.ParseError as exc:  # expat already checked well-formedness; kept for safety
@@ -224,14 +226,16 @@ def read_kml(source: RecordSource) -> ReadResult:
 def read_kmz(source: RecordSource) -> ReadResult:
     """My Maps exports KMZ by default: a zip holding doc.kml (and icons, which are ignored)."""
     label = source.label or source.path.name
+    limits.check_file_size(source.path, label)
     try:
         with zipfile.ZipFile(source.path) as z:
+            limits.check_zip(z, label)  # a 1 MB KMZ may unpack to gigabytes: refused from its directory
             names = [n for n in z.namelist() if n.lower().endswith(".kml")]
             if not names:
                 raise InputError(label, "KMZ の中に KML がありません / no .kml inside the KMZ")
             name = "doc.kml" if "doc.kml" in names else min(names)
-            data = z.read(name)
-    except zipfile.BadZipFile:
+            data = limits.read_zip_member(z, name, label)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
         raise InputError(label, "KMZ（zip）として開けません / cannot open as KMZ") from None
     return _rows_with_layers(features_from_kml(data, label), source, "KMZ")
 
@@ -289,11 +293,7 @@ def features_from_umap(data: dict) -> list[dict]:
 
 
 def _load_json(source: RecordSource) -> Any:
-    label = source.label or source.path.name
-    try:
-        return json.loads(source.path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(label, f"GeoJSON として読めません / not valid GeoJSON: {exc}") from None
+    return records.load_json(source.path, source.label or source.path.name)
 
 
 def read_umap(source: RecordSource) -> ReadResult:

@@ -1,6 +1,8 @@
 """Atomic publish: the site is built in a folder beside --out and swapped in only when complete.
 
-A build that fails or is interrupted (SIGINT, SIGTERM) leaves the previous site byte-identical."""
+A build that fails or is interrupted (SIGINT, SIGTERM) leaves the previous site byte-identical. A build
+killed outright (kill -9, power cut) leaves its folders behind: the next build first puts the previous
+site back when the kill came between the two renames, and removes what the dead build left."""
 
 from __future__ import annotations
 
@@ -80,8 +82,9 @@ def staged_site(out: Path) -> Iterator[Path]:
     sys.unraisablehook = quiet_interrupts
     stage: Path | None = None
     try:
+        recover_interrupted(out)
         # Made after the handlers are in place, so a signal can never leave it behind.
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-{os.getpid()}-", dir=out.parent))
         yield stage
         if received:
             raise _Interrupted(received[0])
@@ -104,6 +107,51 @@ def staged_site(out: Path) -> Iterator[Path]:
         for s, handler in previous.items():
             signal.signal(s, handler)
         sys.unraisablehook = previous_hook
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the build that made a `.SITE.building-PID-…` or `.SITE.old-PID` folder is still running."""
+    digits = name.rsplit(".", 1)[-1].split("-")[1:2]
+    if not digits or not digits[0].isdigit():
+        return False
+    pid = int(digits[0])
+    if pid == os.getpid():
+        return False  # ours from an earlier build in this process: finished or failed, not running
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_interrupted(out: Path) -> list[str]:
+    """Undo what a killed build left beside `out`: when `out` is missing and a set-aside previous site
+    is there, it is put back; then every staging and set-aside folder of a build no longer running is
+    removed. Returns what was done, one line each."""
+    if not out.parent.is_dir():
+        return []
+    done: list[str] = []
+    stale = [
+        p
+        for p in sorted(out.parent.iterdir())
+        if p.is_dir()
+        and p.name.startswith((f".{out.name}.building-", f".{out.name}.old-"))
+        and not _owner_alive(p.name)
+    ]
+    olds = [p for p in stale if ".old-" in p.name and (p / ".takara-site").exists()]
+    if not out.exists() and olds:
+        restored = max(olds, key=lambda p: p.stat().st_mtime)
+        os.rename(restored, out)
+        stale.remove(restored)
+        done.append(
+            f"中断された作成の前のサイトを戻しました / restored the previous site from {restored.name}"
+        )
+    for p in stale:
+        shutil.rmtree(p, ignore_errors=True)
+        done.append(f"中断された作成の残りを消しました / removed {p.name}")
+    return done
 
 
 def _swap(stage: Path, out: Path) -> None:

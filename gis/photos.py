@@ -16,6 +16,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from gis.limits import MAX_FILE_BYTES, check_pixels, pixels_error
+
 THUMB_SIDE = 400
 LARGE_SIDE = 1200
 QUALITY = 82
@@ -31,9 +33,14 @@ def clean_image(src: Path | bytes) -> Image.Image:
     """The picture as plain upright sRGB pixels, with no metadata attached."""
     try:
         with Image.open(io.BytesIO(src) if isinstance(src, bytes) else src) as im:
+            too_large = check_pixels(im.width, im.height, "写真 / photo")  # from the header, before decoding
+            if too_large:
+                raise PhotoError(too_large)
             im.load()
             upright = ImageOps.exif_transpose(im)  # applies the EXIF orientation before EXIF is dropped
             icc = im.info.get("icc_profile")
+    except Image.DecompressionBombError:  # Pillow's own guard, should its limit be the lower one
+        raise PhotoError(pixels_error("写真 / photo")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise PhotoError(f"{type(exc).__name__}: {exc}") from None
     if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
@@ -82,6 +89,10 @@ def publish_photo(src: Path, dest_dir: Path, stem: str, cache_dir: Path | None =
 
     Returns {"thumb": "photos/<stem>-s.jpg", "large": …, "tw", "th", "w", "h"} (pixel sizes of both; URLs
     are relative to the site root). With cache_dir, encodings are reused while the source bytes are the same."""
+    if Path(src).stat().st_size > MAX_FILE_BYTES:
+        raise PhotoError(
+            f"写真のファイルが大きすぎます（上限 {MAX_FILE_BYTES // 1024 // 1024} MB） / photo file too large"
+        )
     data = Path(src).read_bytes()
     key = hashlib.sha256(_VERSION + data).hexdigest()[:24]
     out: dict = {}

@@ -70,6 +70,8 @@ def read_all(project: Project, report: Report) -> list[RawRow]:
                 ],
             }
         )
+        for row, text in result.skipped:
+            report.skip(source.label or source.path.name, row, text)
     return rows
 
 
@@ -240,9 +242,14 @@ def _hint_agrees(hint: str, area_names: list[str]) -> bool:
 
 
 def run(
-    project: Project, report: Report | None = None, progress: Progress = _quiet, keep_private: bool = False
+    project: Project,
+    report: Report | None = None,
+    progress: Progress = _quiet,
+    keep_private: bool = False,
+    save_numbers: bool = True,
 ) -> Edition:
-    """With keep_private, every validated Place (private fields included) is kept on
+    """save_numbers=False leaves numbers.json as it is (`validate` writes nothing but its report).
+    With keep_private, every validated Place (private fields included) is kept on
     edition.extras["private_places"], and every raw row on edition.extras["raw_rows"], for the leak
     scanner (gis.leaks); never hand them to an output stage."""
     report = report or Report()
@@ -266,7 +273,7 @@ def run(
     rep_points = {t.id: representative_points(boundaries[t.id]) for t in project.tiers}
     venues = PublicVenues.of(project)
     publishable = _decide_locations(publishable, project, rep_points, venues, report)
-    assign_numbers(publishable, project.build.numbers_file, report)
+    assign_numbers(publishable, project.build.numbers_file, report, save=save_numbers)
     published: list[PublicPlace] = []
     schedules: dict[str, object] = {}
     for p in publishable:

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from gis import limits
 from gis.columns import Proposal, propose
 from gis.config import RecordSource
 from gis.errors import InputError
 from gis.place import FIELD_ALIASES, normalise_header, normalise_text
 
-MAX_COLUMNS = 300  # a sheet wider than this is not a coordinator's list; we read the first ones and say so
 NOTE_MARKS = ("※", "注", "*", "＊", "備考", "(注", "（注")
 
 
@@ -36,6 +36,7 @@ class ReadResult:
     unused: list[str] = field(default_factory=list)  # headers of columns not used
     proposals: list[Proposal] = field(default_factory=list)  # what the unused columns seem to hold
     table: bool = False  # a sheet (CSV/XLSX): it must have a consent column
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, text) of rows read as notes
 
 
 def _alias_index(columns: dict[str, str]) -> dict[str, str]:
@@ -101,11 +102,9 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
     notes: list[str] = []
     if not table or all(not any(c not in (None, "") for c in row) for row in table):
         raise InputError(label, "表が空です / the sheet is empty")
-    if any(len(row) > MAX_COLUMNS for row in table):
-        notes.append(
-            f"{label}: {MAX_COLUMNS} 列より右は読みません / columns beyond {MAX_COLUMNS} are ignored"
-        )
-        table = [row[:MAX_COLUMNS] for row in table]
+    limits.check_table(
+        len(table), max(map(len, table)), sum(map(len, table)), label
+    )  # before any row is interpreted
     h = _find_header(table, source.columns, source.header_row, label)
     headers = table[h]
     mapped, unknown = map_headers(headers, source.columns)
@@ -121,12 +120,15 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
         notes.append(f"{label}: 使わない列 / columns not used: {', '.join(unknown.values())}")
     notes += [p.note(label) for p in proposals]
     rows: list[RawRow] = []
+    skipped: list[tuple[int, str]] = []
     for i in range(h + 1, len(table)):
         cells = list(table[i])
         if not any(c not in (None, "") and str(c).strip() for c in cells):
             continue  # blank row
-        if _is_note(cells, mapped):
-            continue  # ※ notes under the table
+        if _is_note(cells, mapped):  # ※ notes under the table: reported as skipped, never dropped unseen
+            text = next(c for c in cells if c not in (None, "") and str(c).strip())
+            skipped.append((i + first_row_number, normalise_text(text)))
+            continue
         values = {f: (cells[j] if j < len(cells) else None) for j, f in mapped.items()}
         extra = {
             name: normalise_text(cells[j])
@@ -141,6 +143,7 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
         unused=list(unknown.values()),
         proposals=proposals,
         table=True,
+        skipped=skipped,
     )
 
 
@@ -204,25 +207,76 @@ def _first_bad_utf8_line(data: bytes) -> int | None:
     return None
 
 
+def csv_delimiter(text: str, suffix: str, columns: dict[str, str] | None = None) -> str:
+    """Comma, TAB or semicolon: the one under which a header row (naming the name column) appears in the
+    top lines; else TAB for .tsv and comma otherwise. Counting characters would be a guess (cells full of
+    semicolons), and the quote is never guessed: always the double quote Excel writes."""
+    top = "\n".join(text.splitlines()[:30])
+    order = ("\t", ",", ";") if suffix == ".tsv" else (",", "\t", ";")
+    for delimiter in order:
+        try:
+            rows = list(csv.reader(io.StringIO(top), delimiter=delimiter))
+        except csv.Error:
+            continue
+        for cells in rows:
+            mapped, _ = map_headers(cells, columns or {})
+            if "name" in mapped.values() and len(mapped) >= 2:
+                return delimiter
+    return order[0]
+
+
+def parse_csv(
+    text: str, label: str, suffix: str = ".csv", columns: dict[str, str] | None = None
+) -> list[list[str]]:
+    """CSV text → rows of cells, Excel's dialect (double quote, "" inside quotes), strictly: a quote that
+    never closes, or a quoted field followed by more text, is an error at its line, never merged rows."""
+    delimiter = csv_delimiter(text, suffix, columns)
+    csv.field_size_limit(limits.MAX_FILE_BYTES)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+    table: list[list[str]] = []
+    try:
+        for cells in reader:
+            table.append(cells)
+            if len(table) > limits.MAX_ROWS:
+                limits.check_table(len(table), 0, 0, label)
+    except csv.Error as exc:
+        raise InputError(
+            label,
+            '引用符（"）の使い方が正しくないため読めません。Excel で開いて CSV で保存し直してください / '
+            f"badly quoted CSV: {exc}",
+            row=reader.line_num,
+        ) from None
+    _refuse_merged_rows(table, delimiter, label)
+    return table
+
+
+def _refuse_merged_rows(table: list[list[str]], delimiter: str, label: str) -> None:
+    """A stray quote that closes rows later swallows the rows between into one cell: a cell holding line
+    breaks whose lines look like whole rows (many delimiters) is refused at its row."""
+    width = max((len(r) for r in table), default=0)
+    for n, cells in enumerate(table, 1):
+        for cell in cells:
+            if "\n" in cell and any(part.count(delimiter) >= max(3, width - 2) for part in cell.splitlines()):
+                raise InputError(
+                    label,
+                    '引用符（"）が閉じていないため、いくつもの行が一つのセルに入ってしまいます。'
+                    'その行の " を消すか "" にしてください / an unclosed quote merges several rows into one cell',
+                    row=n,
+                )
+
+
 def read_csv(source: RecordSource) -> ReadResult:
     label = source.label or source.path.name
+    limits.check_file_size(source.path, label)
     text = decode_csv_bytes(source.path.read_bytes(), label)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    csv.field_size_limit(16 * 1024 * 1024)
-    try:
-        table = list(csv.reader(io.StringIO(text), dialect))
-    except csv.Error as exc:
-        raise InputError(label, f"CSV として読めません / cannot parse CSV: {exc}") from None
-    return rows_from_table(table, source)
+    return rows_from_table(parse_csv(text, label, source.path.suffix.lower(), source.columns), source)
 
 
 def read_xlsx(source: RecordSource) -> ReadResult:
     from openpyxl import load_workbook
 
     label = source.label or source.path.name
+    check_workbook_zip(source.path, label)
     try:
         book = load_workbook(source.path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a workbook we can open"
@@ -240,7 +294,7 @@ def read_xlsx(source: RecordSource) -> ReadResult:
             sheet = book[source.sheet]
         else:
             sheet = _guess_data_sheet(book, source)
-        table = [list(r) for r in sheet.iter_rows(values_only=True)]
+        table = sheet_rows(sheet, label)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet inside a readable zip fails in many ways (XML, zlib …)
@@ -254,10 +308,44 @@ def read_xlsx(source: RecordSource) -> ReadResult:
     return rows_from_table(table, source)
 
 
+def check_workbook_zip(path: Any, label: str) -> None:
+    """Size, member count and expansion ratio of an XLSX (a zip), before openpyxl unpacks anything."""
+    import zipfile
+
+    limits.check_file_size(path, label)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            limits.check_zip(archive, label)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(
+            label, f"Excel ファイルとして開けません（壊れているか別の形式です） / cannot open as XLSX: {exc}"
+        ) from None
+
+
+def sheet_rows(sheet: Any, label: str) -> list[list[Any]]:
+    """A sheet's cells, row by row, within the limits. The sheet's own declared size is ignored (a 5 KB
+    file may declare a million rows by 16,384 columns, which openpyxl would fill with blanks)."""
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
+    table: list[list[Any]] = []
+    cells = 0
+    for values in sheet.iter_rows(values_only=True):
+        row = list(values)
+        while row and row[-1] in (None, ""):
+            row.pop()  # trailing blanks: formatting, not data
+        table.append(row)
+        cells += len(row)
+        if len(table) > limits.MAX_ROWS or len(row) > limits.MAX_COLUMNS or cells > limits.MAX_CELLS:
+            limits.check_table(len(table), len(row), cells, label)
+    return table
+
+
 def _guess_data_sheet(book: Any, source: RecordSource) -> Any:
     """Without a configured sheet: the first sheet that has a header row (extra sheets of notes are common)."""
     for sheet in book.worksheets:
-        top = [list(r) for r in sheet.iter_rows(max_row=30, values_only=True)]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
+        top = [list(r)[: limits.MAX_COLUMNS] for r in sheet.iter_rows(max_row=30, values_only=True)]
         try:
             _find_header(top, source.columns, None, source.label)
             return sheet
@@ -268,14 +356,24 @@ def _guess_data_sheet(book: Any, source: RecordSource) -> Any:
 
 def read_geojson(source: RecordSource) -> ReadResult:
     label = source.label or source.path.name
-    try:
-        data = json.loads(source.path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(label, f"GeoJSON として読めません / not valid GeoJSON: {exc}") from None
+    data = load_json(source.path, label)
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         raise InputError(label, "features がありません / not a FeatureCollection")
     return rows_from_features(features, source)
+
+
+def load_json(path: Any, label: str) -> Any:
+    """A JSON file within the size and nesting limits (deep nesting would exhaust the stack later)."""
+    limits.check_file_size(path, label)
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except RecursionError:
+        raise limits.depth_error(label) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(label, f"GeoJSON として読めません / not valid GeoJSON: {exc}") from None
+    limits.check_json_depth(data, label)
+    return data
 
 
 def rows_from_features(features: Iterable[dict], source: RecordSource) -> ReadResult:
@@ -284,6 +382,8 @@ def rows_from_features(features: Iterable[dict], source: RecordSource) -> ReadRe
     index = _alias_index(source.columns)
     rows, notes, unknown_names = [], [], set()
     for n, feature in enumerate(features, 1):
+        if n > limits.MAX_ROWS:
+            limits.check_table(n, 0, 0, label)
         # Anything that is not a feature object still counts as a row (validation rejects it by number).
         feature = feature if isinstance(feature, dict) else {}
         props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}

@@ -1,7 +1,8 @@
-"""The accounting: every input row ends as published, withheld (with why) or rejected (file, row, field, why).
+"""The accounting: every input row ends as published, withheld (with why), rejected (file, row, field,
+why) or skipped (a note under the table, such as ※ or 備考 lines, with its row and text).
 
 The report names withheld records, so it is written outside the published folder and never rendered
-into the site. rows_read = published + withheld + rejected, always.
+into the site. rows_read = published + withheld + rejected + skipped, always.
 """
 
 from __future__ import annotations
@@ -11,8 +12,15 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-PUBLISHED, WITHHELD, REJECTED = "published", "withheld", "rejected"
-OUTCOME_JA = {PUBLISHED: "掲載", WITHHELD: "非掲載（意図的）", REJECTED: "エラーで除外"}
+from gis.textsafe import one_line
+
+PUBLISHED, WITHHELD, REJECTED, SKIPPED = "published", "withheld", "rejected", "skipped"
+OUTCOME_JA = {
+    PUBLISHED: "掲載",
+    WITHHELD: "非掲載（意図的）",
+    REJECTED: "エラーで除外",
+    SKIPPED: "注記として読み飛ばし",
+}
 
 
 @dataclass
@@ -32,7 +40,7 @@ class Issue:
             + (f"「{self.field}」" if self.field else "")
         )
         who = f" [{self.name}]" if self.name else ""
-        return f"{self.severity.upper():7} {where}{who}: {self.message} / {self.message_en}"
+        return one_line(f"{self.severity.upper():7} {where}{who}: {self.message} / {self.message_en}")
 
 
 @dataclass
@@ -66,6 +74,30 @@ class Report:
     def withhold(self, source: str, row: int, name: str, ja: str, en: str, number: int | None = None) -> None:
         self.rows.append(RowOutcome(source, row, name, WITHHELD, f"{ja} / {en}", number=number))
 
+    def skip(self, source: str, row: int, text: str) -> None:
+        """A row read as a note (※, 注, 備考 …): not a record, but listed so that nothing vanishes unseen."""
+        self.rows.append(
+            RowOutcome(
+                source,
+                row,
+                text,
+                SKIPPED,
+                "注記の行として読み飛ばしました。場所の記録なら、名称以外の列も入れてください / "
+                "read as a note, not a record: if it is a place, fill in its other columns",
+            )
+        )
+        self.issues.append(
+            Issue(
+                "info",
+                source,
+                row,
+                "",
+                "注記の行として読み飛ばしました（場所の記録なら名称以外の列も入れてください）",
+                "read as a note, not a record (if it is a place, fill in its other columns)",
+                text,
+            )
+        )
+
     def publish(self, source: str, row: int, name: str, number: int, place_id: str) -> None:
         self.rows.append(RowOutcome(source, row, name, PUBLISHED, number=number, id=place_id))
 
@@ -83,6 +115,7 @@ class Report:
             "published": counts[PUBLISHED],
             "withheld": counts[WITHHELD],
             "rejected": counts[REJECTED],
+            "skipped": counts[SKIPPED],
             "errors": self.severities()["error"],
             "warnings": self.severities()["warning"],
             "rows": [asdict(r) for r in rows],
@@ -105,7 +138,9 @@ class Report:
         lines = [
             (
                 f"読み込んだ行 {len(self.rows)} = 掲載 {c[PUBLISHED]} + 非掲載 {c[WITHHELD]} + エラー {c[REJECTED]}"
-                f"   (rows read {len(self.rows)} = published {c[PUBLISHED]} + withheld {c[WITHHELD]} + rejected {c[REJECTED]})"
+                + (f" + 注記 {c[SKIPPED]}" if c[SKIPPED] else "")
+                + f"   (rows read {len(self.rows)} = published {c[PUBLISHED]} + withheld {c[WITHHELD]} + "
+                f"rejected {c[REJECTED]}" + (f" + skipped {c[SKIPPED]}" if c[SKIPPED] else "") + ")"
             ),
             f"エラー {sev['error']} 件・注意 {sev['warning']} 件 (errors {sev['error']}, warnings {sev['warning']})",
         ]
@@ -118,7 +153,7 @@ class Report:
                 "非掲載の理由 (withheld, by reason): "
                 + "; ".join(f"{k} ×{v}" for k, v in reasons.most_common())
             )
-        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  note: {one_line(n)}" for n in self.notes]
         return "\n".join(lines)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -29,9 +31,30 @@ from gis.site import TEMPLATE_ROOT
 HOST = "127.0.0.1"  # a preview holds unpublished work: never listen on other interfaces
 REPORT_PATH = "/_takara/report"  # the coordinators' report page: served from memory, never a file of the site
 
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+def host_name(header: str | None) -> str:
+    """The name in a Host header without its port: `127.0.0.1:8000` → `127.0.0.1`, `[::1]:80` → `[::1]`."""
+    value = (header or "").strip().lower()
+    m = re.fullmatch(r"(\[[0-9a-f:.]*\]|[^:\[\]]*)(:\d{1,5})?", value)
+    return m.group(1) if m else value
+
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files with caching off (a preview must show the latest build) and a quiet log."""
+    """Static files with caching off (a preview must show the latest build) and a quiet log. Answers only
+    requests addressed to this machine by name (DNS rebinding: a web page whose name is made to point at
+    127.0.0.1 sends its own name as Host, and is refused)."""
+
+    allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if host_name(self.headers.get("Host")) not in self.allowed_hosts:
+            self.send_error(421, "Misdirected Request: this preview answers only localhost")
+            return False
+        return True
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
@@ -55,15 +78,17 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(
-    site: Path, port: int, report_page: Callable[[], str] | None = None
+    site: Path, port: int, report_page: Callable[[], str] | None = None, host: str | None = None
 ) -> http.server.ThreadingHTTPServer:
     """Serve `site` by path, so the folder swapped in by each rebuild is what is served; and the
-    coordinators' report page at REPORT_PATH (from memory: it names withheld records)."""
+    coordinators' report page at REPORT_PATH (from memory: it names withheld records). `host` is one
+    more name accepted in the Host header (the loopback names always are)."""
+    allowed = LOOPBACK_NAMES + ((host_name(host),) if host else ())
     handler = functools.partial(
         type(
             "_PreviewHandler",
             (_Handler,),
-            {"report_page": staticmethod(report_page) if report_page else None},
+            {"report_page": staticmethod(report_page) if report_page else None, "allowed_hosts": allowed},
         ),
         directory=str(site),
     )
@@ -166,9 +191,12 @@ def serve(
     stream: TextIO | None = None,
     progress: Progress = quiet,
     stop_event: threading.Event | None = None,
+    host: str | None = None,
 ) -> int:
-    """Build, serve, rebuild on change until Ctrl-C (or stop_event). Returns the exit code."""
+    """Build, serve, rebuild on change until Ctrl-C, SIGTERM (or stop_event). Returns the exit code."""
     import watchfiles
+
+    from gis.output import check_out_dir
 
     stream = stream or sys.stdout
 
@@ -177,9 +205,12 @@ def serve(
 
     project = load_project(project_dir)  # a broken config stops here, before anything is served
     temporary = out is None
+    if out is not None:  # only a folder the build accepts is ever served (never the project, never /)
+        out = check_out_dir(Path(out), project.root)
     site = Path(tempfile.mkdtemp(prefix="takara-preview-")) if out is None else Path(out)
     server: http.server.ThreadingHTTPServer | None = None
     last: dict[str, Report] = {}
+    previous_term = _stop_on_sigterm()
     try:
 
         def rebuild(first: bool) -> None:
@@ -212,7 +243,7 @@ def serve(
 
         rebuild(first=True)
         try:
-            server = make_server(site, port, lambda: render_coordinator_page(last.get("report"), HOST))
+            server = make_server(site, port, lambda: render_coordinator_page(last.get("report"), HOST), host)
         except OSError as exc:
             raise TakaraError(
                 f"ポート {port} を使えません（別のプレビューが動いていませんか） / "
@@ -255,5 +286,19 @@ def serve(
             server.server_close()
         if temporary:
             shutil.rmtree(site, ignore_errors=True)
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
     say("プレビューを止めました / preview stopped")
     return 0
+
+
+def _stop_on_sigterm() -> object:
+    """SIGTERM stops the preview like Ctrl-C (so its temporary folder is removed). Returns the handler to
+    put back, or None off the main thread (where handlers cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    return signal.signal(signal.SIGTERM, stop)

@@ -54,6 +54,7 @@ from gis.edition import Edition
 from gis.geojson import geometry_json
 from gis.place import STATUS_PAUSED, PublicPlace
 from gis.report import Issue
+from gis.textsafe import spreadsheet_cell
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 DEFAULT_LANG = "ja"
@@ -739,17 +740,10 @@ def csv_text(model: SiteModel) -> str:
         columns.append((tier.name, lambda p, tid=tier.id: p.areas.get(tid, ("", ""))[1]))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([name for name, _ in columns])
+    writer.writerow([spreadsheet_cell(name) for name, _ in columns])
     for p in model.places:
-        # A cell starting with = + - @ would run as a formula in Excel: prefix it with '.
-        writer.writerow([_csv_safe(get(p)) for _, get in columns])
+        writer.writerow([spreadsheet_cell(get(p)) for _, get in columns])
     return "\ufeff" + buf.getvalue()
-
-
-def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def overlay_payload(model: SiteModel, overlay: Any) -> dict:

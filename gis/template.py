@@ -30,6 +30,7 @@ from gis.place import (
     VENUE_HOME,
     VENUE_KINDS,
 )
+from gis.textsafe import spreadsheet_cell
 from gis.validate import FIELD_LABELS
 
 DATA_SHEET = "名簿"
@@ -186,7 +187,7 @@ def _lists(book: Workbook, project: Project) -> dict[str, str]:
     for col, (key, values) in enumerate(lists.items(), start=1):
         ws.cell(row=1, column=col, value=key)
         for i, value in enumerate(values, start=2):
-            ws.cell(row=i, column=col, value=value)
+            ws.cell(row=i, column=col, value=spreadsheet_cell(value))
         letter = get_column_letter(col)
         ranges[key] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}"
     return ranges
@@ -261,7 +262,7 @@ def _help_sheet(book: Workbook, project: Project) -> None:
         "列ごとの書き方",
     ]
     for i, text in enumerate(intro, start=1):
-        ws.cell(row=i, column=1, value=text)
+        ws.cell(row=i, column=1, value=spreadsheet_cell(text))
     ws["A1"].font = Font(bold=True, size=14)
     ws.cell(row=len(intro), column=1).font = Font(bold=True)
     top = len(intro) + 1
@@ -287,7 +288,7 @@ def build_template(project: Project) -> Workbook:
     _header(example)
     values = example_row(project)
     for col, (fieldname, *_rest) in enumerate(COLUMNS, start=1):
-        cell = example.cell(row=2, column=col, value=values.get(fieldname, ""))
+        cell = example.cell(row=2, column=col, value=spreadsheet_cell(values.get(fieldname, "")))
         cell.fill = EXAMPLE_FILL
     _help_sheet(book, project)
     _validations(ws, _lists(book, project))

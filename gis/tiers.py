@@ -13,6 +13,7 @@ from pyproj import CRS
 
 from gis.config import Tier
 from gis.errors import InputError
+from gis.limits import check_file_size
 
 WGS84 = "EPSG:4326"
 JGD2011 = "EPSG:6668"
@@ -39,6 +40,8 @@ def load_boundaries(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFra
     warn = warn if warn is not None else []
     if not tier.path.exists():
         raise InputError(label, "境界ファイルが見つかりません / boundary file not found")
+    if tier.path.is_file():
+        check_file_size(tier.path, label)
     try:
         gdf = _read_any(tier.path)
     except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; all mean "unreadable"
@@ -83,6 +86,7 @@ def load_boundaries(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFra
                 "座標系（CRS）がわかりません。.prj を付けるか GeoJSON で保存してください / "
                 "no CRS and the coordinates are not longitude/latitude",
             )
+    _check_lon_lat(gdf, label)
     if CRS.from_user_input(gdf.crs) != CRS.from_user_input(WGS84):
         gdf = gdf.to_crs(WGS84)
     invalid = ~gdf.geometry.is_valid
@@ -110,6 +114,21 @@ def load_boundaries(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFra
             ["area_id", "area_name", "geometry"]
         ]
     return out.sort_values("area_id", kind="stable").reset_index(drop=True)
+
+
+def _check_lon_lat(gdf: gpd.GeoDataFrame, label: str) -> None:
+    """A file read as longitude/latitude (GeoJSON always is, CRS or not) must hold coordinates that can
+    be: metres written without a CRS would otherwise put every place in no area."""
+    if not CRS.from_user_input(gdf.crs).is_geographic:
+        return
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InputError(
+            label,
+            f"座標が経度・緯度ではありません（{minx:.0f}〜{maxx:.0f}, {miny:.0f}〜{maxy:.0f}）。メートル単位の"
+            "座標系なら、座標系（CRS）を付けて保存し直してください（QGIS の「エクスポート」で EPSG を指定） / "
+            "the coordinates cannot be longitude/latitude and the file names no other CRS: save it with its CRS",
+        )
 
 
 def _polygons_only(geom: shapely.Geometry) -> shapely.Geometry:

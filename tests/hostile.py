@@ -224,3 +224,149 @@ def hostile_site(with_print: bool = True) -> tuple[Path, Path]:
         assert code == 0, err[-2000:]
         _BUILDS[key] = (project, site)
     return _BUILDS[key]
+
+
+# ---------------------------------------------------------------- files that attack the machine, not the page
+
+
+def kmz_bomb(unpacked_mb: int = 20) -> bytes:
+    """A small KMZ whose doc.kml unpacks to `unpacked_mb` MB (a valid KML padded with spaces)."""
+    import io
+    import zipfile
+
+    head = b'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+    body = head + b" " * (unpacked_mb * 1024 * 1024) + b"</Document></kml>"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("doc.kml", body)
+    return buf.getvalue()
+
+
+def kmz_many_members(count: int = 1_500) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("doc.kml", deep_kml(1))
+        for i in range(count):
+            z.writestr(f"icons/{i}.png", b"")
+    return buf.getvalue()
+
+
+def deep_kml(depth: int) -> bytes:
+    """A KML whose placemark sits inside `depth` nested folders (and a MultiGeometry as deep)."""
+    placemark = (
+        "<Placemark><name>深いサロン</name>"
+        + "<MultiGeometry>" * depth
+        + "<Point><coordinates>135.005,35.005</coordinates></Point>"
+        + "</MultiGeometry>" * depth
+        + "</Placemark>"
+    )
+    folders = "<Folder><name>層</name>" * depth + placemark + "</Folder>" * depth
+    return (
+        '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        + folders
+        + "</Document></kml>"
+    ).encode()
+
+
+def deep_geojson(depth: int, umap: bool = False) -> bytes:
+    """A FeatureCollection whose one feature's geometry is nested `depth` GeometryCollections deep."""
+    geometry: dict = {"type": "Point", "coordinates": [135.005, 35.005]}
+    text = '{"type": "GeometryCollection", "geometries": [' * depth + json.dumps(geometry) + "]}" * depth
+    props = '{"名称": "深いサロン", "掲載可否": "可"' + (', "_umap_options": {}' if umap else "") + "}"
+    return (
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        + props
+        + ', "geometry": '
+        + text
+        + "}]}"
+    ).encode()
+
+
+def xlsx_declaring(dimension: str, far_row: int | None = None) -> bytes:
+    """A few-KB workbook whose sheet declares `dimension` (e.g. A1:XFD1048576) and, with far_row, holds
+    one cell that far down. The header and one record are real."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["名称", "所在地", "掲載可否"])
+    wb.active.append(["宣言だけ大きいサロン", "和歌山県ミニ町西南町1-2", "可"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                start = text.index("<dimension ref=")
+                end = text.index("/>", start) + 2
+                text = text[:start] + f'<dimension ref="{dimension}"/>' + text[end:]
+                if far_row:
+                    text = text.replace(
+                        "</sheetData>",
+                        f'<row r="{far_row}"><c r="A{far_row}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>',
+                    )
+                data = text.encode()
+            dst.writestr(name, data)
+    return out.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header says width × height pixels (a decompression bomb is read from its header)."""
+    import io
+    import struct
+    import zlib
+
+    buf = io.BytesIO()
+    Image.new("RGB", (1, 1), (10, 20, 30)).save(buf, "PNG")
+    data = bytearray(buf.getvalue())
+    ihdr = 8  # after the signature: length (4), b"IHDR" (4), width, height …
+    data[ihdr + 8 : ihdr + 16] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr + 4 : ihdr + 8 + 13]))
+    data[ihdr + 8 + 13 : ihdr + 8 + 17] = struct.pack(">I", crc)
+    return bytes(data)
+
+
+LINE_BREAKS = ["\n", "\r\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+CONTROLS = ["\x00", "\x01", "\x07", "\x08", "\x1b", "\x7f", "\x9b"]
+
+
+def broken_line_text(base: str) -> str:
+    """`base` cut by every kind of line break and control character (Alt+Enter, pasted terminal text …)."""
+    controls = CONTROLS[1:]  # not NUL: a NUL makes a CSV a binary file, refused whole (tested elsewhere)
+    return base[:2] + "".join(b + c for b, c in zip(LINE_BREAKS, controls * 2)) + base[2:] + "\r\n"
+
+
+# ---------------------------------------------------------------- the previous site
+
+
+def folder_hash(folder: Path) -> str:
+    """Every file's path and bytes, in order: equal hashes mean byte-identical folders."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        if path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def leftovers(out: Path) -> list[str]:
+    """Staging or set-aside folders beside --out."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def previous_site(out: Path) -> Path:
+    """A small stand-in for an earlier edition at `out` (marked as Takara Map's), to compare after a failure."""
+    (out / "data").mkdir(parents=True)
+    (out / ".takara-site").write_text("previous\n", encoding="utf-8")
+    (out / "index.html").write_text("<!doctype html><title>前の版</title>\n", encoding="utf-8")
+    (out / "data" / "places.geojson").write_text('{"type": "FeatureCollection", "features": []}\n')
+    return out

@@ -207,3 +207,149 @@ def test_the_report_may_not_be_written_into_the_published_folder(tmp_path):
     with pytest.raises(OutputError, match="--report may not be inside --out"):
         check_report_path(tmp_path / "site" / "report.json", tmp_path / "site")
     check_report_path(tmp_path / "report.json", tmp_path / "site")  # beside it is fine
+
+
+def test_an_unwritable_report_fails_before_the_swap(published, tmp_path):
+    """The report is written before the new site steps in: a failure there leaves the previous site."""
+    project, site, before = published
+    (project / "data" / "records.csv").write_text(
+        (project / "data" / "records.csv")
+        .read_text(encoding="utf-8-sig")
+        .replace("テストサロン", "新しい名前"),
+        encoding="utf-8-sig",
+    )
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the report's folder should be")
+    code, _, err = build_cli(project, site, "--no-print", "--report", str(blocker / "report.json"))
+    assert code == 2 and err.count("\n") == 1 and "not-a-folder" in err, err
+    assert folder_hash(site) == before and leftovers(site) == []
+
+
+# Run in a child process: the build kills itself with SIGKILL at one point (no handler, no cleanup runs).
+KILLER = """
+import os, shutil, signal, sys
+from pathlib import Path
+
+point = sys.argv[1]
+die = lambda: os.kill(os.getpid(), signal.SIGKILL)
+real_rename, real_rmtree = os.rename, shutil.rmtree
+
+def rename(src, dst):
+    real_rename(src, dst)
+    if (point == "old set aside" and ".old-" in str(dst)) or (point == "new swapped in" and ".building-" in str(src)):
+        die()
+
+def rmtree(path, *args, **kwargs):
+    if point == "removing the old site" and ".old-" in str(path):
+        for f in sorted(Path(path).rglob("*.html"))[::2]:
+            f.unlink()
+        die()
+    return real_rmtree(path, *args, **kwargs)
+
+os.rename, shutil.rmtree = rename, rmtree
+if point in ("rendering", "writing the report"):
+    import gis.report, gis.site
+    if point == "rendering":
+        real_write_data = gis.site.write_data
+        gis.site.write_data = lambda *a: (real_write_data(*a), die())
+    else:
+        gis.report.Report.write = lambda self, path: (path.write_text('{"rows_read": '), die())
+from gis.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+KILL_POINTS = ["rendering", "writing the report", "old set aside", "new swapped in", "removing the old site"]
+
+
+def _killed_build(project: Path, site: Path, point: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLER, point, str(project), "--out", str(site), "--no-print"],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_kill_9_at_any_point_then_a_normal_build_leaves_exactly_one_complete_site(published, tmp_path, point):
+    project, site, before = published
+    (project / "data" / "records.csv").write_text(
+        (project / "data" / "records.csv")
+        .read_text(encoding="utf-8-sig")
+        .replace("テストサロン", "新しい名前"),
+        encoding="utf-8-sig",
+    )
+    _killed_build(project, site, point)
+    left = leftovers(site)
+    if point in ("rendering", "writing the report"):  # killed before the swap: the old site is untouched
+        assert folder_hash(site) == before and any(".building-" in n for n in left), left
+    elif point == "old set aside":  # between the two renames: no site at --out for now
+        assert not site.exists() and any(".old-" in n for n in left), left
+    else:
+        assert site.exists() and any(".old-" in n for n in left), left
+
+    code, _, err = build_cli(project, site, "--no-print")  # a normal build afterwards
+    assert code == 0, err[-1500:]
+    assert leftovers(site) == []  # no stale staging or set-aside folder
+    reference = tmp_path / "reference"
+    assert build_cli(project, reference, "--no-print")[0] == 0
+    assert folder_hash(site) == folder_hash(reference)  # exactly one complete site: the new one
+
+
+def test_a_killed_swap_is_undone_by_putting_the_previous_site_back(published):
+    """Killed between the two renames, --out is missing: recovery restores the set-aside previous site."""
+    from gis.output import recover_interrupted
+
+    project, site, before = published
+    (project / "data" / "records.csv").write_text(
+        (project / "data" / "records.csv")
+        .read_text(encoding="utf-8-sig")
+        .replace("テストサロン", "別の名前"),
+        encoding="utf-8-sig",
+    )
+    _killed_build(project, site, "old set aside")
+    assert not site.exists()
+    done = recover_interrupted(site)
+    assert folder_hash(site) == before and leftovers(site) == [], done
+    assert any("restored the previous site" in line for line in done)
+
+
+def test_recovery_leaves_the_folders_of_a_build_still_running(tmp_path):
+    from gis.output import recover_interrupted
+
+    site = tmp_path / "site"
+    site.mkdir()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        running = tmp_path / f".site.building-{alive.pid}-abc"
+        running.mkdir()
+        dead = tmp_path / ".site.building-999999999-abc"  # no such process
+        dead.mkdir()
+        recover_interrupted(site)
+        assert running.is_dir() and not dead.exists()
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def test_a_build_killed_at_random_moments_never_leaves_two_sites_or_none(published, tmp_path):
+    """kill -9 from outside at several moments of a real build, then a normal build."""
+    project, site, _ = published
+    for k, delay in enumerate((0.5, 1.5, 2.5, 3.5)):
+        (project / "data" / "records.csv").write_text(
+            (project / "data" / "records.csv").read_text(encoding="utf-8-sig").replace("テスト", f"版{k}"),
+            encoding="utf-8-sig",
+        )
+        proc = subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), str(project), "--out", str(site), "--no-print"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        proc.kill()
+        proc.wait()
+        code, _, err = build_cli(project, site, "--no-print")
+        assert code == 0, err[-1500:]
+        assert leftovers(site) == [] and (site / "index.html").is_file() and (site / ".takara-site").is_file()

@@ -299,6 +299,31 @@ def test_geocode_csv_adds_the_missing_columns(tmp_path, capsys):
     ]
 
 
+def test_geocode_writes_the_format_its_out_names(tmp_path, capsys):
+    """A CSV sheet with --out x.xlsx gives a real workbook (formulas from the sheet stay text), and an
+    XLSX sheet with --out x.csv gives CSV."""
+    project = make_project(tmp_path / "p", [])
+    sheet = tmp_path / "list.csv"
+    sheet.write_text('名称,所在地\n"=HYPERLINK(""http://x"")",ミニ町西北町2\n', encoding="utf-8")
+    out = tmp_path / "located.xlsx"
+    assert main(["geocode", str(sheet), "--project", str(project), "--out", str(out)]) == 0
+    book = load_workbook(out)  # fails on CSV text in an .xlsx file
+    rows = [[c.value for c in r] for r in book.active.iter_rows()]
+    assert rows[0] == ["名称", "所在地", "緯度", "経度", "一致レベル"]
+    assert rows[1][0] == '\'=HYPERLINK("http://x")' and book.active["A2"].data_type != "f"
+    assert rows[1][2:] == [35.015, 135.005, "大字"]
+
+    xlsx = project / "data" / "名簿.xlsx"
+    _sheet_with_addresses(xlsx)
+    as_csv = tmp_path / "from-xlsx.csv"
+    assert main(["geocode", str(xlsx), "--out", str(as_csv)]) == 0
+    table = list(csv.reader(io.StringIO(as_csv.read_text(encoding="utf-8-sig"))))
+    assert ["名称", "種別", "所在地", "緯度", "経度", "一致レベル"] in table
+    assert next(r for r in table if r[0] == "住所だけ")[3:] == ["35.015", "135.015", "町丁目"]
+    assert main(["geocode", str(xlsx), "--out", str(tmp_path / "x.pdf")]) == 2
+    assert ".xlsx or .csv" in capsys.readouterr().err
+
+
 def test_geocode_needs_a_project(tmp_path, capsys):
     sheet = tmp_path / "list.csv"
     sheet.write_text("名称,所在地\n西の会,ミニ町西北町2\n", encoding="utf-8")
@@ -310,13 +335,15 @@ def test_geocode_needs_a_project(tmp_path, capsys):
 
 
 def test_diff_between_two_projects(tmp_path, capsys):
+    from gis.build import run_pipeline
+
     old = make_project(
         tmp_path / "old",
         [row(名称="続くサロン"), row(名称="終わる体操", 種別="体操", 所在地="ミニ町東南町1")],
     )
     new = tmp_path / "new"
     shutil.copytree(old, new)
-    assert main(["validate", str(old)]) == 0  # numbers are given once and kept (numbers.json)
+    run_pipeline(old)  # numbers are given once and kept (numbers.json), as a build does
     shutil.copy(old / "data" / "numbers.json", new / "data" / "numbers.json")
     _write_csv(
         new / "data" / "records.csv",

@@ -77,3 +77,63 @@ popup_fields = ["路線名"]
 def test_missing_config_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="takara.toml"):
         load_project(tmp_path)
+
+
+def test_each_error_is_reported_at_its_own_tables_line(tmp_path):
+    """records[1].path and tiers[0].path each at the line of their own table, not where `path` first appears."""
+    root = make_project(tmp_path, [])
+    text = (root / "takara.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        '[[tiers]]\nid = "city"',
+        '[[records]]\npath = "second-missing.csv"\nsheet = 3\n\n[[tiers]]\nid = "city"',
+        1,
+    )
+    text = text.replace('path = "data/boundaries/city.geojson"', 'path = "no-city.geojson"')
+    (root / "takara.toml").write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    with pytest.raises(ConfigError) as err:
+        load_project(root)
+    errors = str(err.value).splitlines()
+
+    def line_of(needle: str) -> int:
+        return next(i for i, t in enumerate(lines, 1) if needle in t)
+
+    assert f"takara.toml:{line_of('second-missing.csv')}: records[1].path" in str(err.value), errors
+    assert f"takara.toml:{line_of('sheet = 3')}: records[1].sheet" in str(err.value), errors
+    assert f"takara.toml:{line_of('no-city.geojson')}: tiers[0].path" in str(err.value), errors
+    assert len(errors) == 3
+
+
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        ('edition = "2026-11-01"', 'edition = "2026-02-30"', "'2026-02-30' is not a date"),
+        ('edition = "2026-11-01"', 'edition = "2026-13-01"', "is not a date"),
+        ('numbers_file = "data/numbers.json"', "stale_months = 0", "build.stale_months"),
+        ('numbers_file = "data/numbers.json"', "suspicious_distance_m = -5", "build.suspicious_distance_m"),
+        ('numbers_file = "data/numbers.json"', 'walk_distances_m = ["500"]', "build.walk_distances_m"),
+        ('numbers_file = "data/numbers.json"', "walk_distances_m = []", "build.walk_distances_m"),
+        ('numbers_file = "data/numbers.json"', "precision = 12", "build.precision"),
+    ],
+)
+def test_impossible_values_are_refused_at_load_at_their_line(tmp_path, old, new, words):
+    root = make_project(tmp_path, [])
+    text = (root / "takara.toml").read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new)
+    (root / "takara.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_project(root)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t == new)
+    assert str(err.value).startswith(f"takara.toml:{line}: ") and words in str(err.value), str(err.value)
+
+
+def test_every_config_problem_is_listed_at_once_with_dates_and_values(tmp_path):
+    root = make_project(tmp_path, [])
+    text = (root / "takara.toml").read_text(encoding="utf-8")
+    text = text.replace('edition = "2026-11-01"', 'edition = "2026-02-30"')
+    text = text.replace('numbers_file = "data/numbers.json"', "stale_months = 0\nprecision = 1")
+    (root / "takara.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_project(root)
+    assert len(str(err.value).splitlines()) == 3

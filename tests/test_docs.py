@@ -30,6 +30,8 @@ MESSAGE_MODULES = (
     "numbering.py",
     "towns.py",
     "site.py",
+    "limits.py",
+    "report.py",
 )
 # run where `init` made a project (they need its town layer), not in the demo
 IN_A_NEW_PROJECT = ("takara init", "takara mirror", "takara template . --tier-towns")

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import warnings
 import zipfile
 from datetime import date
@@ -34,7 +35,20 @@ from gis.privacy import photo_path_problem, to_public
 from gis.records import RawRow, read_source, rows_from_table
 from gis.report import Report
 from gis.validate import FIELD_LABELS, MAX_CELL, validate_rows
-from tests.hostile import PAYLOADS, build_cli, gps_jpeg, make_hostile_project
+from tests.hostile import (
+    PAYLOADS,
+    build_cli,
+    deep_geojson,
+    deep_kml,
+    folder_hash,
+    gps_jpeg,
+    kmz_bomb,
+    kmz_many_members,
+    leftovers,
+    make_hostile_project,
+    previous_site,
+    xlsx_declaring,
+)
 from tests.projects import HEADER, make_project, row
 
 REPO = Path(__file__).resolve().parent.parent
@@ -346,7 +360,11 @@ def test_hostile_records_publish_or_are_rejected_and_never_leak(tmp_path_factory
     code, _, err = build_cli(project, root / "site", "--no-print", "--report", str(root / "report.json"))
     assert code == 0 and "Traceback" not in err, err[-1500:]
     report = json.loads((root / "report.json").read_text(encoding="utf-8"))
-    assert report["rows_read"] == len(feats) == report["published"] + report["withheld"] + report["rejected"]
+    assert (
+        report["rows_read"]
+        == len(feats)
+        == report["published"] + report["withheld"] + report["rejected"] + report["skipped"]
+    )
     for path in (root / "site").rglob("*"):
         if path.suffix in (".html", ".json", ".geojson", ".csv", ".ics", ".js"):
             path.read_bytes().decode("utf-8")  # strict: no lone surrogate or broken character was written
@@ -458,7 +476,113 @@ REFUSED = {  # case -> (how to break the project, the file the message must name
         "CRS",
     ),
     "boundary area without an id": (_no_id, "districts.geojson", "no id"),
+    # the machine's limits (gis/limits.py): each refused from what is cheap to read, naming the limit
+    "kmz unpacking to 20 MB from 20 KB": (
+        lambda p: _records_as(p, kmz_bomb(20), "records.kmz"),
+        "records.kmz",
+        "the limit is 200x",
+    ),
+    "kmz with 1,500 files inside": (
+        lambda p: _records_as(p, kmz_many_members(1_500), "records.kmz"),
+        "records.kmz",
+        "the limit is 1000",
+    ),
+    "kml folders nested 5,000 deep": (
+        lambda p: _records_as(p, deep_kml(5_000), "records.kml"),
+        "records.kml",
+        "the limit is 64 levels",
+    ),
+    "geojson nested 100,000 deep": (
+        lambda p: _records_as(p, deep_geojson(100_000), "records.geojson"),
+        "records.geojson",
+        "the limit is 64 levels",
+    ),
+    "geojson nested 70 deep": (
+        lambda p: _records_as(p, deep_geojson(70), "records.geojson"),
+        "records.geojson",
+        "the limit is 64 levels",
+    ),
+    "umap nested 5,000 deep": (
+        lambda p: _records_as(p, deep_geojson(5_000, umap=True), "records.umap"),
+        "records.umap",
+        "the limit is 64 levels",
+    ),
+    "xlsx holding a cell at row 1,048,576": (
+        lambda p: _records(p, xlsx_declaring("A1:XFD1048576", far_row=1_048_576), "records.xlsx"),
+        "records.xlsx",
+        "the limit is 200,000",
+    ),
+    "csv 400 columns wide": (
+        lambda p: _records(p, (",".join(HEADER + [f"列{i}" for i in range(400)]) + "\n").encode()),
+        "records.csv",
+        "the limit is 300",
+    ),
+    "csv with a quote that never closes": (
+        lambda p: _records(p, ('名称,所在地,掲載可否\n"サロン,和歌山県ミニ町西南町1-2,可\n').encode()),
+        "records.csv",
+        "badly quoted",
+    ),
+    "csv whose stray quote swallows the next rows": (
+        lambda p: _records(
+            p,
+            (
+                "名称,種別,所在地,緯度,経度,掲載可否\n"
+                '"ひまわり,サロン,和歌山県ミニ町西南町1-2,,,可\n'
+                "つくし,サロン,和歌山県ミニ町西南町1-3,,,可\n"
+                'すみれ",サロン,和歌山県ミニ町西南町1-4,,,可\n'
+            ).encode(),
+        ),
+        "records.csv 2行目",
+        "unclosed quote",
+    ),
+    "boundary in metres without a CRS (GeoJSON)": (
+        lambda p: _boundary(
+            p,
+            "city",
+            {
+                "type": "Polygon",
+                "coordinates": [[[-50000, -200000], [-48000, -200000], [-48000, -198000], [-50000, -200000]]],
+            },
+        ),
+        "city.geojson",
+        "cannot be longitude/latitude",
+    ),
+    "numbers.json with merge-conflict markers": (
+        lambda p: _numbers(
+            p, '{\n<<<<<<< HEAD\n "next": 3,\n=======\n "next": 4,\n>>>>>>> theirs\n "places": {}}\n'
+        ),
+        "numbers.json",
+        "merge-conflict markers",
+    ),
+    "numbers.json with a number that is not one": (
+        lambda p: _numbers(p, json.dumps({"next": 3, "places": {"a|b": "二"}})),
+        "numbers.json",
+        "previous edition's data/places.csv",
+    ),
+    "numbers.json cut short": (lambda p: _numbers(p, '{"next": 3, "pla'), "numbers.json", "not JSON"),
+    "an edition date that does not exist": (
+        lambda p: _toml_replace(p, 'edition = "2026-11-01"', 'edition = "2026-02-30"'),
+        "takara.toml:",
+        "2026-02-30",
+    ),
 }
+
+
+def _records_as(project: Path, data: bytes, name: str) -> None:
+    """The project's records replaced by one file called `name` (KMZ, KML, GeoJSON …)."""
+    _records(project, data, name)
+    _toml_replace(project, 'path = "data/records.csv"', f'path = "data/{name}"')
+
+
+def _numbers(project: Path, text: str) -> None:
+    (project / "data" / "numbers.json").write_text(text, encoding="utf-8")
+
+
+def _toml_replace(project: Path, old: str, new: str) -> None:
+    toml = project / "takara.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert old in text
+    toml.write_text(text.replace(old, new), encoding="utf-8")
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
@@ -467,24 +591,27 @@ def test_broken_files_stop_the_build_with_one_line_naming_the_file(case, tmp_pat
     xlsx = "xlsx" in case or "sheet" in case
     project = make_project(tmp_path / "p", [row()], records_name="records.xlsx" if xlsx else "records.csv")
     brake(project)
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / ".takara-site").write_text("previous\n")
-    code, _, err = build_cli(project, tmp_path / "site", "--no-print")
+    site = previous_site(tmp_path / "site")
+    before = folder_hash(site)
+    numbers = project / "data" / "numbers.json"
+    numbers_before = numbers.read_bytes() if numbers.exists() else None
+    started = time.perf_counter()
+    code, _, err = build_cli(project, site, "--no-print")
     lines = [line for line in err.splitlines() if not line.startswith("config:")]
     assert code == 2 and len(lines) == 1, err[-1500:]
     assert lines[0].startswith("エラー / error: ") and names in lines[0] and words in lines[0], lines[0]
-    assert (tmp_path / "site" / ".takara-site").read_text() == "previous\n"  # the old site stays
+    assert time.perf_counter() - started < 30  # refused before the expensive work, not after it
+    assert folder_hash(site) == before and leftovers(site) == []  # the old site stays, byte for byte
+    assert (numbers.read_bytes() if numbers.exists() else None) == numbers_before  # never "repaired"
 
 
 def test_odd_but_readable_files_are_published_and_reported(tmp_path):
-    """Header-only sheet, 10,000 columns (CSV and XLSX), a self-intersecting boundary and a lon/lat boundary
+    """Header-only sheet, trailing blank columns, a self-intersecting boundary and a lon/lat boundary
     without CRS: the build publishes, and the report says what it did about each."""
     inside = {"緯度": "35.01", "経度": "135.003"}  # inside the bow-tie's west half
     project = make_project(tmp_path / "p", [row(名称="幅広シートのサロン", **inside)])
-    wide_header = HEADER + [f"列{i}" for i in range(10_000)]
-    wide_row = [row(名称="幅広シートのサロン", **inside).get(h, "") for h in HEADER] + ["x"] * 10_000
-    with (project / "data" / "records.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([wide_header, wide_row])
+    wide_header = HEADER + [None] * 10_000  # formatting dragged far to the right: blank, not data
+    wide_row = [row(名称="幅広シートのサロン", **inside).get(h, "") for h in HEADER] + [""] * 10_000
     _records(
         project,
         _xlsx_bytes([wide_header, [*wide_row[:1], "幅広ブックの体操", "体操", *wide_row[3:]]]),
@@ -521,7 +648,6 @@ def test_odd_but_readable_files_are_published_and_reported(tmp_path):
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert report["rows_read"] == 2 and report["published"] == 2  # the header-only files add no rows
     notes = " ".join(report["notes"])
-    assert "columns beyond 300 are ignored" in notes  # both wide files
     assert "repaired invalid polygons" in notes and "no CRS: assumed JGD2011" in notes
     published = json.loads((tmp_path / "site" / "data" / "places.geojson").read_text(encoding="utf-8"))
     assert {f["properties"]["name"] for f in published["features"]} == {
@@ -599,7 +725,11 @@ def test_build_py_publishes_hostile_records_without_a_traceback(tmp_path):
     )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-1500:]
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert report["rows_read"] == report["published"] + report["withheld"] + report["rejected"] > 0
+    assert (
+        report["rows_read"]
+        == report["published"] + report["withheld"] + report["rejected"] + report["skipped"]
+        > 0
+    )
     assert "site written" in done.stdout
 
 

@@ -30,7 +30,7 @@ def test_accounting_identity_and_outcomes(tmp_path):
     ]
     edition, report, by_name = _run(tmp_path, rows)
     d = report.to_dict()
-    assert d["rows_read"] == 9 == d["published"] + d["withheld"] + d["rejected"]
+    assert d["rows_read"] == 9 == d["published"] + d["withheld"] + d["rejected"] + d["skipped"]
     assert (d["published"], d["withheld"], d["rejected"]) == (3, 3, 3)
     assert {p.name for p in edition.places} == {"公民館サロン", "住所だけの体操", "休んでいる会"}
     assert "区域の外" in by_name["町の外"].reason
@@ -109,7 +109,7 @@ def test_kurashiki_real_city(tmp_path, kurashiki_dir):
     report = Report()
     edition = run(load_project(make_kurashiki_project(tmp_path / "kurashiki", kurashiki_dir, n=300)), report)
     d = report.to_dict()
-    assert d["rows_read"] == 302 == d["published"] + d["withheld"] + d["rejected"]
+    assert d["rows_read"] == 302 == d["published"] + d["withheld"] + d["rejected"] + d["skipped"]
     assert d["published"] >= 280
     assert len(edition.boundaries["junior_high"]) == 26
     areas = {p.name: p.areas for p in edition.places}
@@ -124,7 +124,10 @@ def test_bundled_demo_accounts_for_every_row():
     report = Report()
     edition = run(load_project(DEMO), report)
     d = report.to_dict()
-    assert d["rows_read"] >= 300 and d["rows_read"] == d["published"] + d["withheld"] + d["rejected"]
+    assert (
+        d["rows_read"] >= 300
+        and d["rows_read"] == d["published"] + d["withheld"] + d["rejected"] + d["skipped"]
+    )
     assert d["withheld"] > 0 and d["rejected"] > 0  # the demo shows both on purpose
     assert {p.category for p in edition.places} == {c.id for c in edition.project.categories}
     assert len(edition.boundaries["neighbourhood"]) >= 20
