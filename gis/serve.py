@@ -78,7 +78,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(
-    site: Path, port: int, report_page: Callable[[], str] | None = None, host: str | None = None
+    site: Path, port: int, host: str | None = None, *, report_page: Callable[[], str] | None = None
 ) -> http.server.ThreadingHTTPServer:
     """Serve `site` by path, so the folder swapped in by each rebuild is what is served; and the
     coordinators' report page at REPORT_PATH (from memory: it names withheld records). `host` is one
@@ -243,7 +243,9 @@ def serve(
 
         rebuild(first=True)
         try:
-            server = make_server(site, port, lambda: render_coordinator_page(last.get("report"), HOST), host)
+            server = make_server(
+                site, port, host, report_page=lambda: render_coordinator_page(last.get("report"), HOST)
+            )
         except OSError as exc:
             raise TakaraError(
                 f"ポート {port} を使えません（別のプレビューが動いていませんか） / "

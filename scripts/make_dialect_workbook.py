@@ -30,6 +30,7 @@ MARK_END = "<!-- end of dialect workbook -->"
 
 TITLE = "令和８年度　東地区　通いの場・サロン調査票（地区社協まとめ）"
 NOTE = "※ ○＝よい　×＝だめ。記入：東地区 生活支援コーディネーター"
+FOOTNOTE = "※ 令和８年１０月末現在"  # a note under the table: reported as skipped, never a place
 HEADERS = [
     "番号",
     "団体名",
@@ -294,7 +295,7 @@ def write_workbook(path: Path) -> None:
     for number, row in enumerate(ROWS, 1):
         sheet.append([str(number).translate(str.maketrans("0123456789", "０１２３４５６７８９")), *row[:15]])
     sheet.append([])
-    sheet.append(["※ 令和８年１０月末現在"])
+    sheet.append([FOOTNOTE])
     book.properties.creator = "takara-map demo"
     book.properties.lastModifiedBy = "takara-map demo"
     from datetime import datetime
@@ -345,8 +346,8 @@ def readme_section() -> str:
         "",
         "`備考` stays unused (never published). Build it with `python build.py takara-dialect.toml --out SITE`.",
         "",
-        f"Accounting: {len(ROWS)} rows read = {counts['published']} published + {counts['withheld']} withheld + "
-        f"{counts['rejected']} rejected.",
+        f"Accounting: {len(ROWS) + 1} rows read = {counts['published']} published + {counts['withheld']} withheld + "
+        f"{counts['rejected']} rejected + 1 skipped (the note 「{FOOTNOTE}」 under the table, row {len(ROWS) + 6}).",
         "",
         "| row | 団体名 | outcome | why |",
         "|---|---|---|---|",
