@@ -105,19 +105,129 @@ DEFAULT_PUBLIC_VENUE_WORDS = (
 _BESIDE = re.compile(r"(前|横|内|裏|隣|脇|付近|周辺|跡|前広場)$")
 
 # Any wording of a private home, in 会場種別, a venue name or any other cell.
+_HONORIFIC_HOME = r"(?:さん|様|さま|氏|君|ちゃん)\s*(?:宅|方|邸|家|の(?:家|お宅|おうち|うち|ところ)|とこ|ち(?![ゃゅょ])|んち)"
 _HOME = re.compile(
-    r"自宅|個人宅|個人の?(?:家|住宅|お宅)|個人邸|私宅|私邸|民家|居宅|お宅|"
-    r"(?:さん|様|さま|氏|君|ちゃん)(?:宅|方|邸|の(?:家|お宅|おうち|うち)|ち|んち)|"
-    r"(?<![住三大])宅(?:$|[にでのへ（(\s・、,。]|内|前|に?て)|邸(?:$|[にでの（(\s、。]|内)|方にて|"
-    r"会員宅|代表者?宅|世話人宅|持ち?回り|もちまわり|各家庭|"
-    r"private\s*home|private\s*house|(?:'s|s')\s+(?:home|house)",
+    r"自宅|じたく|ジタク|個人宅|個人の?(?:家|住宅|お宅)|個人邸|私宅|私邸|民家|居宅|お宅|住居|(?<!お)住まい|実家|"
+    r"(?:私|わたし|自分|僕|ぼく|俺|うち|我|わ)(?:の|が)(?:家|いえ|うち|住まい)|自分ち|"
+    + _HONORIFIC_HOME
+    + r"|(?<![住三大])宅(?:$|[にでのへ（(\s・、,。]|内|前|に?て)|邸(?:$|[にでの（(\s、。]|内)|方にて|"
+    r"(?:会員|代表者?|世話人|役員|当番|メンバー|リーダー|主催者|有志)の?(?:宅|家|自宅|お宅)|持ち?回り|もちまわり|各家庭|"
+    # a room of a block of flats: コーポ山田 203号室, さくらマンション 一室
+    r"(?:マンション|アパート|コーポ|ハイツ|メゾン|レジデンス|団地|荘)[^\s,、。]{0,12}?\s*"
+    r"(?:[0-9]{2,4}号?室|[0-9]{3,4}(?![0-9号棟])|一室)|"
+    r"private\s*(?:home|house|residence)|(?:my|our|his|her|their)\s*(?:own\s*)?(?:home|house|flat|apartment)\b|"
+    r"(?:'s|s')\s*(?:home|house|place|flat)",
     re.IGNORECASE,
 )
+# A whole venue cell that is a family's house: 山田家, 佐藤家にて, 山田方 (not 農家, 夕方 …: the name
+# before 家/方 is at least two characters and not a word that ends in 家/方 without naming a family).
+_FAMILY_HOUSE = re.compile(
+    r"^([一-龥々ァ-ヶー]{2,6})(家|方)(?:$|[\s（(]|にて|で$|の(?:離れ|庭|座敷|居間|納屋|蔵|車庫|畑))"
+)
+_NOT_FAMILY = {
+    "家": (
+        "農",
+        "作",
+        "画",
+        "国",
+        "本",
+        "分",
+        "旧",
+        "商",
+        "町",
+        "武",
+        "公",
+        "一",
+        "大",
+        "借",
+        "貸",
+        "生",
+        "書",
+        "名",
+        "良",
+        "宗",
+        "出",
+        "在",
+        "檀",
+        "門",
+        "術",
+        "楽",
+        "論",
+        "築",
+        "真",
+        "説",
+        "動",
+        "業",
+        "産",
+        "力",
+        "理",
+        "芸",
+        "語",
+        "道",
+        "究",
+        "好",
+        "治",
+        "想",
+        "筆",
+        "憩",
+        "の",
+    ),
+    "方": (
+        "夕",
+        "朝",
+        "地",
+        "両",
+        "当",
+        "先",
+        "双",
+        "一",
+        "他",
+        "貴",
+        "大",
+        "味",
+        "行",
+        "仕",
+        "見",
+        "片",
+        "平",
+        "前",
+        "後",
+        "上",
+        "下",
+        "四",
+        "八",
+        "遠",
+        "処",
+        "漢",
+        "親",
+        "奥",
+        "殿",
+        "裏",
+        "目",
+        "途",
+        "明",
+        "暮",
+        "此",
+        "彼",
+        "北",
+        "南",
+        "東",
+        "西",
+        "相",
+        "敵",
+        "母",
+        "父",
+        "作",
+        "使",
+        "書",
+        "読",
+    ),
+}
 # A private home's name in free text: 山田さん宅, 山田様方, 田中花子さんの家, 鈴木さんち, 佐藤邸, 山田宅.
 _HOME_NAME = re.compile(
-    r"[一-龥々ァ-ヶーA-Za-z]{1,10}(?:さん|様|さま|氏|君|ちゃん)"
-    r"(?:宅|方|邸|の(?:家|お宅|おうち|うち)|ち(?![ゃゅょ])|んち)"
-    r"|[一-龥々]{1,8}(?<![住三大])(?:宅|邸)(?=$|[にでのへ（(\s・、,。]|内|前)"
+    r"[一-龥々ァ-ヶーA-Za-z]{1,10}\s*"
+    + _HONORIFIC_HOME
+    + r"|[一-龥々]{1,8}(?<![住三大])(?:宅|邸)(?=$|[にでのへ（(\s・、,。]|内|前)"
 )
 _NOT_A_HOME_NAME = {"自宅", "個人宅", "お宅", "住宅", "邸宅", "私宅", "私邸", "民家", "居宅", "社宅"}
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -125,8 +235,8 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _PHONE = re.compile(r"(?<![0-9])(?:\+81[-\s]?|\(?0)[0-9()\-\s.]{7,16}[0-9](?![0-9])")
 # Street numbers: 1234番地, 3番5号, 14番地の3, and 12-34(-5) right after a town name.
 _STREET = re.compile(
-    r"[0-9]+番地(?:の?[0-9]+)?(?:号)?"
-    r"|[0-9]+番[0-9]+(?:号)?"
+    r"[0-9十百千]+番地(?:の?[0-9十百千]+)?(?:号)?"
+    r"|[0-9十百千]+番[0-9十百千]+(?:号)?"
     r"|(?<=[一-龥々ぁ-んァ-ヶ])(?<![第毎週月年日時分頃約各全])(?!0)[0-9]{1,5}(?:-[0-9]{1,5}){1,2}"
     r"(?![0-9時月日歳才人円分:.～~])"
 )
@@ -150,8 +260,18 @@ TEXT_FIELDS = {
 
 
 def suggests_home(text: str) -> bool:
-    """Does this text (a kind, a venue, any cell) speak of a private home?"""
-    return bool(text) and bool(_HOME.search(normalise_text(text)))
+    """Does this text (a kind, a venue, any cell) speak of a private home? Read as written and with
+    spaces and line breaks removed (山田さんの⏎お宅), and a whole cell naming a family's house (山田家)."""
+    if not text:
+        return False
+    written = normalise_text(text)
+    compact = _ZERO_WIDTH.sub("", written)
+    return bool(_HOME.search(written) or _HOME.search(compact) or _family_house(compact))
+
+
+def _family_house(cell: str) -> bool:
+    m = _FAMILY_HOUSE.match(cell)
+    return bool(m) and m[1][-1] not in _NOT_FAMILY[m[2]]
 
 
 def home_names(text: str) -> list[str]:
@@ -216,10 +336,12 @@ class PublicVenues:
             return True
         tokens = [t for t in re.split(r"[\s・,、/（）()「」『』]+", normalise_text(venue).lower()) if t]
         for token in tokens:
-            stem = _BESIDE.sub("", token)
-            if any(stem.endswith(w) or token.endswith(w) for w in self.words):
+            if any(token.endswith(w) for w in self.words):
                 return True
-        return False
+        # 東公民館前 alone is the spot in front of the hall; beside another name (佐藤方（公民館隣）,
+        # ひだまり（駅前）) it only says where that other, unknown venue is.
+        stem = _BESIDE.sub("", tokens[0]) if len(tokens) == 1 else ""
+        return bool(stem) and any(stem.endswith(w) for w in self.words)
 
 
 FACILITY_NAME_FIELDS = ("施設・場所名", "施設名", "名称", "施設名称", "name", "名前")
@@ -472,9 +594,15 @@ def masking_message(m: Masking) -> tuple[str, str]:
 # ---------------------------------------------------------------- rows of one group
 
 
+_SMALL_KANA = str.maketrans("ヶヵケカゖゕ", "ケカケカケカ")
+
+
 def group_key(name: str) -> str:
-    """A group's name compared after NFKC, without spaces or zero-width characters, in lower case."""
-    return _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", name or "")).lower()
+    """A group's name compared after NFKC, in lower case, with ヶ/ケ alike and without spaces,
+    zero-width characters, punctuation or symbols (中野・体操 and 中野体操 name one group)."""
+    text = normalise_text(name).lower().translate(_SMALL_KANA)
+    key = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+    return key or text  # a name of symbols only (♪♪) is still its own group, not every blank name's
 
 
 @dataclass

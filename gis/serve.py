@@ -27,6 +27,7 @@ from gis.report import Report, render_coordinator_page
 from gis.site import TEMPLATE_ROOT
 
 HOST = "127.0.0.1"  # a preview holds unpublished work: never listen on other interfaces
+LOCAL_HOST_NAMES = {"127.0.0.1", "localhost", "[::1]"}
 REPORT_PATH = "/_takara/report"  # the coordinators' report page: served from memory, never a file of the site
 
 
@@ -42,7 +43,23 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     report_page: Callable[[], str] | None = None
 
+    def _host_is_local(self) -> bool:
+        """A page elsewhere can re-point its own name at 127.0.0.1 (DNS rebinding) and then read this
+        preview as its own: only requests addressed to a local name are served."""
+        host = (self.headers.get("Host") or "").strip().lower()
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return name in LOCAL_HOST_NAMES
+
+    def do_HEAD(self) -> None:
+        if not self._host_is_local():
+            self.send_error(403, "local preview only")
+            return
+        super().do_HEAD()
+
     def do_GET(self) -> None:
+        if not self._host_is_local():
+            self.send_error(403, "local preview only")
+            return
         if self.report_page is not None and self.path.split("?")[0] == REPORT_PATH:
             body = self.report_page().encode("utf-8")
             self.send_response(200)
