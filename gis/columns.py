@@ -39,6 +39,7 @@ class Proposal:
     header: str  # as written in the sheet
     field: str  # the Takara Map field it seems to hold, "" when only described
     ja: str  # what was seen, in plain Japanese
+    also: str = ""  # a second yes/no column for this consent field, already mapped: its 不可 still counts
 
     def toml_line(self) -> str:
         return (
@@ -79,7 +80,13 @@ def look_at_column(header: str, values: list[str], taken: set[str]) -> Proposal 
         if _CONSENT_WORDS.search(key):
             fieldname = _consent_field(key)
             if fieldname in taken:
-                return Proposal(header, "", f"可/不可の列ですが、{FIELD_JA[fieldname]}の列はもうあります")
+                return Proposal(
+                    header,
+                    "",
+                    f"可/不可の列ですが、{FIELD_JA[fieldname]}の列はもうあります"
+                    f"（この列の「不可」も{FIELD_JA[fieldname]}の不可として扱います）",
+                    also=fieldname,
+                )
             return Proposal(
                 header,
                 fieldname,

@@ -26,6 +26,8 @@ class RawRow:
     row: int  # 1-based row as the coordinator's program shows it
     values: dict[str, Any]  # Takara Map field -> raw cell value
     extra: dict[str, str] = field(default_factory=dict)  # unmapped columns, by their own header
+    # consent field -> (header, cell) of each further column that also speaks for it (公開 beside 掲載)
+    also: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -120,6 +122,8 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
     if unknown:
         notes.append(f"{label}: 使わない列 / columns not used: {', '.join(unknown.values())}")
     notes += [p.note(label) for p in proposals]
+    by_header = {header: j for j, header in unknown.items()}
+    seconds = [(by_header[p.header], p) for p in proposals if p.also and p.header in by_header]
     rows: list[RawRow] = []
     for i in range(h + 1, len(table)):
         cells = list(table[i])
@@ -133,7 +137,10 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
             for j, name in unknown.items()
             if j < len(cells) and cells[j] not in (None, "")
         }
-        rows.append(RawRow(source=label, row=i + first_row_number, values=values, extra=extra))
+        also: dict[str, list[tuple[str, Any]]] = {}
+        for j, proposal in seconds:
+            also.setdefault(proposal.also, []).append((proposal.header, cells[j] if j < len(cells) else None))
+        rows.append(RawRow(source=label, row=i + first_row_number, values=values, extra=extra, also=also))
     return ReadResult(
         rows=rows,
         notes=notes,

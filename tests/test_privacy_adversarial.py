@@ -213,3 +213,45 @@ def test_the_report_page_refuses_a_foreign_host_name(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------- two columns for one consent
+
+
+def _sheet(tmp_path, header: list[str], rows: list[dict]):
+    import csv
+
+    from gis import pipeline
+    from gis.report import Report
+
+    root = make_project(tmp_path / "p", [])
+    with (root / "data" / "records.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for r in rows:
+            writer.writerow([r.get(h, "") for h in header])
+    return pipeline.run(load_project(root), Report())
+
+
+def test_a_no_in_a_second_consent_column_is_never_overruled(tmp_path):
+    """Two columns that both read as consent (公開 and 掲載, or 連絡先掲載 and 電話番号の公開): the tool
+    maps one; a 不可 in the other still withholds, with a warning naming it."""
+    from tests.projects import HEADER
+
+    header = [h for h in HEADER if h not in ("掲載可否", "連絡先掲載")]
+    header += ["公開", "掲載", "連絡先掲載", "電話番号の公開"]
+    rows = [
+        {**row(名称="載せないでの会"), "公開": "可", "掲載": "不可"},
+        {
+            **row(名称="電話は載せないでの会", 連絡先="090-3333-4444"),
+            **{"公開": "可", "掲載": "可", "連絡先掲載": "可", "電話番号の公開": "×"},
+        },
+        {**row(名称="ふつうの会", 連絡先="090-5555-6666"), "公開": "可", "連絡先掲載": "可"},
+    ]
+    edition = _sheet(tmp_path, header, rows)
+    published = {p.name: p for p in edition.places}
+    assert set(published) == {"電話は載せないでの会", "ふつうの会"}
+    assert published["電話は載せないでの会"].phone == ""
+    assert published["ふつうの会"].phone == "090-5555-6666"  # a blank in the second column is no 不可
+    warned = {(i.row, i.field) for i in edition.report.issues if i.severity == "warning"}
+    assert (2, "掲載") in warned and (3, "電話番号の公開") in warned
