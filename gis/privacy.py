@@ -230,7 +230,17 @@ _HOME_NAME = re.compile(
     + r"|[一-龥々]{1,8}(?<![住三大])(?:宅|邸)(?=$|[にでのへ（(\s・、,。]|内|前)"
 )
 _NOT_A_HOME_NAME = {"自宅", "個人宅", "お宅", "住宅", "邸宅", "私宅", "私邸", "民家", "居宅", "社宅"}
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9._%+-]+\s*(?:@|\(at\)|\[at\]|<at>|アット(?:マーク)?)\s*[A-Za-z0-9-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[A-Za-z0-9-]+)+",
+    re.IGNORECASE,
+)
+# A local number without its area code (22-1234, (22)1234), common in rural sheets: a phone only when a
+# phone word comes right before it, since alone it reads like any other number.
+_LOCAL_PHONE = re.compile(
+    r"(?:電話|でんわ|tel|☎|℡|携帯|ケータイ|連絡先?|問い?合わ?せ先?|fax|ファックス|ファクス)(?:番号)?\s*[:.]?\s*"
+    r"(\(?[0-9]{1,4}\)?[-\s]?[0-9]{4}(?:[-\s]?[0-9]{4})?)(?![0-9])",
+    re.IGNORECASE,
+)
 # Phones: runs of digits joined by hyphens, spaces, dots or brackets (kanji digits read as digits).
 _PHONE = re.compile(r"(?<![0-9])(?:\+81[-\s]?|\(?0)[0-9()\-\s.]{7,16}[0-9](?![0-9])")
 # Street numbers: 1234番地, 3番5号, 14番地の3, and 12-34(-5) right after a town name.
@@ -294,7 +304,10 @@ def find_phones(text: str) -> list[tuple[int, int]]:
             m[0].startswith("+81") and 11 <= len(digits) <= 12
         ):
             spans.append((m.start(), m.end()))
-    return spans
+    for m in _LOCAL_PHONE.finditer(shadow):
+        if not any(a <= m.start(1) < b for a, b in spans) and 5 <= len(re.sub(r"[^0-9]", "", m[1])) <= 11:
+            spans.append((m.start(1), m.end(1)))
+    return sorted(spans)
 
 
 @dataclass
@@ -518,7 +531,9 @@ def mask_text(text: str, place: Place, exact: bool, fieldname: str = "") -> tupl
     spans: list[tuple[int, int, str, str]] = []  # start, end, kind, replacement
     own_phone = phone_digits(place.contact) if place.contact_consent else ""
     for start, end in find_phones(text):
-        if own_phone and phone_digits(text[start:end]) == own_phone:
+        if own_phone and own_phone.endswith(
+            phone_digits(text[start:end])
+        ):  # its own, maybe without area code
             continue
         spans.append((start, end, "phone", MASK))
     for m in _EMAIL.finditer(text):

@@ -255,3 +255,28 @@ def test_a_no_in_a_second_consent_column_is_never_overruled(tmp_path):
     assert published["ふつうの会"].phone == "090-5555-6666"  # a blank in the second column is no 不可
     warned = {(i.row, i.field) for i in edition.report.issues if i.severity == "warning"}
     assert (2, "掲載") in warned and (3, "電話番号の公開") in warned
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("申込は TEL 22-1234 まで", "1234"),
+        ("電話:22-1234（山田）", "1234"),
+        ("☎２２－１２３４", "１２３４"),
+        ("問い合わせ先 (22)1234", "1234"),
+        ("携帯 〇九〇‐一二三四‐五六七八", "五六七八"),
+        ("メールは yamada(at)example.com へ", "yamada"),
+        ("mail: hanako [at] example.jp", "hanako"),
+    ],
+)
+def test_local_numbers_after_a_phone_label_and_spelled_out_mail_are_masked(project, text, secret):
+    """A rural sheet writes the local number without its area code; a careful one spells @ out."""
+    public = to_public(_place(story=text), 7, REP, project, TODAY)
+    assert secret not in public.story and "〔非公開〕" in public.story, public.story
+
+
+@pytest.mark.parametrize(
+    "text", ["電話受付 10:00～12:00", "連絡網で 2人ずつ", "問い合わせは平日9-17時", "TEL予約 3日前まで"]
+)
+def test_times_and_counts_after_a_phone_word_stay(project, text):
+    assert to_public(_place(story=text), 7, REP, project, TODAY).story == text
