@@ -247,7 +247,9 @@ _PHONE = re.compile(r"(?<![0-9])(?:\+81[-\s]?|\(?0)[0-9()\-\s.]{7,16}[0-9](?![0-
 _STREET = re.compile(
     r"[0-9十百千]+番地(?:の?[0-9十百千]+)?(?:号)?"
     r"|[0-9十百千]+番[0-9十百千]+(?:号)?"
-    r"|(?<=[一-龥々ぁ-んァ-ヶ])(?<![第毎週月年日時分頃約各全])(?!0)[0-9]{1,5}(?:-[0-9]{1,5}){1,2}"
+    # 12-34(-5) or 12の34 right after a town name (a space between allowed): 本町 2-14-3
+    r"|(?![第毎週月年日時分頃約各全])[一-龥々ぁ-んァ-ヶ]\s?"
+    r"(?P<number>(?!0)[0-9]{1,5}(?:(?:-|の)[0-9]{1,5}){1,2})"
     r"(?![0-9時月日歳才人円分:.～~])"
 )
 _KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
@@ -293,11 +295,35 @@ def phone_digits(text: str) -> str:
     return re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", text or "").translate(_KANJI_DIGITS))
 
 
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−－"})
+
+
+def _shadow(text: str) -> tuple[str, list[int]]:
+    """`text` as the patterns read it — NFKC, kanji digits as digits, every dash a hyphen, zero-width
+    characters dropped — with, for each of its characters, the position in `text` it came from (so a
+    match is masked in the text as written, whatever its width or the invisible characters inside)."""
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) == "Cf":
+            continue
+        for out in unicodedata.normalize("NFKC", ch).translate(_KANJI_DIGITS).translate(_DASHES):
+            chars.append(out)
+            where.append(i)
+    return "".join(chars), where
+
+
+def _original(where: list[int], start: int, end: int) -> tuple[int, int]:
+    return where[start], where[end - 1] + 1
+
+
 def find_phones(text: str) -> list[tuple[int, int]]:
-    """Spans of phone numbers however written (0866-12-3456, (0866)12-3456, ０８６６１２３４５６,
-    〇九〇…): 10 or 11 digits starting with 0, or the +81 form."""
-    shadow = normalise_text(text).translate(_KANJI_DIGITS).replace("ー", "-")
-    spans = []
+    """Spans (in `text` as written) of phone numbers however written (0866-12-3456, (0866)12-3456,
+    ０８６６１２３４５６, 〇九〇…): 10 or 11 digits starting with 0, or the +81 form; and a local number
+    (22-1234) right after a phone word."""
+    shadow, where = _shadow(text)
+    shadow = shadow.replace("ー", "-")  # 〇九〇ー… (not in names: マリーさん宅)
+    spans: list[tuple[int, int]] = []
     for m in _PHONE.finditer(shadow):
         digits = re.sub(r"[^0-9]", "", m[0])
         if (digits.startswith("0") and 10 <= len(digits) <= 11) or (
@@ -307,7 +333,7 @@ def find_phones(text: str) -> list[tuple[int, int]]:
     for m in _LOCAL_PHONE.finditer(shadow):
         if not any(a <= m.start(1) < b for a, b in spans) and 5 <= len(re.sub(r"[^0-9]", "", m[1])) <= 11:
             spans.append((m.start(1), m.end(1)))
-    return sorted(spans)
+    return sorted(_original(where, a, b) for a, b in spans)
 
 
 @dataclass
@@ -531,34 +557,34 @@ def mask_text(text: str, place: Place, exact: bool, fieldname: str = "") -> tupl
     spans: list[tuple[int, int, str, str]] = []  # start, end, kind, replacement
     own_phone = phone_digits(place.contact) if place.contact_consent else ""
     for start, end in find_phones(text):
-        if own_phone and own_phone.endswith(
-            phone_digits(text[start:end])
-        ):  # its own, maybe without area code
+        if own_phone and own_phone.endswith(phone_digits(text[start:end])):  # own, maybe without area code
             continue
         spans.append((start, end, "phone", MASK))
-    for m in _EMAIL.finditer(text):
-        if not (place.contact_consent and m[0] in place.contact):
-            spans.append((m.start(), m.end(), "email", MASK))
+    shadow, where = _shadow(text)
+    for m in _EMAIL.finditer(shadow):
+        if not (place.contact_consent and m[0] in normalise_text(place.contact)):
+            spans.append((*_original(where, m.start(), m.end()), "email", MASK))
     own_address = normalise_header(place.address) if exact else ""
-    shadow = text.translate(_KANJI_DIGITS)
     for m in _STREET.finditer(shadow):
-        if own_address and normalise_header(m[0]) in own_address:
+        start, end = m.span("number") if m["number"] else m.span()
+        if own_address and normalise_header(shadow[start:end]) in own_address:
             continue
-        spans.append((m.start(), m.end(), "address", MASK))
-    for m in _HOME_NAME.finditer(text):
+        spans.append((*_original(where, start, end), "address", MASK))
+    for m in _HOME_NAME.finditer(shadow):
         if m[0] not in _NOT_A_HOME_NAME:
-            spans.append((m.start(), m.end(), "home", HOME_MASK))
-    person = normalise_text(place.representative)
-    if len(person) >= 2:
-        for m in re.finditer(re.escape(person), text):
-            spans.append((m.start(), m.end(), "person", MASK))
+            spans.append((*_original(where, m.start(), m.end()), "home", HOME_MASK))
+    person = _ZERO_WIDTH.sub("", normalise_text(place.representative))
+    if len(person) >= 2:  # 山田 花子 is found as 山田花子 and 山田　花子 too
+        for m in re.finditer(r"\s*".join(map(re.escape, person)), shadow):
+            spans.append((*_original(where, m.start(), m.end()), "person", MASK))
     if not spans:
         return text, []
     out, found, last = [], [], 0
     priority = {"phone": 0, "email": 1, "home": 2, "person": 3, "address": 4}
     for start, end, kind, replacement in sorted(spans, key=lambda s: (s[0], priority[s[2]])):
         if start < last:
-            continue  # overlapping spans: the first one masks both
+            last = max(last, end)  # overlapping spans: the first one's mask covers both
+            continue
         out += [text[last:start], replacement]
         found.append(Masking(fieldname, column, kind, text[start:end]))
         last = end

@@ -280,3 +280,20 @@ def test_local_numbers_after_a_phone_label_and_spelled_out_mail_are_masked(proje
 )
 def test_times_and_counts_after_a_phone_word_stay(project, text):
     assert to_public(_place(story=text), 7, REP, project, TODAY).story == text
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("会場は本町 7-8 です", "7-8"),
+        ("本町7の8で開きます", "7の8"),
+        ("代表の山田花子です", "花子"),
+        ("代表の山田　花子です", "花子"),
+        ("連絡は 0739\u200b-22-4466 へ", "4466"),
+        ("マリーさん宅で", "マリー"),
+        ("ｙａｍａｄａ＠ｅｘａｍｐｌｅ．ｊｐ まで", "ｙａｍａｄａ"),
+    ],
+)
+def test_free_text_is_read_through_spaces_widths_and_invisible_characters(project, text, secret):
+    public = to_public(_place(story=text, representative="山田 花子"), 7, REP, project, TODAY)
+    assert secret not in public.story and "〔" in public.story, public.story
