@@ -166,8 +166,8 @@ def _second_consent_columns(p: Place, row: RawRow, report: Report) -> None:
     """A 不可 in a further column that also reads as a consent column (公開 beside 掲載) is never overruled
     by the column the sheet was mapped with: privacy fails closed."""
     for fieldname, cells in row.also.items():
-        for header, cell in cells:
-            if parse_yes_no(cell) is not False or getattr(p, fieldname) is False:
+        for header, cell, refusal in cells:
+            if parse_yes_no(cell) is not refusal or getattr(p, fieldname) is False:
                 continue
             setattr(p, fieldname, False)
             what = FIELD_LABELS.get(fieldname, fieldname)

@@ -297,3 +297,39 @@ def test_times_and_counts_after_a_phone_word_stay(project, text):
 def test_free_text_is_read_through_spaces_widths_and_invisible_characters(project, text, secret):
     public = to_public(_place(story=text, representative="山田 花子"), 7, REP, project, TODAY)
     assert secret not in public.story and "〔" in public.story, public.story
+
+
+@pytest.mark.parametrize(
+    "header", ["掲載不可", "非公開", "掲載しない", "公開NG", "掲載辞退", "掲載を希望しない"]
+)
+def test_a_column_that_marks_refusals_is_never_proposed_as_consent(header):
+    """○ under 掲載不可 means "do not publish": proposing it as 掲載可否 would publish exactly the refusals."""
+    from gis.columns import look_at_column
+
+    proposal = look_at_column(header, ["○", "", "○", "×"] * 3, set())
+    assert proposal is not None and proposal.field == "" and proposal.also == "consent"
+    assert (
+        look_at_column("掲載（可・不可）", ["○", "×"] * 3, set()).field == "consent"
+    )  # not a refusal column
+
+
+def test_a_circle_in_a_refusal_column_withholds_the_record(tmp_path):
+    from tests.projects import HEADER
+
+    header = [*HEADER, "掲載不可"]
+    rows = [{**row(名称="断った会"), "掲載不可": "○"}, {**row(名称="載せる会"), "掲載不可": ""}]
+    edition = _sheet(tmp_path, header, rows)
+    assert [p.name for p in edition.places] == ["載せる会"]
+    assert any(i.row == 2 and i.field == "掲載不可" for i in edition.report.issues)
+
+
+def test_a_refusal_column_mapped_as_consent_stops_the_build(tmp_path):
+    from gis.errors import InputError
+    from gis.records import map_headers
+
+    with pytest.raises(InputError, match="掲載不可"):
+        from gis.records import check_consent_headers
+
+        headers = ["名称", "掲載不可"]
+        mapped, _ = map_headers(headers, {"掲載不可": "consent"})
+        check_consent_headers(headers, mapped, "records.csv")
