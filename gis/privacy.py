@@ -564,7 +564,7 @@ def mask_text(text: str, place: Place, exact: bool, fieldname: str = "") -> tupl
     for m in _EMAIL.finditer(shadow):
         if not (place.contact_consent and m[0] in normalise_text(place.contact)):
             spans.append((*_original(where, m.start(), m.end()), "email", MASK))
-    own_address = normalise_header(place.address) if exact else ""
+    own_address = normalise_header(_shadow(place.address)[0]) if exact else ""  # read as the text is
     for m in _STREET.finditer(shadow):
         start, end = m.span("number") if m["number"] else m.span()
         if own_address and normalise_header(shadow[start:end]) in own_address:
@@ -599,9 +599,10 @@ def masked_texts(place: Place, exact: bool) -> tuple[dict[str, str], list[Maskin
     for fieldname in TEXT_FIELDS:
         texts[fieldname], masked = mask_text(getattr(place, fieldname), place, exact, fieldname)
         found += masked
-    if exact:
-        texts["venue"], masked = mask_text(place.venue, place, exact, "venue")
-        found += [Masking("venue", "会場", m.kind, m.found) for m in masked]
+    if exact:  # published whole only then: what else was typed into these cells is checked too
+        for fieldname, column in (("venue", "会場"), ("address", "所在地")):
+            texts[fieldname], masked = mask_text(getattr(place, fieldname), place, exact, fieldname)
+            found += [Masking(fieldname, column, m.kind, m.found) for m in masked]
     return texts, found
 
 
@@ -794,7 +795,7 @@ def to_public(
         venue = HOME_VENUE_LABEL if decision.home else AREA_VENUE_LABEL
         precision = min(precision, 4)  # an area's point needs no more; it also keeps home points off any grid
     else:
-        venue = texts["venue"]
+        venue, address = texts["venue"], texts["address"]
     stale = bool(place.confirmed and months_between(place.confirmed, today) > project.build.stale_months)
     photo_ok = place.photo and place.photo_consent and not photo_path_problem(place.photo)
     return PublicPlace(

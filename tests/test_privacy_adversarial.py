@@ -333,3 +333,26 @@ def test_a_refusal_column_mapped_as_consent_stops_the_build(tmp_path):
         headers = ["名称", "掲載不可"]
         mapped, _ = map_headers(headers, {"掲載不可": "consent"})
         check_consent_headers(headers, mapped, "records.csv")
+
+
+@pytest.mark.parametrize(
+    "address, secret",
+    [
+        ("和歌山県ミニ町西南町1-2 TEL0739-22-4466", "4466"),
+        ("和歌山県ミニ町西南町1-2（連絡 yamada@example.jp）", "yamada"),
+        ("和歌山県ミニ町西南町1-2 代表 山田花子", "花子"),
+    ],
+)
+def test_a_public_venues_address_cell_is_checked_like_free_text(project, address, secret):
+    """The address of a public venue is published whole: what else was typed into the cell is not."""
+    public = to_public(_place(address=address, representative="山田花子"), 7, REP, project, TODAY)
+    assert public.location_precision == "exact" and public.address.startswith("和歌山県ミニ町西南町1-2")
+    assert secret not in public.address, public.address
+
+
+def test_a_public_venues_own_address_in_kanji_numerals_stays(project):
+    address = "和歌山県ミニ町西南町一丁目十四番七号"
+    public = to_public(
+        _place(address=address, story="会場は西南町一丁目十四番七号です"), 7, REP, project, TODAY
+    )
+    assert public.address == address and public.story == "会場は西南町一丁目十四番七号です"
