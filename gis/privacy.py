@@ -283,7 +283,7 @@ def suggests_home(text: str) -> bool:
 
 def _family_house(cell: str) -> bool:
     m = _FAMILY_HOUSE.match(cell)
-    return bool(m) and m[1][-1] not in _NOT_FAMILY[m[2]]
+    return m is not None and m[1][-1] not in _NOT_FAMILY[m[2]]
 
 
 def home_names(text: str) -> list[str]:
@@ -295,7 +295,7 @@ def phone_digits(text: str) -> str:
     return re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", text or "").translate(_KANJI_DIGITS))
 
 
-_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−－"})
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−－", "-"))
 
 
 def _shadow(text: str) -> tuple[str, list[int]]:
