@@ -105,7 +105,11 @@ DEFAULT_PUBLIC_VENUE_WORDS = (
 _BESIDE = re.compile(r"(前|横|内|裏|隣|脇|付近|周辺|跡|前広場)$")
 
 # Any wording of a private home, in 会場種別, a venue name or any other cell.
-_HONORIFIC_HOME = r"(?:さん|様|さま|氏|君|ちゃん)\s*(?:宅|方|邸|家|の(?:家|お宅|おうち|うち|ところ)|とこ|ち(?![ゃゅょ])|んち)"
+# 皆さん方 / 皆様方 (you all) and さん家族 (a family) are not anyone's home.
+_HONORIFIC_HOME = (
+    r"(?<!皆)(?<!みな)(?:さん|様|さま|氏|君|ちゃん)\s*"
+    r"(?:宅|方|邸|家(?![族庭事具計電屋内業])|の(?:家|お宅|おうち|うち)|ち(?![ゃゅょ])|んち)"
+)
 _HOME = re.compile(
     r"自宅|じたく|ジタク|個人宅|個人の?(?:家|住宅|お宅)|個人邸|私宅|私邸|民家|居宅|お宅|住居|(?<!お)住まい|実家|"
     r"(?:私|わたし|自分|僕|ぼく|俺|うち|我|わ)(?:の|が)(?:家|いえ|うち|住まい)|自分ち|"

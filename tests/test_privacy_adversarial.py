@@ -356,3 +356,17 @@ def test_a_public_venues_own_address_in_kanji_numerals_stays(project):
         _place(address=address, story="会場は西南町一丁目十四番七号です"), 7, REP, project, TODAY
     )
     assert public.address == address and public.story == "会場は西南町一丁目十四番七号です"
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "皆さん方のご参加をお待ちしています",
+        "皆様方にお願いです",
+        "お子さん家族で参加できます",
+        "みなさん方もどうぞ",
+    ],
+)
+def test_you_all_and_families_are_not_homes(project, story):
+    public = to_public(_place(story=story), 7, REP, project, TODAY)
+    assert public.location_precision == "exact" and public.story == story
