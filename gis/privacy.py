@@ -126,7 +126,8 @@ _HOME = re.compile(
 # A whole venue cell that is a family's house: 山田家, 佐藤家にて, 山田方 (not 農家, 夕方 …: the name
 # before 家/方 is at least two characters and not a word that ends in 家/方 without naming a family).
 _FAMILY_HOUSE = re.compile(
-    r"^([一-龥々ァ-ヶー]{2,6})(家|方)(?:$|[\s（(]|にて|で$|の(?:離れ|庭|座敷|居間|納屋|蔵|車庫|畑))"
+    r"^([一-龥々ァ-ヶー]{2,6})(家|方)"
+    r"(?:$|[\s（(]|にて|で$|の(?:離れ|庭|座敷|居間|納屋|蔵|車庫|畑|前|裏|横|隣|向かい|脇))"
 )
 _NOT_FAMILY = {
     "家": (
@@ -378,8 +379,8 @@ class PublicVenues:
         if key in self.facilities or any(key.startswith(f) for f in self.facilities if len(f) >= 4):
             return True
         tokens = [t for t in re.split(r"[\s・,、/（）()「」『』]+", normalise_text(venue).lower()) if t]
-        for token in tokens:
-            if any(token.endswith(w) for w in self.words):
+        for token in tokens:  # ひだまり（公民館内）: a room inside the hall is at the hall
+            if any(token.removesuffix("内").endswith(w) for w in self.words):
                 return True
         # 東公民館前 alone is the spot in front of the hall; beside another name (佐藤方（公民館隣）,
         # ひだまり（駅前）) it only says where that other, unknown venue is.

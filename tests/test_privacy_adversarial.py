@@ -65,6 +65,7 @@ MORE_HOME_WORDINGS = [  # (会場種別, 会場): a public kind copied down a co
     ("公民館", "コーポ山田 203号室"),
     ("集会所", "さくらマンション 一室"),
     ("公民館", "実家"),
+    ("", "山田家の裏の広場"),
 ]
 
 
@@ -96,6 +97,7 @@ def test_a_venue_only_beside_a_public_one_is_not_known_public(project, venue):
         ("", "西南公民館前", ""),
         ("", "西南神社前 広場", ""),
         ("", "西南公民館 2階和室", ""),
+        ("", "ひだまり（西南公民館内）", ""),
     ],
 )
 def test_public_venues_and_ordinary_words_stay_exact(project, kind, venue, story):
