@@ -560,9 +560,13 @@ def mask_text(text: str, place: Place, exact: bool, fieldname: str = "") -> tupl
         return text, []
     column = TEXT_FIELDS.get(fieldname, fieldname)
     spans: list[tuple[int, int, str, str]] = []  # start, end, kind, replacement
-    own_phone = phone_digits(place.contact) if place.contact_consent else ""
+    own_phones = (
+        contact_phones(place.contact) | {phone_digits(place.contact)} if place.contact_consent else set()
+    )
+    own_phones.discard("")
     for start, end in find_phones(text):
-        if own_phone and own_phone.endswith(phone_digits(text[start:end])):  # own, maybe without area code
+        digits = phone_digits(text[start:end])
+        if any(own.endswith(digits) for own in own_phones):  # its own, maybe without the area code
             continue
         spans.append((start, end, "phone", MASK))
     shadow, where = _shadow(text)
@@ -668,6 +672,13 @@ def _strictest(values: list[bool | None]) -> bool | None:
     return True
 
 
+def contact_phones(contact: str) -> set[str]:
+    """The digits of each phone number in a contact cell (0739-55-3000、090-1111-2222 holds two)."""
+    found = {phone_digits(contact[a:b]) for a, b in find_phones(contact)}
+    whole = phone_digits(contact)
+    return {d for d in found | ({whole} if not found else set()) if len(d) >= 8}
+
+
 def link_rows(places: list[Place], public_phones: set[str] | None = None) -> list[Link]:
     """Rows naming the same group, or sharing a phone (or a photo), share the strictest consent for what
     they share: the record (by name), the contact number (by phone), the photo (by file). A phone the
@@ -692,9 +703,9 @@ def link_rows(places: list[Place], public_phones: set[str] | None = None) -> lis
     by_photo: dict[str, list[Place]] = defaultdict(list)
     for p in places:
         by_name[group_key(p.name)].append(p)
-        digits = phone_digits(p.contact)
-        if len(digits) >= 8 and digits not in public_phones:
-            by_phone[digits].append(p)
+        for digits in contact_phones(p.contact):  # each number of a cell holding two
+            if digits not in public_phones:
+                by_phone[digits].append(p)
         if p.photo:
             by_photo[normalise_header(p.photo)].append(p)
     lower(by_name, "consent", "名称")

@@ -372,3 +372,20 @@ def test_a_public_venues_own_address_in_kanji_numerals_stays(project):
 def test_you_all_and_families_are_not_homes(project, story):
     public = to_public(_place(story=story), 7, REP, project, TODAY)
     assert public.location_precision == "exact" and public.story == story
+
+
+def test_a_phone_shared_inside_a_cell_of_two_numbers_links_the_rows(tmp_path):
+    from gis import pipeline
+    from gis.report import Report
+
+    rows = [
+        row(名称="朝の会", 連絡先="0739-55-3000、090-1111-2222", 連絡先掲載="不可"),
+        row(名称="夜の会", 連絡先="090-1111-2222", 連絡先掲載="可"),
+    ]
+    edition = pipeline.run(load_project(make_project(tmp_path / "p", rows)), Report())
+    assert {p.name: p.phone for p in edition.places} == {"朝の会": "", "夜の会": ""}
+
+
+def test_the_records_own_consented_local_number_stays_in_its_text(project):
+    place = _place(contact="22-1234", contact_consent=True, story="お問い合わせは TEL 22-1234 まで")
+    assert to_public(place, 7, REP, project, TODAY).story == "お問い合わせは TEL 22-1234 まで"
