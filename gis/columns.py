@@ -25,6 +25,12 @@ FIELD_JA = {
     "venue_kind": "会場種別",
 }
 _CONSENT_WORDS = re.compile(r"掲載|公開|同意|載せ|hp|ホームページ|web|ウェブ|publish|consent")
+# A header that names the refusal (○ under 掲載不可 means "do not publish"), once its list of answers
+# (可・不可, 可否, ○/×) is set aside.
+_ANSWER_LIST = re.compile(r"可[・/／,、]?不可|可否|○[・/／]?×|有[・/／]?無|はい[・/／]?いいえ|yes[・/／]?no")
+_REFUSAL = re.compile(
+    r"不可|非公開|非掲載|不掲載|しない|拒否|辞退|ng|不同意|不要|禁止|見合わせ|控え|ダメ|だめ|no$"
+)
 _CONTACT_WORDS = re.compile(r"電話|連絡|tel|問い?合|contact|phone")
 _PHOTO_WORDS = re.compile(r"写真|画像|photo|image")
 _ADDRESS = re.compile(r"(?:[都道府県市区町村]|丁目).*?[0-9０-９一二三四五六七八九十]+(?:番|-|－|の|号|丁目)")
@@ -39,6 +45,8 @@ class Proposal:
     header: str  # as written in the sheet
     field: str  # the Takara Map field it seems to hold, "" when only described
     ja: str  # what was seen, in plain Japanese
+    also: str = ""  # a further yes/no column for this consent field: its 不可 still counts
+    refusal: bool = False  # the header names the refusal (掲載不可): its ○ is the 不可
 
     def toml_line(self) -> str:
         return (
@@ -53,6 +61,12 @@ class Proposal:
             f"そうなら takara.toml のこのファイルの [records.columns] に次の1行を加えてください / "
             f"column {self.header!r} looks like {self.field}; add to [records.columns]:  {self.toml_line()}"
         )
+
+
+def names_refusal(header: str) -> bool:
+    """Does this (normalised) header name the refusal — 掲載不可, 非公開, 掲載しない — rather than ask the
+    question (掲載可否, 掲載（可・不可）)?"""
+    return bool(_REFUSAL.search(_ANSWER_LIST.sub("", normalise_header(header))))
 
 
 def _share(values: list[str], test: Any) -> float:
@@ -78,8 +92,23 @@ def look_at_column(header: str, values: list[str], taken: set[str]) -> Proposal 
     if _share(values, lambda v: parse_yes_no(v) is not None) >= 0.8:
         if _CONSENT_WORDS.search(key):
             fieldname = _consent_field(key)
+            if names_refusal(key):
+                return Proposal(
+                    header,
+                    "",
+                    f"「載せない」ことを示す列のようです（○・可の行は{FIELD_JA[fieldname]}を不可として扱います。"
+                    f"載せてよいかを可/不可で書く{FIELD_JA[fieldname]}の列を作ってください）",
+                    also=fieldname,
+                    refusal=True,
+                )
             if fieldname in taken:
-                return Proposal(header, "", f"可/不可の列ですが、{FIELD_JA[fieldname]}の列はもうあります")
+                return Proposal(
+                    header,
+                    "",
+                    f"可/不可の列ですが、{FIELD_JA[fieldname]}の列はもうあります"
+                    f"（この列の「不可」も{FIELD_JA[fieldname]}の不可として扱います）",
+                    also=fieldname,
+                )
             return Proposal(
                 header,
                 fieldname,

@@ -105,29 +105,156 @@ DEFAULT_PUBLIC_VENUE_WORDS = (
 _BESIDE = re.compile(r"(前|横|内|裏|隣|脇|付近|周辺|跡|前広場)$")
 
 # Any wording of a private home, in 会場種別, a venue name or any other cell.
+# 皆さん方 / 皆様方 (you all) and さん家族 (a family) are not anyone's home.
+_HONORIFIC_HOME = (
+    r"(?<!皆)(?<!みな)(?:さん|様|さま|氏|君|ちゃん)\s*"
+    r"(?:宅|方|邸|家(?![族庭事具計電屋内業])|の(?:家|お宅|おうち|うち)|ち(?![ゃゅょ])|んち)"
+)
 _HOME = re.compile(
-    r"自宅|個人宅|個人の?(?:家|住宅|お宅)|個人邸|私宅|私邸|民家|居宅|お宅|"
-    r"(?:さん|様|さま|氏|君|ちゃん)(?:宅|方|邸|の(?:家|お宅|おうち|うち)|ち|んち)|"
-    r"(?<![住三大])宅(?:$|[にでのへ（(\s・、,。]|内|前|に?て)|邸(?:$|[にでの（(\s、。]|内)|方にて|"
-    r"会員宅|代表者?宅|世話人宅|持ち?回り|もちまわり|各家庭|"
-    r"private\s*home|private\s*house|(?:'s|s')\s+(?:home|house)",
+    r"自宅|じたく|ジタク|個人宅|個人の?(?:家|住宅|お宅)|個人邸|私宅|私邸|民家|居宅|お宅|住居|(?<!お)住まい|実家|"
+    r"(?:私|わたし|自分|僕|ぼく|俺|うち|我|わ)(?:の|が)(?:家|いえ|うち|住まい)|自分ち|"
+    + _HONORIFIC_HOME
+    + r"|(?<![住三大])宅(?:$|[にでのへ（(\s・、,。]|内|前|に?て)|邸(?:$|[にでの（(\s、。]|内)|方にて|"
+    r"(?:会員|代表者?|世話人|役員|当番|メンバー|リーダー|主催者|有志)の?(?:宅|家|自宅|お宅)|持ち?回り|もちまわり|各家庭|"
+    # a room of a block of flats: コーポ山田 203号室, さくらマンション 一室
+    r"(?:マンション|アパート|コーポ|ハイツ|メゾン|レジデンス|団地|荘)[^\s,、。]{0,12}?\s*"
+    r"(?:[0-9]{2,4}号?室|[0-9]{3,4}(?![0-9号棟])|一室)|"
+    r"private\s*(?:home|house|residence)|(?:my|our|his|her|their)\s*(?:own\s*)?(?:home|house|flat|apartment)\b|"
+    r"(?:'s|s')\s*(?:home|house|place|flat)",
     re.IGNORECASE,
 )
+# A whole venue cell that is a family's house: 山田家, 佐藤家にて, 山田方 (not 農家, 夕方 …: the name
+# before 家/方 is at least two characters and not a word that ends in 家/方 without naming a family).
+_FAMILY_HOUSE = re.compile(
+    r"^([一-龥々ァ-ヶー]{2,6})(家|方)"
+    r"(?:$|[\s（(]|にて|で$|の(?:離れ|庭|座敷|居間|納屋|蔵|車庫|畑|前|裏|横|隣|向かい|脇))"
+)
+_NOT_FAMILY = {
+    "家": (
+        "農",
+        "作",
+        "画",
+        "国",
+        "本",
+        "分",
+        "旧",
+        "商",
+        "町",
+        "武",
+        "公",
+        "一",
+        "大",
+        "借",
+        "貸",
+        "生",
+        "書",
+        "名",
+        "良",
+        "宗",
+        "出",
+        "在",
+        "檀",
+        "門",
+        "術",
+        "楽",
+        "論",
+        "築",
+        "真",
+        "説",
+        "動",
+        "業",
+        "産",
+        "力",
+        "理",
+        "芸",
+        "語",
+        "道",
+        "究",
+        "好",
+        "治",
+        "想",
+        "筆",
+        "憩",
+        "の",
+    ),
+    "方": (
+        "夕",
+        "朝",
+        "地",
+        "両",
+        "当",
+        "先",
+        "双",
+        "一",
+        "他",
+        "貴",
+        "大",
+        "味",
+        "行",
+        "仕",
+        "見",
+        "片",
+        "平",
+        "前",
+        "後",
+        "上",
+        "下",
+        "四",
+        "八",
+        "遠",
+        "処",
+        "漢",
+        "親",
+        "奥",
+        "殿",
+        "裏",
+        "目",
+        "途",
+        "明",
+        "暮",
+        "此",
+        "彼",
+        "北",
+        "南",
+        "東",
+        "西",
+        "相",
+        "敵",
+        "母",
+        "父",
+        "作",
+        "使",
+        "書",
+        "読",
+    ),
+}
 # A private home's name in free text: 山田さん宅, 山田様方, 田中花子さんの家, 鈴木さんち, 佐藤邸, 山田宅.
 _HOME_NAME = re.compile(
-    r"[一-龥々ァ-ヶーA-Za-z]{1,10}(?:さん|様|さま|氏|君|ちゃん)"
-    r"(?:宅|方|邸|の(?:家|お宅|おうち|うち)|ち(?![ゃゅょ])|んち)"
-    r"|[一-龥々]{1,8}(?<![住三大])(?:宅|邸)(?=$|[にでのへ（(\s・、,。]|内|前)"
+    r"[一-龥々ァ-ヶーA-Za-z]{1,10}\s*"
+    + _HONORIFIC_HOME
+    + r"|[一-龥々]{1,8}(?<![住三大])(?:宅|邸)(?=$|[にでのへ（(\s・、,。]|内|前)"
 )
 _NOT_A_HOME_NAME = {"自宅", "個人宅", "お宅", "住宅", "邸宅", "私宅", "私邸", "民家", "居宅", "社宅"}
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9._%+-]+\s*(?:@|\(at\)|\[at\]|<at>|アット(?:マーク)?)\s*[A-Za-z0-9-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[A-Za-z0-9-]+)+",
+    re.IGNORECASE,
+)
+# A local number without its area code (22-1234, (22)1234), common in rural sheets: a phone only when a
+# phone word comes right before it, since alone it reads like any other number.
+_LOCAL_PHONE = re.compile(
+    r"(?:電話|でんわ|tel|☎|℡|携帯|ケータイ|連絡先?|問い?合わ?せ先?|fax|ファックス|ファクス)(?:番号)?\s*[:.]?\s*"
+    r"(\(?[0-9]{1,4}\)?[-\s]?[0-9]{4}(?:[-\s]?[0-9]{4})?)(?![0-9])",
+    re.IGNORECASE,
+)
 # Phones: runs of digits joined by hyphens, spaces, dots or brackets (kanji digits read as digits).
 _PHONE = re.compile(r"(?<![0-9])(?:\+81[-\s]?|\(?0)[0-9()\-\s.]{7,16}[0-9](?![0-9])")
 # Street numbers: 1234番地, 3番5号, 14番地の3, and 12-34(-5) right after a town name.
 _STREET = re.compile(
-    r"[0-9]+番地(?:の?[0-9]+)?(?:号)?"
-    r"|[0-9]+番[0-9]+(?:号)?"
-    r"|(?<=[一-龥々ぁ-んァ-ヶ])(?<![第毎週月年日時分頃約各全])(?!0)[0-9]{1,5}(?:-[0-9]{1,5}){1,2}"
+    r"[0-9十百千]+番地(?:の?[0-9十百千]+)?(?:号)?"
+    r"|[0-9十百千]+番[0-9十百千]+(?:号)?"
+    # 12-34(-5) or 12の34 right after a town name (a space between allowed): 本町 2-14-3
+    r"|(?![第毎週月年日時分頃約各全])[一-龥々ぁ-んァ-ヶ]\s?"
+    r"(?P<number>(?!0)[0-9]{1,5}(?:(?:-|の)[0-9]{1,5}){1,2})"
     r"(?![0-9時月日歳才人円分:.～~])"
 )
 _KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
@@ -150,8 +277,18 @@ TEXT_FIELDS = {
 
 
 def suggests_home(text: str) -> bool:
-    """Does this text (a kind, a venue, any cell) speak of a private home?"""
-    return bool(text) and bool(_HOME.search(normalise_text(text)))
+    """Does this text (a kind, a venue, any cell) speak of a private home? Read as written and with
+    spaces and line breaks removed (山田さんの⏎お宅), and a whole cell naming a family's house (山田家)."""
+    if not text:
+        return False
+    written = normalise_text(text)
+    compact = _ZERO_WIDTH.sub("", written)
+    return bool(_HOME.search(written) or _HOME.search(compact) or _family_house(compact))
+
+
+def _family_house(cell: str) -> bool:
+    m = _FAMILY_HOUSE.match(cell)
+    return m is not None and m[1][-1] not in _NOT_FAMILY[m[2]]
 
 
 def home_names(text: str) -> list[str]:
@@ -163,18 +300,45 @@ def phone_digits(text: str) -> str:
     return re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", text or "").translate(_KANJI_DIGITS))
 
 
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−－", "-"))
+
+
+def _shadow(text: str) -> tuple[str, list[int]]:
+    """`text` as the patterns read it — NFKC, kanji digits as digits, every dash a hyphen, zero-width
+    characters dropped — with, for each of its characters, the position in `text` it came from (so a
+    match is masked in the text as written, whatever its width or the invisible characters inside)."""
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) == "Cf":
+            continue
+        for out in unicodedata.normalize("NFKC", ch).translate(_KANJI_DIGITS).translate(_DASHES):
+            chars.append(out)
+            where.append(i)
+    return "".join(chars), where
+
+
+def _original(where: list[int], start: int, end: int) -> tuple[int, int]:
+    return where[start], where[end - 1] + 1
+
+
 def find_phones(text: str) -> list[tuple[int, int]]:
-    """Spans of phone numbers however written (0866-12-3456, (0866)12-3456, ０８６６１２３４５６,
-    〇九〇…): 10 or 11 digits starting with 0, or the +81 form."""
-    shadow = normalise_text(text).translate(_KANJI_DIGITS).replace("ー", "-")
-    spans = []
+    """Spans (in `text` as written) of phone numbers however written (0866-12-3456, (0866)12-3456,
+    ０８６６１２３４５６, 〇九〇…): 10 or 11 digits starting with 0, or the +81 form; and a local number
+    (22-1234) right after a phone word."""
+    shadow, where = _shadow(text)
+    shadow = shadow.replace("ー", "-")  # 〇九〇ー… (not in names: マリーさん宅)
+    spans: list[tuple[int, int]] = []
     for m in _PHONE.finditer(shadow):
         digits = re.sub(r"[^0-9]", "", m[0])
         if (digits.startswith("0") and 10 <= len(digits) <= 11) or (
             m[0].startswith("+81") and 11 <= len(digits) <= 12
         ):
             spans.append((m.start(), m.end()))
-    return spans
+    for m in _LOCAL_PHONE.finditer(shadow):
+        if not any(a <= m.start(1) < b for a, b in spans) and 5 <= len(re.sub(r"[^0-9]", "", m[1])) <= 11:
+            spans.append((m.start(1), m.end(1)))
+    return sorted(_original(where, a, b) for a, b in spans)
 
 
 @dataclass
@@ -215,11 +379,13 @@ class PublicVenues:
         if key in self.facilities or any(key.startswith(f) for f in self.facilities if len(f) >= 4):
             return True
         tokens = [t for t in re.split(r"[\s・,、/（）()「」『』]+", normalise_text(venue).lower()) if t]
-        for token in tokens:
-            stem = _BESIDE.sub("", token)
-            if any(stem.endswith(w) or token.endswith(w) for w in self.words):
+        for token in tokens:  # ひだまり（公民館内）: a room inside the hall is at the hall
+            if any(token.removesuffix("内").endswith(w) for w in self.words):
                 return True
-        return False
+        # 東公民館前 alone is the spot in front of the hall; beside another name (佐藤方（公民館隣）,
+        # ひだまり（駅前）) it only says where that other, unknown venue is.
+        stem = _BESIDE.sub("", tokens[0]) if len(tokens) == 1 else ""
+        return bool(stem) and any(stem.endswith(w) for w in self.words)
 
 
 FACILITY_NAME_FIELDS = ("施設・場所名", "施設名", "名称", "施設名称", "name", "名前")
@@ -394,34 +560,40 @@ def mask_text(text: str, place: Place, exact: bool, fieldname: str = "") -> tupl
         return text, []
     column = TEXT_FIELDS.get(fieldname, fieldname)
     spans: list[tuple[int, int, str, str]] = []  # start, end, kind, replacement
-    own_phone = phone_digits(place.contact) if place.contact_consent else ""
+    own_phones = (
+        contact_phones(place.contact) | {phone_digits(place.contact)} if place.contact_consent else set()
+    )
+    own_phones.discard("")
     for start, end in find_phones(text):
-        if own_phone and phone_digits(text[start:end]) == own_phone:
+        digits = phone_digits(text[start:end])
+        if any(own.endswith(digits) for own in own_phones):  # its own, maybe without the area code
             continue
         spans.append((start, end, "phone", MASK))
-    for m in _EMAIL.finditer(text):
-        if not (place.contact_consent and m[0] in place.contact):
-            spans.append((m.start(), m.end(), "email", MASK))
-    own_address = normalise_header(place.address) if exact else ""
-    shadow = text.translate(_KANJI_DIGITS)
+    shadow, where = _shadow(text)
+    for m in _EMAIL.finditer(shadow):
+        if not (place.contact_consent and m[0] in normalise_text(place.contact)):
+            spans.append((*_original(where, m.start(), m.end()), "email", MASK))
+    own_address = normalise_header(_shadow(place.address)[0]) if exact else ""  # read as the text is
     for m in _STREET.finditer(shadow):
-        if own_address and normalise_header(m[0]) in own_address:
+        start, end = m.span("number") if m["number"] else m.span()
+        if own_address and normalise_header(shadow[start:end]) in own_address:
             continue
-        spans.append((m.start(), m.end(), "address", MASK))
-    for m in _HOME_NAME.finditer(text):
+        spans.append((*_original(where, start, end), "address", MASK))
+    for m in _HOME_NAME.finditer(shadow):
         if m[0] not in _NOT_A_HOME_NAME:
-            spans.append((m.start(), m.end(), "home", HOME_MASK))
-    person = normalise_text(place.representative)
-    if len(person) >= 2:
-        for m in re.finditer(re.escape(person), text):
-            spans.append((m.start(), m.end(), "person", MASK))
+            spans.append((*_original(where, m.start(), m.end()), "home", HOME_MASK))
+    person = _ZERO_WIDTH.sub("", normalise_text(place.representative))
+    if len(person) >= 2:  # 山田 花子 is found as 山田花子 and 山田　花子 too
+        for m in re.finditer(r"\s*".join(map(re.escape, person)), shadow):
+            spans.append((*_original(where, m.start(), m.end()), "person", MASK))
     if not spans:
         return text, []
     out, found, last = [], [], 0
     priority = {"phone": 0, "email": 1, "home": 2, "person": 3, "address": 4}
     for start, end, kind, replacement in sorted(spans, key=lambda s: (s[0], priority[s[2]])):
         if start < last:
-            continue  # overlapping spans: the first one masks both
+            last = max(last, end)  # overlapping spans: the first one's mask covers both
+            continue
         out += [text[last:start], replacement]
         found.append(Masking(fieldname, column, kind, text[start:end]))
         last = end
@@ -436,9 +608,10 @@ def masked_texts(place: Place, exact: bool) -> tuple[dict[str, str], list[Maskin
     for fieldname in TEXT_FIELDS:
         texts[fieldname], masked = mask_text(getattr(place, fieldname), place, exact, fieldname)
         found += masked
-    if exact:
-        texts["venue"], masked = mask_text(place.venue, place, exact, "venue")
-        found += [Masking("venue", "会場", m.kind, m.found) for m in masked]
+    if exact:  # published whole only then: what else was typed into these cells is checked too
+        for fieldname, column in (("venue", "会場"), ("address", "所在地")):
+            texts[fieldname], masked = mask_text(getattr(place, fieldname), place, exact, fieldname)
+            found += [Masking(fieldname, column, m.kind, m.found) for m in masked]
     return texts, found
 
 
@@ -472,9 +645,15 @@ def masking_message(m: Masking) -> tuple[str, str]:
 # ---------------------------------------------------------------- rows of one group
 
 
+_SMALL_KANA = str.maketrans("ヶヵケカゖゕ", "ケカケカケカ")
+
+
 def group_key(name: str) -> str:
-    """A group's name compared after NFKC, without spaces or zero-width characters, in lower case."""
-    return _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", name or "")).lower()
+    """A group's name compared after NFKC, in lower case, with ヶ/ケ alike and without spaces,
+    zero-width characters, punctuation or symbols (中野・体操 and 中野体操 name one group)."""
+    text = normalise_text(name).lower().translate(_SMALL_KANA)
+    key = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+    return key or text  # a name of symbols only (♪♪) is still its own group, not every blank name's
 
 
 @dataclass
@@ -491,6 +670,13 @@ def _strictest(values: list[bool | None]) -> bool | None:
     if any(v is None for v in values):
         return None
     return True
+
+
+def contact_phones(contact: str) -> set[str]:
+    """The digits of each phone number in a contact cell (0739-55-3000、090-1111-2222 holds two)."""
+    found = {phone_digits(contact[a:b]) for a, b in find_phones(contact)}
+    whole = phone_digits(contact)
+    return {d for d in found | ({whole} if not found else set()) if len(d) >= 8}
 
 
 def link_rows(places: list[Place], public_phones: set[str] | None = None) -> list[Link]:
@@ -517,9 +703,9 @@ def link_rows(places: list[Place], public_phones: set[str] | None = None) -> lis
     by_photo: dict[str, list[Place]] = defaultdict(list)
     for p in places:
         by_name[group_key(p.name)].append(p)
-        digits = phone_digits(p.contact)
-        if len(digits) >= 8 and digits not in public_phones:
-            by_phone[digits].append(p)
+        for digits in contact_phones(p.contact):  # each number of a cell holding two
+            if digits not in public_phones:
+                by_phone[digits].append(p)
         if p.photo:
             by_photo[normalise_header(p.photo)].append(p)
     lower(by_name, "consent", "名称")
@@ -625,7 +811,7 @@ def to_public(
         venue = HOME_VENUE_LABEL if decision.home else AREA_VENUE_LABEL
         precision = min(precision, 4)  # an area's point needs no more; it also keeps home points off any grid
     else:
-        venue = texts["venue"]
+        venue, address = texts["venue"], texts["address"]
     stale = bool(place.confirmed and months_between(place.confirmed, today) > project.build.stale_months)
     photo_ok = place.photo and place.photo_consent and not photo_path_problem(place.photo)
     return PublicPlace(

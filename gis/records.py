@@ -26,6 +26,9 @@ class RawRow:
     row: int  # 1-based row as the coordinator's program shows it
     values: dict[str, Any]  # Takara Map field -> raw cell value
     extra: dict[str, str] = field(default_factory=dict)  # unmapped columns, by their own header
+    # consent field -> (header, cell) of each further column that also speaks for it (公開 beside 掲載)
+    # (header, cell, True when the header names the refusal so its yes is the 不可)
+    also: dict[str, list[tuple[str, Any, bool]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,6 +99,27 @@ def _is_note(cells: list[Any], mapped: dict[int, str]) -> bool:
     return text.startswith(NOTE_MARKS)
 
 
+CONSENT_FIELDS = {"consent": "掲載可否", "contact_consent": "連絡先掲載", "photo_consent": "写真掲載"}
+
+
+def check_consent_headers(headers: list[Any], mapped: dict[int, str], label: str) -> None:
+    """A consent column must ask the question: one headed 掲載不可 or 非公開 holds ○ for the refusals, and
+    read as consent it would publish exactly them."""
+    from gis.columns import names_refusal
+
+    for j, fieldname in mapped.items():
+        if fieldname in CONSENT_FIELDS and names_refusal(str(headers[j])):
+            header = normalise_text(headers[j])
+            raise InputError(
+                label,
+                f"列「{header}」は「載せない」ことを示す見出しのため、{CONSENT_FIELDS[fieldname]}"
+                f"（載せてよいか）の列としては使えません。○が「載せない」の意味になり、断った方を載せてしまいます。"
+                f"{CONSENT_FIELDS[fieldname]}の列を可/不可で作り、takara.toml の [records.columns] から"
+                f"「{header}」の行を消してください / column {header!r} names the refusal: it cannot be the "
+                f"{fieldname} column",
+            )
+
+
 def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_number: int = 1) -> ReadResult:
     """Turn a grid of cells (title rows, header, data, blank rows, notes) into RawRows."""
     label = source.label or source.path.name
@@ -115,10 +139,13 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
             '（例: "サークル名" = "name"） / no name column: map it in [records.columns]',
             row=h + first_row_number,
         )
+    check_consent_headers(headers, mapped, label)
     proposals = propose(unknown, table, h + 1, set(mapped.values()))
     if unknown:
         notes.append(f"{label}: 使わない列 / columns not used: {', '.join(unknown.values())}")
     notes += [p.note(label) for p in proposals]
+    by_header = {header: j for j, header in unknown.items()}
+    seconds = [(by_header[p.header], p) for p in proposals if p.also and p.header in by_header]
     rows: list[RawRow] = []
     skipped: list[tuple[int, str]] = []
     for i in range(h + 1, len(table)):
@@ -135,7 +162,10 @@ def rows_from_table(table: list[list[Any]], source: RecordSource, first_row_numb
             for j, name in unknown.items()
             if j < len(cells) and cells[j] not in (None, "")
         }
-        rows.append(RawRow(source=label, row=i + first_row_number, values=values, extra=extra))
+        also: dict[str, list[tuple[str, Any, bool]]] = {}
+        for j, p in seconds:
+            also.setdefault(p.also, []).append((p.header, cells[j] if j < len(cells) else None, p.refusal))
+        rows.append(RawRow(source=label, row=i + first_row_number, values=values, extra=extra, also=also))
     return ReadResult(
         rows=rows,
         notes=notes,

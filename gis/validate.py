@@ -162,6 +162,29 @@ def _check_photo_path(p: Place, row: RawRow, report: Report) -> None:
         p.photo = ""
 
 
+def _second_consent_columns(p: Place, row: RawRow, report: Report) -> None:
+    """A 不可 in a further column that also reads as a consent column (公開 beside 掲載) is never overruled
+    by the column the sheet was mapped with: privacy fails closed."""
+    for fieldname, cells in row.also.items():
+        for header, cell, refusal in cells:
+            if parse_yes_no(cell) is not refusal or getattr(p, fieldname) is False:
+                continue
+            setattr(p, fieldname, False)
+            what = FIELD_LABELS.get(fieldname, fieldname)
+            report.add(
+                Issue(
+                    "warning",
+                    row.source,
+                    row.row,
+                    header,
+                    f"列「{header}」が「{normalise_text(cell)}」のため、{what}を不可として扱います"
+                    f"（{what}の列が二つあります。使う列を一つにしてください）",
+                    f"column {header!r} says no: {fieldname} treated as no",
+                    p.name,
+                )
+            )
+
+
 def _read_consent_and_date(p: Place, row: RawRow, report: Report) -> None:
     """掲載可否, 連絡先掲載, 写真掲載 and 最終確認日: an answer not understood publishes nothing."""
     name = p.name
@@ -181,6 +204,7 @@ def _read_consent_and_date(p: Place, row: RawRow, report: Report) -> None:
         )
     p.contact_consent = parse_yes_no(row.values.get("contact_consent")) is True
     p.photo_consent = parse_yes_no(row.values.get("photo_consent")) is True
+    _second_consent_columns(p, row, report)
 
     raw_date = row.values.get("confirmed")
     try:

@@ -63,7 +63,11 @@ def test_home_venue_is_published_only_at_its_area_point(project):
 
 def test_public_venue_keeps_its_exact_point_at_config_precision(project):
     public = to_public(
-        _place(venue_kind="集会所", venue="西南集会所", lat=35.0031234567), 7, REP, project, date(2026, 11, 1)
+        _place(name="お茶会", venue_kind="集会所", venue="西南集会所", lat=35.0031234567),
+        7,
+        REP,
+        project,
+        date(2026, 11, 1),
     )
     assert public.lat == 35.003123 and public.address.endswith("12-34") and public.venue == "西南集会所"
     assert public.location_precision == "exact"
@@ -208,7 +212,8 @@ facilities = ["facilities.geojson"]
     today = date(2026, 11, 1)
 
     def how(kind: str, venue: str) -> str:
-        return to_public(_place(venue_kind=kind, venue=venue), 1, REP, configured, today).location_precision
+        place = _place(name="お茶会", venue_kind=kind, venue=venue)  # the default name reads as a home
+        return to_public(place, 1, REP, configured, today).location_precision
 
     assert how("防災倉庫", "西南防災倉庫") == "exact"
     assert how("店舗", "やまだ商店") == "area"  # 店舗 is no longer in the project's list
