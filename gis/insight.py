@@ -41,7 +41,7 @@ from pyproj import CRS
 from gis.errors import InputError
 from gis.place import ORGANISER_TYPES, STATUS_ACTIVE, STATUS_PAUSED, normalise_header, normalise_text
 from gis.report import WITHHELD, Issue
-from gis.textsafe import spreadsheet_cell
+from gis.textsafe import csv_cell, spreadsheet_cell
 
 if TYPE_CHECKING:
     from gis.config import Project, Tier
@@ -1454,9 +1454,9 @@ def per_capita_layer(edition: Edition) -> dict:
 def _csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([spreadsheet_cell(h) for h in header])
+    w.writerow([csv_cell(h) for h in header])
     for r in rows:
-        w.writerow(["" if v is None else spreadsheet_cell(v) for v in r])
+        w.writerow(["" if v is None else csv_cell(v) for v in r])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

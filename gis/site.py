@@ -53,7 +53,7 @@ from gis.config import Category, Project, Tier
 from gis.edition import Edition
 from gis.place import STATUS_PAUSED, PublicPlace
 from gis.report import Issue
-from gis.textsafe import spreadsheet_cell
+from gis.textsafe import csv_cell
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 DEFAULT_LANG = "ja"
@@ -747,9 +747,9 @@ def csv_text(model: SiteModel) -> str:
         columns.append((tier.name, lambda p, tid=tier.id: p.areas.get(tid, ("", ""))[1]))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([spreadsheet_cell(name) for name, _ in columns])
+    writer.writerow([csv_cell(name) for name, _ in columns])
     for p in model.places:
-        writer.writerow([spreadsheet_cell(get(p)) for _, get in columns])
+        writer.writerow([csv_cell(get(p)) for _, get in columns])
     return "\ufeff" + buf.getvalue()
 
 

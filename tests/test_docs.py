@@ -22,7 +22,15 @@ from tests.test_init import build_fixtures, download_server
 
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = REPO / "docs" / "guide.md"
-MESSAGE_MODULES = ("validate.py", "pipeline.py", "records.py", "tiers.py", "numbering.py", "limits.py", "report.py")
+MESSAGE_MODULES = (
+    "validate.py",
+    "pipeline.py",
+    "records.py",
+    "tiers.py",
+    "numbering.py",
+    "limits.py",
+    "report.py",
+)
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
