@@ -563,12 +563,14 @@ def _read_table(
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
     """Rows of a small CSV (UTF-8 or Shift_JIS) as {field: text}, and the header each field came from.
     The header row is the first non-blank row; rows are numbered as a spreadsheet shows them."""
-    from gis.records import decode_csv_bytes
+    from gis.limits import check_file_size
+    from gis.records import decode_csv_bytes, parse_csv
 
     if not path.is_file():
         raise InputError(label, "ファイルが見つかりません / file not found")
+    check_file_size(path, label)
     text = decode_csv_bytes(path.read_bytes(), label)
-    table = list(csv.reader(io.StringIO(text)))
+    table = parse_csv(text, label)  # the records' CSV rules: strict quotes, limits, no merged rows
     start = next((i for i, r in enumerate(table) if any(c.strip() for c in r)), None)
     if start is None:
         raise InputError(label, "中身が空です / the file is empty")

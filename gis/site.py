@@ -758,7 +758,10 @@ def overlay_payload(model: SiteModel, overlay: Any) -> dict:
     import geopandas as gpd
 
     from gis.errors import InputError
+    from gis.limits import check_file_size
 
+    if overlay.path.is_file():
+        check_file_size(overlay.path, overlay.path.name)
     try:
         gdf = gpd.read_file(overlay.path)
     except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; all mean "unreadable"
