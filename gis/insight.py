@@ -42,7 +42,7 @@ from gis.errors import InputError
 from gis.geojson import geometry_texts
 from gis.place import ORGANISER_TYPES, STATUS_ACTIVE, STATUS_PAUSED, normalise_header, normalise_text
 from gis.report import WITHHELD, Issue
-from gis.textsafe import spreadsheet_cell
+from gis.textsafe import csv_cell, spreadsheet_cell
 
 if TYPE_CHECKING:
     from gis.config import Project, Tier
@@ -564,12 +564,14 @@ def _read_table(
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
     """Rows of a small CSV (UTF-8 or Shift_JIS) as {field: text}, and the header each field came from.
     The header row is the first non-blank row; rows are numbered as a spreadsheet shows them."""
-    from gis.records import decode_csv_bytes
+    from gis.limits import check_file_size
+    from gis.records import decode_csv_bytes, parse_csv
 
     if not path.is_file():
         raise InputError(label, "ファイルが見つかりません / file not found")
+    check_file_size(path, label)
     text = decode_csv_bytes(path.read_bytes(), label)
-    table = list(csv.reader(io.StringIO(text)))
+    table = parse_csv(text, label)  # the records' CSV rules: strict quotes, limits, no merged rows
     start = next((i for i, r in enumerate(table) if any(c.strip() for c in r)), None)
     if start is None:
         raise InputError(label, "中身が空です / the file is empty")
@@ -1446,9 +1448,9 @@ def per_capita_layer(edition: Edition) -> dict:
 def _csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([spreadsheet_cell(h) for h in header])
+    w.writerow([csv_cell(h) for h in header])
     for r in rows:
-        w.writerow(["" if v is None else spreadsheet_cell(v) for v in r])
+        w.writerow(["" if v is None else csv_cell(v) for v in r])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

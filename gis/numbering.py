@@ -23,11 +23,13 @@ def place_key(place: Place) -> str:
 
 
 def _damaged(path: Path, why: str) -> InputError:
+    """`why` is "日本語 / English"; each half goes into its own language's sentence."""
+    ja, _, en = why.partition(" / ")
     return InputError(
         path.name,
-        f"番号の記録が壊れています（{why}）。git などで前の版に戻すか、前回公開したサイトの data/places.csv の"
+        f"番号の記録が壊れています（{ja}）。git などで前の版に戻すか、前回公開したサイトの data/places.csv の"
         "「No.」列を記録の「No.」列に写してから、このファイルを消してください。番号が変わるのを防ぐため作成を止めました / "
-        f"the numbers file is damaged ({why}): restore it from version control, or copy the No. column of "
+        f"the numbers file is damaged ({en or ja}): restore it from version control, or copy the No. column of "
         "the previous edition's data/places.csv into the records' No. column and delete this file; the "
         "build stopped so that no place is renumbered",
     )

@@ -54,7 +54,7 @@ from gis.edition import Edition
 from gis.geojson import geometry_json
 from gis.place import STATUS_PAUSED, PublicPlace
 from gis.report import Issue
-from gis.textsafe import spreadsheet_cell
+from gis.textsafe import csv_cell
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 DEFAULT_LANG = "ja"
@@ -740,9 +740,9 @@ def csv_text(model: SiteModel) -> str:
         columns.append((tier.name, lambda p, tid=tier.id: p.areas.get(tid, ("", ""))[1]))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([spreadsheet_cell(name) for name, _ in columns])
+    writer.writerow([csv_cell(name) for name, _ in columns])
     for p in model.places:
-        writer.writerow([spreadsheet_cell(get(p)) for _, get in columns])
+        writer.writerow([csv_cell(get(p)) for _, get in columns])
     return "\ufeff" + buf.getvalue()
 
 
@@ -751,7 +751,10 @@ def overlay_payload(model: SiteModel, overlay: Any) -> dict:
     import geopandas as gpd
 
     from gis.errors import InputError
+    from gis.limits import check_file_size
 
+    if overlay.path.is_file():
+        check_file_size(overlay.path, overlay.path.name)
     try:
         gdf = gpd.read_file(overlay.path)
     except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; all mean "unreadable"

@@ -37,3 +37,9 @@ def spreadsheet_cell(value: Any) -> Any:
     if _FORMULA_START.match(text):
         return "'" + text
     return text
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell of a published CSV file, which is both a spreadsheet and a line-based file: one line
+    (each record on its own line for line-based tools), then the spreadsheet gate."""
+    return spreadsheet_cell(one_line(value)) if isinstance(value, str) else value

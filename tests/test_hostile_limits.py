@@ -321,8 +321,11 @@ def test_line_breaks_and_controls_in_every_text_never_break_a_calendar_or_a_spre
                 value = str(component.get(key, ""))
                 assert not any(ch in value for ch in [*LINE_BREAKS, *CONTROLS]), (path.name, key, value)
     places_csv = (site / "data" / "places.csv").read_text(encoding="utf-8-sig")
+    assert (
+        len(places_csv.splitlines()) == 3
+    )  # header + 2 places, one line each, however the cells were broken
     rows = list(csv.reader(io.StringIO(places_csv)))
-    assert len(rows) == 3  # header + 2 places, however the cells were broken
+    assert len(rows) == 3
     for cells in rows:
         for cell in cells:
             assert cell[:1] not in ("=", "+", "-", "@") and not any(ch in cell for ch in CONTROLS), cell
