@@ -672,7 +672,11 @@ def _plan(sch: Any, day: date) -> _Plan:
 def schedule_plan(sch: Any, day: date) -> _Plan:
     """_plan, cached by the schedule's structure: 毎週水曜 and 毎週水曜日 share one plan."""
     try:
-        key = dataclasses.replace(sch, text="") if dataclasses.is_dataclass(sch) else sch
+        key: Any = (
+            dataclasses.replace(sch, text="")
+            if dataclasses.is_dataclass(sch) and not isinstance(sch, type)
+            else sch
+        )
         return _plan(key, day)
     except TypeError:  # an unhashable stand-in for Schedule: no caching
         return _plan.__wrapped__(sch, day)

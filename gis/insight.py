@@ -1096,10 +1096,10 @@ def read_needs(edition: Edition) -> list[dict[str, Any]]:
         raise InputError(
             label, "列「area_id」（区域ID）がありません / column area_id is missing", field="area_id"
         )
+    needs: list[dict[str, Any]] = []
     for r in rows:
-        r["_label"] = label
-        r["_headers"] = headers
-    return rows
+        needs.append({**r, "_label": label, "_headers": headers})
+    return needs
 
 
 def _locate_area(edition: Edition, area_id: str, area_name: str) -> tuple[Tier, str, str] | None:
@@ -1713,7 +1713,7 @@ def page_context(
             for c in shown(f"coverage-{t.id}", [c for c in ins.coverage if c.tier_id == t.id], t.label)
         ]
     cov_by = {c.area_id: c for c in ins.coverage if c.tier_id == finest.id}
-    blank = sorted(
+    blank: list[dict[str, Any]] = sorted(
         (
             {
                 "name": name,
@@ -1812,6 +1812,7 @@ def _render_page(
 
     catalogue = website.Catalogue(website.DEFAULT_LANG)
     env = website.make_environment(catalogue)
+    assert env.loader is not None
     env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(str(TEMPLATE_ROOT))])
     site = website._site_ctx(website.SiteModel(edition, catalogue), site_root)
     site["stats_url"] = "stats/index.html"
@@ -2007,15 +2008,15 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
             colours = choropleth_colours(len(ins.breaks))
             fig = _figure(len(pcs))
             ax = fig.add_subplot()
-            vals = [p.per_1000 or 0.0 for p in pcs]
+            pc_vals = [p.per_1000 or 0.0 for p in pcs]
             ax.barh(
                 [p.area_name for p in pcs],
-                vals,
+                pc_vals,
                 edgecolor="#444444",
                 linewidth=0.5,
                 color=["#ffffff" if p.klass is None else colours[p.klass] for p in pcs],
             )
-            top = max([*vals, 1.0])
+            top = max([*pc_vals, 1.0])
             for y, p in enumerate(pcs):
                 ax.text(
                     (p.per_1000 or 0) + top * 0.01,

@@ -105,7 +105,7 @@ def _geometry(el: ET.Element) -> dict | None:
         pts = _coordinates(_child_text(el, "coordinates"))
         return {"type": "LineString", "coordinates": pts} if len(pts) >= 2 else None
     if kind == "Polygon":
-        rings = []
+        rings: list[list[list[float]]] = []
         for boundary in el:
             if _local(boundary.tag) in ("outerBoundaryIs", "innerBoundaryIs"):
                 ring = _child(boundary, "LinearRing")

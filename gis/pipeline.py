@@ -137,7 +137,7 @@ def geocode(
             if p.address and (project.build.gazetteer or project.build.online_geocoder):
                 hit = geocoder.locate(p.address)
                 p.town = hit.town
-                if hit.lat is not None:
+                if hit.lat is not None and hit.lon is not None:
                     d = distance_m(p.lat, p.lon, hit.lat, hit.lon)
                     if d > project.build.suspicious_distance_m:
                         report.add(
@@ -174,8 +174,9 @@ def geocode(
 
 def assign_tiers(places: list[Place], project: Project, boundaries: dict, report: Report) -> list[Place]:
     """Every place gets its area in every tier; one outside the 第1層 area is rejected."""
-    lons = [p.lon for p in places]
-    lats = [p.lat for p in places]
+    lons = [float(p.lon) for p in places if p.lon is not None]
+    lats = [float(p.lat) for p in places if p.lat is not None]
+    assert len(lons) == len(lats) == len(places), "every place is located before tiers are assigned"
     per_tier = {t.id: assign_areas(lons, lats, boundaries[t.id]) for t in project.tiers}
     inside: list[Place] = []
     for i, p in enumerate(places):
@@ -277,6 +278,7 @@ def run(
     published: list[PublicPlace] = []
     schedules: dict[str, object] = {}
     for p in publishable:
+        assert p.number is not None  # assign_numbers numbered every publishable place
         public = to_public(p, p.number, rep_points, project, today, venues)
         if public.schedule_text not in schedules:  # many places share a schedule text: parse each once
             schedules[public.schedule_text] = parse_schedule(public.schedule_text)

@@ -416,7 +416,8 @@ def rows_from_features(features: Iterable[dict], source: RecordSource) -> ReadRe
             limits.check_table(n, 0, 0, label)
         # Anything that is not a feature object still counts as a row (validation rejects it by number).
         feature = feature if isinstance(feature, dict) else {}
-        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        props = feature.get("properties")
+        props = props if isinstance(props, dict) else {}
         values: dict[str, Any] = {}
         extra: dict[str, str] = {}
         for key, value in props.items():
@@ -428,7 +429,8 @@ def rows_from_features(features: Iterable[dict], source: RecordSource) -> ReadRe
                     normalise_text(value) if not isinstance(value, (dict, list)) else ""
                 )
                 unknown_names.add(normalise_text(key))
-        geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
+        geometry = feature.get("geometry")
+        geometry = geometry if isinstance(geometry, dict) else {}
         if geometry.get("type") == "Point":
             coords = geometry.get("coordinates")
             if isinstance(coords, list) and len(coords) >= 2:

@@ -19,7 +19,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from gis.build import build_site, stale_section
 from gis.config import Project, load_project
@@ -294,7 +294,7 @@ def serve(
     return 0
 
 
-def _stop_on_sigterm() -> object:
+def _stop_on_sigterm() -> Any:
     """SIGTERM stops the preview like Ctrl-C (so its temporary folder is removed). Returns the handler to
     put back, or None off the main thread (where handlers cannot be set)."""
     if threading.current_thread() is not threading.main_thread():

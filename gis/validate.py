@@ -300,7 +300,7 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
             f"{FIELD_LABELS[missing]}だけが空欄です（緯度と経度は両方書くか、両方空欄に）",
             "give both latitude and longitude, or neither",
         )
-    if p.lat is not None and not (-90 <= p.lat <= 90 and -180 <= p.lon <= 180):
+    if p.lat is not None and p.lon is not None and not (-90 <= p.lat <= 90 and -180 <= p.lon <= 180):
         if -90 <= p.lon <= 90 and -180 <= p.lat <= 180:
             pass  # swapped: the pipeline detects and reports it against the city's extent
         else:
