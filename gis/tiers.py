@@ -27,17 +27,8 @@ def _read_any(path: Path) -> gpd.GeoDataFrame:
         return gpd.read_file(target)
 
 
-def load_boundaries(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFrame:
-    """One tier's areas in EPSG:4326 with columns area_id, area_name, geometry, sorted by area_id.
-
-    Any CRS is reprojected; a file without CRS whose coordinates look like longitude/latitude is taken
-    as JGD2011 (and said so); invalid polygons are repaired with shapely.make_valid (and said so)."""
-    if tier.from_towns:  # dissolved from the town layer (gis.towns; the pipeline reports its list's rows)
-        from gis.towns import town_tier_areas
-
-        return town_tier_areas(tier, warn)
-    label = tier.path.name
-    warn = warn if warn is not None else []
+def _read_areas(tier: Tier, label: str, warn: list[str]) -> gpd.GeoDataFrame:
+    """The boundary file's non-empty features, each with an id (and a name: its id when blank)."""
     if not tier.path.exists():
         raise InputError(label, "境界ファイルが見つかりません / boundary file not found")
     if tier.path.is_file():
@@ -73,6 +64,21 @@ def load_boundaries(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFra
         )
         gdf = gdf.copy()
         gdf.loc[blank_name, tier.name_field] = gdf.loc[blank_name, tier.id_field]
+    return gdf
+
+
+def load_boundaries(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFrame:
+    """One tier's areas in EPSG:4326 with columns area_id, area_name, geometry, sorted by area_id.
+
+    Any CRS is reprojected; a file without CRS whose coordinates look like longitude/latitude is taken
+    as JGD2011 (and said so); invalid polygons are repaired with shapely.make_valid (and said so)."""
+    if tier.from_towns:  # dissolved from the town layer (gis.towns; the pipeline reports its list's rows)
+        from gis.towns import town_tier_areas
+
+        return town_tier_areas(tier, warn)
+    label = tier.path.name
+    warn = warn if warn is not None else []
+    gdf = _read_areas(tier, label, warn)
     if gdf.crs is None:
         minx, miny, maxx, maxy = gdf.total_bounds
         if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
