@@ -26,6 +26,7 @@ KEYS: dict[str, set[str]] = {  # every key a table may hold (README documents ea
         "base_url",
         "fictional",
         "contacts",
+        "district_contacts",
     },
     "build": {
         "precision",
@@ -54,6 +55,7 @@ class Contact:
     role: str = ""
     phone: str = ""
     hours: str = ""
+    districts: tuple[str, ...] = ()  # district-tier area ids this coordinator covers (district_contacts)
 
 
 @dataclass
@@ -67,6 +69,15 @@ class SiteMeta:
     base_url: str = ""
     fictional: bool = False
     contacts: list[Contact] = field(default_factory=list)
+    district_contacts: list[Contact] = field(default_factory=list)  # each names the districts it covers
+
+    def contact_for(self, district_id: str) -> Contact | None:
+        """Whom a resident asks about a place in this district that publishes no contact: the district's
+        coordinator, else the first general contact, else None."""
+        for c in self.district_contacts:
+            if district_id in c.districts:
+                return c
+        return self.contacts[0] if self.contacts else None
 
 
 @dataclass
@@ -200,6 +211,40 @@ class _Reader:
         return value
 
 
+def _contacts(r: _Reader, entries: Any, key: str, per_district: bool) -> list[Contact]:
+    """[[site.contacts]] or [[site.district_contacts]]: each needs a name; a district contact also the
+    district ids (of the district tier) it covers."""
+    if not isinstance(entries, list):
+        r.error(key, "write one [[" + key + "]] table per contact / 連絡先ごとに表を書いてください")
+        return []
+    out: list[Contact] = []
+    for i, c in enumerate(entries):
+        if not isinstance(c, dict) or "name" not in c:
+            r.error(f"{key}[{i}]", "each contact needs a name / 連絡先には name（名前）が必要です")
+            continue
+        districts: tuple[str, ...] = ()
+        if per_district:
+            raw = c.get("districts")
+            if not isinstance(raw, list) or not raw or not all(isinstance(d, str) and d for d in raw):
+                r.error(
+                    f"{key}[{i}].districts",
+                    'list the district ids this coordinator covers, e.g. districts = ["higashi"]'
+                    " / 担当する地区のIDを書いてください",
+                )
+                continue
+            districts = tuple(raw)
+        out.append(
+            Contact(
+                name=str(c["name"]),
+                role=str(c.get("role", "")),
+                phone=str(c.get("phone", "")),
+                hours=str(c.get("hours", "")),
+                districts=districts,
+            )
+        )
+    return out
+
+
 def _read_toml(path: Path) -> tuple[dict, _Reader]:
     text = path.read_text(encoding="utf-8")
     try:
@@ -242,19 +287,8 @@ def load_project(root: str | Path) -> Project:
         return p
 
     s = r.table(data.get("site", {}), "site", KEYS["site"])
-    contacts = []
-    for i, c in enumerate(s.get("contacts", [])):
-        if not isinstance(c, dict) or "name" not in c:
-            r.error(f"site.contacts[{i}]", "each contact needs a name")
-            continue
-        contacts.append(
-            Contact(
-                name=str(c["name"]),
-                role=str(c.get("role", "")),
-                phone=str(c.get("phone", "")),
-                hours=str(c.get("hours", "")),
-            )
-        )
+    contacts = _contacts(r, s.get("contacts", []), "site.contacts", per_district=False)
+    district_contacts = _contacts(r, s.get("district_contacts", []), "site.district_contacts", per_district=True)
     edition = r.get(s, "site", "edition", str, "")
     if edition and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", edition):
         r.error("site.edition", "write the edition date as YYYY-MM-DD")
@@ -268,6 +302,7 @@ def load_project(root: str | Path) -> Project:
         base_url=r.get(s, "site", "base_url", str, ""),
         fictional=r.get(s, "site", "fictional", bool, False),
         contacts=contacts,
+        district_contacts=district_contacts,
     )
 
     b = r.table(data.get("build", {}), "build", KEYS["build"])
