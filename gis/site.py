@@ -58,6 +58,7 @@ from gis.typography import phrases
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 DEFAULT_LANG = "ja"
 SITE_LANGS = ("ja", "en")  # one build writes the default language at the root and each other under <lang>/
+ONLINE_LIST_LIMIT = 200  # groups meeting online, listed under the map (they have no point on it)
 FULL_LIST_LIMIT = 2000  # index.html lists every place in HTML up to this many; beyond, a district index
 NO_DISTRICT = (
     "_none"  # detail file for places outside every district (cannot clash: slugs never start with _)
@@ -68,7 +69,7 @@ VENDOR_FOR_SITE = ("leaflet", "supercluster")  # axe-core stays test-only
 DISTRICT_INDEX_LIMIT = 500  # beyond this many districts, index.html links the 第1層 pages (which list theirs)
 OVERVIEW_CELL_PX = 80  # grid cell of the build-time clusters: a little wider than supercluster's radius
 OVERVIEW_MAX_CELLS = 1500  # per zoom level; finer levels are left to the browser's supercluster
-OVERVIEW_ZOOMS = range(4, 17)  # the map's minZoom to the last clustered zoom (takara.js CLUSTER_MAX)
+OVERVIEW_ZOOMS = range(4, 15)  # the map's minZoom to the last clustered zoom (takara.js CLUSTER_MAX = 14)
 FLAG_FREE, FLAG_ACTIVE, FLAG_PAUSED, FLAG_STALE, FLAG_AREA, FLAG_PHOTO = 1, 2, 4, 8, 16, 32
 FLAG_ONLINE = 64  # met online: in the list, not on the map
 PERIOD_BITS = {"morning": 1, "afternoon": 2, "evening": 4}
@@ -1072,6 +1073,8 @@ def _area_ctx(model: SiteModel, area: Area, places: list[PlaceView], items: list
             "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
             "outline": outline,
             "children": {"type": "FeatureCollection", "features": child_features},
+            # finer than a district (a neighbourhood): every place shown alone, never grouped
+            "group": tier.level <= model.district_tier.level,
         },
     }
 
@@ -1190,6 +1193,7 @@ def render_pages(model: SiteModel, env: jinja2.Environment, out: Path) -> int:
         items=[Markup(item_tmpl.render(p=c, root="")) for c in contexts] if full_list else [],
         full_list=full_list,
         total=len(contexts),
+        online=[c for c in contexts if c.online][:ONLINE_LIST_LIMIT],
         districts=districts,
         district_tier=index_tier.name,
         path="index.html",
