@@ -57,6 +57,10 @@ class Contact:
     hours: str = ""
     districts: tuple[str, ...] = ()  # district-tier area ids this coordinator covers (district_contacts)
 
+    def short(self) -> str:
+        """One line for a printed list: the name and the phone."""
+        return f"{self.name} {self.phone}".strip()
+
 
 @dataclass
 class SiteMeta:

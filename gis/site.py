@@ -40,6 +40,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -556,6 +557,13 @@ class SiteModel:
 
 
 # ---------------------------------------------------------------- data files
+
+
+def edition_day(project: Project) -> date:
+    """The edition date (config site.edition); the first of January 2000 when none is given, so two
+    builds of one project stay identical (the build never reads the clock)."""
+    edition = project.site.edition
+    return date.fromisoformat(edition) if edition else date(2000, 1, 1)
 
 
 def _round_geometry(geom: shapely.Geometry, decimals: int) -> shapely.Geometry:
@@ -1267,9 +1275,10 @@ def write_data(model: SiteModel, out: Path, result: SiteResult) -> None:
     result.files["data/overview.json"] = _dump_to(data / "overview.json", overview_payload(model))
     _dump_to(data / "search.json", search_payload(model))
     # residents' filters (who a place is for) and 近くの場所 by town name: gis.residents
-    from gis.residents import filters_payload, towns_payload
+    from gis.residents import filters_payload, towns_payload, week_payload
 
     _dump_to(data / "filters.json", filters_payload(model.places))
+    _dump_to(data / "week.json", week_payload(model.places, edition_day(model.project), STATUS_PAUSED))
     _dump_to(data / "towns.json", towns_payload(model.project.build.gazetteer))
     for key, payload in district_payloads(model):
         _dump_to(data / "districts" / f"{key}.json", payload)

@@ -8,6 +8,8 @@ README)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import math
 import os
 import re
@@ -292,19 +294,31 @@ def test_week_page_lists_each_weekday_from_the_schedules(built, open_page):
         expected = sorted(
             p.number
             for p in edition.places
-            if p.schedule is not None
-            and p.schedule.parsed
-            and not p.schedule.daily
-            and not p.schedule.month_days
-            and wd in p.schedule.occurs_on_weekdays()
+            if p.schedule is not None and p.schedule.parsed and wd in p.schedule.occurs_on_weekdays()
         )
         got = page.evaluate(
             f"() => Array.from(document.querySelectorAll('#wd-{wd} .week-item')).map(li => Number(li.dataset.n))"
         )
         assert sorted(got) == expected
     assert page.locator("#wd-0 .week-date").text_content().strip()
-    nth = page.locator(".week-item[data-nth] .week-note").first
-    assert nth.text_content() in ("今週あります", "今週はありません")
+    # whether it meets this week is the build's answer (Schedule.matches, like the calendars), not the script's
+    monday = date.fromisoformat(page.evaluate("takaraWeek.monday"))
+    marked = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.week-day .week-item[data-this-week]'))"
+        ".map(li => [Number(li.closest('.week-day').dataset.wd), Number(li.dataset.n), li.dataset.thisWeek === '1'])"
+    )
+    assert marked, "no entry says whether it meets this week"
+    by_number = {p.number: p for p in edition.places}
+    for wd, n, on in marked:
+        p = by_number[n]
+        assert on == (p.status != "休止中" and p.schedule.matches(monday + timedelta(days=wd))), (wd, n)
+    # every entry says where it is; the district filter keeps only that district's entries
+    assert page.locator(".week-item .week-where").count() == page.locator(".week-item").count()
+    key = page.eval_on_selector("#week-district option:nth-child(2)", "o => o.value")
+    page.select_option("#week-district", key)
+    shown = page.eval_on_selector_all(".week-item:not([hidden])", "els => els.map(e => e.dataset.d)")
+    assert shown and set(shown) == {key}
+    assert f"d={key}" in page.url
     guard.assert_clean()
 
 
@@ -383,7 +397,7 @@ def test_english_site_and_language_links(built, open_page):
     # every page of both languages names its other-language twin, and the twin exists
     for html in list(out.glob("places/*/index.html"))[:5] + list(out.glob("en/districts/*/index.html"))[:3]:
         text = html.read_text(encoding="utf-8")
-        for href in re.findall(r'<link rel="alternate" hreflang="\w+" href="([^"]+)"', text):
+        for href in re.findall(r'<a class="lang-link" href="([^"]+)"', text):
             assert (html.parent / href / "index.html").resolve().is_file() or (
                 html.parent / href
             ).resolve().is_file()

@@ -41,10 +41,12 @@ def test_target_groups_from_the_written_target(text, groups):
 
 
 def _place(n, text):
-    return SimpleNamespace(number=n, schedule=parse_schedule(text), schedule_text=text), SimpleNamespace(n=n)
+    return SimpleNamespace(number=n, schedule=parse_schedule(text), schedule_text=text), SimpleNamespace(
+        n=n, district="中央中学校区", dkey="chuo"
+    )
 
 
-def test_week_groups_by_weekday_and_keeps_the_rest_apart():
+def test_week_lists_each_weekday_by_the_same_rule_as_the_filter_and_keeps_the_rest_apart():
     rows = [
         _place(1, "毎週水曜日 10:00～12:00"),
         _place(2, "第2・第4火曜日 13時30分～15時"),
@@ -55,13 +57,44 @@ def test_week_groups_by_weekday_and_keeps_the_rest_apart():
         _place(7, "毎週水曜日 9時～"),
     ]
     week = week_ctx([p for p, _ in rows], [c for _, c in rows])
-    assert [e["p"].n for e in week["days"][2]] == [7, 1]  # earliest first
-    assert [(e["p"].n, e["nth"]) for e in week["days"][1]] == [(2, "2,4")]
-    assert [e["p"].n for e in week["daily"]] == [3]
-    assert [e["p"].n for e in week["monthly"]] == [4]
+    # one rule (Schedule.occurs_on_weekdays, which the weekday filter and the prints read) decides the day
+    for wd in range(7):
+        want = [p.number for p, _ in rows if wd in p.schedule.occurs_on_weekdays()]
+        assert sorted(e["p"].n for e in week["days"][wd]) == sorted(want)
+    assert [e["p"].n for e in week["days"][2]] == [3, 7, 1, 4]  # earliest first, no time last
+    assert [e["p"].n for e in week["days"][1]] == [3, 2, 4]
     assert [e["p"].n for e in week["irregular"]] == [5]
     assert [e["p"].n for e in week["unknown"]] == [6]  # not understood: shown as written, never on a day
-    assert all(not week["days"][d] for d in (0, 3, 4, 5, 6))
+
+
+def test_week_data_says_which_days_a_place_meets_from_the_schedule_closures_and_status():
+    from datetime import date
+
+    from gis.residents import week_payload
+
+    def place(n, text, status="活動中"):
+        return SimpleNamespace(number=n, schedule=parse_schedule(text), status=status)
+
+    places = [
+        place(1, "第2・第4火曜日 13時30分～15時"),
+        place(2, "毎週月曜日（祝日休み）"),
+        place(3, "毎週月曜日", status="休止中"),
+        place(4, "毎週水曜日（年末年始休み）"),
+        place(5, "不定期"),
+    ]
+    data = week_payload(places, date(2026, 11, 5), "休止中")
+    start = date.fromisoformat(data["start"])
+    assert start == date(2026, 11, 2) and start.weekday() == 0
+
+    def meets(n, day):
+        return bool(int(data["on"][str(n)], 16) >> (day - start).days & 1)
+
+    assert meets(1, date(2026, 11, 10)) and meets(1, date(2026, 11, 24))  # 2nd and 4th Tuesday
+    assert not meets(1, date(2026, 11, 17)) and not meets(1, date(2026, 11, 3))
+    assert meets(2, date(2026, 11, 2)) and not meets(2, date(2026, 11, 23))  # 勤労感謝の日 is a holiday
+    assert not any(meets(3, start + __import__("datetime").timedelta(k)) for k in range(data["days"]))
+    assert meets(4, date(2026, 12, 23)) and not meets(4, date(2026, 12, 30))  # closed over 年末年始
+    assert "5" not in data["on"]  # irregular: no days claimed
 
 
 def test_towns_file_has_only_town_names_and_points():
@@ -87,8 +120,15 @@ def test_one_build_writes_japanese_and_english_with_links_both_ways(site):
     ja = (out / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
     en = (out / "en" / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in ja and '<html lang="en">' in en
-    assert f'hreflang="en" href="../../en/places/{p.number}/"' in ja
-    assert f'hreflang="ja" href="../../../places/{p.number}/"' in en
+    # search engines read hreflang only as absolute links: from the config's base_url
+    base = edition.project.site.base_url.rstrip("/")
+    assert base.startswith("https://")
+    assert f'<link rel="alternate" hreflang="en" href="{base}/en/places/{p.number}/">' in ja
+    assert f'<link rel="alternate" hreflang="ja" href="{base}/places/{p.number}/">' in en
+    assert f'<link rel="alternate" hreflang="ja" href="{base}/places/{p.number}/">' in ja
+    # the visible language link stays relative, so the site works wherever it is opened
+    assert f'class="lang-link" href="../../en/places/{p.number}/"' in ja
+    assert f'class="lang-link" href="../../../places/{p.number}/"' in en
     for page in ("index.html", "week/index.html"):
         assert (out / "en" / page).is_file()
     # the English site links the one set of open data, not a copy
