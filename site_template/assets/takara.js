@@ -319,6 +319,7 @@
     m.on('add', function () {
       var el = m.getElement();
       el.setAttribute('data-stack', String(first));
+      el.setAttribute('data-members', st.members.map(function (i) { return self.P.n[i]; }).join(','));
       drawGroup(el, count, t('stack.label', { count: count }));
       if (self.chosen !== null && self.stackOf[self.chosen] === m) { el.classList.add('is-chosen'); }
     });
@@ -998,7 +999,8 @@
     api.visibleCount = function () { return layer.visibleCount; };
     /* Places represented by what is drawn now: single markers plus the counts of the clusters. */
     api.markerCount = function () { return layer.drawn.places; };
-    api.drawn = function () { return { places: layer.drawn.places, clusters: layer.drawn.clusters, points: layer.drawn.points }; };
+    /* places: on the map (single markers, groups' counts, places at one point); online: listed, not placed */
+    api.drawn = function () { var d = layer.drawn; return { places: d.places, clusters: d.clusters, points: d.points, stacks: d.stacks, online: d.online }; };
     api.drawnNumbers = function () { return Object.keys(layer.markers).map(Number).sort(function (a, b) { return a - b; }); };
     api.openPlace = function (n) { return layer.openPlace(n, false).then(function () { return true; }); };
     api.setCategory = function (id, on) {
