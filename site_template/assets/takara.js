@@ -458,12 +458,8 @@
       var top = map.getContainer().getBoundingClientRect().top;
       if (top > 90 || top < 0) { map.getContainer().scrollIntoView({ block: 'start' }); }
       openSheet(box, title, focus);
-      var sheet = doc.getElementById('place-sheet');
-      var rect = map.getContainer().getBoundingClientRect();
-      var pt = map.latLngToContainerPoint(marker.getLatLng());
-      var free = Math.min(rect.bottom, sheet.getBoundingClientRect().top) - rect.top; // map height left above the sheet
-      var wantY = Math.max(40, Math.min(free / 2, free - 40));
-      if (free > 80 && (pt.y > free - 30 || pt.y < 30)) { map.panBy([0, pt.y - wantY], { animate: false }); }
+      this.shownMarker = marker;
+      this.keepAboveSheet();
       return;
     }
     closeSheet(false);
@@ -480,6 +476,19 @@
 
   PlaceLayer.prototype.updateShown = function () {
     if (this.popup && this.popup.isOpen()) { this.popup.update(); }
+    if (this.shownMarker && isNarrow()) { this.keepAboveSheet(); } // the details make the sheet taller
+  };
+
+  /* Phones: move the map so the marker the sheet is about sits in the part of the map above the sheet. */
+  PlaceLayer.prototype.keepAboveSheet = function () {
+    var map = this.map, sheet = doc.getElementById('place-sheet');
+    if (!sheet || sheet.hidden || !this.shownMarker) { return; }
+    var rect = map.getContainer().getBoundingClientRect();
+    var pt = map.latLngToContainerPoint(this.shownMarker.getLatLng());
+    var free = Math.min(rect.bottom, sheet.getBoundingClientRect().top) - rect.top; // map height left above the sheet
+    if (free < 60) { return; }
+    var wantY = Math.max(28, Math.min(free / 2, free - 30));
+    if (pt.y > free - 26 || pt.y < 26) { map.panBy([0, pt.y - wantY], { animate: false }); }
   };
 
   // ------------------------------------------------------------------ the phone sheet
@@ -841,15 +850,25 @@
     setView('map');
     api.setView = setView;
     // A link to something in the list (地区ごとのページ → #districts) must show the list on phones first.
-    function followHash() {
-      var id = decodeURIComponent((window.location.hash || '').slice(1));
+    function followHash(hash) {
+      var id = decodeURIComponent((typeof hash === 'string' ? hash : window.location.hash || '').slice(1));
       var target = id && doc.getElementById(id);
       var list = doc.getElementById('list');
-      if (!target || !list || !list.contains(target)) { return; }
+      if (!target || !list || !list.contains(target)) { return false; }
       setView('list');
       target.scrollIntoView({ block: 'start' });
+      return true;
     }
     window.addEventListener('hashchange', followHash);
+    // the same link again (the hash does not change): no hashchange, so follow it here
+    doc.addEventListener('click', function (e) {
+      var a = e.target.closest && e.target.closest('a[href*="#"]');
+      if (!a) { return; }
+      var url = new URL(a.href, window.location.href);
+      if (url.pathname === window.location.pathname && url.hash === window.location.hash && followHash(url.hash)) {
+        e.preventDefault();
+      }
+    });
     followHash();
     return setView;
   }
