@@ -20,7 +20,7 @@
   var LANG = body.getAttribute('data-lang') || 'ja';
   var STR = (window.TAKARA_I18N || {})[LANG] || {};
   var CLUSTER_MAX = 14; // from zoom 15 (a neighbourhood) every place is its own marker: no groups
-  var STACK_PX = 30; // places closer than this on screen are one marker that opens their list
+  var STACK_PX = 44; // places closer than a marker's width are one marker that opens their list (no overlapping targets)
   var MAX_ZOOM = 18;
   var CLUSTER_RADIUS = 72; // px: wider than a group's box (about 56 × 36 px), so boxes do not overlap each other
   var FALLBACK_CAT = { id: '', label: '', icon: '\u25cf' };
@@ -860,6 +860,7 @@
       return true;
     }
     window.addEventListener('hashchange', followHash);
+    api.followHash = followHash;
     // the same link again (the hash does not change): no hashchange, so follow it here
     doc.addEventListener('click', function (e) {
       var a = e.target.closest && e.target.closest('a[href*="#"]');
@@ -907,6 +908,32 @@
         if (isNarrow()) { setView('list'); }
         lastButton.focus({ preventScroll: false });
       }
+    });
+  }
+
+  /* index.html keeps its long list in <noscript> (shown as it is without scripts). Here it becomes the
+   * list, LIST_CHUNK entries per task so the page stays responsive. The text is our own escaped template
+   * output, parsed by DOMParser as the page itself would have been; no record text is assembled here. */
+  var LIST_CHUNK = 40;
+  function materializeList() {
+    var source = doc.getElementById('place-list-source');
+    if (!source) { return Promise.resolve(); }
+    var html = source.textContent;
+    var start = html.indexOf('>', html.indexOf('<ol')) + 1, end = html.lastIndexOf('</ol>');
+    var head = html.slice(html.indexOf('<ol'), start);
+    var entries = html.slice(start, end).split(/\n(?=<li class="place)/);
+    var holder = new DOMParser().parseFromString(head + '</ol>', 'text/html').body.firstChild;
+    var list = doc.adoptNode(holder);
+    source.parentNode.insertBefore(list, source);
+    return new Promise(function (resolve) {
+      var k = 0;
+      (function next() {
+        var part = entries.slice(k, k + LIST_CHUNK).join('\n');
+        k += LIST_CHUNK;
+        var parsed = new DOMParser().parseFromString('<ol>' + part + '</ol>', 'text/html').body.firstChild;
+        while (parsed && parsed.firstChild) { list.appendChild(doc.adoptNode(parsed.firstChild)); }
+        if (k < entries.length) { setTimeout(next, 0); } else { resolve(); }
+      }());
     });
   }
 
@@ -1056,7 +1083,8 @@
     // index.json downloads meanwhile; it is only parsed once the overview is painted
     var indexUrl = mapEl.getAttribute('data-index');
     var response = fetch(indexUrl, { credentials: 'same-origin' });
-    var places = Promise.all([response, painted]).then(function (got) {
+    var listBuilt = painted.then(materializeList);
+    var places = Promise.all([response, painted, listBuilt]).then(function (got) {
       if (!got[0].ok) { throw new Error(indexUrl + ': HTTP ' + got[0].status); }
       return got[0].json();
     }).then(function (data) {
@@ -1079,6 +1107,7 @@
       if (pagedList) { pagedList.show(0); }
       updateCounts(layer);
       bindList(layer, setView);
+      if (api.followHash) { api.followHash(); } // a link to an entry of the list (index.html#place-12)
       // category switches, with counts per category
       var counts = data.categories.map(function () { return 0; });
       P.c.forEach(function (c) { if (c >= 0) { counts[c]++; } });
