@@ -258,6 +258,31 @@ def _read_toml(path: Path) -> tuple[dict, _Reader]:
     return data, _Reader(path, text)
 
 
+def _site_meta(r: _Reader, data: dict) -> SiteMeta:
+    """[site]: what the published site says (title, lead, licence, edition, contacts)."""
+    s = r.table(data.get("site", {}), "site", KEYS["site"])
+    contacts = _contacts(r, s.get("contacts", []), "site.contacts", per_district=False)
+    district_contacts = _contacts(
+        r, s.get("district_contacts", []), "site.district_contacts", per_district=True
+    )
+    edition = r.get(s, "site", "edition", str, "")
+    if edition and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", edition):
+        r.error("site.edition", "write the edition date as YYYY-MM-DD")
+    site = SiteMeta(
+        title=r.get(s, "site", "title", str, "", required=True),
+        lead=r.get(s, "site", "lead", str, ""),
+        attribution=r.get(s, "site", "attribution", str, ""),
+        licence=r.get(s, "site", "licence", str, "CC BY 4.0"),
+        licence_url=r.get(s, "site", "licence_url", str, SiteMeta.licence_url),
+        edition=edition,
+        base_url=r.get(s, "site", "base_url", str, ""),
+        fictional=r.get(s, "site", "fictional", bool, False),
+        contacts=contacts,
+        district_contacts=district_contacts,
+    )
+    return site
+
+
 def load_project(root: str | Path) -> Project:
     """Read `<root>/takara.toml` and every `<root>/layers/*.toml` (tiers, categories, overlays may live
     in either). Raises ConfigError listing every problem."""
@@ -290,24 +315,7 @@ def load_project(root: str | Path) -> Project:
             r.error(key, f"file not found: {value} / ファイルが見つかりません")
         return p
 
-    s = r.table(data.get("site", {}), "site", KEYS["site"])
-    contacts = _contacts(r, s.get("contacts", []), "site.contacts", per_district=False)
-    district_contacts = _contacts(r, s.get("district_contacts", []), "site.district_contacts", per_district=True)
-    edition = r.get(s, "site", "edition", str, "")
-    if edition and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", edition):
-        r.error("site.edition", "write the edition date as YYYY-MM-DD")
-    site = SiteMeta(
-        title=r.get(s, "site", "title", str, "", required=True),
-        lead=r.get(s, "site", "lead", str, ""),
-        attribution=r.get(s, "site", "attribution", str, ""),
-        licence=r.get(s, "site", "licence", str, "CC BY 4.0"),
-        licence_url=r.get(s, "site", "licence_url", str, SiteMeta.licence_url),
-        edition=edition,
-        base_url=r.get(s, "site", "base_url", str, ""),
-        fictional=r.get(s, "site", "fictional", bool, False),
-        contacts=contacts,
-        district_contacts=district_contacts,
-    )
+    site = _site_meta(r, data)
 
     b = r.table(data.get("build", {}), "build", KEYS["build"])
     build = BuildOptions(

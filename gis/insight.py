@@ -1945,7 +1945,13 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
             )
             left += vals
         for y, total in enumerate(left):
-            ax.text(total + max(left.max(initial=0), 1) * 0.01, y, f"{int(total)}", va="center", fontsize=CHART_SMALL_PT)
+            ax.text(
+                total + max(left.max(initial=0), 1) * 0.01,
+                y,
+                f"{int(total)}",
+                va="center",
+                fontsize=CHART_SMALL_PT,
+            )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("掲載している場所の数（か所）")
         ax.set_title(

@@ -194,6 +194,7 @@ def run(
     today = edition_date(project)
     rows = read_all(project, report)
     boundaries = load_all_boundaries(project, report)
+    check_district_contacts(project, boundaries, report)
     places = validate_rows(rows, project, report)
     validated = list(places)
     places = geocode(places, project, boundaries, report, progress)
@@ -235,6 +236,29 @@ def run(
     if keep_private:
         edition.extras["private_places"] = validated
     return edition
+
+
+def check_district_contacts(project: Project, boundaries: dict, report: Report) -> None:
+    """A district coordinator in the config must name districts the boundary file has: a misspelt id
+    would silently leave that district's places without a contact to show."""
+    gdf = boundaries.get(project.district_tier.id)
+    if gdf is None or not project.site.district_contacts:
+        return
+    known = {str(v) for v in gdf["area_id"]} if "area_id" in gdf.columns else set()
+    for i, c in enumerate(project.site.district_contacts):
+        for d in c.districts:
+            if known and d not in known:
+                report.add(
+                    Issue(
+                        "warning",
+                        project.config_path.name,
+                        None,
+                        f"site.district_contacts[{i}].districts",
+                        f"「{d}」という{project.district_tier.label or '地区'}のIDは境界データにありません"
+                        f"（{c.name}）。ある ID: {'、'.join(sorted(known))}",
+                        f"no district with id {d!r} in the boundaries ({c.name})",
+                    )
+                )
 
 
 def _withheld_counts(report: Report, places: list[Place], project: Project) -> dict:

@@ -48,7 +48,9 @@ class _Host(SimpleHTTPRequestHandler):
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
-        compress = path.suffix in TEXT and "gzip" in self.headers.get("Accept-Encoding", "") and path.is_file()
+        compress = (
+            path.suffix in TEXT and "gzip" in self.headers.get("Accept-Encoding", "") and path.is_file()
+        )
         if not compress:
             return super().send_head()
         body = gzip.compress(path.read_bytes(), mtime=0)
@@ -68,7 +70,15 @@ def lighthouse_bin() -> Path:
             sys.exit("npm is needed to install Lighthouse: apt-get install npm")
         TOOL_DIR.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["npm", "install", "--prefix", str(TOOL_DIR), "--no-audit", "--no-fund", f"lighthouse@{LIGHTHOUSE_VERSION}"],
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(TOOL_DIR),
+                "--no-audit",
+                "--no-fund",
+                f"lighthouse@{LIGHTHOUSE_VERSION}",
+            ],
             check=True,
         )
     return binary
@@ -87,7 +97,7 @@ def build_demo(out: Path) -> None:
 def pages_of(site: Path) -> dict[str, str]:
     """The kinds of page measured: name -> path under the site."""
     district = sorted(p.name for p in (site / "districts").iterdir())[0]
-    place = sorted((int(p.name) for p in (site / "places").iterdir()))[0]
+    place = sorted(int(p.name) for p in (site / "places").iterdir())[0]
     return {
         "index": "index.html",
         "district": f"districts/{district}/",
@@ -138,10 +148,14 @@ def table(rows: dict[str, dict], profile: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--site", type=Path, help="a built site (default: build the demo into a temporary folder)")
+    parser.add_argument(
+        "--site", type=Path, help="a built site (default: build the demo into a temporary folder)"
+    )
     parser.add_argument("--desktop", action="store_true", help="also measure with the desktop profile")
     parser.add_argument("--min", type=int, default=95, help="exit 1 when a category scores below this")
-    parser.add_argument("--only", action="append", help="measure only this page (index, district, place, week, stats)")
+    parser.add_argument(
+        "--only", action="append", help="measure only this page (index, district, place, week, stats)"
+    )
     args = parser.parse_args(argv)
     chrome = os.environ.get("CHROME_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     binary = lighthouse_bin()
@@ -161,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
                 for name, path in pages_of(site).items():
                     if args.only and name not in args.only:
                         continue
-                    rows[name] = run_one(binary, chrome, base + path, OUT_DIR / f"{profile}-{name}.json", desktop)
+                    rows[name] = run_one(
+                        binary, chrome, base + path, OUT_DIR / f"{profile}-{name}.json", desktop
+                    )
                     worst = min(worst, *(rows[name][c] for c in CATEGORIES))
                 version = next(iter(rows.values()))["version"]
                 print(f"\nLighthouse {version}, {profile} profile\n")

@@ -8,7 +8,7 @@ kana, ー, a closing bracket or punctuation (禁則), and no number may be split
 from __future__ import annotations
 
 import pytest
-from browser import chromium, open_page, serve  # noqa: F401
+from browser import serve
 
 from gis.config import load_project
 from gis.pipeline import run
@@ -87,7 +87,9 @@ def _pages(edition) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("viewport", "large"), [((390, 844), False), ((390, 844), True), ((1280, 800), False)], ids=["phone", "phone-large", "desktop"]
+    ("viewport", "large"),
+    [((390, 844), False), ((390, 844), True), ((1280, 800), False)],
+    ids=["phone", "phone-large", "desktop"],
 )
 def test_no_heading_or_label_breaks_against_japanese_rules(built, open_page, viewport, large):
     edition, _, base = built

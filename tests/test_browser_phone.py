@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser import chromium, open_page, serve, wait_ready  # noqa: F401
+from browser import serve, wait_ready
 
 from gis.config import load_project
 from gis.pipeline import run
@@ -58,7 +58,9 @@ def test_the_map_starts_within_the_first_screen(built, open_page, lang, large):
         assert page.locator("#menu-toggle").is_visible() and page.locator("#site-nav").is_hidden()
         if path == "index.html":
             lead = page.locator(".lead-box .lead").bounding_box()
-            line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.lead-box .lead')).lineHeight)")
+            line = page.evaluate(
+                "parseFloat(getComputedStyle(document.querySelector('.lead-box .lead')).lineHeight)"
+            )
             assert lead["height"] <= line * 1.2
             page.locator("label.lead-more").click()
             assert page.locator(".lead-box .lead").bounding_box()["height"] > line * 2
@@ -100,7 +102,9 @@ def _sheet_problems(page) -> list[str]:
 def test_a_place_opens_as_a_sheet_with_what_a_reader_needs_in_view(built, open_page, lang, large):
     edition, _, base = built
     # a place with every field a resident asks for, and no phone of its own: the district's coordinator
-    p = next(p for p in _placed(edition) if p.target and p.fee and p.venue and p.schedule_text and not p.phone)
+    p = next(
+        p for p in _placed(edition) if p.target and p.fee and p.venue and p.schedule_text and not p.phone
+    )
     page, guard = open_page(_url(base, lang, "index.html"), PHONE, large_text=large)
     wait_ready(page)
     page.get_by_role("button", name="一覧" if lang == "ja" else "List", exact=True).click()
@@ -108,7 +112,9 @@ def test_a_place_opens_as_a_sheet_with_what_a_reader_needs_in_view(built, open_p
     page.wait_for_function("() => document.querySelector('#place-sheet .facts > div[data-field]')")
     assert page.locator("#place-sheet .tk-popup").get_attribute("data-n") == str(p.number)
     assert page.locator(".leaflet-popup").count() == 0  # a sheet, not a popup squeezed into the map
-    fields = page.eval_on_selector_all("#place-sheet .facts > div[data-field]", "els => els.map(e => e.dataset.field)")
+    fields = page.eval_on_selector_all(
+        "#place-sheet .facts > div[data-field]", "els => els.map(e => e.dataset.field)"
+    )
     for key in ("field.schedule", "field.target", "field.fee", "field.venue", "field.contact"):
         assert key in fields, (key, fields)
     assert _sheet_problems(page) == []
@@ -148,7 +154,9 @@ def test_a_number_in_a_circle_is_always_a_place(built, open_page):
     assert seen["groups"], "the first view of the whole town should show groups"
     for text, radius, width, height in seen["groups"]:
         assert re.fullmatch(r"\d+か所", text), text  # says 「23か所」, not a bare number
-        assert radius.endswith("px") and float(radius[:-2]) < min(width, height) / 2 - 4  # a box, not a circle
+        assert (
+            radius.endswith("px") and float(radius[:-2]) < min(width, height) / 2 - 4
+        )  # a box, not a circle
     # closer in: from neighbourhood zoom nothing is grouped, and every circle is a place's number
     page.evaluate("takara.map.setZoom(15, {animate: false})")
     page.wait_for_timeout(200)
@@ -170,7 +178,7 @@ def test_a_number_in_a_circle_is_always_a_place(built, open_page):
 
 @pytest.mark.parametrize(("lang", "large"), MODES, ids=MODE_IDS)
 def test_the_districts_link_reaches_the_list_of_districts(built, open_page, lang, large):
-    edition, _, base = built
+    _, _, base = built
     page, guard = open_page(_url(base, lang, "week/index.html"), PHONE, large_text=large)
     page.locator("#menu-toggle").click()
     assert page.locator("#menu-toggle").get_attribute("aria-expanded") == "true"

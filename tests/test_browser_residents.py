@@ -8,12 +8,11 @@ README)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import math
 import os
 import re
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -250,8 +249,9 @@ def test_phone_switches_list_and_map_and_popups_fit(built, open_page):
         "() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))[0].dataset.n"
     )
     page.evaluate(f"() => window.takara.openPlace({n})")
-    box = page.locator(".leaflet-popup").bounding_box()
+    box = page.locator("#place-sheet").bounding_box()  # on a phone a place opens as a sheet
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE[1]
     guard.assert_clean()
 
 
@@ -271,6 +271,20 @@ def test_large_text_is_remembered_and_the_layout_holds(built, open_page):
         " window.scrollTo(0, document.getElementById('list').offsetTop - 8); }"
     )
     page.screenshot(path=str(ARTIFACTS / "residents-large-text.png"))
+    # the desktop layout holds: the map beside the list, and the list in its own scroll box
+    layout = page.evaluate(
+        """() => { const list = document.getElementById('list'), map = document.getElementById('map');
+        const l = list.getBoundingClientRect(), m = map.getBoundingClientRect();
+        return {side: l.left >= m.right - 1, scrolls: list.scrollHeight > list.clientHeight + 100,
+                boxed: l.height <= innerHeight, page: document.documentElement.scrollHeight}; }"""
+    )
+    assert layout["side"] and layout["scrolls"] and layout["boxed"], layout
+    assert layout["page"] < 6000, layout  # not the whole list down the page
+    # the map's labels grow with the text
+    assert (
+        page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.tk-area-label')).fontSize)")
+        >= 20
+    )
     page.reload()
     _ready(page)
     assert page.evaluate("() => document.documentElement.classList.contains('large-text')")

@@ -228,7 +228,9 @@ def test_markers_can_be_reached_and_opened_with_the_keyboard(site, server, open_
         members.first.focus()
         page.keyboard.press("Enter")
         opened = page.locator(".leaflet-popup .tk-popup").get_attribute("data-n")
-        assert opened and opened in page.locator(".tk-stack.is-chosen").get_attribute("data-members").split(",")
+        assert opened and opened in page.locator(".tk-stack.is-chosen").get_attribute("data-members").split(
+            ","
+        )
     guard.assert_clean()
 
 

@@ -186,3 +186,43 @@ def test_every_string_the_residents_pages_and_scripts_use_is_in_both_catalogues(
         )
     assert len(used) > 40
     assert used <= set(ja) and used <= set(en), used - (set(ja) & set(en))
+
+
+def test_every_place_offers_a_way_to_get_in_touch(site):
+    """A place without a published phone shows its district's coordinator (config
+    site.district_contacts) on its card, its popup's details and its page; one with a phone shows its own."""
+    edition, out = site
+    tier = edition.project.district_tier.id
+    without = [p for p in edition.places if not p.phone]
+    assert without, "the demo should have places without a published contact"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for p in without[:25] + [q for q in edition.places if q.phone][:5]:
+        contact = edition.project.site.contact_for(p.areas[tier][0])
+        page = (out / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
+        card = re.search(rf'<li class="place[^"]*" id="place-{p.number}".*?</li>', index, re.DOTALL).group(0)
+        details = json.loads((out / "data" / "districts" / f"{slug(p.areas[tier][0])}.json").read_text())
+        entry = details["places"][str(p.number)]
+        if p.phone:
+            assert p.phone in page and p.phone in card and "contact-fallback" not in card
+            assert "contact" not in entry
+        else:
+            assert contact.name in page and contact.phone in page and "contact-fallback" in page
+            assert contact.name in card and contact.phone in card
+            assert entry["contact"]["name"] == contact.name and entry["contact"]["phone"] == contact.phone
+    # each district's own coordinator, not one for all
+    shown = {edition.project.site.contact_for(p.areas[tier][0]).name for p in without}
+    assert len(shown) >= 2
+
+
+def test_cards_and_place_pages_say_where_and_show_residents_no_coordinators_row(site):
+    edition, out = site
+    tier = edition.project.district_tier.id
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for p in edition.places[:40]:
+        card = re.search(rf'<li class="place[^"]*" id="place-{p.number}".*?</li>', index, re.DOTALL).group(0)
+        where = re.search(r'<p class="place-where">(.*?)</p>', card).group(1)
+        assert p.areas[tier][1] in where and (not p.venue or p.venue in where)
+        page = (out / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
+        assert "記録での書き方" not in page  # how the record wrote the schedule is for coordinators only
+    week = (out / "week" / "index.html").read_text(encoding="utf-8")
+    assert week.count('class="week-where"') == week.count('class="week-item"')
