@@ -19,6 +19,8 @@
     }
     var map = window.takara && window.takara.map;
     if (map && map.invalidateSize) { map.invalidateSize(); } // keeps the same centre in the new width
+    var layer = window.takara && window.takara.layer;
+    if (layer && layer.rebuild) { layer.rebuild(); layer.render(); } // groups sized for the new text
   }
 
   set(stored() || root.classList.contains('large-text'), false);

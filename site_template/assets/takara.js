@@ -164,7 +164,8 @@
     }
     this.visibleCount = count;
     this.onlineCount = online;
-    this.index = new Supercluster({ radius: CLUSTER_RADIUS, maxZoom: CLUSTER_MAX, minPoints: 2 }).load(features);
+    var large = doc.documentElement.classList.contains('large-text'); // bigger boxes need more room
+    this.index = new Supercluster({ radius: CLUSTER_RADIUS * (large ? 1.3 : 1), maxZoom: CLUSTER_MAX, minPoints: 2 }).load(features);
     for (var k = 0; k < this.listeners.length; k++) { this.listeners[k](this); }
   };
 
@@ -269,7 +270,9 @@
    * round badge with its number. */
   function groupIcon(cls, count) {
     var text = t('cluster.places', { count: count });
-    return L.divIcon({ className: cls, html: '', iconSize: [Math.max(52, 14 + 10 * text.length), 36] });
+    var scale = doc.documentElement.classList.contains('large-text') ? 1.3 : 1; // 大きな文字: bigger text, bigger box
+    var width = Math.max(52, 14 + 10 * text.length + (cls === 'tk-stack' ? 16 : 0)); // a stack also shows ≡
+    return L.divIcon({ className: cls, html: '', iconSize: [Math.round(width * scale), Math.round(36 * scale)] });
   }
 
   function drawGroup(el, count, label) {
