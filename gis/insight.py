@@ -1904,6 +1904,15 @@ def _save_svg(fig: Any, path: Path) -> None:
         fig.savefig(path, format="svg", metadata={"Date": None}, bbox_inches="tight")
 
 
+def _svg_size(path: Path) -> tuple[str, str]:
+    """The chart's size in CSS px (matplotlib writes it in pt): the page reserves it before the file loads."""
+    head = path.read_text(encoding="utf-8")[:2000]
+    size = re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"[^>]*\bheight="([\d.]+)pt"', head, re.DOTALL)
+    if size is None:
+        return "", ""
+    return tuple(str(round(float(v) * 4 / 3)) for v in size.groups())  # type: ignore[return-value]
+
+
 def write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict[str, str]]:
     """counts.svg (places per district by category), coverage.svg (walking reach per finest area, or per
     district when the finest tier has more than CHART_MAX_BARS areas), per_capita.svg (when a population
@@ -1911,7 +1920,10 @@ def write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict
     title, alt text and `note`. name -> {file, alt, note}. The tables on the page hold every number, so
     the charts need no other text alternative than a summary."""
     with _quiet_fonts():
-        return _write_charts(edition, ins, folder)
+        charts = _write_charts(edition, ins, folder)
+    for chart in charts.values():
+        chart["width"], chart["height"] = _svg_size(folder / chart["file"])
+    return charts
 
 
 def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict[str, str]]:
