@@ -154,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--desktop", action="store_true", help="also measure with the desktop profile")
     parser.add_argument("--min", type=int, default=95, help="exit 1 when a category scores below this")
     parser.add_argument(
+        "--runs", type=int, default=3, help="runs per page; the median is reported (default 3)"
+    )
+    parser.add_argument(
         "--only", action="append", help="measure only this page (index, district, place, week, stats)"
     )
     args = parser.parse_args(argv)

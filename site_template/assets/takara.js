@@ -1185,14 +1185,17 @@
     L.geoJSON(info.outline, { style: function () { return Object.assign({ fill: false, className: 'tk-tier tk-area-outline' }, TIER_STYLES[0]); }, interactive: false }).addTo(map);
     map.fitBounds(info.bounds, { padding: [16, 16], animate: false });
     var cats = categoriesFromLegend();
-    var P = rowsToPoints(doc.querySelectorAll('#place-list > li.place'), cats);
-    // a neighbourhood's page shows each of its places: no groups at any zoom
-    var layer = new PlaceLayer(map, P, cats, { paused: 4, stale: 8, online: 64 }, { grouping: info.group !== false });
-    exposeLayer(layer);
-    layer.render();
-    bindList(layer, setView);
-    setStatus(t('map.shown', { count: P.n.length - layer.onlineCount }));
-    finish(Promise.resolve());
+    // the places come from the page's own list, built from its <noscript> text first
+    finish(materializeList().then(function () {
+      var P = rowsToPoints(doc.querySelectorAll('#place-list > li.place'), cats);
+      // a neighbourhood's page shows each of its places: no groups at any zoom
+      var layer = new PlaceLayer(map, P, cats, { paused: 4, stale: 8, online: 64 }, { grouping: info.group !== false });
+      exposeLayer(layer);
+      layer.render();
+      bindList(layer, setView);
+      if (api.followHash) { api.followHash(); }
+      setStatus(t('map.shown', { count: P.n.length - layer.onlineCount }));
+    }));
   }
 
   function startPlace() {
