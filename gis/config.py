@@ -26,6 +26,7 @@ KEYS: dict[str, set[str]] = {  # every key a table may hold (README documents ea
         "base_url",
         "fictional",
         "contacts",
+        "district_contacts",
     },
     "build": {
         "precision",
@@ -68,6 +69,11 @@ class Contact:
     role: str = ""
     phone: str = ""
     hours: str = ""
+    districts: tuple[str, ...] = ()  # district-tier area ids this coordinator covers (district_contacts)
+
+    def short(self) -> str:
+        """One line for a printed list: the name and the phone."""
+        return f"{self.name} {self.phone}".strip()
 
 
 @dataclass
@@ -81,6 +87,15 @@ class SiteMeta:
     base_url: str = ""
     fictional: bool = False
     contacts: list[Contact] = field(default_factory=list)
+    district_contacts: list[Contact] = field(default_factory=list)  # each names the districts it covers
+
+    def contact_for(self, district_id: str) -> Contact | None:
+        """Whom a resident asks about a place in this district that publishes no contact: the district's
+        coordinator, else the first general contact, else None."""
+        for c in self.district_contacts:
+            if district_id in c.districts:
+                return c
+        return self.contacts[0] if self.contacts else None
 
 
 @dataclass
@@ -299,6 +314,40 @@ def _check_build_values(build: BuildOptions, r: _Reader) -> None:
         r.error("build.walk_distances_m", "list distances in metres, each above 0 (e.g. [500, 1000])")
 
 
+def _contacts(r: _Reader, entries: Any, key: str, per_district: bool) -> list[Contact]:
+    """[[site.contacts]] or [[site.district_contacts]]: each needs a name; a district contact also the
+    district ids (of the district tier) it covers."""
+    if not isinstance(entries, list):
+        r.error(key, "write one [[" + key + "]] table per contact / 連絡先ごとに表を書いてください")
+        return []
+    out: list[Contact] = []
+    for i, c in enumerate(entries):
+        if not isinstance(c, dict) or "name" not in c:
+            r.error(f"{key}[{i}]", "each contact needs a name / 連絡先には name（名前）が必要です")
+            continue
+        districts: tuple[str, ...] = ()
+        if per_district:
+            raw = c.get("districts")
+            if not isinstance(raw, list) or not raw or not all(isinstance(d, str) and d for d in raw):
+                r.error(
+                    f"{key}[{i}].districts",
+                    'list the district ids this coordinator covers, e.g. districts = ["higashi"]'
+                    " / 担当する地区のIDを書いてください",
+                )
+                continue
+            districts = tuple(raw)
+        out.append(
+            Contact(
+                name=str(c["name"]),
+                role=str(c.get("role", "")),
+                phone=str(c.get("phone", "")),
+                hours=str(c.get("hours", "")),
+                districts=districts,
+            )
+        )
+    return out
+
+
 def _read_toml(path: Path) -> tuple[dict, _Reader]:
     text = path.read_text(encoding="utf-8")
     try:
@@ -319,6 +368,34 @@ def _privacy_options(r: _Reader, data: dict, path_of: Any) -> PrivacyOptions:
         lists[key] = tuple(value) if value is not None else None
     files = tuple(path_of(f, "privacy.facilities") or Path(f) for f in (lists["facilities"] or ()))
     return PrivacyOptions(lists["public_kinds"], lists["public_venue_words"], files)
+
+
+def _site_meta(r: _Reader, data: dict) -> SiteMeta:
+    """[site]: what the published site says (title, lead, licence, edition, contacts)."""
+    s = r.table(data.get("site", {}), "site", KEYS["site"])
+    contacts = _contacts(r, s.get("contacts", []), "site.contacts", per_district=False)
+    district_contacts = _contacts(
+        r, s.get("district_contacts", []), "site.district_contacts", per_district=True
+    )
+    edition = r.get(s, "site", "edition", str, "")
+    if edition and not _real_date(edition):
+        r.error(
+            "site.edition",
+            f"{edition!r} is not a date: write a real date as YYYY-MM-DD / 実在する日付を書いてください",
+        )
+    site = SiteMeta(
+        title=r.get(s, "site", "title", str, "", required=True),
+        lead=r.get(s, "site", "lead", str, ""),
+        attribution=r.get(s, "site", "attribution", str, ""),
+        licence=r.get(s, "site", "licence", str, "CC BY 4.0"),
+        licence_url=r.get(s, "site", "licence_url", str, SiteMeta.licence_url),
+        edition=edition,
+        base_url=r.get(s, "site", "base_url", str, ""),
+        fictional=r.get(s, "site", "fictional", bool, False),
+        contacts=contacts,
+        district_contacts=district_contacts,
+    )
+    return site
 
 
 def load_project(root: str | Path) -> Project:
@@ -353,37 +430,7 @@ def load_project(root: str | Path) -> Project:
             r.error(key, f"file not found: {value} / ファイルが見つかりません")
         return p
 
-    s = r.table(data.get("site", {}), "site", KEYS["site"])
-    contacts = []
-    for i, c in enumerate(s.get("contacts", [])):
-        if not isinstance(c, dict) or "name" not in c:
-            r.error(f"site.contacts[{i}]", "each contact needs a name")
-            continue
-        contacts.append(
-            Contact(
-                name=str(c["name"]),
-                role=str(c.get("role", "")),
-                phone=str(c.get("phone", "")),
-                hours=str(c.get("hours", "")),
-            )
-        )
-    edition = r.get(s, "site", "edition", str, "")
-    if edition and not _real_date(edition):
-        r.error(
-            "site.edition",
-            f"{edition!r} is not a date: write a real date as YYYY-MM-DD / 実在する日付を書いてください",
-        )
-    site = SiteMeta(
-        title=r.get(s, "site", "title", str, "", required=True),
-        lead=r.get(s, "site", "lead", str, ""),
-        attribution=r.get(s, "site", "attribution", str, ""),
-        licence=r.get(s, "site", "licence", str, "CC BY 4.0"),
-        licence_url=r.get(s, "site", "licence_url", str, SiteMeta.licence_url),
-        edition=edition,
-        base_url=r.get(s, "site", "base_url", str, ""),
-        fictional=r.get(s, "site", "fictional", bool, False),
-        contacts=contacts,
-    )
+    site = _site_meta(r, data)
 
     b = r.table(data.get("build", {}), "build", KEYS["build"])
     build = BuildOptions(

@@ -1831,6 +1831,13 @@ CHART_FONTS = (
 NEAR_COLOUR, FAR_COLOUR = "#08519c", "#9ecae1"  # one hue, dark and light: readable without colour vision
 
 
+# Chart text in points of the SVG, which a browser draws at 4/3 px per pt when the chart is shown at its
+# own size (phones scroll it sideways rather than shrink it): 10 pt = 13.3 px, 9.5 pt = 12.7 px, both
+# at least the 12 px a reader can still make out.
+CHART_FONT_PT = 10
+CHART_SMALL_PT = 9.5
+
+
 def _chart_fonts() -> list[str]:
     """The installed ones of CHART_FONTS, found before any text is drawn: matplotlib logs a findfont
     warning for every text it sets in a family that is missing."""
@@ -1886,6 +1893,15 @@ def _save_svg(fig: Any, path: Path) -> None:
         fig.savefig(path, format="svg", metadata={"Date": None}, bbox_inches="tight")
 
 
+def _svg_size(path: Path) -> tuple[str, str]:
+    """The chart's size in CSS px (matplotlib writes it in pt): the page reserves it before the file loads."""
+    head = path.read_text(encoding="utf-8")[:2000]
+    size = re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"[^>]*\bheight="([\d.]+)pt"', head, re.DOTALL)
+    if size is None:
+        return "", ""
+    return tuple(str(round(float(v) * 4 / 3)) for v in size.groups())  # type: ignore[return-value]
+
+
 def write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict[str, str]]:
     """counts.svg (places per district by category), coverage.svg (walking reach per finest area, or per
     district when the finest tier has more than CHART_MAX_BARS areas), per_capita.svg (when a population
@@ -1893,7 +1909,10 @@ def write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict
     title, alt text and `note`. name -> {file, alt, note}. The tables on the page hold every number, so
     the charts need no other text alternative than a summary."""
     with _quiet_fonts():
-        return _write_charts(edition, ins, folder)
+        charts = _write_charts(edition, ins, folder)
+    for chart in charts.values():
+        chart["width"], chart["height"] = _svg_size(folder / chart["file"])
+    return charts
 
 
 def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dict[str, str]]:
@@ -1906,7 +1925,7 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
     with matplotlib.rc_context(
         {
             "font.family": _chart_fonts(),
-            "font.size": 9,
+            "font.size": CHART_FONT_PT,
             "svg.hashsalt": "takara-map",
             "axes.spines.top": False,
             "axes.spines.right": False,
@@ -1927,7 +1946,13 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
             )
             left += vals
         for y, total in enumerate(left):
-            ax.text(total + max(left.max(initial=0), 1) * 0.01, y, f"{int(total)}", va="center", fontsize=8)
+            ax.text(
+                total + max(left.max(initial=0), 1) * 0.01,
+                y,
+                f"{int(total)}",
+                va="center",
+                fontsize=CHART_SMALL_PT,
+            )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("掲載している場所の数（か所）")
         ax.set_title(
@@ -1935,7 +1960,7 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
             + (f"：場所の少ない {limit} {district.label}" if cut else ""),
             loc="left",
         )
-        ax.legend(loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1.0))
+        ax.legend(loc="upper left", fontsize=CHART_SMALL_PT, frameon=False, bbox_to_anchor=(1.01, 1.0))
         ax.set_xlim(0, max(left.max(initial=0), 1) * 1.12)
         _save_svg(fig, folder / "counts.svg")
         note = (
@@ -1972,7 +1997,7 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
             ax.barh(names, near_vals, color=NEAR_COLOUR, height=0.5, label=f"{distance_label(near)}以内")
         for y, (a, b) in enumerate(zip(near_vals, far_vals)):
             text = f"{a:.0f}% / {b:.0f}%" if near != far else f"{b:.0f}%"
-            ax.text(101, y, text, va="center", fontsize=7.5)
+            ax.text(101, y, text, va="center", fontsize=CHART_SMALL_PT)
         ax.set_xlim(0, 118)
         ax.set_xticks([0, 25, 50, 75, 100])
         ax.set_xlabel("面積のうち、活動中の場所から歩いて行ける範囲の割合（%）")
@@ -1981,7 +2006,7 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
             + (f"：{distance_label(far)}以内の割合が低い {limit} {tier.label}" if cut else ""),
             loc="left",
         )
-        ax.legend(loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1.0))
+        ax.legend(loc="upper left", fontsize=CHART_SMALL_PT, frameon=False, bbox_to_anchor=(1.01, 1.0))
         _save_svg(fig, folder / "coverage.svg")
         note = (
             (
@@ -2023,7 +2048,7 @@ def _write_charts(edition: Edition, ins: Insight, folder: Path) -> dict[str, dic
                     y,
                     "数字なし" if p.per_1000 is None else f"{p.per_1000:.1f}",
                     va="center",
-                    fontsize=8,
+                    fontsize=CHART_SMALL_PT,
                 )
             ax.set_xlim(0, top * 1.15)
             ax.set_xlabel("活動中の場所の数（65歳以上の人 1,000 人あたり）")

@@ -257,6 +257,7 @@ def run(
     today = edition_date(project)
     rows = read_all(project, report)
     boundaries = load_all_boundaries(project, report)
+    check_district_contacts(project, boundaries, report)
     places = validate_rows(rows, project, report)
     validated = list(places)
     contacts = {phone_digits(c.phone) for c in project.site.contacts}
@@ -354,6 +355,29 @@ def _decide_locations(
         for m in maskings:
             report.add(Issue("warning", p.source, p.row, m.column, *masking_message(m), p.name))
     return kept
+
+
+def check_district_contacts(project: Project, boundaries: dict, report: Report) -> None:
+    """A district coordinator in the config must name districts the boundary file has: a misspelt id
+    would silently leave that district's places without a contact to show."""
+    gdf = boundaries.get(project.district_tier.id)
+    if gdf is None or not project.site.district_contacts:
+        return
+    known = {str(v) for v in gdf["area_id"]} if "area_id" in gdf.columns else set()
+    for i, c in enumerate(project.site.district_contacts):
+        for d in c.districts:
+            if known and d not in known:
+                report.add(
+                    Issue(
+                        "warning",
+                        project.config_path.name,
+                        None,
+                        f"site.district_contacts[{i}].districts",
+                        f"「{d}」という{project.district_tier.label or '地区'}のIDは境界データにありません"
+                        f"（{c.name}）。ある ID: {'、'.join(sorted(known))}",
+                        f"no district with id {d!r} in the boundaries ({c.name})",
+                    )
+                )
 
 
 def _withheld_counts(report: Report, places: list[Place], project: Project) -> dict:

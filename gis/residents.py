@@ -8,6 +8,7 @@ week page is the template site_template/templates/week.html.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,50 +80,64 @@ def towns_payload(gazetteer: Path | None) -> dict:
 
 
 def week_ctx(places: list[Any], contexts: list[Any]) -> dict:
-    """The week page: for each weekday (Mon..Sun) what meets on it by a weekly or 第N rule, earliest first;
-    places meeting every day, on days of the month, and those whose schedule is irregular or not
-    understood are listed apart (said as written, never placed on a guessed day)."""
+    """The week page: under each weekday (Mon..Sun) every place that may meet on it, earliest first. The
+    weekday comes from Schedule.occurs_on_weekdays, the one rule the weekday filter and the prints use too
+    (daily and day-of-month schedules are under every weekday; whether they meet in a given week is in
+    data/week.json). Places whose schedule is irregular or not understood are listed apart (said as
+    written, never placed on a guessed day)."""
     days: list[list[dict]] = [[] for _ in range(7)]
-    daily: list[dict] = []
-    monthly: list[dict] = []
     irregular: list[dict] = []
     unknown: list[dict] = []
     for p, c in zip(places, contexts):
         s = p.schedule
-        entry = {
-            "p": c,
-            "start": (s.start or "") if s is not None and s.parsed else "",
-            "end": (s.end or "") if s is not None and s.parsed else "",
-            "nth": "",
-            "months": "",
-        }
-        if s is None or not s.parsed:
+        parsed = s is not None and s.parsed
+        entry = {"p": c, "start": (s.start or "") if parsed else "", "end": (s.end or "") if parsed else ""}
+        if not parsed:
             if p.schedule_text:
                 unknown.append(entry)
             continue
-        if s.daily:
-            daily.append(entry)
-        elif s.month_days:
-            monthly.append(entry)
-        elif s.weekdays or s.nth_weekdays:
-            for wd in s.occurs_on_weekdays():
-                nth = sorted(n for n, d in s.nth_weekdays if d == wd) if wd not in s.weekdays else []
-                days[wd].append(
-                    dict(entry, nth=",".join(str(n) for n in nth), months=",".join(map(str, s.months)))
-                )
-        else:
+        weekdays = s.occurs_on_weekdays()
+        if not weekdays:
             irregular.append(entry)
+        for wd in weekdays:
+            days[wd].append(entry)
 
     def order(e: dict) -> tuple:
         return (e["start"] or "99:99", e["p"].n)
 
+    districts: dict[str, str] = {}
+    for c in contexts:
+        if c.district:
+            districts.setdefault(c.dkey, c.district)
     return {
         "days": [sorted(d, key=order) for d in days],
-        "daily": sorted(daily, key=order),
-        "monthly": sorted(monthly, key=order),
         "irregular": irregular,
         "unknown": unknown,
+        "districts": [{"key": k, "name": v} for k, v in districts.items()],
     }
+
+
+WEEK_DAYS = 53 * 7  # data/week.json covers a year of weeks from the edition's Monday
+
+
+def week_payload(places: list[Any], edition_date: date, paused_status: str) -> dict:
+    """data/week.json: for each place with a recurring schedule, the days it meets from the Monday of the
+    edition's week on, as a hex string of bits (bit k = start + k days), computed by Schedule.matches (the
+    same rule as the calendars: months, 祝日・お盆・年末年始 closures). A paused place meets on no day. The
+    week page's script reads this instead of working out 第N曜日 itself."""
+    start = edition_date - timedelta(days=edition_date.weekday())
+    end = start + timedelta(days=WEEK_DAYS - 1)
+    on: dict[str, str] = {}
+    for p in places:
+        s = p.schedule
+        if s is None or not s.recurs:
+            continue
+        bits = 0
+        if p.status != paused_status:
+            for d in s.occurrences(start, end):
+                bits |= 1 << (d - start).days
+        on[str(p.number)] = format(bits, "x")
+    return {"version": 1, "start": start.isoformat(), "days": WEEK_DAYS, "on": on}
 
 
 # ---------------------------------------------------------------- district and place pages

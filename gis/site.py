@@ -40,6 +40,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -52,13 +53,15 @@ from markupsafe import Markup
 from gis.config import Category, Project, Tier
 from gis.edition import Edition
 from gis.geojson import geometry_json
-from gis.place import STATUS_PAUSED, PublicPlace
+from gis.place import STATUS_PAUSED, VENUE_ONLINE, PublicPlace
 from gis.report import Issue
 from gis.textsafe import csv_cell
+from gis.typography import phrases
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 DEFAULT_LANG = "ja"
 SITE_LANGS = ("ja", "en")  # one build writes the default language at the root and each other under <lang>/
+ONLINE_LIST_LIMIT = 200  # groups meeting online, listed under the map (they have no point on it)
 FULL_LIST_LIMIT = 2000  # index.html lists every place in HTML up to this many; beyond, a district index
 NO_DISTRICT = (
     "_none"  # detail file for places outside every district (cannot clash: slugs never start with _)
@@ -69,8 +72,9 @@ VENDOR_FOR_SITE = ("leaflet", "supercluster")  # axe-core stays test-only
 DISTRICT_INDEX_LIMIT = 500  # beyond this many districts, index.html links the 第1層 pages (which list theirs)
 OVERVIEW_CELL_PX = 80  # grid cell of the build-time clusters: a little wider than supercluster's radius
 OVERVIEW_MAX_CELLS = 1500  # per zoom level; finer levels are left to the browser's supercluster
-OVERVIEW_ZOOMS = range(4, 17)  # the map's minZoom to the last clustered zoom (takara.js CLUSTER_MAX)
+OVERVIEW_ZOOMS = range(4, 15)  # the map's minZoom to the last clustered zoom (takara.js CLUSTER_MAX = 14)
 FLAG_FREE, FLAG_ACTIVE, FLAG_PAUSED, FLAG_STALE, FLAG_AREA, FLAG_PHOTO = 1, 2, 4, 8, 16, 32
+FLAG_ONLINE = 64  # met online: in the list, not on the map
 PERIOD_BITS = {"morning": 1, "afternoon": 2, "evening": 4}
 TILE_HOSTS = ("https://cyberjapandata.gsi.go.jp", "https://tile.openstreetmap.org")
 # The open-data files a page may link to, when some stage wrote them (label keys in the catalogue).
@@ -194,13 +198,25 @@ def make_environment(catalogue: Catalogue) -> jinja2.Environment:
                 "areas": "place.areas",
                 "back_home": "place.back_home",
                 "calendar": "place.calendar",
+                "where": "field.where",
+                "contact": "field.contact",
+                "contact_note": "contact.note",
             }.items()
         }
     )
     env.globals["PATH_MARK"] = PATH_MARK  # where the shared place-page chrome takes each page's own path
     env.globals["lang"] = catalogue.lang
     env.filters["jdate"] = catalogue.date
+    env.filters["phrases"] = phrase_markup
     return env
+
+
+def phrase_markup(text: Any) -> Markup:
+    """Text with a <wbr> between its phrases (gis.typography.phrases): with the site's CSS (word-break:
+    keep-all) a line breaks only there, so headings and labels never break as デ/モ, 500/円 or ス/ーパー."""
+    if text is None or text == "":
+        return Markup("")
+    return Markup("<wbr>").join(Markup.escape(piece) for piece in phrases(str(text)))
 
 
 # ---------------------------------------------------------------- the model of the site
@@ -264,6 +280,11 @@ class PlaceView:
     crumbs: list[dict]  # shared between places of one neighbourhood
     back: list[dict]
     calendar: str = ""  # data/calendar/<id>.ics when gis.export wrote one (set in render_pages)
+    town: str = ""  # the finest area it lies in (第3層 …)
+    district: str = ""  # its district's name
+    where: str = ""  # venue · town · district, for cards and the week page
+    online: bool = False  # met online: listed, never placed on the map
+    contact: dict | None = None  # the district's coordinator, when the place publishes no phone
 
     @property
     def url(self) -> str:
@@ -441,6 +462,7 @@ class SiteModel:
         """What a template or a detail file shows of one place. Strings only come from PublicPlace; labels
         are looked up here once, so the templates that run per place stay simple loops."""
         crumbs, back = self.crumbs_of(p)
+        town, district = self.where_of(p)
         schedule = self.schedule_text(p)
         written = p.schedule_text if p.schedule_text != schedule else ""
         paused = p.status == STATUS_PAUSED
@@ -452,10 +474,9 @@ class SiteModel:
             (lb["fee"], p.fee),
             (lb["activities"], p.activities),
         ]
+        # residents see the schedule in plain words; how the record wrote it is for coordinators only
         full = [
-            *short[:1],
-            (lb["schedule_written"], written),
-            *short[1:],
+            *short,
             (lb["venue"], p.venue),
             (lb["address"], p.address),
             (lb["organiser"], p.organiser),
@@ -497,7 +518,33 @@ class SiteModel:
             photo=self.photos.get(p.number),
             crumbs=crumbs,
             back=back,
+            town=town,
+            district=district,
+            where="・".join(x for x in (p.venue, town, district) if x),
+            online=p.venue_kind == VENUE_ONLINE,
+            contact=None if p.phone else self.contact_of(p),
         )
+
+    def contact_of(self, p: PublicPlace) -> dict | None:
+        """The coordinator a resident asks about a place without a published contact (config
+        site.district_contacts, else the first site.contacts entry)."""
+        hit = p.areas.get(self.district_tier.id)
+        c = self.project.site.contact_for(hit[0] if hit else "")
+        if c is None:
+            return None
+        return {
+            "name": c.name,
+            "role": c.role,
+            "phone": c.phone,
+            "phone_href": phone_href(c.phone) if c.phone else "",
+            "hours": c.hours,
+        }
+
+    def where_of(self, p: PublicPlace) -> tuple[str, str]:
+        """(town, district): the names of the finest area and of the district a place lies in."""
+        finest = max(self.tiers, key=lambda t: t.level)
+        town = p.areas.get(finest.id, ("", ""))[1] if finest.level > self.district_tier.level else ""
+        return town, p.areas.get(self.district_tier.id, ("", ""))[1]
 
     def flags(self, p: PublicPlace) -> int:
         f = 0
@@ -507,10 +554,18 @@ class SiteModel:
         f |= FLAG_STALE if p.stale else 0
         f |= FLAG_AREA if p.location_precision == "area" else 0
         f |= FLAG_PHOTO if p.number in self.photos else 0
+        f |= FLAG_ONLINE if p.venue_kind == VENUE_ONLINE else 0
         return f
 
 
 # ---------------------------------------------------------------- data files
+
+
+def edition_day(project: Project) -> date:
+    """The edition date (config site.edition); the first of January 2000 when none is given, so two
+    builds of one project stay identical (the build never reads the clock)."""
+    edition = project.site.edition
+    return date.fromisoformat(edition) if edition else date(2000, 1, 1)
 
 
 def _simplify(geom: shapely.Geometry) -> shapely.Geometry:
@@ -560,6 +615,7 @@ def index_payload(model: SiteModel) -> dict:
             "stale": FLAG_STALE,
             "area": FLAG_AREA,
             "photo": FLAG_PHOTO,
+            "online": FLAG_ONLINE,
         },
         "periods": PERIOD_BITS,
         "categories": [
@@ -632,7 +688,8 @@ def search_payload(model: SiteModel) -> dict:
 
 DETAIL_FIELDS = (
     "schedule",
-    "schedule_written",
+    "where",
+    "contact",
     "target",
     "fee",
     "activities",
@@ -790,6 +847,8 @@ def copy_assets(out: Path, catalogue: Catalogue, env: jinja2.Environment, model:
     for name in VENDOR_FOR_SITE:
         shutil.copytree(TEMPLATE_ROOT / "vendor" / name, assets / "vendor" / name, dirs_exist_ok=True)
     shutil.copy2(TEMPLATE_ROOT / "vendor" / "VERSIONS.md", assets / "vendor" / "VERSIONS.md")
+    if catalogue.lang == DEFAULT_LANG:  # browsers ask for /favicon.ico whatever the page says
+        shutil.copy2(TEMPLATE_ROOT / "favicon.ico", out / "favicon.ico")
     # The catalogues, as JSON (for a language toggle) and as a script the pages load without a fetch.
     (assets / "i18n").mkdir(exist_ok=True)
     for path in sorted((TEMPLATE_ROOT / "i18n").glob("*.json")):
@@ -951,11 +1010,15 @@ def _site_ctx(model: SiteModel, out: Path) -> dict:
                 "lang": other,
                 "label": Catalogue(other)("lang.name"),
                 "prefix": f"{other}/" if model.t.lang == DEFAULT_LANG else "../",
+                "site_prefix": "" if other == DEFAULT_LANG else f"{other}/",
             }
             for other in SITE_LANGS
             if other != model.t.lang
         ],
         "csp_img": " ".join(TILE_HOSTS),
+        # absolute hreflang links need where the site is published; "" keeps them relative
+        "base_url": meta.base_url.rstrip("/") + "/" if meta.base_url else "",
+        "lang_prefix": "" if model.t.lang == DEFAULT_LANG else f"{model.t.lang}/",
     }
 
 
@@ -1026,6 +1089,8 @@ def _area_ctx(model: SiteModel, area: Area, places: list[PlaceView], items: list
             "bounds": [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]],
             "outline": outline,
             "children": {"type": "FeatureCollection", "features": child_features},
+            # finer than a district (a neighbourhood): every place shown alone, never grouped
+            "group": tier.level <= model.district_tier.level,
         },
     }
 
@@ -1144,6 +1209,7 @@ def render_pages(model: SiteModel, env: jinja2.Environment, out: Path) -> int:
         items=[Markup(item_tmpl.render(p=c, root="")) for c in contexts] if full_list else [],
         full_list=full_list,
         total=len(contexts),
+        online=[c for c in contexts if c.online][:ONLINE_LIST_LIMIT],
         districts=districts,
         district_tier=index_tier.name,
         path="index.html",
@@ -1217,9 +1283,10 @@ def write_data(model: SiteModel, out: Path, result: SiteResult) -> None:
     result.files["data/overview.json"] = _dump_to(data / "overview.json", overview_payload(model))
     _dump_to(data / "search.json", search_payload(model))
     # residents' filters (who a place is for) and 近くの場所 by town name: gis.residents
-    from gis.residents import filters_payload, towns_payload
+    from gis.residents import filters_payload, towns_payload, week_payload
 
     _dump_to(data / "filters.json", filters_payload(model.places))
+    _dump_to(data / "week.json", week_payload(model.places, edition_day(model.project), STATUS_PAUSED))
     _dump_to(data / "towns.json", towns_payload(model.project.build.gazetteer))
     for key, payload in district_payloads(model):
         _dump_to(data / "districts" / f"{key}.json", payload)

@@ -2031,6 +2031,28 @@ role = "第2層 生活支援コーディネーター"
 phone = "0866-00-0200"
 hours = "平日 9:00～17:00"
 
+# Each district's 第2層 coordinator: shown beside a place that publishes no contact of its own.
+[[site.district_contacts]]
+districts = ["higashi", "kita"]
+name = "たから市 東・北地域包括支援センター（架空）"
+role = "第2層 生活支援コーディネーター"
+phone = "0866-00-0200"
+hours = "平日 9:00～17:00"
+
+[[site.district_contacts]]
+districts = ["chuo"]
+name = "たから市 中央地域包括支援センター（架空）"
+role = "第2層 生活支援コーディネーター"
+phone = "0866-00-0300"
+hours = "平日 9:00～17:00"
+
+[[site.district_contacts]]
+districts = ["nishi", "minami"]
+name = "たから市 西・南地域包括支援センター（架空）"
+role = "第2層 生活支援コーディネーター"
+phone = "0866-00-0400"
+hours = "平日 8:30～17:15"
+
 [build]
 gazetteer = "data/gazetteer/ja"
 numbers_file = "data/numbers.json"

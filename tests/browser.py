@@ -116,10 +116,11 @@ def chromium():
 
 @pytest.fixture
 def open_page(chromium) -> Iterator[Callable]:
-    """open_page(url, viewport=(w, h)) -> (page, guard): a fresh context per page, network guarded."""
+    """open_page(url, viewport=(w, h), large_text=False) -> (page, guard): a fresh context per page, network
+    guarded; large_text opens it with 大きな文字 already switched on."""
     contexts = []
 
-    def _open(url: str, viewport: tuple[int, int] = (1280, 800)):
+    def _open(url: str, viewport: tuple[int, int] = (1280, 800), large_text: bool = False):
         ctx = chromium.new_context(
             viewport={"width": viewport[0], "height": viewport[1]},
             locale="ja-JP",
@@ -127,6 +128,8 @@ def open_page(chromium) -> Iterator[Callable]:
             device_scale_factor=1,
         )
         contexts.append(ctx)
+        if large_text:  # as a reader who switched on 大きな文字 earlier (remembered by the browser)
+            ctx.add_init_script("window.localStorage.setItem('takara.largeText', '1')")
         guard = Guard()
         ctx.route("**/*", guard.route)
         page = ctx.new_page()

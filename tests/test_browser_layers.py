@@ -76,5 +76,5 @@ def test_blank_areas_and_per_capita_layers_can_be_switched(demo, open_page):
     page.wait_for_function("() => !takara.insightVisible('blank_areas')")
     assert _paths(page, "blank_areas") == 0
     # the places stay on the map throughout
-    assert page.evaluate("takara.drawn().places") == len(edition.places)
+    assert page.evaluate("takara.drawn().places + takara.drawn().online") == len(edition.places)
     guard.assert_clean()

@@ -12,6 +12,7 @@ import math
 import os
 import re
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -248,8 +249,9 @@ def test_phone_switches_list_and_map_and_popups_fit(built, open_page):
         "() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))[0].dataset.n"
     )
     page.evaluate(f"() => window.takara.openPlace({n})")
-    box = page.locator(".leaflet-popup").bounding_box()
+    box = page.locator("#place-sheet").bounding_box()  # on a phone a place opens as a sheet
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE[1]
     guard.assert_clean()
 
 
@@ -269,6 +271,20 @@ def test_large_text_is_remembered_and_the_layout_holds(built, open_page):
         " window.scrollTo(0, document.getElementById('list').offsetTop - 8); }"
     )
     page.screenshot(path=str(ARTIFACTS / "residents-large-text.png"))
+    # the desktop layout holds: the map beside the list, and the list in its own scroll box
+    layout = page.evaluate(
+        """() => { const list = document.getElementById('list'), map = document.getElementById('map');
+        const l = list.getBoundingClientRect(), m = map.getBoundingClientRect();
+        return {side: l.left >= m.right - 1, scrolls: list.scrollHeight > list.clientHeight + 100,
+                boxed: l.height <= innerHeight, page: document.documentElement.scrollHeight}; }"""
+    )
+    assert layout["side"] and layout["scrolls"] and layout["boxed"], layout
+    assert layout["page"] < 6000, layout  # not the whole list down the page
+    # the map's labels grow with the text
+    assert (
+        page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.tk-area-label')).fontSize)")
+        >= 20
+    )
     page.reload()
     _ready(page)
     assert page.evaluate("() => document.documentElement.classList.contains('large-text')")
@@ -292,19 +308,31 @@ def test_week_page_lists_each_weekday_from_the_schedules(built, open_page):
         expected = sorted(
             p.number
             for p in edition.places
-            if p.schedule is not None
-            and p.schedule.parsed
-            and not p.schedule.daily
-            and not p.schedule.month_days
-            and wd in p.schedule.occurs_on_weekdays()
+            if p.schedule is not None and p.schedule.parsed and wd in p.schedule.occurs_on_weekdays()
         )
         got = page.evaluate(
             f"() => Array.from(document.querySelectorAll('#wd-{wd} .week-item')).map(li => Number(li.dataset.n))"
         )
         assert sorted(got) == expected
     assert page.locator("#wd-0 .week-date").text_content().strip()
-    nth = page.locator(".week-item[data-nth] .week-note").first
-    assert nth.text_content() in ("今週あります", "今週はありません")
+    # whether it meets this week is the build's answer (Schedule.matches, like the calendars), not the script's
+    monday = date.fromisoformat(page.evaluate("takaraWeek.monday"))
+    marked = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.week-day .week-item[data-this-week]'))"
+        ".map(li => [Number(li.closest('.week-day').dataset.wd), Number(li.dataset.n), li.dataset.thisWeek === '1'])"
+    )
+    assert marked, "no entry says whether it meets this week"
+    by_number = {p.number: p for p in edition.places}
+    for wd, n, on in marked:
+        p = by_number[n]
+        assert on == (p.status != "休止中" and p.schedule.matches(monday + timedelta(days=wd))), (wd, n)
+    # every entry says where it is; the district filter keeps only that district's entries
+    assert page.locator(".week-item .week-where").count() == page.locator(".week-item").count()
+    key = page.eval_on_selector("#week-district option:nth-child(2)", "o => o.value")
+    page.select_option("#week-district", key)
+    shown = page.eval_on_selector_all(".week-item:not([hidden])", "els => els.map(e => e.dataset.d)")
+    assert shown and set(shown) == {key}
+    assert f"d={key}" in page.url
     guard.assert_clean()
 
 
@@ -383,7 +411,7 @@ def test_english_site_and_language_links(built, open_page):
     # every page of both languages names its other-language twin, and the twin exists
     for html in list(out.glob("places/*/index.html"))[:5] + list(out.glob("en/districts/*/index.html"))[:3]:
         text = html.read_text(encoding="utf-8")
-        for href in re.findall(r'<link rel="alternate" hreflang="\w+" href="([^"]+)"', text):
+        for href in re.findall(r'<a class="lang-link" href="([^"]+)"', text):
             assert (html.parent / href / "index.html").resolve().is_file() or (
                 html.parent / href
             ).resolve().is_file()

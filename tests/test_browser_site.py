@@ -85,16 +85,27 @@ def test_every_place_is_on_the_map_and_each_list_entry_opens_its_popup(site, ser
     assert places, "the project published nothing"
     page, guard = open_page(server + "index.html", DESKTOP)
     wait_ready(page)
-    # At the first view every place is drawn: as its own marker or inside a cluster whose count adds up.
+    # At the first view every place is drawn: as its own marker or inside a group whose count adds up;
+    # groups meeting online are listed under the map instead of being placed.
+    online = [p for p in places if p.venue_kind == "オンライン"]
     assert page.evaluate("takara.total()") == len(places)
     drawn = page.evaluate("takara.drawn()")
-    assert drawn["places"] == len(places), drawn
-    counts = page.eval_on_selector_all(".tk-cluster[data-count]", "els => els.map(e => +e.dataset.count)")
+    assert drawn["places"] + drawn["online"] == len(places), drawn
+    assert drawn["online"] == len(online)
+    counts = page.eval_on_selector_all(
+        ".tk-cluster[data-count], .tk-stack[data-count]", "els => els.map(e => +e.dataset.count)"
+    )
     singles = page.eval_on_selector_all(".tk-marker[data-n]", "els => els.length")
-    assert sum(counts) + singles == len(places)
-    # Choosing list entry N shows marker N and opens popup N, which links to places/N/.
+    assert sum(counts) + singles + len(online) == len(places)
+    listed = page.eval_on_selector_all(".online-list a", "els => els.map(a => a.getAttribute('href'))")
+    assert listed == [f"places/{p.number}/" for p in sorted(online, key=lambda p: p.number)]
+    # Choosing list entry N shows marker N (or the one marker of the places at its point) and opens
+    # popup N, which links to places/N/.
     seen = set()
     for p in places:
+        if p in online:
+            assert page.locator(f"#place-{p.number} button.show-on-map").count() == 0
+            continue
         page.click(f"#place-{p.number} button.show-on-map")
         shown = page.evaluate("""() => {
             const popups = document.querySelectorAll('.leaflet-popup .tk-popup');
@@ -102,7 +113,8 @@ def test_every_place_is_on_the_map_and_each_list_entry_opens_its_popup(site, ser
             return {count: popups.length, n: box.dataset.n, no: box.querySelector('.no').textContent,
                     title: box.querySelector('.tk-popup-title').textContent,
                     href: box.querySelector('a.more').getAttribute('href'),
-                    markers: document.querySelectorAll(`.tk-marker[data-n="${box.dataset.n}"]`).length};
+                    markers: document.querySelectorAll(`.tk-marker[data-n="${box.dataset.n}"]`).length
+                           + document.querySelectorAll('.tk-stack.is-chosen').length};
         }""")
         assert shown == {
             "count": 1,
@@ -113,7 +125,7 @@ def test_every_place_is_on_the_map_and_each_list_entry_opens_its_popup(site, ser
             "markers": 1,
         }, (p.number, shown)
         seen.add(p.number)
-    assert seen == {p.number for p in places}
+    assert seen == {p.number for p in places} - {p.number for p in online}
     # the details arrive from the district file (last popup)
     last = places[-1]
     if last.target:
@@ -130,9 +142,13 @@ def test_zooming_in_splits_clusters_into_numbered_markers(site, server, open_pag
     wait_ready(page)
     total = len(site.edition.places)
     for _ in range(6):
-        cluster = page.locator(".tk-cluster").first
-        if cluster.count() == 0:
+        if page.locator(".tk-cluster").count() == 0:
             break
+        # the biggest group: near the middle, clear of the attribution and zoom controls in the corners
+        biggest = page.evaluate(
+            "() => Math.max(...Array.from(document.querySelectorAll('.tk-cluster')).map(e => +e.dataset.count))"
+        )
+        cluster = page.locator(f'.tk-cluster[data-count="{biggest}"]').first
         before = page.evaluate("takara.drawn().clusters")
         cluster.click()
         page.wait_for_timeout(400)
@@ -174,10 +190,10 @@ def test_a_category_layer_hides_its_markers_and_list_entries(site, server, open_
     mine = [p for p in places if p.category == cat.id]
     page.locator(f'input[name="category"][value="{cat.id}"]').uncheck()
     assert page.evaluate("takara.visibleCount()") == len(places) - len(mine)
-    assert page.evaluate("takara.drawn().places") == len(places) - len(mine)
+    assert page.evaluate("takara.drawn().places + takara.drawn().online") == len(places) - len(mine)
     assert page.locator(f"#place-{mine[0].number}").is_hidden()
     page.locator(f'input[name="category"][value="{cat.id}"]').check()
-    assert page.evaluate("takara.drawn().places") == len(places)
+    assert page.evaluate("takara.drawn().places + takara.drawn().online") == len(places)
     assert page.locator(f"#place-{mine[0].number}").is_visible()
     guard.assert_clean()
 
@@ -185,14 +201,36 @@ def test_a_category_layer_hides_its_markers_and_list_entries(site, server, open_
 def test_markers_can_be_reached_and_opened_with_the_keyboard(site, server, open_page):
     page, guard = open_page(server + "index.html", DESKTOP)
     wait_ready(page)
-    p = site.edition.places[0]
-    page.evaluate(f"takara.openPlace({p.number})")
+    places = [p for p in site.edition.places if p.venue_kind != "オンライン"]
+
+    def opened_alone(n: int) -> bool:  # its own marker (not one shared with places at the same spot)
+        page.evaluate(f"takara.openPlace({n})")
+        return page.locator(f'.tk-marker[data-n="{n}"]').count() == 1
+
+    p = next(p for p in places if opened_alone(p.number))
     page.keyboard.press("Escape")
     marker = page.locator(f'.tk-marker[data-n="{p.number}"]')
     assert marker.get_attribute("tabindex") == "0"
     marker.focus()
     page.keyboard.press("Enter")
     assert page.locator(".leaflet-popup .tk-popup").get_attribute("data-n") == str(p.number)
+    # places at one spot are one marker: Enter lists them, and each opens from that list
+    q = next((q for q in places if not opened_alone(q.number)), None)
+    if q is not None:
+        page.keyboard.press("Escape")
+        stack = page.locator(".tk-stack.is-chosen")
+        assert stack.get_attribute("tabindex") == "0"
+        stack.focus()
+        page.keyboard.press("Enter")
+        members = page.locator(".leaflet-popup .stack-member")
+        assert members.count() == int(stack.get_attribute("data-count")) >= 2
+        assert str(q.number) in stack.get_attribute("data-members").split(",")
+        members.first.focus()
+        page.keyboard.press("Enter")
+        opened = page.locator(".leaflet-popup .tk-popup").get_attribute("data-n")
+        assert opened and opened in page.locator(".tk-stack.is-chosen").get_attribute("data-members").split(
+            ","
+        )
     guard.assert_clean()
 
 
@@ -205,10 +243,11 @@ def test_phone_layout_switches_between_list_and_map(site, server, open_page):
     p = site.edition.places[len(site.edition.places) // 2]
     page.click(f"#place-{p.number} button.show-on-map")
     assert page.locator("#map").is_visible()
-    popup = page.locator(".leaflet-popup .tk-popup")
-    assert popup.get_attribute("data-n") == str(p.number)
-    box = page.locator(".leaflet-popup").bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]  # the popup fits the screen
+    # on a phone the place opens as a sheet along the bottom (tests/test_browser_phone.py looks closer)
+    sheet = page.locator("#place-sheet .tk-popup")
+    assert sheet.get_attribute("data-n") == str(p.number)
+    box = page.locator("#place-sheet").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]  # the sheet fits the screen
     guard.assert_clean()
 
 
@@ -217,15 +256,20 @@ def test_paused_places_are_marked_on_the_map(site, server, open_page):
     assert paused, f"{site.name}: the browser projects should include a paused place"
     page, guard = open_page(server + "index.html", DESKTOP)
     wait_ready(page)
-    page.click(f"#place-{paused[0].number} button.show-on-map")
-    # one evaluation: opening the popup pans the map, which redraws (replaces) the markers
-    label, shown = page.evaluate(
-        """n => {
-        const el = document.querySelector(`.tk-marker[data-n="${n}"]`);
-        return [el.getAttribute('aria-label'), getComputedStyle(el.querySelector('.tk-pin'), '::after').content];
-    }""",
-        paused[0].number,
-    )
+    # (one that is not at one spot with other places, where the marker is theirs together)
+    for p in (p for p in paused if p.venue_kind != "オンライン"):
+        page.click(f"#place-{p.number} button.show-on-map")
+        # one evaluation: opening the popup pans the map, which redraws (replaces) the markers
+        label, shown = page.evaluate(
+            """n => {
+            const el = document.querySelector(`.tk-marker[data-n="${n}"]`);
+            return el ? [el.getAttribute('aria-label'), getComputedStyle(el.querySelector('.tk-pin'), '::after').content]
+                      : [null, null];
+        }""",
+            p.number,
+        )
+        if label is not None:
+            break
     assert label.endswith("休止中")  # said in words to screen readers
     assert shown == '"休止中"'  # and drawn on the marker
     assert "休止中" in page.locator(".leaflet-popup .tk-popup").inner_text()
@@ -245,7 +289,7 @@ def test_each_district_page_shows_exactly_its_own_places(site, server, open_page
         listed = page.eval_on_selector_all("#place-list > li.place", "els => els.map(e => +e.dataset.n)")
         assert listed == expected
         assert page.evaluate("takara.total()") == len(expected)
-        assert page.evaluate("takara.drawn().places") == len(expected)
+        assert page.evaluate("takara.drawn().places + takara.drawn().online") == len(expected)
         if expected:
             page.click(f"#place-{expected[0]} button.show-on-map")
             assert page.locator(".leaflet-popup .tk-popup").get_attribute("data-n") == str(expected[0])

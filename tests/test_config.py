@@ -137,3 +137,51 @@ def test_every_config_problem_is_listed_at_once_with_dates_and_values(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_project(root)
     assert len(str(err.value).splitlines()) == 3
+
+
+def test_district_contacts_name_each_districts_coordinator(tmp_path):
+    root = make_project(tmp_path, [])
+    text = (root / "takara.toml").read_text(encoding="utf-8")
+    text += (
+        '\n[[site.district_contacts]]\ndistricts = ["d1", "d2"]\nname = "東地域包括支援センター"\nphone = "000-1"\n'
+        '\n[[site.district_contacts]]\ndistricts = ["d3"]\nname = "西地域包括支援センター"\n'
+    )
+    (root / "takara.toml").write_text(text, encoding="utf-8")
+    site = load_project(root).site
+    assert site.contact_for("d2").name == "東地域包括支援センター"
+    assert site.contact_for("d3").name == "西地域包括支援センター"
+    general = site.contacts[0].name if site.contacts else None
+    assert (site.contact_for("elsewhere").name if site.contact_for("elsewhere") else None) == general
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        'name = "包括"',
+        'districts = []\nname = "包括"',
+        'districts = "d1"\nname = "包括"',
+        'districts = ["d1"]',
+    ],
+    ids=["no-districts", "empty", "not-a-list", "no-name"],
+)
+def test_a_district_contact_without_districts_or_name_is_an_error_naming_the_line(tmp_path, entry):
+    root = make_project(tmp_path, [])
+    text = (root / "takara.toml").read_text(encoding="utf-8") + f"\n[[site.district_contacts]]\n{entry}\n"
+    (root / "takara.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_project(root)
+    message = str(err.value)
+    assert "site.district_contacts[0]" in message and message.startswith("takara.toml:")
+    assert "地区" in message or "name" in message
+
+
+def test_a_district_contact_for_an_unknown_district_is_reported(tmp_path):
+    from gis.pipeline import run
+
+    root = make_project(tmp_path, [])
+    text = (root / "takara.toml").read_text(encoding="utf-8")
+    text += '\n[[site.district_contacts]]\ndistricts = ["nowhere"]\nname = "包括"\n'
+    (root / "takara.toml").write_text(text, encoding="utf-8")
+    edition = run(load_project(root))
+    lines = [i.line() for i in edition.report.issues if "district_contacts" in i.field]
+    assert len(lines) == 1 and "nowhere" in lines[0] and "境界データにありません" in lines[0]

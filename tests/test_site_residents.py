@@ -41,10 +41,12 @@ def test_target_groups_from_the_written_target(text, groups):
 
 
 def _place(n, text):
-    return SimpleNamespace(number=n, schedule=parse_schedule(text), schedule_text=text), SimpleNamespace(n=n)
+    return SimpleNamespace(number=n, schedule=parse_schedule(text), schedule_text=text), SimpleNamespace(
+        n=n, district="中央中学校区", dkey="chuo"
+    )
 
 
-def test_week_groups_by_weekday_and_keeps_the_rest_apart():
+def test_week_lists_each_weekday_by_the_same_rule_as_the_filter_and_keeps_the_rest_apart():
     rows = [
         _place(1, "毎週水曜日 10:00～12:00"),
         _place(2, "第2・第4火曜日 13時30分～15時"),
@@ -55,13 +57,44 @@ def test_week_groups_by_weekday_and_keeps_the_rest_apart():
         _place(7, "毎週水曜日 9時～"),
     ]
     week = week_ctx([p for p, _ in rows], [c for _, c in rows])
-    assert [e["p"].n for e in week["days"][2]] == [7, 1]  # earliest first
-    assert [(e["p"].n, e["nth"]) for e in week["days"][1]] == [(2, "2,4")]
-    assert [e["p"].n for e in week["daily"]] == [3]
-    assert [e["p"].n for e in week["monthly"]] == [4]
+    # one rule (Schedule.occurs_on_weekdays, which the weekday filter and the prints read) decides the day
+    for wd in range(7):
+        want = [p.number for p, _ in rows if wd in p.schedule.occurs_on_weekdays()]
+        assert sorted(e["p"].n for e in week["days"][wd]) == sorted(want)
+    assert [e["p"].n for e in week["days"][2]] == [3, 7, 1, 4]  # earliest first, no time last
+    assert [e["p"].n for e in week["days"][1]] == [3, 2, 4]
     assert [e["p"].n for e in week["irregular"]] == [5]
     assert [e["p"].n for e in week["unknown"]] == [6]  # not understood: shown as written, never on a day
-    assert all(not week["days"][d] for d in (0, 3, 4, 5, 6))
+
+
+def test_week_data_says_which_days_a_place_meets_from_the_schedule_closures_and_status():
+    from datetime import date
+
+    from gis.residents import week_payload
+
+    def place(n, text, status="活動中"):
+        return SimpleNamespace(number=n, schedule=parse_schedule(text), status=status)
+
+    places = [
+        place(1, "第2・第4火曜日 13時30分～15時"),
+        place(2, "毎週月曜日（祝日休み）"),
+        place(3, "毎週月曜日", status="休止中"),
+        place(4, "毎週水曜日（年末年始休み）"),
+        place(5, "不定期"),
+    ]
+    data = week_payload(places, date(2026, 11, 5), "休止中")
+    start = date.fromisoformat(data["start"])
+    assert start == date(2026, 11, 2) and start.weekday() == 0
+
+    def meets(n, day):
+        return bool(int(data["on"][str(n)], 16) >> (day - start).days & 1)
+
+    assert meets(1, date(2026, 11, 10)) and meets(1, date(2026, 11, 24))  # 2nd and 4th Tuesday
+    assert not meets(1, date(2026, 11, 17)) and not meets(1, date(2026, 11, 3))
+    assert meets(2, date(2026, 11, 2)) and not meets(2, date(2026, 11, 23))  # 勤労感謝の日 is a holiday
+    assert not any(meets(3, start + __import__("datetime").timedelta(k)) for k in range(data["days"]))
+    assert meets(4, date(2026, 12, 23)) and not meets(4, date(2026, 12, 30))  # closed over 年末年始
+    assert "5" not in data["on"]  # irregular: no days claimed
 
 
 def test_towns_file_has_only_town_names_and_points():
@@ -87,8 +120,15 @@ def test_one_build_writes_japanese_and_english_with_links_both_ways(site):
     ja = (out / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
     en = (out / "en" / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in ja and '<html lang="en">' in en
-    assert f'hreflang="en" href="../../en/places/{p.number}/"' in ja
-    assert f'hreflang="ja" href="../../../places/{p.number}/"' in en
+    # search engines read hreflang only as absolute links: from the config's base_url
+    base = edition.project.site.base_url.rstrip("/")
+    assert base.startswith("https://")
+    assert f'<link rel="alternate" hreflang="en" href="{base}/en/places/{p.number}/">' in ja
+    assert f'<link rel="alternate" hreflang="ja" href="{base}/places/{p.number}/">' in en
+    assert f'<link rel="alternate" hreflang="ja" href="{base}/places/{p.number}/">' in ja
+    # the visible language link stays relative, so the site works wherever it is opened
+    assert f'class="lang-link" href="../../en/places/{p.number}/"' in ja
+    assert f'class="lang-link" href="../../../places/{p.number}/"' in en
     for page in ("index.html", "week/index.html"):
         assert (out / "en" / page).is_file()
     # the English site links the one set of open data, not a copy
@@ -146,3 +186,43 @@ def test_every_string_the_residents_pages_and_scripts_use_is_in_both_catalogues(
         )
     assert len(used) > 40
     assert used <= set(ja) and used <= set(en), used - (set(ja) & set(en))
+
+
+def test_every_place_offers_a_way_to_get_in_touch(site):
+    """A place without a published phone shows its district's coordinator (config
+    site.district_contacts) on its card, its popup's details and its page; one with a phone shows its own."""
+    edition, out = site
+    tier = edition.project.district_tier.id
+    without = [p for p in edition.places if not p.phone]
+    assert without, "the demo should have places without a published contact"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for p in without[:25] + [q for q in edition.places if q.phone][:5]:
+        contact = edition.project.site.contact_for(p.areas[tier][0])
+        page = (out / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
+        card = re.search(rf'<li class="place[^"]*" id="place-{p.number}".*?</li>', index, re.DOTALL).group(0)
+        details = json.loads((out / "data" / "districts" / f"{slug(p.areas[tier][0])}.json").read_text())
+        entry = details["places"][str(p.number)]
+        if p.phone:
+            assert p.phone in page and p.phone in card and "contact-fallback" not in card
+            assert "contact" not in entry
+        else:
+            assert contact.name in page and contact.phone in page and "contact-fallback" in page
+            assert contact.name in card and contact.phone in card
+            assert entry["contact"]["name"] == contact.name and entry["contact"]["phone"] == contact.phone
+    # each district's own coordinator, not one for all
+    shown = {edition.project.site.contact_for(p.areas[tier][0]).name for p in without}
+    assert len(shown) >= 2
+
+
+def test_cards_and_place_pages_say_where_and_show_residents_no_coordinators_row(site):
+    edition, out = site
+    tier = edition.project.district_tier.id
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for p in edition.places[:40]:
+        card = re.search(rf'<li class="place[^"]*" id="place-{p.number}".*?</li>', index, re.DOTALL).group(0)
+        where = re.search(r'<p class="place-where">(.*?)</p>', card).group(1)
+        assert p.areas[tier][1] in where and (not p.venue or p.venue in where)
+        page = (out / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
+        assert "記録での書き方" not in page  # how the record wrote the schedule is for coordinators only
+    week = (out / "week" / "index.html").read_text(encoding="utf-8")
+    assert week.count('class="week-where"') == week.count('class="week-item"')

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Take the screenshots in docs/img/ for the coordinator's guide (docs/guide.md), from the bundled demo.
 
-    python docs/tools/screenshots.py
+    python docs/tools/screenshots.py            # everything
+    python docs/tools/screenshots.py --phone    # only the site on a phone (390×844)
 
 Builds a copy of the demo (so the repository is not touched), serves it on 127.0.0.1 and photographs
 it with Playwright and the system Chromium; renders the Excel template and the validate output through
@@ -220,5 +221,53 @@ def shoot() -> None:
         print(f"{png.relative_to(ROOT)}  {png.stat().st_size // 1024} KB")
 
 
+PHONE_SHOTS = ("phone-map.png", "phone-place-sheet.png", "phone-large-text.png")
+
+
+def shoot_phone() -> None:
+    """The site on a phone (390×844, as a resident holds it): the first screen with the map, a place opened
+    as a sheet, and the first screen in 大きな文字. Builds the demo without PDFs."""
+    from playwright.sync_api import sync_playwright
+
+    IMG.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="takara-shots-") as tmp:
+        work = Path(tmp)
+        demo = copy_demo(work / "demo")
+        run_cli("build", str(demo), "--out", str(work / "site"), "--no-print")
+        with sync_playwright() as pw, serving(work) as base:
+            browser = pw.chromium.launch(**CHROMIUM)
+            for name, large in (
+                ("phone-map.png", False),
+                ("phone-place-sheet.png", False),
+                ("phone-large-text.png", True),
+            ):
+                ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+                if large:
+                    ctx.add_init_script("window.localStorage.setItem('takara.largeText', '1')")
+                page = ctx.new_page()
+                page.goto(base + "site/index.html")
+                page.wait_for_function("() => window.takara && window.takara.loaded === true")
+                if name == "phone-place-sheet.png":
+                    # a place with no phone of its own: the sheet offers the district's coordinator
+                    page.evaluate(
+                        """async () => { const P = takara.index; const flags = P.flags;
+                        for (let i = 0; i < P.n.length; i++) {
+                          if (P.f[i] & flags.online) { continue; }
+                          const box = await takara.layer.openPlace(P.n[i], false);
+                          if (box.querySelector('.contact-fallback') && box.querySelector('[data-field="field.fee"]')) { return P.n[i]; }
+                        } }"""
+                    )
+                    page.wait_for_timeout(300)
+                page.screenshot(path=str(IMG / name))
+                ctx.close()
+            browser.close()
+    for name in PHONE_SHOTS:
+        print(f"docs/img/{name}  {(IMG / name).stat().st_size // 1024} KB")
+
+
 if __name__ == "__main__":
-    shoot()
+    if "--phone" in sys.argv[1:]:
+        shoot_phone()  # only the phone views of the site (no PDFs are built)
+    else:
+        shoot()
+        shoot_phone()

@@ -19,11 +19,28 @@
     }
     var map = window.takara && window.takara.map;
     if (map && map.invalidateSize) { map.invalidateSize(); } // keeps the same centre in the new width
+    var layer = window.takara && window.takara.layer;
+    if (layer && layer.rebuild) { layer.rebuild(); layer.render(); } // groups sized for the new text
   }
 
-  set(stored(), false);
+  set(stored() || root.classList.contains('large-text'), false);
   if (btn) {
-    btn.hidden = false;
     btn.addEventListener('click', function () { set(!root.classList.contains('large-text'), true); });
+  }
+
+  // Phones: the site menu folds into one button (CSS shows the button only on narrow screens).
+  var menuBtn = document.getElementById('menu-toggle');
+  var nav = document.getElementById('site-nav');
+  function setMenu(open) {
+    if (!menuBtn || !nav) { return; }
+    menuBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
+    nav.classList.toggle('is-open', open);
+  }
+  if (menuBtn && nav) {
+    menuBtn.addEventListener('click', function () { setMenu(menuBtn.getAttribute('aria-expanded') !== 'true'); });
+    nav.addEventListener('click', function (e) { if (e.target.closest('a')) { setMenu(false); } });
+    document.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && menuBtn.getAttribute('aria-expanded') === 'true') { setMenu(false); menuBtn.focus(); }
+    });
   }
 }());

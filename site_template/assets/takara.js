@@ -19,9 +19,10 @@
   var PAGE = body.getAttribute('data-page') || '';
   var LANG = body.getAttribute('data-lang') || 'ja';
   var STR = (window.TAKARA_I18N || {})[LANG] || {};
-  var CLUSTER_MAX = 16; // at zoom 17 and beyond every place is its own marker
+  var CLUSTER_MAX = 14; // from zoom 15 (a neighbourhood) every place is its own marker: no groups
+  var STACK_PX = 44; // places closer than a marker's width are one marker that opens their list (no overlapping targets)
   var MAX_ZOOM = 18;
-  var CLUSTER_RADIUS = 60; // px: wider than a cluster badge (≤ 56 px), so badges do not overlap each other
+  var CLUSTER_RADIUS = 72; // px: wider than a group's box (about 56 × 36 px), so boxes do not overlap each other
   var FALLBACK_CAT = { id: '', label: '', icon: '\u25cf' };
 
   var api = { loaded: false, firstMarkersAt: null };
@@ -104,6 +105,7 @@
   function makeMap(el, options) {
     var map = L.map(el, Object.assign({ minZoom: 4, maxZoom: MAX_ZOOM, keyboard: true, zoomSnap: 0.5, fadeAnimation: false,
       zoomControl: false }, options || {}));
+    map.on('click', function () { closeSheet(false); });
     // On phones a popup is as wide as the map: the zoom buttons go to the bottom, out of its way.
     L.control.zoom({ position: isNarrow() ? 'bottomleft' : 'topleft' }).addTo(map);
     map.attributionControl.setPrefix(attributionLink('https://leafletjs.com', 'Leaflet'));
@@ -125,11 +127,13 @@
   // ------------------------------------------------------------------ places on a map
 
   /* P: parallel arrays n, lat, lon, c (category index), f (flags), name, dkey (detail file key). */
-  function PlaceLayer(map, P, cats, flags) {
+  function PlaceLayer(map, P, cats, flags, options) {
     this.map = map;
     this.P = P;
     this.cats = cats;
-    this.flags = flags || { paused: 4, stale: 8 };
+    this.flags = flags || { paused: 4, stale: 8, online: 64 };
+    this.grouping = !(options && options.grouping === false); // neighbourhood pages: never grouped
+    this.stackOf = {};
     this.byN = {};
     for (var i = 0; i < P.n.length; i++) { this.byN[P.n[i]] = i; }
     this.catOn = cats.map(function () { return true; });
@@ -137,7 +141,7 @@
     this.visible = new Uint8Array(P.n.length);
     this.group = L.layerGroup().addTo(map);
     this.markers = {};
-    this.drawn = { places: 0, clusters: 0, points: 0 };
+    this.drawn = { places: 0, clusters: 0, points: 0, stacks: 0, online: 0 };
     this.chosen = null;
     this.listeners = [];
     this.rebuild();
@@ -145,18 +149,23 @@
     map.on('moveend', function () { self.render(); });
   }
 
+  PlaceLayer.prototype.isOnline = function (i) { return (this.P.f[i] & (this.flags.online || 0)) !== 0; };
+
   PlaceLayer.prototype.rebuild = function () {
-    var P = this.P, features = [], count = 0;
+    var P = this.P, features = [], count = 0, online = 0;
     for (var i = 0; i < P.n.length; i++) {
       var on = (P.c[i] < 0 || this.catOn[P.c[i]] !== false) && (!this.filter || this.filter(i, P));
       this.visible[i] = on ? 1 : 0;
-      if (on) {
-        count++;
-        features.push({ type: 'Feature', properties: { i: i }, geometry: { type: 'Point', coordinates: [P.lon[i], P.lat[i]] } });
-      }
+      if (!on) { continue; }
+      count++;
+      // a group that meets online has no place on the map: it is listed (under the map and in the list)
+      if (this.isOnline(i)) { online++; continue; }
+      features.push({ type: 'Feature', properties: { i: i }, geometry: { type: 'Point', coordinates: [P.lon[i], P.lat[i]] } });
     }
     this.visibleCount = count;
-    this.index = new Supercluster({ radius: CLUSTER_RADIUS, maxZoom: CLUSTER_MAX, minPoints: 2 }).load(features);
+    this.onlineCount = online;
+    var large = doc.documentElement.classList.contains('large-text'); // bigger boxes need more room
+    this.index = new Supercluster({ radius: CLUSTER_RADIUS * (large ? 1.3 : 1), maxZoom: CLUSTER_MAX, minPoints: 2 }).load(features);
     for (var k = 0; k < this.listeners.length; k++) { this.listeners[k](this); }
   };
 
@@ -164,44 +173,44 @@
     var map = this.map, b = map.getBounds().pad(0.2);
     var bbox = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
     // Whole zoom levels only; floor, so clusters made for a zoom are never drawn closer together than planned.
-    var zoom = Math.floor(map.getZoom());
-    var items = this.index.getClusters(bbox, zoom);
+    var zoom = this.grouping ? Math.floor(map.getZoom()) : CLUSTER_MAX + 1;
+    var items = this.index.getClusters(bbox, Math.min(zoom, CLUSTER_MAX + 1));
     var keep = this.focusKey(); // (residents, keyboard) see PlaceLayer.prototype.focusKey
     this.group.clearLayers();
     this.markers = {};
-    var drawn = { places: 0, clusters: 0, points: 0 };
-    // Places at (nearly) the same point, e.g. two salons in one hall, stay apart even at the closest zoom
-    // (beyond CLUSTER_MAX nothing is clustered): markers within NEAR px of each other are spread in a ring.
-    var NEAR = 30, groups = [], place = {};
+    this.stackOf = {};
+    var drawn = { places: 0, clusters: 0, points: 0, stacks: 0, online: this.onlineCount || 0 };
+    // Places at (nearly) one point, e.g. thirteen groups meeting in one hall, are one marker that opens
+    // their list: a ring of overlapping numbers cannot be read.
+    var stacks = [];
     for (var g = 0; g < items.length; g++) {
-      if (items[g].properties.cluster) { continue; }
-      var c = items[g].geometry.coordinates, pt = map.latLngToLayerPoint([c[1], c[0]]), found = null;
-      for (var q = 0; q < groups.length && !found; q++) {
-        if (Math.abs(groups[q].x - pt.x) < NEAR && Math.abs(groups[q].y - pt.y) < NEAR) { found = groups[q]; }
-      }
-      if (!found) { found = { x: pt.x, y: pt.y, members: [] }; groups.push(found); }
-      place[g] = { group: found, k: found.members.length, pt: pt };
-      found.members.push(g);
-    }
-    for (var j = 0; j < items.length; j++) {
-      var it = items[j];
-      if (it.properties.cluster) {
-        this.group.addLayer(this.clusterMarker(it));
+      if (items[g].properties.cluster) {
+        this.group.addLayer(this.clusterMarker(items[g]));
         drawn.clusters++;
-        drawn.places += it.properties.point_count;
-      } else {
-        var where = place[j], size = where.group.members.length, dx = 0, dy = 0;
-        if (size > 1) {
-          var angle = 2 * Math.PI * where.k / size, r = 22 + 3 * size;
-          dx = Math.round(where.group.x + r * Math.sin(angle) - where.pt.x);
-          dy = Math.round(where.group.y - r * Math.cos(angle) - where.pt.y);
-        }
-        var i = it.properties.i;
-        var m = this.placeMarker(i, dx, dy);
+        drawn.places += items[g].properties.point_count;
+        continue;
+      }
+      var c = items[g].geometry.coordinates, pt = map.latLngToLayerPoint([c[1], c[0]]), found = null;
+      for (var q = 0; q < stacks.length && !found; q++) {
+        if (Math.abs(stacks[q].x - pt.x) < STACK_PX && Math.abs(stacks[q].y - pt.y) < STACK_PX) { found = stacks[q]; }
+      }
+      if (!found) { found = { x: pt.x, y: pt.y, ll: [c[1], c[0]], members: [] }; stacks.push(found); }
+      found.members.push(items[g].properties.i);
+    }
+    for (var k = 0; k < stacks.length; k++) {
+      var st = stacks[k];
+      drawn.places += st.members.length;
+      if (st.members.length === 1) {
+        var i = st.members[0];
+        var m = this.placeMarker(i);
         this.markers[this.P.n[i]] = m;
         this.group.addLayer(m);
         drawn.points++;
-        drawn.places++;
+      } else {
+        var sm = this.stackMarker(st);
+        for (var j = 0; j < st.members.length; j++) { this.stackOf[this.P.n[st.members[j]]] = sm; }
+        this.group.addLayer(sm);
+        drawn.stacks++;
       }
     }
     this.drawn = drawn;
@@ -216,6 +225,7 @@
     if (!el || !this.map.getContainer().contains(el)) { return null; }
     if (el.classList.contains('tk-marker') && el.getAttribute('data-n')) { return '.tk-marker[data-n="' + el.getAttribute('data-n') + '"]'; }
     if (el.classList.contains('tk-cluster') && el.getAttribute('data-cluster')) { return '.tk-cluster[data-cluster="' + el.getAttribute('data-cluster') + '"]'; }
+    if (el.classList.contains('tk-stack') && el.getAttribute('data-stack')) { return '.tk-stack[data-stack="' + el.getAttribute('data-stack') + '"]'; }
     return null;
   };
 
@@ -256,24 +266,34 @@
     this.map.removeLayer(this.group);
   };
 
+  /* A group of places is never drawn like a place: a rounded box saying 「23か所」, where a place is a
+   * round badge with its number. */
+  function groupIcon(cls, count) {
+    var text = t('cluster.places', { count: count });
+    var scale = doc.documentElement.classList.contains('large-text') ? 1.3 : 1; // 大きな文字: bigger text, bigger box
+    var width = Math.max(52, 14 + 10 * text.length + (cls === 'tk-stack' ? 16 : 0)); // a stack also shows ≡
+    return L.divIcon({ className: cls, html: '', iconSize: [Math.round(width * scale), Math.round(36 * scale)] });
+  }
+
+  function drawGroup(el, count, label) {
+    el.setAttribute('data-count', String(count));
+    el.setAttribute('aria-label', label);
+    el.appendChild(h('span', 'tk-cluster-body', t('cluster.places', { count: count })));
+  }
+
   function overviewMarker(map, c, zoom) {
-    var count = c[2], size = count < 10 ? 44 : count < 100 ? 50 : 56;
-    var m = L.marker([c[0], c[1]], { icon: L.divIcon({ className: 'tk-cluster', html: '', iconSize: [size, size] }), keyboard: true });
-    m.on('add', function () {
-      var el = m.getElement();
-      el.setAttribute('data-count', String(count));
-      el.setAttribute('aria-label', t('cluster.label', { count: count }));
-      el.appendChild(h('span', 'tk-cluster-body', count));
-    });
+    var count = c[2];
+    var m = L.marker([c[0], c[1]], { icon: groupIcon('tk-cluster', count), keyboard: true });
+    m.on('add', function () { drawGroup(m.getElement(), count, t('cluster.label', { count: count })); });
     m.on('click', function () { map.setView([c[0], c[1]], Math.min(zoom + 2, MAX_ZOOM)); });
     return m;
   }
 
-  PlaceLayer.prototype.placeMarker = function (i, dx, dy) {
+  PlaceLayer.prototype.placeMarker = function (i) {
     var P = this.P, self = this, n = P.n[i];
     var cat = this.cats[P.c[i]] || FALLBACK_CAT;
     var paused = (P.f[i] & this.flags.paused) !== 0;
-    var icon = L.divIcon({ className: 'tk-marker', html: '', iconSize: [44, 44], iconAnchor: [22 - dx, 22 - dy], popupAnchor: [dx, dy - 18] });
+    var icon = L.divIcon({ className: 'tk-marker', html: '', iconSize: [44, 44], iconAnchor: [22, 22], popupAnchor: [0, -18] });
     var m = L.marker([P.lat[i], P.lon[i]], { icon: icon, keyboard: true, riseOnHover: true });
     m.on('add', function () {
       var el = m.getElement();
@@ -292,22 +312,58 @@
     m.on('click', function () { self.openPopup(i, m, false); });
     // (residents, keyboard) a marker is a button: Enter or Space opens it, and the popup takes the focus
     m.on('keypress', function (e) { if (isActivation(e)) { e.originalEvent.preventDefault(); self.openPopup(i, m, true); } });
-    m.takaraOffset = [dx, dy];
     return m;
+  };
+
+  /* Several places at one point: one marker; pressing it lists them, and each opens as usual. */
+  PlaceLayer.prototype.stackMarker = function (st) {
+    var self = this, count = st.members.length, first = this.P.n[st.members[0]];
+    var m = L.marker(st.ll, { icon: groupIcon('tk-stack', count), keyboard: true });
+    m.on('add', function () {
+      var el = m.getElement();
+      el.setAttribute('data-stack', String(first));
+      el.setAttribute('data-members', st.members.map(function (i) { return self.P.n[i]; }).join(','));
+      drawGroup(el, count, t('stack.label', { count: count }));
+      if (self.chosen !== null && self.stackOf[self.chosen] === m) { el.classList.add('is-chosen'); }
+    });
+    function open(focus) { self.openStack(st.members, m, focus); }
+    m.on('click', function () { open(false); });
+    m.on('keypress', function (e) { if (isActivation(e)) { e.originalEvent.preventDefault(); open(true); } });
+    m.takaraMembers = st.members;
+    return m;
+  };
+
+  PlaceLayer.prototype.openStack = function (members, marker, focus) {
+    var self = this, P = this.P;
+    var box = h('div', 'tk-popup tk-stack-list');
+    var title = h('h3', 'tk-popup-title', t('stack.title', { count: members.length }));
+    title.tabIndex = -1;
+    box.appendChild(title);
+    var ul = h('ul', 'stack-members');
+    members.slice().sort(function (a, b) { return P.n[a] - P.n[b]; }).forEach(function (i) {
+      var cat = self.cats[P.c[i]] || FALLBACK_CAT;
+      var li = h('li');
+      var btn = h('button', 'stack-member');
+      btn.type = 'button';
+      btn.appendChild(numberBadge(P.n[i], cat));
+      btn.appendChild(h('span', 'stack-name', P.name[i]));
+      if (P.f[i] & self.flags.paused) { btn.appendChild(h('span', 'badge badge-paused', t('status.paused'))); }
+      btn.addEventListener('click', function () { self.openPopup(i, marker, true); });
+      li.appendChild(btn);
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    this.show(box, marker, title, focus);
   };
 
   PlaceLayer.prototype.clusterMarker = function (it) {
     var self = this, count = it.properties.point_count;
-    var size = count < 10 ? 44 : count < 100 ? 50 : 56;
-    var icon = L.divIcon({ className: 'tk-cluster', html: '', iconSize: [size, size] });
     var ll = [it.geometry.coordinates[1], it.geometry.coordinates[0]];
-    var m = L.marker(ll, { icon: icon, keyboard: true });
+    var m = L.marker(ll, { icon: groupIcon('tk-cluster', count), keyboard: true });
     m.on('add', function () {
       var el = m.getElement();
       el.setAttribute('data-cluster', String(it.properties.cluster_id)); // (residents) refocus after a redraw
-      el.setAttribute('data-count', String(count));
-      el.setAttribute('aria-label', t('cluster.label', { count: count }));
-      el.appendChild(h('span', 'tk-cluster-body', count));
+      drawGroup(el, count, t('cluster.label', { count: count }));
     });
     m.on('click', function () {
       var z = self.index.getClusterExpansionZoom(it.properties.cluster_id);
@@ -326,7 +382,8 @@
   /* The lowest zoom (not below the current one, nor below 14) at which place i is its own marker. */
   PlaceLayer.prototype.zoomToSeparate = function (i) {
     var P = this.P, d = 1e-7;
-    var start = Math.min(Math.max(Math.floor(this.map.getZoom()), 14), CLUSTER_MAX + 1);
+    if (!this.grouping) { return Math.max(Math.floor(this.map.getZoom()), 15); }
+    var start = Math.min(Math.max(Math.floor(this.map.getZoom()), 15), CLUSTER_MAX + 1);
     for (var z = start; z <= CLUSTER_MAX; z++) {
       var hits = this.index.getClusters([P.lon[i] - d, P.lat[i] - d, P.lon[i] + d, P.lat[i] + d], z);
       for (var k = 0; k < hits.length; k++) {
@@ -338,9 +395,9 @@
 
   PlaceLayer.prototype.setChosen = function (n) {
     this.chosen = n;
-    var els = this.map.getContainer().querySelectorAll('.tk-marker.is-chosen');
+    var els = this.map.getContainer().querySelectorAll('.tk-marker.is-chosen, .tk-stack.is-chosen');
     for (var k = 0; k < els.length; k++) { els[k].classList.remove('is-chosen'); }
-    var m = this.markers[n];
+    var m = this.markers[n] || this.stackOf[n];
     if (m && m.getElement()) {
       m.getElement().classList.add('is-chosen');
       m.setZIndexOffset(1000); // on top of any neighbour it overlaps
@@ -355,10 +412,16 @@
       var c = this.P.c[i];
       if (c >= 0 && !this.catOn[c]) { this.setCategory(c, true); }
     }
+    if (this.isOnline(i)) { return Promise.reject(new Error('place ' + n + ' meets online: not on the map')); }
     var z = this.zoomToSeparate(i);
     this.map.setView([this.P.lat[i], this.P.lon[i]], z, { animate: false });
     this.render();
-    var m = this.markers[n];
+    // closer until it stands alone, unless it shares its point with others (then their marker)
+    for (var zz = z + 1; !this.markers[n] && this.stackOf[n] && zz <= MAX_ZOOM; zz++) {
+      this.map.setView([this.P.lat[i], this.P.lon[i]], zz, { animate: false });
+      this.render();
+    }
+    var m = this.markers[n] || this.stackOf[n];
     if (!m) { return Promise.reject(new Error('place ' + n + ' is filtered out')); }
     return this.openPopup(i, m, !!fromList);
   };
@@ -372,28 +435,111 @@
   };
 
   PlaceLayer.prototype.openPopup = function (i, marker, focus) {
-    var P = this.P, n = P.n[i];
+    var P = this.P, n = P.n[i], self = this;
     var cat = this.cats[P.c[i]] || FALLBACK_CAT;
     var parts = popupSkeleton(n, P.name[i], cat, P.f[i], this.flags);
-    var off = marker.takaraOffset || [0, 0];
-    var popup = L.popup({
-      maxWidth: Math.min(340, this.map.getSize().x - 72), // the popup adds ~36 px of frame: keep it inside the map
-      maxHeight: Math.max(220, Math.round(window.innerHeight * 0.6)),
-      autoPanPadding: [16, 16],
-      offset: [off[0], off[1] - 14]
-    }).setLatLng(marker.getLatLng()).setContent(parts.box);
-    popup.openOn(this.map);
+    this.show(parts.box, marker, parts.title, focus);
     this.setChosen(n);
-    if (focus) { parts.title.focus({ preventScroll: true }); }
     return loadDetails(P.dkey[i]).then(function (data) {
       fillPopup(parts, data.places[String(n)]);
-      if (popup.isOpen()) { popup.update(); }
+      self.updateShown();
       return parts.box;
     }, function () {
       parts.status.textContent = t('popup.failed');
       return parts.box;
     });
   };
+
+  /* Show a box for a marker: on wide screens as a Leaflet popup; on phones as a sheet along the bottom of
+   * the window, above every map control, with the marker moved into the part of the map left in view. */
+  PlaceLayer.prototype.show = function (box, marker, title, focus) {
+    var map = this.map;
+    if (isNarrow()) {
+      map.closePopup();
+      this.popup = null;
+      // the map fills the window under the 地図/一覧 switch (scroll-margin-top), the sheet its lower part
+      var top = map.getContainer().getBoundingClientRect().top;
+      if (top > 90 || top < 0) { map.getContainer().scrollIntoView({ block: 'start' }); }
+      openSheet(box, title, focus);
+      this.shownMarker = marker;
+      this.keepAboveSheet();
+      return;
+    }
+    closeSheet(false);
+    this.popup = L.popup({
+      maxWidth: Math.min(340, map.getSize().x - 72), // the popup adds ~36 px of frame: keep it inside the map
+      maxHeight: Math.max(220, Math.round(window.innerHeight * 0.6)),
+      autoPanPaddingTopLeft: [64, 16], // clear of the zoom buttons
+      autoPanPaddingBottomRight: [16, 16],
+      offset: [0, -14]
+    }).setLatLng(marker.getLatLng()).setContent(box);
+    this.popup.openOn(map);
+    if (focus) { title.focus({ preventScroll: true }); }
+  };
+
+  PlaceLayer.prototype.updateShown = function () {
+    if (this.popup && this.popup.isOpen()) { this.popup.update(); }
+    if (this.shownMarker && isNarrow()) { this.keepAboveSheet(); } // the details make the sheet taller
+  };
+
+  /* Phones: move the map so the marker the sheet is about sits in the part of the map above the sheet. */
+  PlaceLayer.prototype.keepAboveSheet = function () {
+    var map = this.map, sheet = doc.getElementById('place-sheet');
+    if (!sheet || sheet.hidden || !this.shownMarker) { return; }
+    var rect = map.getContainer().getBoundingClientRect();
+    var pt = map.latLngToContainerPoint(this.shownMarker.getLatLng());
+    var free = Math.min(rect.bottom, sheet.getBoundingClientRect().top) - rect.top; // map height left above the sheet
+    if (free < 60) { return; }
+    var wantY = Math.max(28, Math.min(free / 2, free - 30));
+    if (pt.y > free - 26 || pt.y < 26) { map.panBy([0, pt.y - wantY], { animate: false }); }
+  };
+
+  // ------------------------------------------------------------------ the phone sheet
+
+  var sheetState = { onClose: null, returnTo: null };
+
+  function sheetElement() {
+    var sheet = doc.getElementById('place-sheet');
+    if (sheet) { return sheet; }
+    sheet = h('div', 'place-sheet');
+    sheet.id = 'place-sheet';
+    sheet.setAttribute('role', 'dialog');
+    sheet.setAttribute('aria-modal', 'false');
+    sheet.hidden = true;
+    var close = h('button', 'sheet-close', '\u00d7');
+    close.type = 'button';
+    close.setAttribute('aria-label', t('sheet.close'));
+    close.addEventListener('click', function () { closeSheet(true); });
+    sheet.appendChild(close);
+    sheet.appendChild(h('div', 'sheet-body'));
+    sheet.addEventListener('keydown', function (e) { if (e.key === 'Escape') { closeSheet(true); } });
+    body.appendChild(sheet);
+    return sheet;
+  }
+
+  function openSheet(box, title, focus) {
+    var sheet = sheetElement(), inner = sheet.querySelector('.sheet-body');
+    if (sheet.hidden) { sheetState.returnTo = doc.activeElement; }
+    inner.textContent = '';
+    inner.appendChild(box);
+    if (title.id === '') { title.id = 'sheet-title'; }
+    sheet.setAttribute('aria-labelledby', title.id);
+    sheet.hidden = false;
+    body.classList.add('sheet-open');
+    inner.scrollTop = 0;
+    if (focus) { title.focus({ preventScroll: true }); }
+  }
+
+  function closeSheet(byUser) {
+    var sheet = doc.getElementById('place-sheet');
+    if (!sheet || sheet.hidden) { return; }
+    sheet.hidden = true;
+    body.classList.remove('sheet-open');
+    var back = sheetState.returnTo;
+    sheetState.returnTo = null;
+    if (byUser && sheetState.onClose) { sheetState.onClose(back); }
+  }
+  api.closeSheet = function () { closeSheet(true); };
 
   // ------------------------------------------------------------------ popups
 
@@ -452,9 +598,10 @@
     return { box: box, title: title, status: status, dl: dl, photo: photo, name: name };
   }
 
-  function addFact(dl, key, value, href) {
-    if (!value) { return; }
-    var row = h('div');
+  function addFact(dl, key, value, href, cls) {
+    if (!value) { return null; }
+    var row = h('div', cls || null);
+    row.setAttribute('data-field', key);
     row.appendChild(h('dt', null, t(key)));
     var dd = h('dd');
     if (href) {
@@ -466,18 +613,34 @@
     }
     row.appendChild(dd);
     dl.appendChild(row);
+    return dd;
+  }
+
+  /* A place without a published phone: its district's coordinator (from the config), never nothing. */
+  function addContact(dl, d) {
+    if (d.phone) { addFact(dl, 'field.phone', d.phone, d.phone_href); return; }
+    var c = d.contact;
+    if (!c) { return; }
+    var dd = addFact(dl, 'field.contact', c.name, null, 'contact-fallback');
+    if (c.phone) {
+      dd.appendChild(doc.createTextNode(' '));
+      var a = h('a', 'tel', c.phone);
+      a.href = c.phone_href;
+      dd.appendChild(a);
+    }
   }
 
   function fillPopup(parts, d) {
     if (!d) { parts.status.textContent = t('popup.failed'); return; }
     parts.status.remove();
+    // what a resident needs to go (when, who, how much, where, whom to ask) before anything else
     addFact(parts.dl, 'field.schedule', d.schedule);
     addFact(parts.dl, 'field.target', d.target);
     addFact(parts.dl, 'field.fee', d.fee);
+    addFact(parts.dl, 'field.venue', d.where || d.venue);
+    addContact(parts.dl, d);
     addFact(parts.dl, 'field.activities', d.activities);
-    addFact(parts.dl, 'field.venue', d.venue);
     addFact(parts.dl, 'field.address', d.address);
-    addFact(parts.dl, 'field.phone', d.phone, d.phone_href);
     if (d.photo) {
       var img = h('img');
       img.src = ROOT + d.photo.thumb;
@@ -689,6 +852,28 @@
     });
     setView('map');
     api.setView = setView;
+    // A link to something in the list (地区ごとのページ → #districts) must show the list on phones first.
+    function followHash(hash) {
+      var id = decodeURIComponent((typeof hash === 'string' ? hash : window.location.hash || '').slice(1));
+      var target = id && doc.getElementById(id);
+      var list = doc.getElementById('list');
+      if (!target || !list || !list.contains(target)) { return false; }
+      setView('list');
+      target.scrollIntoView({ block: 'start' });
+      return true;
+    }
+    window.addEventListener('hashchange', followHash);
+    api.followHash = followHash;
+    // the same link again (the hash does not change): no hashchange, so follow it here
+    doc.addEventListener('click', function (e) {
+      var a = e.target.closest && e.target.closest('a[href*="#"]');
+      if (!a) { return; }
+      var url = new URL(a.href, window.location.href);
+      if (url.pathname === window.location.pathname && url.hash === window.location.hash && followHash(url.hash)) {
+        e.preventDefault();
+      }
+    });
+    followHash();
     return setView;
   }
 
@@ -712,12 +897,46 @@
       layer.map.getContainer().scrollIntoView({ block: isNarrow() ? 'start' : 'nearest' });
       layer.openPlace(n, true);
     });
+    sheetState.onClose = function (back) {
+      if (lastButton && isNarrow() && back && layer.map.getContainer().contains(back)) {
+        setView('list');
+        lastButton.focus({ preventScroll: false });
+      } else if (back && doc.contains(back) && back.focus) {
+        back.focus({ preventScroll: true });
+      }
+    };
     layer.map.on('popupclose', function () {
       // Back to where the reader was in the list (keyboard and screen-reader users).
       if (lastButton && doc.activeElement && layer.map.getContainer().contains(doc.activeElement)) {
         if (isNarrow()) { setView('list'); }
         lastButton.focus({ preventScroll: false });
       }
+    });
+  }
+
+  /* index.html keeps its long list in <noscript> (shown as it is without scripts). Here it becomes the
+   * list, LIST_CHUNK entries per task so the page stays responsive. The text is our own escaped template
+   * output, parsed by DOMParser as the page itself would have been; no record text is assembled here. */
+  var LIST_CHUNK = 40;
+  function materializeList() {
+    var source = doc.getElementById('place-list-source');
+    if (!source) { return Promise.resolve(); }
+    var html = source.textContent;
+    var start = html.indexOf('>', html.indexOf('<ol')) + 1, end = html.lastIndexOf('</ol>');
+    var head = html.slice(html.indexOf('<ol'), start);
+    var entries = html.slice(start, end).split(/\n(?=<li class="place)/);
+    var holder = new DOMParser().parseFromString(head + '</ol>', 'text/html').body.firstChild;
+    var list = doc.adoptNode(holder);
+    source.parentNode.insertBefore(list, source);
+    return new Promise(function (resolve) {
+      var k = 0;
+      (function next() {
+        var part = entries.slice(k, k + LIST_CHUNK).join('\n');
+        k += LIST_CHUNK;
+        var parsed = new DOMParser().parseFromString('<ol>' + part + '</ol>', 'text/html').body.firstChild;
+        while (parsed && parsed.firstChild) { list.appendChild(doc.adoptNode(parsed.firstChild)); }
+        if (k < entries.length) { setTimeout(next, 0); } else { resolve(); }
+      }());
     });
   }
 
@@ -829,7 +1048,8 @@
     api.visibleCount = function () { return layer.visibleCount; };
     /* Places represented by what is drawn now: single markers plus the counts of the clusters. */
     api.markerCount = function () { return layer.drawn.places; };
-    api.drawn = function () { return { places: layer.drawn.places, clusters: layer.drawn.clusters, points: layer.drawn.points }; };
+    /* places: on the map (single markers, groups' counts, places at one point); online: listed, not placed */
+    api.drawn = function () { var d = layer.drawn; return { places: d.places, clusters: d.clusters, points: d.points, stacks: d.stacks, online: d.online }; };
     api.drawnNumbers = function () { return Object.keys(layer.markers).map(Number).sort(function (a, b) { return a - b; }); };
     api.openPlace = function (n) { return layer.openPlace(n, false).then(function () { return true; }); };
     api.setCategory = function (id, on) {
@@ -866,7 +1086,8 @@
     // index.json downloads meanwhile; it is only parsed once the overview is painted
     var indexUrl = mapEl.getAttribute('data-index');
     var response = fetch(indexUrl, { credentials: 'same-origin' });
-    var places = Promise.all([response, painted]).then(function (got) {
+    var listBuilt = painted.then(materializeList);
+    var places = Promise.all([response, painted, listBuilt]).then(function (got) {
       if (!got[0].ok) { throw new Error(indexUrl + ': HTTP ' + got[0].status); }
       return got[0].json();
     }).then(function (data) {
@@ -889,6 +1110,7 @@
       if (pagedList) { pagedList.show(0); }
       updateCounts(layer);
       bindList(layer, setView);
+      if (api.followHash) { api.followHash(); } // a link to an entry of the list (index.html#place-12)
       // category switches, with counts per category
       var counts = data.categories.map(function () { return 0; });
       P.c.forEach(function (c) { if (c >= 0) { counts[c]++; } });
@@ -933,7 +1155,8 @@
       P.lon.push(Number(row.getAttribute('data-lon')));
       var c = catIndex[row.getAttribute('data-c')];
       P.c.push(c === undefined ? -1 : c);
-      P.f.push((row.classList.contains('is-paused') ? 4 : 0) | (row.querySelector('.badge-stale') ? 8 : 0));
+      P.f.push((row.classList.contains('is-paused') ? 4 : 0) | (row.querySelector('.badge-stale') ? 8 : 0) |
+        (row.classList.contains('is-online') ? 64 : 0));
       var a = row.querySelector('.place-name');
       P.name.push(a ? a.textContent : '');
       P.dkey.push(row.getAttribute('data-d') || '_none');
@@ -962,13 +1185,17 @@
     L.geoJSON(info.outline, { style: function () { return Object.assign({ fill: false, className: 'tk-tier tk-area-outline' }, TIER_STYLES[0]); }, interactive: false }).addTo(map);
     map.fitBounds(info.bounds, { padding: [16, 16], animate: false });
     var cats = categoriesFromLegend();
-    var P = rowsToPoints(doc.querySelectorAll('#place-list > li.place'), cats);
-    var layer = new PlaceLayer(map, P, cats, { paused: 4, stale: 8 });
-    exposeLayer(layer);
-    layer.render();
-    bindList(layer, setView);
-    setStatus(t('map.shown', { count: P.n.length }));
-    finish(Promise.resolve());
+    // the places come from the page's own list, built from its <noscript> text first
+    finish(materializeList().then(function () {
+      var P = rowsToPoints(doc.querySelectorAll('#place-list > li.place'), cats);
+      // a neighbourhood's page shows each of its places: no groups at any zoom
+      var layer = new PlaceLayer(map, P, cats, { paused: 4, stale: 8, online: 64 }, { grouping: info.group !== false });
+      exposeLayer(layer);
+      layer.render();
+      bindList(layer, setView);
+      if (api.followHash) { api.followHash(); }
+      setStatus(t('map.shown', { count: P.n.length - layer.onlineCount }));
+    }));
   }
 
   function startPlace() {
