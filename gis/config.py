@@ -37,14 +37,16 @@ KEYS: dict[str, set[str]] = {  # every key a table may hold (README documents ea
         "suspicious_distance_m",
         "walk_distances_m",
     },
-    "": {"site", "build", "records", "tiers", "categories", "overlays", "insight"},
+    "print": {"basemap", "basemap_attribution", "tile_cache"},
+    "": {"site", "build", "print", "records", "tiers", "categories", "overlays", "insight"},
     "layers": {"tiers", "categories", "overlays"},
     "insight": {"population", "needs", "population_points", "roads"},
-    "overlays": {"id", "name", "path", "kind", "color", "popup_fields", "show", "attribution"},
+    "overlays": {"id", "name", "path", "kind", "color", "popup_fields", "show", "attribution", "print_style"},
     "records": {"path", "sheet", "header_row", "columns"},
     "tiers": {"id", "level", "name", "path", "id_field", "name_field", "label"},
     "categories": {"id", "label", "color", "icon", "aliases", "answers"},
 }
+PRINT_STYLES = {"", "street", "line", "landmark", "area", "none"}
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -79,6 +81,15 @@ class BuildOptions:
     numbers_file: Path | None = None
     suspicious_distance_m: float = 2000.0
     walk_distances_m: tuple[int, ...] = (500, 1000)
+
+
+@dataclass
+class PrintOptions:
+    """How the printed maps are drawn ([print])."""
+
+    basemap: str = "gsi-pale"  # gsi-pale / none / an xyzservices name / a tile URL with {z}/{x}/{y}
+    basemap_attribution: str = ""  # the tiles' source, printed on every map (required for a URL)
+    tile_cache: Path = Path(".takara/tiles")  # fetched tiles are kept here: a rebuild never asks twice
 
 
 @dataclass
@@ -121,6 +132,7 @@ class Overlay:
     popup_fields: tuple[str, ...] = ()
     show: bool = False
     attribution: str = ""
+    print_style: str = ""  # street / line / landmark / area / none; default from the kind
 
 
 @dataclass
@@ -138,6 +150,7 @@ class Project:
     population_points: Path | None = None  # population points or mesh, for coverage by people
     roads: Path | None = None  # road lines, for walking distance along roads
     warnings: list[str] = field(default_factory=list)
+    printing: PrintOptions = field(default_factory=PrintOptions)
 
     def category(self, cid: str) -> Category | None:
         return next((c for c in self.categories if c.id == cid), None)
@@ -379,8 +392,11 @@ def load_project(root: str | Path) -> Project:
                 popup_fields=tuple(r.get(o, key, "popup_fields", list, [])),
                 show=r.get(o, key, "show", bool, False),
                 attribution=r.get(o, key, "attribution", str, ""),
+                print_style=r.get(o, key, "print_style", str, ""),
             )
         )
+        if overlays[-1].print_style not in PRINT_STYLES:
+            r.error(f"{key}.print_style", f"use one of {', '.join(sorted(PRINT_STYLES - {''}))}")
 
     r = main_reader
     ins = r.table(data.get("insight", {}), "insight", KEYS["insight"])
@@ -389,6 +405,7 @@ def load_project(root: str | Path) -> Project:
     population_points = path_of(r.get(ins, "insight", "population_points", str), "insight.population_points")
     roads = path_of(r.get(ins, "insight", "roads", str), "insight.roads")
 
+    printing = _print_options(main_reader, data)
     readers = [main_reader] + [lr for _, lr in layer_files]
     errors = [e for rd in readers for e in rd.errors]
     if errors:
@@ -406,5 +423,22 @@ def load_project(root: str | Path) -> Project:
         needs=needs,
         population_points=population_points,
         roads=roads,
+        printing=printing,
         warnings=[w for rd in readers for w in rd.warnings],
     )
+
+
+def _print_options(r: _Reader, data: dict) -> PrintOptions:
+    from gis.basemap import BasemapError, provider_for
+
+    p = r.table(data.get("print", {}), "print", KEYS["print"])
+    options = PrintOptions(
+        basemap=r.get(p, "print", "basemap", str, PrintOptions.basemap),
+        basemap_attribution=r.get(p, "print", "basemap_attribution", str, ""),
+        tile_cache=Path(r.get(p, "print", "tile_cache", str, str(PrintOptions.tile_cache))),
+    )
+    try:
+        provider_for(options.basemap, options.basemap_attribution)
+    except BasemapError as exc:
+        r.error("print.basemap", str(exc))
+    return options

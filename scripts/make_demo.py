@@ -1907,6 +1907,7 @@ def write_overlays(out: Path, rng: random.Random, geo: Geography, venues: Venues
         ],
     )
     overlays = [
+        *write_streets(out, random.Random(f"{SEED}-streets"), geo, venues),
         (
             "bus",
             "コミュニティバス路線",
@@ -1930,7 +1931,7 @@ def write_overlays(out: Path, rng: random.Random, geo: Geography, venues: Venues
     text = [
         "# Overlays for the demo: context layers drawn under the places. All invented by scripts/make_demo.py."
     ]
-    for oid, name, path, kind, colour, popup, show in overlays:
+    for oid, name, path, kind, colour, popup, show, *style in overlays:
         text += [
             "",
             "[[overlays]]",
@@ -1942,8 +1943,81 @@ def write_overlays(out: Path, rng: random.Random, geo: Geography, venues: Venues
             f"popup_fields = {toml_str(popup)}",
             f"show = {toml_str(show)}",
             'attribution = "架空のデモデータ"',
-        ]
+        ] + ([f"print_style = {toml_str(style[0])}"] if style else [])
     (ldir / "overlays.toml").write_text("\n".join(text) + "\n", encoding="utf-8")
+
+
+STREET_NAMES = [
+    "中央通り",
+    "駅前通り",
+    "さくら通り",
+    "川沿いの道",
+    "けやき通り",
+    "市役所通り",
+    "旧街道",
+    "学校通り",
+]
+
+
+def write_streets(out: Path, rng: random.Random, geo: Geography, venues: Venues) -> list[tuple]:
+    """The demo's own street map, so its prints read as a walking map without tiles: main streets
+    joining neighbouring towns, a small grid of lanes around every town, and landmarks a resident walks
+    by (each junior high school, the city office and its branch offices, the station, the halls).
+    Invented like everything else; an own random stream, so the records do not change."""
+    ldir = out / "layers"
+    towns = list(geo.towns.values())
+
+    def near(town: Town, radius: float) -> Point:
+        return sample_in(rng, venues.nb_of(town).geom, town.point, radius)
+
+    points = shapely.MultiPoint([t.point for t in towns])
+    main = []
+    for tri in shapely.delaunay_triangles(points, only_edges=True).geoms:
+        if tri.length < 2600 and geo.city.buffer(200).contains(tri):
+            main.append(smooth_line(rng, [Point(tri.coords[0]), Point(tri.coords[-1])], wiggle=60))
+    streets = [
+        ({"name": STREET_NAMES[i % len(STREET_NAMES)] if i < len(STREET_NAMES) else "", "kind": "main"}, line)
+        for i, line in enumerate(sorted(main, key=lambda g: -g.length))
+    ]
+    for t in towns:
+        angle = rng.uniform(0, math.pi / 2)
+        step, half = rng.uniform(150, 210), 520
+        for axis in (angle, angle + math.pi / 2):
+            dx, dy = math.cos(axis), math.sin(axis)
+            for k in range(-2, 3):
+                ox, oy = t.point.x - dy * k * step, t.point.y + dx * k * step
+                lane = LineString([(ox - dx * half, oy - dy * half), (ox + dx * half, oy + dy * half)])
+                lane = lane.intersection(venues.nb_of(t).geom.buffer(120)).intersection(geo.city)
+                if not lane.is_empty and lane.length > 120:
+                    streets.append(({"name": "", "kind": "lane"}, lane))
+    write_geojson(ldir / "streets.geojson", "streets", [(props, to_lonlat_geom(g)) for props, g in streets])
+    landmarks = []
+    for did, dname, _, dgeom in geo.districts:
+        spot = sample_in(rng, dgeom, dgeom.representative_point(), 500, margin=300)
+        landmarks.append(({"name": f"{dname[:-1]}", "kind": "学校"}, spot))
+        town = rng.choice([t for t in towns if t.district == did])
+        landmarks.append(({"name": f"{dname[:-3]}小学校", "kind": "学校"}, near(town, 500)))
+    landmarks.append(({"name": "たから市役所", "kind": "役所"}, near(geo.towns["本町二丁目"], 300)))
+    for town in ("東山", "上野", "大字山田"):
+        landmarks.append(({"name": f"市役所{stem(town)}支所", "kind": "役所"}, near(geo.towns[town], 300)))
+    landmarks.append(({"name": "たから駅", "kind": "駅"}, near(geo.towns["駅前一丁目"], 200)))
+    landmarks += [({"name": v.name, "kind": "公共施設"}, v.point) for v in venues.facilities if v.point]
+    write_geojson(
+        ldir / "landmarks.geojson", "landmarks", [(props, to_lonlat_geom(g)) for props, g in landmarks]
+    )
+    return [
+        ("streets", "道路（架空）", "layers/streets.geojson", "lines", "#9E9E9E", ["name"], False, "street"),
+        (
+            "landmarks",
+            "目印（学校・市役所・駅など）",
+            "layers/landmarks.geojson",
+            "points",
+            "#37474F",
+            ["name", "kind"],
+            False,
+            "landmark",
+        ),
+    ]
 
 
 def write_layer_config(out: Path) -> None:
@@ -2016,6 +2090,8 @@ lead = "たから市は実在しない架空のまちです。このサイトは
 attribution = "背景地図: 地理院タイル／境界・住所は架空のデモデータ"
 licence = "CC BY 4.0"
 edition = "2026-11-01"
+# A PLACEHOLDER, not a real address: the demo is not published anywhere. Its QR codes and links point
+# here, and the prints say so. Put your own site's address here (or leave it out: prints then have no QR).
 base_url = "https://example.org/takara/"
 fictional = true
 
@@ -2030,6 +2106,11 @@ name = "たから市 東・北地域包括支援センター（架空）"
 role = "第2層 生活支援コーディネーター"
 phone = "0866-00-0200"
 hours = "平日 9:00～17:00"
+
+[print]
+# たから市 is invented but drawn over a real place: real streets under it would not match. Its prints use
+# its own streets and landmarks (layers/streets.geojson, layers/landmarks.geojson) instead of tiles.
+basemap = "none"
 
 [build]
 gazetteer = "data/gazetteer/ja"
