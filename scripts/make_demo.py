@@ -385,6 +385,195 @@ STORIES = {
     ],
 }
 
+# Stories that fit a group: told only of a group whose name or activities hold one of the words. A storied
+# place gets the first fitting story not yet told (its category's own list above when none fits), so a
+# folk-dance circle never tells of a cooking class.
+STORY_FITS: list[tuple[str, tuple[str, ...], str]] = [
+    (
+        "hobby",
+        ("フォークダンス",),
+        "フォークダンスの輪に、80代の方も軽やかなステップで加わります。曲が変わるたびに笑い声が起きます。",
+    ),
+    (
+        "hobby",
+        ("パソコン", "インターネット"),
+        "パソコンで写真の整理や年賀状づくり。分からないところは隣の人が教えてくれます。",
+    ),
+    (
+        "hobby",
+        ("スマホ", "スマートフォン"),
+        "スマホ教室では高校生が先生役。孫とビデオ通話ができたと喜ばれています。",
+    ),
+    ("hobby", ("大正琴",), "大正琴の音色に合わせて歌うのが定番。施設への慰問演奏もしています。"),
+    ("hobby", ("絵手紙",), "絵手紙を描いて、遠くに住む家族や友人に送っています。作品展も開きました。"),
+    ("hobby", ("絵手紙",), "季節の野菜や花を見ながら描く絵手紙。「へたでいい、へたがいい」が合言葉です。"),
+    (
+        "hobby",
+        ("吹き矢",),
+        "スポーツ吹き矢は、腹式呼吸で胸いっぱいに息を吸うのがこつ。的に当たると歓声が上がります。",
+    ),
+    (
+        "hobby",
+        ("俳句",),
+        "俳句の会では、散歩で見つけた季節を五七五に。{stem}の風景がたくさん詠まれています。",
+    ),
+    ("hobby", ("料理",), "男の料理教室。つくった料理を家族に持ち帰るのが楽しみです。"),
+    (
+        "hobby",
+        ("歴史", "散歩"),
+        "歴史散歩の会は、地元の古い道や石碑を歩いて調べています。手作りの地図は公民館に展示中です。",
+    ),
+    ("hobby", ("手芸", "編み物"), "手芸サークルでつくった布ぞうりは、地域のバザーで人気です。"),
+    (
+        "hobby",
+        ("園芸", "野菜", "畑"),
+        "みんなで育てた野菜を施設にお届けしています。収穫の日はちょっとしたお祭りです。",
+    ),
+    ("hobby", ("囲碁", "将棋"), "盤を囲んで真剣勝負。勝っても負けても、終わればお茶を飲みながら感想戦です。"),
+    (
+        "hobby",
+        ("コーラス", "合唱", "歌"),
+        "声を合わせて歌うと、自然と背すじが伸びます。秋の文化祭での発表が目標です。",
+    ),
+    ("hobby", ("書道",), "筆を持つと気持ちが落ち着きます。書き初めは公民館のロビーに並べて飾ります。"),
+    ("salon", ("歌",), "昔なつかしい歌を大きな声で。帰るころにはみんな笑顔になっています。"),
+    ("salon", ("男",), "男性の参加が多いサロンです。将棋と囲碁、ときどきそば打ちもします。"),
+    ("salon", ("男",), "定年後の男性が集まるサロン。コーヒーをいれる係も、話題を持ってくる係も交代です。"),
+    (
+        "salon",
+        ("囲碁", "将棋"),
+        "将棋と囲碁の盤がいつも出ています。見ているだけの人も、つい口を出してしまいます。",
+    ),
+    ("salon", ("手芸",), "手を動かしながらおしゃべり。できた小物はお孫さんへのプレゼントになります。"),
+    ("salon", ("脳トレ",), "脳トレとおしゃべりで2時間があっという間。お茶とお漬物がおいしいと評判です。"),
+    ("salon", ("誕生会",), "月に一度の誕生会が楽しみ。手づくりのカードをみんなで書いてお祝いします。"),
+    ("salon", ("講話",), "保健師さんを招いてミニ講座を開くことも。健康のことを気軽に相談できる場です。"),
+    ("salon", ("健康体操",), "最初の15分は健康体操。体がほぐれると、おしゃべりもはずみます。"),
+    (
+        "salon",
+        ("季節の行事",),
+        "七夕やお月見など、季節の行事を大切にしています。{stem}の昔話にも花が咲きます。",
+    ),
+    (
+        "kayoi",
+        ("体力測定",),
+        "体操のあとのおしゃべりを楽しみに通う人も。年2回の体力測定で成果を確かめ合っています。",
+    ),
+    (
+        "kayoi",
+        ("かみかみ",),
+        "かみかみ体操で口の周りもしっかり動かします。「ごはんがおいしくなった」と好評です。",
+    ),
+    ("kayoi", ("DVD",), "DVDを見ながら30分体操して、そのあとは季節の話題でひと休み。"),
+    (
+        "kayoi",
+        ("筋力", "ストレッチ"),
+        "いすに座ってできる筋力づくり。「階段が楽になった」という声が増えました。",
+    ),
+    ("radio", ("公園清掃",), "体操のあとは公園のごみ拾い。顔を見ればお互いの元気がわかります。"),
+    (
+        "radio",
+        ("ストレッチ",),
+        "ラジオ体操のあとに、ゆっくりストレッチ。朝日を浴びると一日が気持ちよく始まります。",
+    ),
+    ("cafe", ("認知症",), "コーヒー1杯で、だれとでも話せる場所。介護のことを相談できる専門職も時々来ます。"),
+    (
+        "cafe",
+        ("認知症",),
+        "介護をしている家族どうしが、気持ちを話せる場所です。認知症のご本人も一緒にお茶を飲みます。",
+    ),
+    (
+        "cafe",
+        ("ランチ", "昼食"),
+        "みんなで育てた野菜を使った昼食会。ひとり暮らしの方も一緒にテーブルを囲みます。",
+    ),
+    (
+        "cafe",
+        ("モーニング",),
+        "朝のモーニングは、トーストとゆで卵。血圧を測ってから、ゆっくりおしゃべりです。",
+    ),
+    (
+        "cafe",
+        ("食事会",),
+        "子どもからお年寄りまで一緒に食べる食事会です。配膳は中学生のボランティアが手伝ってくれます。",
+    ),
+    (
+        "mimamori",
+        ("配食",),
+        "お弁当を届けながら「お変わりありませんか」と一声。受け取る笑顔が何よりの報告です。",
+    ),
+    (
+        "mimamori",
+        ("ゴミ出し",),
+        "ゴミ出しが難しい方のお宅へ、朝の散歩のついでに寄っています。ちょっとした声かけが見守りになります。",
+    ),
+    (
+        "mimamori",
+        ("付き添い",),
+        "通院の付き添いや買い物のお手伝いをしています。「助かった」の一言が元気の源です。",
+    ),
+    (
+        "mimamori",
+        ("安否確認", "声かけ"),
+        "新聞がたまっていないか、夜に明かりがついているか。さりげない見守りを続けています。",
+    ),
+    ("mimamori", ("見守り",), "民生委員さんと一緒に、ひとり暮らしの方へ季節のお便りを届けています。"),
+    ("seniorclub", ("花壇",), "駅前の花壇は私たちが育てています。春にはチューリップが満開になります。"),
+    (
+        "seniorclub",
+        ("通学路",),
+        "朝は通学路に立って子どもたちを見送ります。「おはよう」の声に元気をもらいます。",
+    ),
+    (
+        "seniorclub",
+        ("輪投げ", "ペタンク"),
+        "輪投げとペタンクの練習は真剣そのもの。市の大会で入賞したのが自慢です。",
+    ),
+    ("seniorclub", ("友愛訪問",), "一人暮らしの会員さんには、月に一度みんなで訪ねてお茶をしています。"),
+    (
+        "seniorclub",
+        ("健康教室",),
+        "健康教室では血圧の測り方から体操まで。終わったあとのお茶の時間がいちばんのにぎわいです。",
+    ),
+    (
+        "mobile",
+        ("注文配達",),
+        "「来週はお豆腐を持ってきて」と頼めば届けてくれます。顔なじみの店員さんが見守り役にも。",
+    ),
+    (
+        "mobile",
+        ("野菜",),
+        "軽トラックに野菜や日用品を積んで来てくれます。買い物のあとのおしゃべりも楽しみの一つです。",
+    ),
+]
+
+
+def tell_fitting_stories(records: list[Record], storied: list[int]) -> None:
+    """The storied places are chosen as before (the same random draws); each now tells a story that fits it."""
+    told: set[str] = set()
+    for i in storied:
+        if records[i].category == "salon" and records[i].venue.kind == "自宅":
+            story = records[i].cells["紹介文"]  # the home salons' own stories
+        else:
+            story = fitting_story(records[i], told)
+        told.add(story)
+        records[i].cells["紹介文"] = story.format(stem=stem(records[i].venue.town.name))
+
+
+def fitting_story(record: Record, told: set[str]) -> str:
+    """The first story that fits this group (its name and activities) and has not been told yet; else
+    one of its category's stories that does not speak of another kind of activity."""
+    text = record.name + " " + str(record.cells.get("活動内容", ""))
+    fits = [
+        story for cat, words, story in STORY_FITS if cat == record.category and any(w in text for w in words)
+    ]
+    general = [s for s in STORIES.get(record.category, []) if not any(s == f[2] for f in STORY_FITS)]
+    for story in fits + general:
+        if story not in told:
+            return story
+    return (fits + general + [""])[0]
+
+
 UNPARSEABLE = [
     "田植えが終わったら",
     "みんなの都合が合う日",
@@ -1300,8 +1489,9 @@ def make_records(rng: random.Random, geo: Geography, venues: Venues) -> list[Rec
             if records[i].category == cat and i not in storied and records[i].venue.kind != "自宅"
         ]
         for i, text in zip(pick(pool, len(texts)), texts):
-            records[i].cells["紹介文"] = text.format(stem=stem(records[i].venue.town.name))
+            records[i].cells["紹介文"] = text
             storied.append(i)
+    tell_fitting_stories(records, storied)
     # Photos on 30 storied places; the first is a home salon (its photo carries GPS: a privacy test).
     photo_idx = [i for i in storied if records[i].venue.kind == "自宅"][:1]
     photo_idx += pick([i for i in storied if i not in photo_idx], 29)

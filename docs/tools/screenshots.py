@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Take the screenshots in docs/img/ for the coordinator's guide (docs/guide.md), from the bundled demo.
 
-    python docs/tools/screenshots.py
+    python docs/tools/screenshots.py            # everything
+    python docs/tools/screenshots.py --prints   # only the printed pages (no browser)
 
 Builds a copy of the demo (so the repository is not touched), serves it on 127.0.0.1 and photographs
 it with Playwright and the system Chromium; renders the Excel template and the validate output through
@@ -159,6 +160,46 @@ def change_demo(project: Path) -> None:
     book.save(path)
 
 
+def pdf_page(pdf: Path, page: int, dpi: int, name: str) -> None:
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            str(dpi),
+            "-singlefile",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(pdf),
+            str(IMG / name),
+        ],
+        check=True,
+    )
+
+
+def print_pages(folder: Path) -> None:
+    """The printed district map of the demo's most crowded district: its first page (the overview) at
+    60 dpi for the guide, and its first part's map, an A4 page at 100 dpi, for the README."""
+    sheets = sorted(p for p in folder.glob("district-*.pdf") if not p.stem.endswith("-a3"))
+    if not sheets:
+        return
+    crowded = max(sheets, key=lambda p: p.stat().st_size)
+    pdf_page(crowded, 1, 60, "print-district")
+    pdf_page(crowded, 2, 100, "print-a4-page")
+
+
+def shoot_prints() -> None:
+    """Only the print pages (no browser): build the demo's PDFs and render them."""
+    IMG.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="takara-shots-") as tmp:
+        work = Path(tmp)
+        demo = copy_demo(work / "demo")
+        run_cli("build", str(demo), "--out", str(work / "site"))
+        print_pages(work / "site" / "print")
+
+
 def shoot() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -197,28 +238,10 @@ def shoot() -> None:
                 shot.screenshot(path=str(IMG / f"{name}.png"))
             browser.close()
 
-        pdfs = sorted((site / "print").glob("*.pdf"))
-        district_pdf = next((p for p in pdfs if "guidebook" not in p.name), None)
-        if district_pdf is not None:
-            subprocess.run(
-                [
-                    "pdftoppm",
-                    "-png",
-                    "-r",
-                    "60",
-                    "-singlefile",
-                    "-f",
-                    "1",
-                    "-l",
-                    "1",
-                    str(district_pdf),
-                    str(IMG / "print-district"),
-                ],
-                check=True,
-            )
+        print_pages(site / "print")
     for png in sorted(IMG.glob("*.png")):
         print(f"{png.relative_to(ROOT)}  {png.stat().st_size // 1024} KB")
 
 
 if __name__ == "__main__":
-    shoot()
+    shoot_prints() if "--prints" in sys.argv[1:] else shoot()
