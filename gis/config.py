@@ -378,25 +378,7 @@ def load_project(root: str | Path) -> Project:
     if not categories:
         r.error("categories", "name at least one category ([[categories]])")
 
-    overlays = []
-    for i, (o, r, key) in enumerate(entries("overlays")):
-        r.table(o, key, KEYS["overlays"])
-        p = r.get(o, key, "path", str, required=True)
-        overlays.append(
-            Overlay(
-                id=r.get(o, key, "id", str, f"overlay{i + 1}"),
-                name=r.get(o, key, "name", str, ""),
-                path=path_of(p, f"{key}.path") or root,
-                kind=r.get(o, key, "kind", str, "auto"),
-                color=r.get(o, key, "color", str, "#555555"),
-                popup_fields=tuple(r.get(o, key, "popup_fields", list, [])),
-                show=r.get(o, key, "show", bool, False),
-                attribution=r.get(o, key, "attribution", str, ""),
-                print_style=r.get(o, key, "print_style", str, ""),
-            )
-        )
-        if overlays[-1].print_style not in PRINT_STYLES:
-            r.error(f"{key}.print_style", f"use one of {', '.join(sorted(PRINT_STYLES - {''}))}")
+    overlays = [_overlay(o, r, key, i, path_of, root) for i, (o, r, key) in enumerate(entries("overlays"))]
 
     r = main_reader
     ins = r.table(data.get("insight", {}), "insight", KEYS["insight"])
@@ -442,3 +424,22 @@ def _print_options(r: _Reader, data: dict) -> PrintOptions:
     except BasemapError as exc:
         r.error("print.basemap", str(exc))
     return options
+
+
+def _overlay(o: dict, r: _Reader, key: str, i: int, path_of: Any, root: Path) -> Overlay:
+    r.table(o, key, KEYS["overlays"])
+    p = r.get(o, key, "path", str, required=True)
+    overlay = Overlay(
+        id=r.get(o, key, "id", str, f"overlay{i + 1}"),
+        name=r.get(o, key, "name", str, ""),
+        path=path_of(p, f"{key}.path") or root,
+        kind=r.get(o, key, "kind", str, "auto"),
+        color=r.get(o, key, "color", str, "#555555"),
+        popup_fields=tuple(r.get(o, key, "popup_fields", list, [])),
+        show=r.get(o, key, "show", bool, False),
+        attribution=r.get(o, key, "attribution", str, ""),
+        print_style=r.get(o, key, "print_style", str, ""),
+    )
+    if overlay.print_style not in PRINT_STYLES:
+        r.error(f"{key}.print_style", f"use one of {', '.join(sorted(PRINT_STYLES - {''}))}")
+    return overlay

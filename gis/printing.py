@@ -39,7 +39,6 @@ import geopandas as gpd
 import jinja2
 import markupsafe
 import numpy as np
-import shapely
 from pyproj import Transformer
 
 from gis import basemap
@@ -48,16 +47,16 @@ from gis.config import Category, Project, Tier
 from gis.edition import Edition
 from gis.errors import OutputError
 from gis.place import STATUS_PAUSED, PublicPlace
-from gis.printmap import (  # noqa: F401  (NO_LINE_START and wrap_ja: the tests' import)
+from gis.printbase import PrintLayer, load_layers, text_width_mm
+from gis.printmap import (  # noqa: F401  (NO_LINE_START, wrap_ja, SPLIT_AT: the tests' imports)
     NO_LINE_START,
+    SPLIT_AT,
     MapPart,
-    PrintLayer,
     cover_map_svg,
     district_map_svg,
-    load_layers,
     overview_map_svg,
     qr_svg,
-    text_width_mm,
+    split_district,
     wrap_ja,
 )
 from gis.report import Issue
@@ -307,52 +306,6 @@ def build_model(
     for d in districts:
         d.parts = split_district(model, d)
     return model
-
-
-SPLIT_AT = 40  # a district with more places gets an overview sheet and a sheet per group of finer areas
-PART_MAX = 36  # places on one part's sheet, at most, when areas are put together
-PART_MIN = 8  # a part with fewer places joins its neighbour
-
-
-def split_district(model: PrintModel, d: District) -> list[MapPart]:
-    """A crowded district's sheets: its finer-tier areas that hold places, each on its own sheet, a small
-    one joined to the touching one with the fewest places (while that stays under PART_MAX). [] when the
-    district fits on one sheet."""
-    finer = model.finer_tier
-    if finer is None or len(d.places) <= SPLIT_AT:
-        return []
-    fine = model.gdf[finer.id]
-    groups: dict[str, list[PublicPlace]] = {}
-    for p in d.places:
-        groups.setdefault(p.areas.get(finer.id, ("", ""))[0], []).append(p)
-    shapes = {
-        str(r.area_id): (str(r.area_name), r.geometry.intersection(d.geometry)) for r in fine.itertuples()
-    }
-    parts = [([shapes[a][0]], shapes[a][1], ps) for a, ps in groups.items() if a in shapes]
-    loose = [p for a, ps in groups.items() if a not in shapes for p in ps]
-    if len(parts) < 2:
-        return []
-    while True:
-        parts.sort(key=lambda part: len(part[2]))
-        small = parts[0]
-        if len(small[2]) >= PART_MIN:
-            break
-        touching = [q for q in parts[1:] if q[1].buffer(1).intersects(small[1])]
-        fits = [q for q in touching if len(q[2]) + len(small[2]) <= PART_MAX]
-        if not fits:
-            break
-        other = min(fits, key=lambda q: len(q[2]))
-        parts = [q for q in parts if q is not small and q is not other]
-        parts.append((other[0] + small[0], shapely.union(other[1], small[1]), other[2] + small[2]))
-    for p in loose:  # a place outside every finer area goes with the nearest part
-        pt = shapely.Point(model.xy[p.number])
-        min(parts, key=lambda q: q[1].distance(pt))[2].append(p)
-    # in the order of the smallest place number, so 地図1 holds No.1's neighbourhood
-    parts.sort(key=lambda q: min(p.number for p in q[2]))
-    return [
-        MapPart(i, names, geom, sorted(ps, key=lambda p: p.number))
-        for i, (names, geom, ps) in enumerate(parts, 1)
-    ]
 
 
 def _load_photos(edition: Edition, photos_dir: Path | None) -> dict[int, tuple[bytes, int, int]]:
@@ -658,7 +611,9 @@ def write_guidebook(model: PrintModel, path: Path, env: jinja2.Environment, larg
     districts = [_district_book_ctx(model, d, assets, large) for d in model.districts]
     overview_svg = overview_map_svg(model, 180.0 / text_scale, 200.0 / text_scale, legend=not large)
     overview = assets.add("overview.svg", overview_svg, "image/svg+xml")
-    cover = assets.add("cover.svg", cover_map_svg(model, 170.0, 120.0), "image/svg+xml")
+    cover = assets.add(
+        "cover.svg", cover_map_svg(model, 170.0, 120.0, label_pt=15.0 if large else 12.0), "image/svg+xml"
+    )
     by_cat, by_day = _index_entries(model)
     ctx = {
         "site": _site_ctx(model),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +20,18 @@ import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, FancyBboxPatch, Rectangle
-from pyproj import Transformer
 
-from gis import basemap
 from gis.place import STATUS_PAUSED, PublicPlace
+from gis.printbase import (
+    HALO_BOX,
+    LABEL_PT,
+    PT_PER_MM,
+    LabelPlacer,
+    PrintLayer,
+    draw_basemap,
+    draw_layers,
+    text_width_mm,
+)
 from gis.site import text_colour
 from gis.typography import NO_LINE_START, phrases
 
@@ -33,19 +40,11 @@ if TYPE_CHECKING:
 
 FONT = "Noto Sans CJK JP"
 MM = 1 / 25.4  # inches per millimetre
-PT_PER_MM = 72 / 25.4
 # Light fills that keep black text readable, for the districts on the overview map.
 MARKER_PT = 9.5  # marker numbers: 9.5 pt on A4, and 14 pt and more when the large print enlarges the map
 LEGEND_PT = 8.5
 CREDIT_PT = 7.0
-LABEL_PT = 8.0  # area names and landmarks
 AREA_FILLS = ("#fde2c8", "#d7ecd9", "#dce6f5", "#f4dcec", "#f6f0c4", "#d9eef0", "#eadcf5", "#f0e0d0")
-
-
-def text_width_mm(text: str, size_pt: float) -> float:
-    """Rough printed width: CJK characters are one em wide, others about half."""
-    em = size_pt / PT_PER_MM
-    return sum(em if unicodedata.east_asian_width(c) in "WFA" else em * 0.55 for c in text)
 
 
 def wrap_ja(text: str, width_mm: float, size_pt: float) -> list[str]:
@@ -81,58 +80,6 @@ def _metres_label(m: float) -> str:
 
 
 # ---------------------------------------------------------------- maps
-
-
-BASEMAP_PX_PER_MM = 6.0  # about 150 dpi: sharp enough for streets on paper, small enough for the PDF
-
-
-def _draw_basemap(model: PrintModel, c: _MapCanvas) -> bool:
-    """Put the street basemap under the map, reprojected from Web Mercator tiles into the map's metric
-    CRS (so streets line up with the vector layers). Returns whether any tile was drawn."""
-    cache = model.tiles
-    if cache is None:
-        return False
-    to_lonlat = Transformer.from_crs(model.crs, "EPSG:4326", always_xy=True)
-    corners_x = [c.xlim[0], c.xlim[1], c.xlim[0], c.xlim[1]]
-    corners_y = [c.ylim[0], c.ylim[0], c.ylim[1], c.ylim[1]]
-    lons, lats = to_lonlat.transform(corners_x, corners_y)
-    bbox = (min(lons), min(lats), max(lons), max(lats))
-    z = basemap.choose_zoom(cache, bbox, c.metres_per_mm)
-    got = basemap.mosaic(cache, bbox, z) if z is not None else None
-    if got is None:
-        return False
-    pixels, _ = got
-    tx0, ty0 = basemap.tile_xy(bbox[0], bbox[3], z)
-    origin = (int(tx0), int(ty0))
-    width = max(2, int(c.w * BASEMAP_PX_PER_MM))
-    height = max(2, int((c.h - c.footer) * BASEMAP_PX_PER_MM))
-    # Where each output pixel falls in the mosaic: exact on a coarse grid, linear in between.
-    gx, gy = np.meshgrid(np.linspace(c.xlim[0], c.xlim[1], 33), np.linspace(c.ylim[1], c.ylim[0], 33))
-    glon, glat = to_lonlat.transform(gx.ravel(), gy.ravel())
-    n = 2**z
-    col = ((np.asarray(glon) + 180) / 360 * n - origin[0]) * 256
-    row = ((1 - np.arcsinh(np.tan(np.radians(glat))) / math.pi) / 2 * n - origin[1]) * 256
-    fine_x, fine_y = np.linspace(0, 32, width), np.linspace(0, 32, height)
-    cols = _upsample(col.reshape(33, 33), fine_x, fine_y)
-    rows = _upsample(row.reshape(33, 33), fine_x, fine_y)
-    ci = np.clip(cols.astype(int), 0, pixels.shape[1] - 1)
-    ri = np.clip(rows.astype(int), 0, pixels.shape[0] - 1)
-    image = pixels[ri, ci]
-    c.ax.imshow(
-        image,
-        extent=(c.xlim[0], c.xlim[1], c.ylim[0], c.ylim[1]),
-        zorder=0.5,
-        interpolation="none",
-        alpha=0.85,
-        gid="basemap",
-    )
-    return True
-
-
-def _upsample(grid: np.ndarray, fine_x: np.ndarray, fine_y: np.ndarray) -> np.ndarray:
-    """A coarse grid of values interpolated linearly to len(fine_y) × len(fine_x)."""
-    across = np.array([np.interp(fine_x, np.arange(grid.shape[1]), r) for r in grid])
-    return np.array([np.interp(fine_y, np.arange(grid.shape[0]), cl) for cl in across.T]).T
 
 
 def _legend_entries(
@@ -374,11 +321,6 @@ def _rc() -> Any:
     )
 
 
-# A pale box behind a label keeps it readable over streets; a stroked halo would turn the text into
-# outlines in the SVG (large, slow to print, and no longer text the tests can read back).
-HALO_BOX = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
-
-
 def _map_attribution(model: PrintModel) -> str:
     site = model.project.site
     tiles = model.tiles
@@ -389,138 +331,6 @@ def _map_attribution(model: PrintModel) -> str:
     credits = sorted({layer.attribution for layer in model.layers if layer.attribution})
     extra = f"　道路・目印：{'、'.join(credits)}" if credits else ""
     return base + extra + (f"　出典：{site.attribution}" if site.attribution else "")
-
-
-# ---------------------------------------------------------------- vector layers drawn as part of the base
-
-
-@dataclass
-class PrintLayer:
-    """A line or point layer the project already has, drawn under the markers: streets (the roads used
-    for walking distance, or an overlay with print_style = "street"), lines such as a bus route or a
-    river, and landmarks (points, labelled with their name)."""
-
-    name: str
-    style: str  # street / line / landmark / area
-    geometry: gpd.GeoSeries  # metric CRS
-    labels: list[str]
-    color: str
-    attribution: str = ""
-
-
-def load_layers(project: Any, crs: Any, tolerance: float = 1.0) -> list[PrintLayer]:
-    """The project's roads and overlays as print layers, in the order they are drawn (streets first),
-    simplified to `tolerance` metres (well under a printed line's width: smaller PDFs, faster pages)."""
-    layers = []
-    if project.roads is not None and project.roads.is_file():
-        roads = gpd.read_file(project.roads).to_crs(crs)
-        layers.append(PrintLayer("道路", "street", roads.geometry.simplify(tolerance), [], "#ffffff"))
-    for overlay in project.overlays:
-        style = overlay.print_style or {"lines": "line", "points": "landmark"}.get(_kind_of(overlay), "none")
-        if style == "none" or not overlay.path.is_file():
-            continue
-        g = gpd.read_file(overlay.path)
-        if g.crs is None:
-            g = g.set_crs(4326)
-        g = g.to_crs(crs)
-        g["geometry"] = g.geometry.simplify(tolerance)
-        names = [str(v) if isinstance(v, str) else "" for v in g.get("name", [""] * len(g))]
-        layers.append(PrintLayer(overlay.name, style, g.geometry, names, overlay.color, overlay.attribution))
-    order = {"area": 0, "street": 1, "line": 2, "landmark": 3}
-    return sorted(layers, key=lambda layer: order.get(layer.style, 9))
-
-
-def _kind_of(overlay: Any) -> str:
-    if overlay.kind != "auto":
-        return overlay.kind
-    types = set(gpd.read_file(overlay.path).geom_type) if overlay.path.is_file() else set()
-    return (
-        "points"
-        if types <= {"Point", "MultiPoint"}
-        else "lines"
-        if "LineString" in str(types)
-        else "polygons"
-    )
-
-
-STREET_WIDTH_MM = {"main": 1.6, "minor": 0.9}
-
-
-def _draw_layers(c: _MapCanvas, layers: list[PrintLayer], view: Any, labels: LabelPlacer) -> None:
-    ax = c.ax
-    for layer in layers:
-        inside = layer.geometry[layer.geometry.intersects(view)]
-        if not len(inside):
-            continue
-        clipped = gpd.GeoSeries(inside.intersection(view).values)
-        if layer.style == "area":
-            clipped.plot(ax=ax, facecolor=layer.color, edgecolor="none", alpha=0.18, zorder=1.2)
-        elif layer.style == "street":
-            width = STREET_WIDTH_MM["minor"] * PT_PER_MM
-            clipped.plot(ax=ax, color="#a9a9a4", linewidth=width + 1.0, zorder=2.1)
-            clipped.plot(ax=ax, color="#ffffff", linewidth=width, zorder=2.2)
-        elif layer.style == "line":
-            clipped.plot(ax=ax, color=layer.color, linewidth=1.8, alpha=0.85, zorder=2.4)
-        elif layer.style == "landmark":
-            for geom, name in zip(inside, [layer.labels[i] for i in inside.index]):
-                pt = geom.representative_point()
-                ax.plot(
-                    [pt.x],
-                    [pt.y],
-                    marker="s",
-                    markersize=6.5,
-                    color=layer.color,
-                    mec="white",
-                    mew=0.8,
-                    zorder=7.5,
-                )
-                if name:
-                    labels.place_near(pt.x, pt.y, name, LABEL_PT, color="#1f3340", weight="bold")
-
-
-class LabelPlacer:
-    """Puts text where it covers no marker and no other label: each label tries a few spots around its
-    point and is left out (its symbol still shows) when none is free."""
-
-    def __init__(self, c: _MapCanvas, markers: list[Marker]):
-        self.c = c
-        self.boxes: list[tuple[float, float, float, float]] = [m.box(c) for m in markers]
-        self.placed: list[tuple[str, tuple[float, float, float, float]]] = []
-
-    def _size(self, text: str, size_pt: float) -> tuple[float, float]:
-        return (
-            text_width_mm(text, size_pt) * self.c.metres_per_mm,
-            size_pt / PT_PER_MM * 1.25 * self.c.metres_per_mm,
-        )
-
-    def free(self, box: tuple[float, float, float, float]) -> bool:
-        x0, y0, x1, y1 = box
-        vx0, vx1 = self.c.xlim
-        vy0, vy1 = self.c.ylim
-        if x0 < vx0 or x1 > vx1 or y0 < vy0 or y1 > vy1:
-            return False
-        return all(x1 <= a0 or x0 >= a1 or y1 <= b0 or y0 >= b1 for a0, b0, a1, b1 in self.boxes)
-
-    def put(self, x: float, y: float, text: str, size_pt: float, **style: Any) -> bool:
-        """The label centred on x, y, when that spot is free."""
-        w, h = self._size(text, size_pt)
-        box = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
-        if not self.free(box):
-            return False
-        self.boxes.append(box)
-        self.placed.append((text, box))
-        self.c.ax.text(
-            x, y, text, fontsize=size_pt, ha="center", va="center", zorder=7.6, bbox=HALO_BOX, **style
-        )
-        return True
-
-    def place_near(self, x: float, y: float, text: str, size_pt: float, **style: Any) -> bool:
-        w, h = self._size(text, size_pt)
-        gap = 2.2 * self.c.metres_per_mm
-        for dx, dy in ((w / 2 + gap, 0), (-w / 2 - gap, 0), (0, h / 2 + gap), (0, -h / 2 - gap)):
-            if self.put(x + dx, y + dy, text, size_pt, **style):
-                return True
-        return False
 
 
 # ---------------------------------------------------------------- district maps
@@ -539,6 +349,52 @@ class MapPart:
     def title(self) -> str:
         shown = "・".join(self.names[:3]) + (f" ほか{len(self.names) - 3}地区" if len(self.names) > 3 else "")
         return f"地図{self.number}　{shown}"
+
+
+SPLIT_AT = 40  # a district with more places gets an overview sheet and a sheet per group of finer areas
+PART_MAX = 36  # places on one part's sheet, at most, when areas are put together
+PART_MIN = 8  # a part with fewer places joins its neighbour
+
+
+def split_district(model: PrintModel, d: District) -> list[MapPart]:
+    """A crowded district's sheets: its finer-tier areas that hold places, each on its own sheet, a small
+    one joined to the touching one with the fewest places (while that stays under PART_MAX). [] when the
+    district fits on one sheet."""
+    finer = model.finer_tier
+    if finer is None or len(d.places) <= SPLIT_AT:
+        return []
+    fine = model.gdf[finer.id]
+    groups: dict[str, list[PublicPlace]] = {}
+    for p in d.places:
+        groups.setdefault(p.areas.get(finer.id, ("", ""))[0], []).append(p)
+    shapes = {
+        str(r.area_id): (str(r.area_name), r.geometry.intersection(d.geometry)) for r in fine.itertuples()
+    }
+    parts = [([shapes[a][0]], shapes[a][1], ps) for a, ps in groups.items() if a in shapes]
+    loose = [p for a, ps in groups.items() if a not in shapes for p in ps]
+    if len(parts) < 2:
+        return []
+    while True:
+        parts.sort(key=lambda part: len(part[2]))
+        small = parts[0]
+        if len(small[2]) >= PART_MIN:
+            break
+        touching = [q for q in parts[1:] if q[1].buffer(1).intersects(small[1])]
+        fits = [q for q in touching if len(q[2]) + len(small[2]) <= PART_MAX]
+        if not fits:
+            break
+        other = min(fits, key=lambda q: len(q[2]))
+        parts = [q for q in parts if q is not small and q is not other]
+        parts.append((other[0] + small[0], shapely.union(other[1], small[1]), other[2] + small[2]))
+    for p in loose:  # a place outside every finer area goes with the nearest part
+        pt = shapely.Point(model.xy[p.number])
+        min(parts, key=lambda q: q[1].distance(pt))[2].append(p)
+    # in the order of the smallest place number, so 地図1 holds No.1's neighbourhood
+    parts.sort(key=lambda q: min(p.number for p in q[2]))
+    return [
+        MapPart(i, names, geom, sorted(ps, key=lambda p: p.number))
+        for i, (names, geom, ps) in enumerate(parts, 1)
+    ]
 
 
 def district_map_svg(
@@ -567,15 +423,18 @@ def district_map_svg(
             _map_attribution(model),
         )
         ax = c.ax
-        has_basemap = _draw_basemap(model, c)
+        has_basemap = draw_basemap(model, c)
         view = shapely.box(c.xlim[0], c.ylim[0], c.xlim[1], c.ylim[1])
-        _draw_neighbours(model, c, d, view, has_basemap)
+        neighbours = _draw_neighbours(model, c, d, view, has_basemap)
         if not has_basemap:
             gpd.GeoSeries([d.geometry]).plot(ax=ax, facecolor="white", edgecolor="none", zorder=1.5)
         markers = _place_markers(model, c, numbered)
         labels = LabelPlacer(c, markers)
+        _draw_parts(c, parts or [], labels)  # the overview's own labels go first: they must show
+        for x, y, name in neighbours:
+            labels.put(x, y, name, LABEL_PT, color="#77776f")
         _draw_finer_areas(model, c, d, markers, labels, view)
-        _draw_layers(c, model.layers, view, labels)
+        draw_layers(c, model.layers, view, labels)
         gpd.GeoSeries([d.geometry]).boundary.plot(ax=ax, color="#222222", linewidth=1.6, zorder=6)
         if part is not None:
             gpd.GeoSeries([part.geometry]).boundary.plot(
@@ -585,28 +444,31 @@ def district_map_svg(
         if others:
             pts = np.array([model.xy[p.number] for p in others])
             ax.scatter(pts[:, 0], pts[:, 1], s=9, c="#555555", linewidths=0, zorder=6.5)
-        for each in parts or []:
-            gpd.GeoSeries([each.geometry]).boundary.plot(ax=ax, color="#b3261e", linewidth=1.4, zorder=6.1)
-            pt = each.geometry.representative_point()
-            labels.put(
-                pt.x,
-                pt.y,
-                f"地図{each.number}（{len(each.places)}か所）",
-                11.0,
-                color="#b3261e",
-                weight="bold",
-            )
         _draw_markers(c, markers)
         ax.set_xlim(*c.xlim)
         ax.set_ylim(*c.ylim)
         return c.svg()
 
 
-def _draw_neighbours(model: PrintModel, c: _MapCanvas, d: District, view: Any, has_basemap: bool) -> None:
+def _draw_parts(c: _MapCanvas, parts: list[MapPart], labels: LabelPlacer) -> None:
+    """On a split district's overview: each part outlined in red, with its map's number and size."""
+    for each in parts:
+        gpd.GeoSeries([each.geometry]).boundary.plot(ax=c.ax, color="#b3261e", linewidth=1.4, zorder=6.1)
+        pt = each.geometry.representative_point()
+        text = f"地図{each.number}（{len(each.places)}か所）"
+        if not labels.put(pt.x, pt.y, text, 11.0, color="#b3261e", weight="bold"):
+            labels.place_near(pt.x, pt.y, text, 11.0, color="#b3261e", weight="bold")
+
+
+def _draw_neighbours(
+    model: PrintModel, c: _MapCanvas, d: District, view: Any, has_basemap: bool
+) -> list[tuple[float, float, str]]:
+    """The neighbouring districts in grey; returns where their names would go (placed later, with the
+    other labels, where they hide nothing)."""
     districts = model.gdf[model.district_tier.id]
     near = districts[districts.intersects(view) & (districts["area_id"] != d.id)]
     if not len(near):
-        return
+        return []
     near_in_view = near.geometry.intersection(view)  # fewer vertices for the PDF to draw
     gpd.GeoSeries(near_in_view.values).plot(
         ax=c.ax,
@@ -616,12 +478,8 @@ def _draw_neighbours(model: PrintModel, c: _MapCanvas, d: District, view: Any, h
         alpha=0.45 if has_basemap else 1.0,
         zorder=1,
     )
-    for geom, name in zip(near_in_view, near["area_name"]):
-        pt = geom.representative_point()
-        if not pt.is_empty:
-            c.ax.text(
-                pt.x, pt.y, name, fontsize=LABEL_PT, color="#77776f", ha="center", va="center", zorder=2
-            )
+    spots = [(geom.representative_point(), str(name)) for geom, name in zip(near_in_view, near["area_name"])]
+    return [(pt.x, pt.y, name) for pt, name in spots if not pt.is_empty]
 
 
 def _draw_finer_areas(
@@ -774,7 +632,7 @@ def overview_map_svg(model: PrintModel, width_mm: float, height_mm: float, legen
             attribution,
         )
         ax = c.ax
-        has_basemap = _draw_basemap(model, c)
+        has_basemap = draw_basemap(model, c)
         districts = model.gdf[model.district_tier.id]
         colours = [AREA_FILLS[i % len(AREA_FILLS)] for i in range(len(districts))]
         districts.plot(
@@ -813,7 +671,7 @@ def overview_map_svg(model: PrintModel, width_mm: float, height_mm: float, legen
         return c.svg()
 
 
-def cover_map_svg(model: PrintModel, width_mm: float, height_mm: float) -> bytes:
+def cover_map_svg(model: PrintModel, width_mm: float, height_mm: float, label_pt: float = 12.0) -> bytes:
     """The cover's picture: the municipality in its districts' colours with their names, and every place
     as a dot in its category's colour. No frame, no footer: a picture, not a map to read."""
     with _rc():
@@ -839,7 +697,7 @@ def cover_map_svg(model: PrintModel, width_mm: float, height_mm: float) -> bytes
                 pt.x,
                 pt.y,
                 d.name,
-                fontsize=12,
+                fontsize=label_pt,
                 weight="bold",
                 ha="center",
                 va="center",

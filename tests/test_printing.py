@@ -630,14 +630,24 @@ def test_each_district_has_its_stories_beside_its_map_and_list(demo):
     """A story is printed in its district's chapter (the running header names the district), after the
     district's maps and before its list."""
     pages = demo.pages(GUIDEBOOK)
+    headers = [
+        norm(page.crop((0, 0, page.width, 40)).extract_text() or "")
+        for page in pdfplumber.open(demo.out / GUIDEBOOK).pages
+    ]
     stories = [p for p in demo.edition.places if p.story]
     assert stories
     tier = demo.edition.project.district_tier.id
     for p in stories:
-        district = p.areas[tier][1] if tier in p.areas else f"{demo.edition.project.district_tier.label}の外"
+        district = norm(
+            p.areas[tier][1] if tier in p.areas else f"{demo.edition.project.district_tier.label}の外"
+        )
         where = [i for i, text in enumerate(pages) if norm(p.story)[:25] in norm(text)]
         assert where, p.name
-        assert norm(pages[where[0]]).startswith(norm(district)), (p.name, district, where[0] + 1)
+        assert headers[where[0]].startswith(district), (p.name, district, where[0] + 1)
+        chapter = [i for i, header in enumerate(headers) if header.startswith(district)]
+        maps = [i for i in chapter if "縮尺" in pages[i]]
+        lists = [i for i in chapter if "名称・種類" in pages[i]]
+        assert max(maps) < where[0] < min(lists), (p.name, where[0] + 1)  # after its maps, before its list
 
 
 def test_large_print_keeps_the_legend_on_the_map_page(demo):
