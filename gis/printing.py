@@ -417,7 +417,7 @@ def _render_pdf(html: str, assets: _Assets, path: Path, title: str) -> Path:
 
 LARGE_MAP_SCALE = 1.5  # the large-print guidebook's maps: every label and marker half as big again
 # guidebook map box (mm) by landscape or not; the large print leaves room for its legend on the same page
-BOOK_MAP_BOX = {True: (180.0, 125.0), False: (180.0, 205.0)}
+BOOK_MAP_BOX = {True: (180.0, 160.0), False: (180.0, 205.0)}
 LARGE_MAP_BOX = {True: (180.0, 115.0), False: (170.0, 160.0)}
 
 

@@ -128,7 +128,7 @@ def _legend_entries(
             markeredgewidth=1.0,
         )
         h.set_markeredgecolor("#222222")
-        entries.append((h, "黒い縁：個人宅（地区内のおおよその位置）"))
+        entries.append((h, "黒い縁：個人宅（おおよその位置）"))
     for layer in layers or []:
         if layer.style == "street":
             h = Line2D([], [], color="#a9a9a4", linewidth=4.0)
@@ -712,5 +712,5 @@ def cover_map_svg(model: PrintModel, width_mm: float, height_mm: float, label_pt
 
 def qr_svg(url: str) -> bytes:
     buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False)
+    segno.make(url, error="m").save(buf, kind="svg", scale=4, border=4, xmldecl=False, omitsize=True)
     return buf.getvalue()

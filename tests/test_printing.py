@@ -574,7 +574,7 @@ def test_body_text_is_10_5pt_and_14pt_in_large_print(demo):
         assert checked, pdf
 
 
-UNIT_START = re.compile(r"^(?:円|歳|時|分|人|名|回|か所|ヶ所|箇所|件|日|月|年|%|％|km|ｍ|m(?![a-z]))")
+UNIT_START = re.compile(r"^(?:円|歳|時|分|人|名|回|か所|ヶ所|箇所|件|日(?!の)|月|年|%|％|km|ｍ|m(?![a-z]))")
 
 
 def line_starts(page) -> list[tuple[str, str]]:
