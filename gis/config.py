@@ -38,11 +38,23 @@ KEYS: dict[str, set[str]] = {  # every key a table may hold (README documents ea
         "suspicious_distance_m",
         "walk_distances_m",
     },
-    "": {"site", "build", "records", "tiers", "categories", "overlays", "insight", "towns", "privacy"},
+    "print": {"basemap", "basemap_attribution", "tile_cache"},
+    "": {
+        "site",
+        "build",
+        "print",
+        "records",
+        "tiers",
+        "categories",
+        "overlays",
+        "insight",
+        "towns",
+        "privacy",
+    },
     "privacy": {"public_kinds", "public_venue_words", "facilities"},
     "layers": {"tiers", "categories", "overlays"},
     "insight": {"population", "needs", "population_points", "roads"},
-    "overlays": {"id", "name", "path", "kind", "color", "popup_fields", "show", "attribution"},
+    "overlays": {"id", "name", "path", "kind", "color", "popup_fields", "show", "attribution", "print_style"},
     "records": {"path", "sheet", "header_row", "columns"},
     "tiers": {
         "id",
@@ -60,6 +72,7 @@ KEYS: dict[str, set[str]] = {  # every key a table may hold (README documents ea
     "towns": {"path", "id_field", "name_field", "approximate"},
     "categories": {"id", "label", "color", "icon", "aliases", "answers"},
 }
+PRINT_STYLES = {"", "street", "line", "landmark", "area", "none"}
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -118,6 +131,15 @@ class PrivacyOptions:
     public_kinds: tuple[str, ...] | None = None  # 会場種別 values that mean a public venue
     public_venue_words: tuple[str, ...] | None = None  # words in a venue name that mean a public venue
     facilities: tuple[Path, ...] = ()  # lists of public facilities (GeoJSON or CSV with a name column)
+
+
+@dataclass
+class PrintOptions:
+    """How the printed maps are drawn ([print])."""
+
+    basemap: str = "gsi-pale"  # gsi-pale / none / an xyzservices name / a tile URL with {z}/{x}/{y}
+    basemap_attribution: str = ""  # the tiles' source, printed on every map (required for a URL)
+    tile_cache: Path = Path(".takara/tiles")  # fetched tiles are kept here: a rebuild never asks twice
 
 
 @dataclass
@@ -182,6 +204,7 @@ class Overlay:
     popup_fields: tuple[str, ...] = ()
     show: bool = False
     attribution: str = ""
+    print_style: str = ""  # street / line / landmark / area / none; default from the kind
 
 
 @dataclass
@@ -201,6 +224,7 @@ class Project:
     towns: TownLayer | None = None
     privacy: PrivacyOptions = field(default_factory=PrivacyOptions)
     warnings: list[str] = field(default_factory=list)
+    printing: PrintOptions = field(default_factory=PrintOptions)
 
     def category(self, cid: str) -> Category | None:
         return next((c for c in self.categories if c.id == cid), None)
@@ -516,22 +540,7 @@ def load_project(root: str | Path) -> Project:
     if not categories:
         r.error("categories", "name at least one category ([[categories]])")
 
-    overlays = []
-    for i, (o, r, key) in enumerate(entries("overlays")):
-        r.table(o, key, KEYS["overlays"])
-        p = r.get(o, key, "path", str, required=True)
-        overlays.append(
-            Overlay(
-                id=r.get(o, key, "id", str, f"overlay{i + 1}"),
-                name=r.get(o, key, "name", str, ""),
-                path=path_of(p, f"{key}.path") or root,
-                kind=r.get(o, key, "kind", str, "auto"),
-                color=r.get(o, key, "color", str, "#555555"),
-                popup_fields=tuple(r.get(o, key, "popup_fields", list, [])),
-                show=r.get(o, key, "show", bool, False),
-                attribution=r.get(o, key, "attribution", str, ""),
-            )
-        )
+    overlays = [_overlay(o, r, key, i, path_of, root) for i, (o, r, key) in enumerate(entries("overlays"))]
 
     r = main_reader
     ins = r.table(data.get("insight", {}), "insight", KEYS["insight"])
@@ -542,6 +551,7 @@ def load_project(root: str | Path) -> Project:
 
     privacy = _privacy_options(r, data, path_of)
 
+    printing = _print_options(main_reader, data)
     readers = [main_reader] + [lr for _, lr in layer_files]
     errors = [e for rd in readers for e in rd.errors]
     if errors:
@@ -561,6 +571,7 @@ def load_project(root: str | Path) -> Project:
         roads=roads,
         towns=towns,
         privacy=privacy,
+        printing=printing,
         warnings=[w for rd in readers for w in rd.warnings],
     )
 
@@ -652,3 +663,38 @@ def _read_town_layer(
         note = "町丁・字の区域は概略（正式な境界ではありません）"
         site.attribution = f"{site.attribution} / {note}" if site.attribution else note
     return layer
+
+
+def _print_options(r: _Reader, data: dict) -> PrintOptions:
+    from gis.basemap import BasemapError, provider_for
+
+    p = r.table(data.get("print", {}), "print", KEYS["print"])
+    options = PrintOptions(
+        basemap=r.get(p, "print", "basemap", str, PrintOptions.basemap),
+        basemap_attribution=r.get(p, "print", "basemap_attribution", str, ""),
+        tile_cache=Path(r.get(p, "print", "tile_cache", str, str(PrintOptions.tile_cache))),
+    )
+    try:
+        provider_for(options.basemap, options.basemap_attribution)
+    except BasemapError as exc:
+        r.error("print.basemap", str(exc))
+    return options
+
+
+def _overlay(o: dict, r: _Reader, key: str, i: int, path_of: Any, root: Path) -> Overlay:
+    r.table(o, key, KEYS["overlays"])
+    p = r.get(o, key, "path", str, required=True)
+    overlay = Overlay(
+        id=r.get(o, key, "id", str, f"overlay{i + 1}"),
+        name=r.get(o, key, "name", str, ""),
+        path=path_of(p, f"{key}.path") or root,
+        kind=r.get(o, key, "kind", str, "auto"),
+        color=r.get(o, key, "color", str, "#555555"),
+        popup_fields=tuple(r.get(o, key, "popup_fields", list, [])),
+        show=r.get(o, key, "show", bool, False),
+        attribution=r.get(o, key, "attribution", str, ""),
+        print_style=r.get(o, key, "print_style", str, ""),
+    )
+    if overlay.print_style not in PRINT_STYLES:
+        r.error(f"{key}.print_style", f"use one of {', '.join(sorted(PRINT_STYLES - {''}))}")
+    return overlay

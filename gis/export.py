@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from gis.config import Project
 from gis.edition import Edition
 from gis.place import STATUS_ACTIVE, STATUS_PAUSED, VENUE_ONLINE, PublicPlace, normalise_text
+from gis.table import published_columns
 from gis.textsafe import one_line, spreadsheet_cell
 
 TZID = "Asia/Tokyo"
@@ -173,32 +174,10 @@ def _source_names(project: Project) -> list[str]:
 
 
 def table_columns(project: Project) -> list[tuple[str, Any]]:
-    """The 一覧表 columns, with the same Japanese headers as the site's places.csv."""
+    """The 一覧表 columns with Japanese headers (gis.table; the same as the site's places.csv)."""
     from gis.site import Catalogue
 
-    t = Catalogue("ja")
-    columns: list[tuple[str, Any]] = [
-        (t("field.number"), lambda p: p.number),
-        (t("field.name"), lambda p: p.name),
-        (t("field.category"), lambda p: _category_label(project, p.category)),
-        (t("field.schedule"), lambda p: p.schedule_text),
-        (t("field.target"), lambda p: p.target),
-        (t("field.fee"), lambda p: p.fee),
-        (t("field.activities"), lambda p: p.activities),
-        (t("field.venue"), lambda p: p.venue),
-        (t("field.address"), lambda p: p.address),
-        (t("field.phone"), lambda p: p.phone),
-        (t("field.organiser"), lambda p: p.organiser),
-        (t("field.participants"), lambda p: p.participants),
-        (t("field.status"), lambda p: p.status),
-        (t("field.confirmed"), lambda p: p.confirmed),
-        (t("field.story"), lambda p: p.story),
-        (t("field.lat"), lambda p: p.lat),
-        (t("field.lon"), lambda p: p.lon),
-    ]
-    for tier in project.tiers:
-        columns.append((tier.name, lambda p, tid=tier.id: p.areas.get(tid, ("", ""))[1]))
-    return columns
+    return published_columns(project, Catalogue("ja"))
 
 
 def xlsx_bytes(project: Project, places: list[PublicPlace], day: date) -> bytes:

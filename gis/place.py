@@ -19,7 +19,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "number": ("no", "no.", "番号", "一覧表no", "一覧表no.", "一覧表番号", "通し番号", "number", "num"),
     "record_id": ("id", "記録id", "レコードid", "管理番号", "record id", "record_id"),
     "name": ("名称", "団体名", "活動名", "通いの場名", "サロン名", "グループ名", "name", "title"),
-    "category": ("種別", "分類", "カテゴリ", "カテゴリー", "活動種別", "category", "type"),
+    "category": ("種別", "種類", "分類", "カテゴリ", "カテゴリー", "活動種別", "category", "type"),
     "organiser": ("運営主体", "主催", "主催者", "主催団体", "実施主体", "運営", "organiser", "organizer"),
     # A person's name: recognised so that it is never published (and masked where free text repeats it).
     "representative": (

@@ -38,12 +38,12 @@ import re
 import shutil
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 import numpy as np
@@ -55,6 +55,7 @@ from gis.edition import Edition
 from gis.geojson import geometry_json
 from gis.place import STATUS_PAUSED, VENUE_ONLINE, PublicPlace
 from gis.report import Issue
+from gis.table import published_columns
 from gis.textsafe import csv_cell
 from gis.typography import phrases
 
@@ -772,29 +773,8 @@ def write_geojson(model: SiteModel, path: Path) -> None:
 
 
 def csv_text(model: SiteModel) -> str:
-    """data/places.csv: the 一覧表 for Excel (UTF-8 with BOM), headers from the catalogue."""
-    t = model.t
-    columns: list[tuple[str, Callable[[PublicPlace], Any]]] = [
-        (t("field.number"), lambda p: p.number),
-        (t("field.name"), lambda p: p.name),
-        (t("field.category"), lambda p: model.category_of(p).label),
-        (t("field.schedule"), lambda p: p.schedule_text),
-        (t("field.target"), lambda p: p.target),
-        (t("field.fee"), lambda p: p.fee),
-        (t("field.activities"), lambda p: p.activities),
-        (t("field.venue"), lambda p: p.venue),
-        (t("field.address"), lambda p: p.address),
-        (t("field.phone"), lambda p: p.phone),
-        (t("field.organiser"), lambda p: p.organiser),
-        (t("field.participants"), lambda p: p.participants),
-        (t("field.status"), lambda p: p.status),
-        (t("field.confirmed"), lambda p: p.confirmed.isoformat() if p.confirmed else ""),
-        (t("field.story"), lambda p: p.story),
-        (t("field.lat"), lambda p: p.lat),
-        (t("field.lon"), lambda p: p.lon),
-    ]
-    for tier in model.tiers:
-        columns.append((tier.name, lambda p, tid=tier.id: p.areas.get(tid, ("", ""))[1]))
+    """data/places.csv: the 一覧表 for Excel (UTF-8 with BOM); the same columns as places.xlsx."""
+    columns = published_columns(model.project, model.t)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([csv_cell(name) for name, _ in columns])
@@ -1318,9 +1298,10 @@ def render_site(
         result.photos = write_photos(edition, out, model)
         edition.extras["site_photos"] = model.photos  # the other languages show the same files
     else:  # a second language links the default build's photos instead of writing them again
+        shared = cast("dict[int, dict[str, str]]", edition.extras.get("site_photos") or {})
         model.photos = {
             n: {k: f"../{v}" if k in ("thumb", "large") else v for k, v in ph.items()}
-            for n, ph in (edition.extras.get("site_photos") or {}).items()
+            for n, ph in shared.items()
         }
     model.contexts  # noqa: B018 - build them now, before the collector is frozen
     # The pages create millions of short-lived strings; with 100,000 places' contexts alive the cyclic

@@ -32,7 +32,7 @@ import numpy as np
 import shapely
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from PIL import Image, ImageColor, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
 
@@ -384,6 +384,195 @@ STORIES = {
         "手芸サークルでつくった布ぞうりは、地域のバザーで人気です。",
     ],
 }
+
+# Stories that fit a group: told only of a group whose name or activities hold one of the words. A storied
+# place gets the first fitting story not yet told (its category's own list above when none fits), so a
+# folk-dance circle never tells of a cooking class.
+STORY_FITS: list[tuple[str, tuple[str, ...], str]] = [
+    (
+        "hobby",
+        ("フォークダンス",),
+        "フォークダンスの輪に、80代の方も軽やかなステップで加わります。曲が変わるたびに笑い声が起きます。",
+    ),
+    (
+        "hobby",
+        ("パソコン", "インターネット"),
+        "パソコンで写真の整理や年賀状づくり。分からないところは隣の人が教えてくれます。",
+    ),
+    (
+        "hobby",
+        ("スマホ", "スマートフォン"),
+        "スマホ教室では高校生が先生役。孫とビデオ通話ができたと喜ばれています。",
+    ),
+    ("hobby", ("大正琴",), "大正琴の音色に合わせて歌うのが定番。施設への慰問演奏もしています。"),
+    ("hobby", ("絵手紙",), "絵手紙を描いて、遠くに住む家族や友人に送っています。作品展も開きました。"),
+    ("hobby", ("絵手紙",), "季節の野菜や花を見ながら描く絵手紙。「へたでいい、へたがいい」が合言葉です。"),
+    (
+        "hobby",
+        ("吹き矢",),
+        "スポーツ吹き矢は、腹式呼吸で胸いっぱいに息を吸うのがこつ。的に当たると歓声が上がります。",
+    ),
+    (
+        "hobby",
+        ("俳句",),
+        "俳句の会では、散歩で見つけた季節を五七五に。{stem}の風景がたくさん詠まれています。",
+    ),
+    ("hobby", ("料理",), "男の料理教室。つくった料理を家族に持ち帰るのが楽しみです。"),
+    (
+        "hobby",
+        ("歴史", "散歩"),
+        "歴史散歩の会は、地元の古い道や石碑を歩いて調べています。手作りの地図は公民館に展示中です。",
+    ),
+    ("hobby", ("手芸", "編み物"), "手芸サークルでつくった布ぞうりは、地域のバザーで人気です。"),
+    (
+        "hobby",
+        ("園芸", "野菜", "畑"),
+        "みんなで育てた野菜を施設にお届けしています。収穫の日はちょっとしたお祭りです。",
+    ),
+    ("hobby", ("囲碁", "将棋"), "盤を囲んで真剣勝負。勝っても負けても、終わればお茶を飲みながら感想戦です。"),
+    (
+        "hobby",
+        ("コーラス", "合唱", "歌"),
+        "声を合わせて歌うと、自然と背すじが伸びます。秋の文化祭での発表が目標です。",
+    ),
+    ("hobby", ("書道",), "筆を持つと気持ちが落ち着きます。書き初めは公民館のロビーに並べて飾ります。"),
+    ("salon", ("歌",), "昔なつかしい歌を大きな声で。帰るころにはみんな笑顔になっています。"),
+    ("salon", ("男",), "男性の参加が多いサロンです。将棋と囲碁、ときどきそば打ちもします。"),
+    ("salon", ("男",), "定年後の男性が集まるサロン。コーヒーをいれる係も、話題を持ってくる係も交代です。"),
+    (
+        "salon",
+        ("囲碁", "将棋"),
+        "将棋と囲碁の盤がいつも出ています。見ているだけの人も、つい口を出してしまいます。",
+    ),
+    ("salon", ("手芸",), "手を動かしながらおしゃべり。できた小物はお孫さんへのプレゼントになります。"),
+    ("salon", ("脳トレ",), "脳トレとおしゃべりで2時間があっという間。お茶とお漬物がおいしいと評判です。"),
+    ("salon", ("誕生会",), "月に一度の誕生会が楽しみ。手づくりのカードをみんなで書いてお祝いします。"),
+    ("salon", ("講話",), "保健師さんを招いてミニ講座を開くことも。健康のことを気軽に相談できる場です。"),
+    ("salon", ("健康体操",), "最初の15分は健康体操。体がほぐれると、おしゃべりもはずみます。"),
+    (
+        "salon",
+        ("季節の行事",),
+        "七夕やお月見など、季節の行事を大切にしています。{stem}の昔話にも花が咲きます。",
+    ),
+    (
+        "kayoi",
+        ("体力測定",),
+        "体操のあとのおしゃべりを楽しみに通う人も。年2回の体力測定で成果を確かめ合っています。",
+    ),
+    (
+        "kayoi",
+        ("かみかみ",),
+        "かみかみ体操で口の周りもしっかり動かします。「ごはんがおいしくなった」と好評です。",
+    ),
+    ("kayoi", ("DVD",), "DVDを見ながら30分体操して、そのあとは季節の話題でひと休み。"),
+    (
+        "kayoi",
+        ("筋力", "ストレッチ"),
+        "いすに座ってできる筋力づくり。「階段が楽になった」という声が増えました。",
+    ),
+    ("radio", ("公園清掃",), "体操のあとは公園のごみ拾い。顔を見ればお互いの元気がわかります。"),
+    (
+        "radio",
+        ("ストレッチ",),
+        "ラジオ体操のあとに、ゆっくりストレッチ。朝日を浴びると一日が気持ちよく始まります。",
+    ),
+    ("cafe", ("認知症",), "コーヒー1杯で、だれとでも話せる場所。介護のことを相談できる専門職も時々来ます。"),
+    (
+        "cafe",
+        ("認知症",),
+        "介護をしている家族どうしが、気持ちを話せる場所です。認知症のご本人も一緒にお茶を飲みます。",
+    ),
+    (
+        "cafe",
+        ("ランチ", "昼食"),
+        "みんなで育てた野菜を使った昼食会。ひとり暮らしの方も一緒にテーブルを囲みます。",
+    ),
+    (
+        "cafe",
+        ("モーニング",),
+        "朝のモーニングは、トーストとゆで卵。血圧を測ってから、ゆっくりおしゃべりです。",
+    ),
+    (
+        "cafe",
+        ("食事会",),
+        "子どもからお年寄りまで一緒に食べる食事会です。配膳は中学生のボランティアが手伝ってくれます。",
+    ),
+    (
+        "mimamori",
+        ("配食",),
+        "お弁当を届けながら「お変わりありませんか」と一声。受け取る笑顔が何よりの報告です。",
+    ),
+    (
+        "mimamori",
+        ("ゴミ出し",),
+        "ゴミ出しが難しい方のお宅へ、朝の散歩のついでに寄っています。ちょっとした声かけが見守りになります。",
+    ),
+    (
+        "mimamori",
+        ("付き添い",),
+        "通院の付き添いや買い物のお手伝いをしています。「助かった」の一言が元気の源です。",
+    ),
+    (
+        "mimamori",
+        ("安否確認", "声かけ"),
+        "新聞がたまっていないか、夜に明かりがついているか。さりげない見守りを続けています。",
+    ),
+    ("mimamori", ("見守り",), "民生委員さんと一緒に、ひとり暮らしの方へ季節のお便りを届けています。"),
+    ("seniorclub", ("花壇",), "駅前の花壇は私たちが育てています。春にはチューリップが満開になります。"),
+    (
+        "seniorclub",
+        ("通学路",),
+        "朝は通学路に立って子どもたちを見送ります。「おはよう」の声に元気をもらいます。",
+    ),
+    (
+        "seniorclub",
+        ("輪投げ", "ペタンク"),
+        "輪投げとペタンクの練習は真剣そのもの。市の大会で入賞したのが自慢です。",
+    ),
+    ("seniorclub", ("友愛訪問",), "一人暮らしの会員さんには、月に一度みんなで訪ねてお茶をしています。"),
+    (
+        "seniorclub",
+        ("健康教室",),
+        "健康教室では血圧の測り方から体操まで。終わったあとのお茶の時間がいちばんのにぎわいです。",
+    ),
+    (
+        "mobile",
+        ("注文配達",),
+        "「来週はお豆腐を持ってきて」と頼めば届けてくれます。顔なじみの店員さんが見守り役にも。",
+    ),
+    (
+        "mobile",
+        ("野菜",),
+        "軽トラックに野菜や日用品を積んで来てくれます。買い物のあとのおしゃべりも楽しみの一つです。",
+    ),
+]
+
+
+def tell_fitting_stories(records: list[Record], storied: list[int]) -> None:
+    """The storied places are chosen as before (the same random draws); each now tells a story that fits it."""
+    told: set[str] = set()
+    for i in storied:
+        if records[i].category == "salon" and records[i].venue.kind == "自宅":
+            story = records[i].cells["紹介文"]  # the home salons' own stories
+        else:
+            story = fitting_story(records[i], told)
+        told.add(story)
+        records[i].cells["紹介文"] = story.format(stem=stem(records[i].venue.town.name))
+
+
+def fitting_story(record: Record, told: set[str]) -> str:
+    """The first story that fits this group (its name and activities) and has not been told yet; else
+    one of its category's stories that does not speak of another kind of activity."""
+    text = record.name + " " + str(record.cells.get("活動内容", ""))
+    fits = [
+        story for cat, words, story in STORY_FITS if cat == record.category and any(w in text for w in words)
+    ]
+    general = [s for s in STORIES.get(record.category, []) if not any(s == f[2] for f in STORY_FITS)]
+    for story in fits + general:
+        if story not in told:
+            return story
+    return (fits + general + [""])[0]
+
 
 UNPARSEABLE = [
     "田植えが終わったら",
@@ -1300,8 +1489,9 @@ def make_records(rng: random.Random, geo: Geography, venues: Venues) -> list[Rec
             if records[i].category == cat and i not in storied and records[i].venue.kind != "自宅"
         ]
         for i, text in zip(pick(pool, len(texts)), texts):
-            records[i].cells["紹介文"] = text.format(stem=stem(records[i].venue.town.name))
+            records[i].cells["紹介文"] = text
             storied.append(i)
+    tell_fitting_stories(records, storied)
     # Photos on 30 storied places; the first is a home salon (its photo carries GPS: a privacy test).
     photo_idx = [i for i in storied if records[i].venue.kind == "自宅"][:1]
     photo_idx += pick([i for i in storied if i not in photo_idx], 29)
@@ -1678,72 +1868,199 @@ PALETTE = {
 }
 
 
-def draw_photo(rng: random.Random, cat: str, caption: str, indoor: bool = False) -> Image.Image:
-    """A simple, friendly illustration: sky, hills (or a living room), a few people and something of the activity."""
+# What a picture shows, from the words of the group's name and activities (first match wins), so that a
+# folk-dance circle is drawn dancing in a ring and a blowgun club aiming at its target.
+SCENES = [
+    (("フォークダンス", "ダンス"), "dance"),
+    (("吹き矢",), "target"),
+    (("大正琴", "歌", "カラオケ", "コーラス", "合唱"), "music"),
+    (("パソコン", "スマホ", "スマートフォン", "インターネット"), "screens"),
+    (("絵手紙", "書道", "俳句"), "postcards"),
+    (("囲碁", "将棋"), "board"),
+    (("手芸", "編み物", "布ぞうり"), "yarn"),
+    (("輪投げ", "ペタンク", "グラウンドゴルフ"), "rings"),
+    (("花壇", "園芸", "野菜"), "flowers"),
+    (("ラジオ体操",), "radio"),
+    (("体操", "百歳", "ストレッチ"), "exercise"),
+    (("移動", "販売", "スーパー"), "truck"),
+    (("見守り", "配食", "ゴミ出し", "付き添い", "助け合い", "支え合い", "安否"), "visit"),
+    (("ランチ", "食事", "昼食", "モーニング", "カフェ", "喫茶"), "meal"),
+]
+OUTDOOR_SCENES = {"radio", "truck", "visit", "flowers", "rings"}
+SKIN = ("#F5D0B5", "#EBC1A0", "#F1C8A8", "#E0B290")
+CLOTHES = ("#C9695F", "#5B8DB8", "#D9A441", "#8E6FA8", "#4F9A8A", "#D98563", "#7C8B4F", "#B5647E")
+
+
+def scene_of(record: Record) -> str:
+    text = record.name + " " + str(record.cells.get("活動内容", ""))
+    return next((scene for words, scene in SCENES if any(w in text for w in words)), "table")
+
+
+def draw_photo(rng: random.Random, record: Record) -> Image.Image:
+    """A painted scene of the group's own activity (see SCENES): a room or a street in soft colours, people
+    of different heights and clothes, the things they use, then a brush-like softness and paper grain.
+    Invented pictures, labelled with the group's name."""
     w, h = 480, 360
-    sky, accent = PALETTE[cat]
-    img = Image.new("RGB", (w, h), sky)
+    scene = scene_of(record)
+    outdoor = scene in OUTDOOR_SCENES and record.venue.kind != "自宅"
+    img = Image.new("RGB", (w, h), "#FFFFFF")
     d = ImageDraw.Draw(img)
-    top = (rng.randint(150, 200), rng.randint(200, 230), 255)
-    for y in range(0, 240, 4):  # a soft gradient sky
-        t = y / 240
-        colour = tuple(int(top[i] * (1 - t) + ImageColor.getrgb(sky)[i] * t) for i in range(3))
-        d.rectangle([0, y, w, y + 4], fill=colour)
-    sx = rng.randint(60, 420)
-    d.ellipse([sx - 28, 30, sx + 28, 86], fill="#FFD54F")
-    for k in range(3):  # hills
-        base = 200 + k * 18
-        d.ellipse(
-            [rng.randint(-200, 250), base - rng.randint(40, 90), rng.randint(300, 700), base + 160],
-            fill=("#A5D6A7", "#81C784", "#66BB6A")[k],
-        )
-    d.rectangle([0, 250, w, h], fill="#C5E1A5")
-    if indoor:  # a living room: wall, window onto the hills, wooden floor
-        d.rectangle([0, 0, w, 250], fill="#FFF3E0")
-        d.rectangle([300, 40, 440, 160], fill="#B3E5FC", outline="#8D6E63", width=6)
-        d.line([370, 40, 370, 160], fill="#8D6E63", width=4)
-        d.rectangle([0, 250, w, h], fill="#D7B899")
-    if cat == "mobile":  # a small truck
-        d.rectangle([250, 200, 390, 270], fill="#FFFFFF", outline=accent, width=3)
-        d.rectangle([390, 220, 440, 270], fill=accent)
-        for x in (280, 410):
-            d.ellipse([x - 14, 258, x + 14, 286], fill="#424242")
-    elif cat in ("cafe", "salon"):  # a table with cups
-        d.rectangle([270, 250, 450, 262], fill="#8D6E63")
-        for x in (290, 345, 400):
-            d.rectangle([x, 232, x + 20, 250], fill="#FFFFFF", outline=accent, width=2)
-    elif cat == "seniorclub":  # flowers
-        for x in range(262, 460, 28):
-            d.line([x, 290, x, 260], fill="#558B2F", width=3)
-            d.ellipse([x - 9, 250, x + 9, 268], fill=rng.choice(["#F06292", "#FFB74D", "#BA68C8"]))
-    elif cat == "hobby":  # a book
-        d.polygon(
-            [(260, 230), (330, 245), (400, 230), (400, 280), (330, 295), (260, 280)],
-            fill="#FFFFFF",
-            outline=accent,
-        )
-        d.line([330, 245, 330, 295], fill=accent, width=2)
-    elif cat == "mimamori":  # houses
-        for x in (260, 360):
-            d.rectangle([x, 220, x + 70, 280], fill="#FFF8E1", outline=accent, width=2)
-            d.polygon([(x - 8, 222), (x + 35, 185), (x + 78, 222)], fill=accent)
-    n = rng.randint(3, 5)
-    for k in range(n):  # people: round heads, soft bodies
-        x = 30 + k * (210 // n) + rng.randint(-4, 4)
-        body = rng.choice(["#EF9A9A", "#90CAF9", "#FFE082", "#CE93D8", "#80CBC4", "#FFAB91"])
-        arms_up = cat in ("radio", "kayoi")
-        d.rounded_rectangle([x, 215, x + 34, 285], radius=14, fill=body)
-        d.ellipse([x + 3, 180, x + 31, 212], fill="#FFE0B2")
-        if arms_up:
-            d.line([x + 4, 225, x - 10, 185], fill=body, width=7)
-            d.line([x + 30, 225, x + 44, 185], fill=body, width=7)
-    d.rounded_rectangle([12, 300, w - 12, h - 12], radius=10, fill="#FFFFFF", outline=accent, width=2)
-    f = font(22)
+    (paint_outdoors if outdoor else paint_room)(rng, d, w, h, home=record.venue.kind == "自宅")
+    PROPS.get(scene, prop_table)(rng, d)
+    people(rng, d, scene)
+    img = soften(rng, img)
+    d = ImageDraw.Draw(img)
+    accent = PALETTE[record.category][1]
+    d.rounded_rectangle([12, 308, w - 12, h - 10], radius=10, fill="#FFFFFF", outline=accent, width=2)
+    f = font(20)
     if f is not None:
-        d.text((w // 2, 324), caption, font=f, fill="#212121", anchor="mm")
-    else:
-        d.text((24, 315), "Takara demo photo", fill="#212121")
+        d.text((w // 2, 330), record.name, font=f, fill="#212121", anchor="mm")
     return img
+
+
+def paint_outdoors(rng: random.Random, d: ImageDraw.ImageDraw, w: int, h: int, home: bool = False) -> None:
+    top, low = (158, 196, 226), (226, 236, 240)
+    for y in range(0, 200, 2):
+        t = y / 200
+        d.rectangle([0, y, w, y + 2], fill=tuple(int(top[i] * (1 - t) + low[i] * t) for i in range(3)))
+    for k in range(4):  # roofs of the neighbourhood behind, in muted colours
+        x = rng.randint(-40, w - 60)
+        d.rectangle(
+            [x, 150 - k * 6, x + rng.randint(70, 120), 205],
+            fill=rng.choice(["#D8CFC4", "#CBBFAF", "#E2D8C8"]),
+        )
+        d.polygon([(x - 6, 152 - k * 6), (x + 50, 120 - k * 6), (x + 126, 152 - k * 6)], fill="#8C7B6B")
+    d.rectangle([0, 200, w, h], fill="#B9C4A6")  # the ground: a park or a street corner
+    d.rectangle([0, 230, w, 246], fill="#C8C2B4")
+
+
+def paint_room(rng: random.Random, d: ImageDraw.ImageDraw, w: int, h: int, home: bool = False) -> None:
+    wall = "#F2E6D6" if home else rng.choice(["#E9E4D8", "#EDE7DD", "#E6E2D3"])
+    d.rectangle([0, 0, w, 210], fill=wall)
+    d.rectangle([0, 205, w, 212], fill="#B89B7A")
+    floor = "#C9A57E" if home else "#D2B48C"
+    d.rectangle([0, 212, w, h], fill=floor)
+    for x in range(0, w, 40):  # floor boards
+        d.line([x, 212, x - 30, h], fill="#BD9670", width=1)
+    wx = rng.randint(40, 320)
+    d.rectangle([wx, 40, wx + 120, 140], fill="#CFE3EE", outline="#9C8266", width=5)  # a window
+    d.line([wx + 60, 40, wx + 60, 140], fill="#9C8266", width=4)
+    if home:
+        d.rectangle([wx + 150, 90, wx + 190, 200], fill="#7D6450")  # a cupboard in a living room
+
+
+def person(
+    d: ImageDraw.ImageDraw, x: int, y: int, tall: int, colour: str, skin: str, arms: str = "down"
+) -> None:
+    """A person standing at x with feet at y: body, head, arms (down, up or out)."""
+    top = y - tall
+    d.rounded_rectangle([x - 15, top + 30, x + 15, y - 22], radius=12, fill=colour)
+    d.rectangle([x - 11, y - 24, x - 3, y], fill="#5D5550")
+    d.rectangle([x + 3, y - 24, x + 11, y], fill="#5D5550")
+    d.ellipse([x - 13, top, x + 13, top + 28], fill=skin)
+    d.pieslice([x - 14, top - 2, x + 14, top + 22], 180, 360, fill=rgb_shade("#CFCFCF", tall))
+    reach = {"down": (-22, 36), "up": (-30, -32), "out": (-34, 6)}[arms]
+    for side in (-1, 1):
+        d.line(
+            [x + side * 13, top + 38, x + side * (13 - reach[0]), top + 38 + reach[1]], fill=colour, width=7
+        )
+
+
+def rgb_shade(colour: str, seed: int) -> str:
+    """Hair: grey, white or dark, chosen by the person's height so that a crowd varies."""
+    return ("#D8D8D8", "#A9A9A9", "#5A4E46", "#EFEFEF")[seed % 4]
+
+
+def people(rng: random.Random, d: ImageDraw.ImageDraw, scene: str) -> None:
+    n = rng.randint(4, 6)
+    if scene == "dance":  # a ring, hands held
+        for k in range(n):
+            angle = 2 * math.pi * k / n
+            x, y = int(150 + 105 * math.cos(angle)), int(262 + 26 * math.sin(angle))
+            person(d, x, y, rng.randint(100, 118), rng.choice(CLOTHES), rng.choice(SKIN), "out")
+        return
+    arms = "up" if scene in ("radio", "exercise") else "down"
+    for k in range(n):
+        x = 40 + k * (230 // n) + rng.randint(-5, 5)
+        person(d, x, rng.randint(268, 284), rng.randint(96, 122), rng.choice(CLOTHES), rng.choice(SKIN), arms)
+
+
+def prop_table(rng: random.Random, d: ImageDraw.ImageDraw, things: str = "cups") -> None:
+    d.rectangle([270, 232, 460, 246], fill="#8B6B4E")
+    d.rectangle([284, 246, 292, 290], fill="#7A5C42")
+    d.rectangle([438, 246, 446, 290], fill="#7A5C42")
+    for x in range(290, 440, 44):
+        if things == "cups":
+            d.rectangle([x, 214, x + 18, 232], fill="#FFFFFF", outline="#A07856", width=2)
+            d.arc([x + 4, 196, x + 14, 214], 200, 340, fill="#B0B0B0", width=2)  # steam
+        elif things == "bowls":
+            d.chord([x - 4, 206, x + 26, 236], 0, 180, fill="#F4E3C9", outline="#9B6B43")
+        elif things == "screens":
+            d.rectangle([x, 190, x + 30, 214], fill="#4A6A86", outline="#2F3B45", width=2)
+            d.rectangle([x + 12, 214, x + 18, 232], fill="#2F3B45")
+        elif things == "postcards":
+            d.rectangle([x, 220, x + 28, 232], fill="#FFFDF5", outline="#9E9E9E")
+            d.ellipse([x + 8, 222, x + 18, 231], fill=rng.choice(["#E07A3F", "#C0392B", "#7FA650"]))
+        elif things == "board":
+            d.rectangle([x, 218, x + 30, 232], fill="#E3C07A", outline="#6D4C2F")
+            for k in range(1, 4):
+                d.line([x + k * 7, 218, x + k * 7, 232], fill="#6D4C2F")
+        elif things == "yarn":
+            d.ellipse([x, 216, x + 18, 232], fill=rng.choice(["#E57373", "#64B5F6", "#FFD54F", "#81C784"]))
+
+
+PROPS: dict[str, object] = {
+    "meal": lambda rng, d: prop_table(rng, d, "bowls"),
+    "screens": lambda rng, d: prop_table(rng, d, "screens"),
+    "postcards": lambda rng, d: prop_table(rng, d, "postcards"),
+    "board": lambda rng, d: prop_table(rng, d, "board"),
+    "yarn": lambda rng, d: prop_table(rng, d, "yarn"),
+    "table": lambda rng, d: prop_table(rng, d, "cups"),
+    "dance": lambda rng, d: None,
+    "exercise": lambda rng, d: [
+        d.rectangle([x, 236, x + 30, 246], fill="#9E8B76") for x in range(300, 450, 45)
+    ],
+    "radio": lambda rng, d: (
+        d.rectangle([380, 236, 440, 276], fill="#7A6F66"),
+        d.ellipse([392, 244, 412, 264], fill="#3F3A36"),
+    ),
+    "target": lambda rng, d: [
+        d.ellipse([400 - r, 150 - r, 400 + r, 150 + r], fill=c)
+        for r, c in ((44, "#FFFFFF"), (34, "#2F3B45"), (24, "#FFFFFF"), (14, "#C0392B"), (5, "#F1C40F"))
+    ],
+    "music": lambda rng, d: [
+        d.text((300 + k * 40, 80 + (k % 2) * 30), "♪", fill="#6A5A8C", font=font(38)) for k in range(4)
+    ],
+    "rings": lambda rng, d: [
+        d.ellipse([x, 250, x + 26, 262], outline="#C0392B", width=4) for x in range(320, 450, 40)
+    ],
+    "flowers": lambda rng, d: [
+        d.ellipse([x - 9, 234, x + 9, 252], fill=rng.choice(["#F06292", "#FFB74D", "#BA68C8"]))
+        for x in range(280, 470, 22)
+    ],
+    "truck": lambda rng, d: (
+        d.rectangle([270, 170, 400, 250], fill="#FFFFFF", outline="#2E7D6B", width=3),
+        d.rectangle([400, 195, 455, 250], fill="#2E7D6B"),
+        d.rectangle([290, 190, 380, 230], fill="#F4D9A6"),
+        d.ellipse([290, 238, 322, 270], fill="#3C3C3C"),
+        d.ellipse([412, 238, 444, 270], fill="#3C3C3C"),
+    ),
+    "visit": lambda rng, d: (
+        d.rectangle([320, 120, 460, 240], fill="#F5EBDD", outline="#8C6E54", width=3),
+        d.polygon([(305, 124), (390, 70), (475, 124)], fill="#8C6E54"),
+        d.rectangle([370, 170, 405, 240], fill="#A9825F"),
+    ),
+}
+
+
+def soften(rng: random.Random, img: Image.Image) -> Image.Image:
+    """A painted look rather than flat clip-art: soft edges and a little paper grain."""
+    from PIL import ImageFilter
+
+    img = img.filter(ImageFilter.GaussianBlur(1.1))
+    grain = np.random.default_rng(rng.randint(0, 2**31)).normal(0, 6, (img.height, img.width, 1))
+    pixels = np.clip(np.asarray(img).astype(float) + grain, 0, 255).astype(np.uint8)
+    return Image.fromarray(pixels)
 
 
 def photo_exif(spec: dict, point_lonlat: tuple[float, float] | None) -> Image.Exif:
@@ -1788,7 +2105,7 @@ def write_photos(out: Path, rng: random.Random, records: list[Record]) -> list[t
     for rec in with_photo:
         rel = rec.cells["写真"]
         n = int(Path(rel).name[:2])
-        img = draw_photo(rng, rec.category, rec.name, indoor=rec.venue.kind == "自宅")
+        img = draw_photo(rng, rec)
         spec = specs.get(n, {})
         if spec.get("orientation") == 6:
             img = img.transpose(Image.Transpose.ROTATE_90)  # stored sideways; EXIF says "turn 90° right"
@@ -1907,6 +2224,7 @@ def write_overlays(out: Path, rng: random.Random, geo: Geography, venues: Venues
         ],
     )
     overlays = [
+        *write_streets(out, random.Random(f"{SEED}-streets"), geo, venues),
         (
             "bus",
             "コミュニティバス路線",
@@ -1930,7 +2248,7 @@ def write_overlays(out: Path, rng: random.Random, geo: Geography, venues: Venues
     text = [
         "# Overlays for the demo: context layers drawn under the places. All invented by scripts/make_demo.py."
     ]
-    for oid, name, path, kind, colour, popup, show in overlays:
+    for oid, name, path, kind, colour, popup, show, *style in overlays:
         text += [
             "",
             "[[overlays]]",
@@ -1942,8 +2260,81 @@ def write_overlays(out: Path, rng: random.Random, geo: Geography, venues: Venues
             f"popup_fields = {toml_str(popup)}",
             f"show = {toml_str(show)}",
             'attribution = "架空のデモデータ"',
-        ]
+        ] + ([f"print_style = {toml_str(style[0])}"] if style else [])
     (ldir / "overlays.toml").write_text("\n".join(text) + "\n", encoding="utf-8")
+
+
+STREET_NAMES = [
+    "中央通り",
+    "駅前通り",
+    "さくら通り",
+    "川沿いの道",
+    "けやき通り",
+    "市役所通り",
+    "旧街道",
+    "学校通り",
+]
+
+
+def write_streets(out: Path, rng: random.Random, geo: Geography, venues: Venues) -> list[tuple]:
+    """The demo's own street map, so its prints read as a walking map without tiles: main streets
+    joining neighbouring towns, a small grid of lanes around every town, and landmarks a resident walks
+    by (each junior high school, the city office and its branch offices, the station, the halls).
+    Invented like everything else; an own random stream, so the records do not change."""
+    ldir = out / "layers"
+    towns = list(geo.towns.values())
+
+    def near(town: Town, radius: float) -> Point:
+        return sample_in(rng, venues.nb_of(town).geom, town.point, radius)
+
+    points = shapely.MultiPoint([t.point for t in towns])
+    main = []
+    for tri in shapely.delaunay_triangles(points, only_edges=True).geoms:
+        if tri.length < 2600 and geo.city.buffer(200).contains(tri):
+            main.append(smooth_line(rng, [Point(tri.coords[0]), Point(tri.coords[-1])], wiggle=60))
+    streets = [
+        ({"name": STREET_NAMES[i % len(STREET_NAMES)] if i < len(STREET_NAMES) else "", "kind": "main"}, line)
+        for i, line in enumerate(sorted(main, key=lambda g: -g.length))
+    ]
+    for t in towns:
+        angle = rng.uniform(0, math.pi / 2)
+        step, half = rng.uniform(150, 210), 520
+        for axis in (angle, angle + math.pi / 2):
+            dx, dy = math.cos(axis), math.sin(axis)
+            for k in range(-2, 3):
+                ox, oy = t.point.x - dy * k * step, t.point.y + dx * k * step
+                lane = LineString([(ox - dx * half, oy - dy * half), (ox + dx * half, oy + dy * half)])
+                lane = lane.intersection(venues.nb_of(t).geom.buffer(120)).intersection(geo.city)
+                if not lane.is_empty and lane.length > 120:
+                    streets.append(({"name": "", "kind": "lane"}, lane))
+    write_geojson(ldir / "streets.geojson", "streets", [(props, to_lonlat_geom(g)) for props, g in streets])
+    landmarks = []
+    for did, dname, _, dgeom in geo.districts:
+        spot = sample_in(rng, dgeom, dgeom.representative_point(), 500, margin=300)
+        landmarks.append(({"name": f"{dname[:-1]}", "kind": "学校"}, spot))
+        town = rng.choice([t for t in towns if t.district == did])
+        landmarks.append(({"name": f"{dname[:-3]}小学校", "kind": "学校"}, near(town, 500)))
+    landmarks.append(({"name": "たから市役所", "kind": "役所"}, near(geo.towns["本町二丁目"], 300)))
+    for town in ("東山", "上野", "大字山田"):
+        landmarks.append(({"name": f"市役所{stem(town)}支所", "kind": "役所"}, near(geo.towns[town], 300)))
+    landmarks.append(({"name": "たから駅", "kind": "駅"}, near(geo.towns["駅前一丁目"], 200)))
+    landmarks += [({"name": v.name, "kind": "公共施設"}, v.point) for v in venues.facilities if v.point]
+    write_geojson(
+        ldir / "landmarks.geojson", "landmarks", [(props, to_lonlat_geom(g)) for props, g in landmarks]
+    )
+    return [
+        ("streets", "道路（架空）", "layers/streets.geojson", "lines", "#9E9E9E", ["name"], False, "street"),
+        (
+            "landmarks",
+            "目印（学校・市役所・駅など）",
+            "layers/landmarks.geojson",
+            "points",
+            "#37474F",
+            ["name", "kind"],
+            False,
+            "landmark",
+        ),
+    ]
 
 
 def write_layer_config(out: Path) -> None:
@@ -2016,6 +2407,8 @@ lead = "たから市は実在しない架空のまちです。このサイトは
 attribution = "背景地図: 地理院タイル／境界・住所は架空のデモデータ"
 licence = "CC BY 4.0"
 edition = "2026-11-01"
+# A PLACEHOLDER, not a real address: the demo is not published anywhere. Its QR codes and links point
+# here, and the prints say so. Put your own site's address here (or leave it out: prints then have no QR).
 base_url = "https://example.org/takara/"
 fictional = true
 
@@ -2052,6 +2445,11 @@ name = "たから市 西・南地域包括支援センター（架空）"
 role = "第2層 生活支援コーディネーター"
 phone = "0866-00-0400"
 hours = "平日 8:30～17:15"
+
+[print]
+# たから市 is invented but drawn over a real place: real streets under it would not match. Its prints use
+# its own streets and landmarks (layers/streets.geojson, layers/landmarks.geojson) instead of tiles.
+basemap = "none"
 
 [build]
 gazetteer = "data/gazetteer/ja"
@@ -2246,6 +2644,20 @@ def make_demo(out: Path) -> None:
     write_insight(out, geo)
     (out / "takara.toml").write_text(TAKARA_TOML, encoding="utf-8")
     write_readme(out, geo, rows, records, csv_rows, photos)
+    make_dialect_workbook(out)  # the second workbook, and its section of data/README.md
+
+
+def make_dialect_workbook(out: Path) -> None:
+    """scripts/make_dialect_workbook.py, run from here so data/README.md always keeps its section."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_dialect_workbook", Path(__file__).with_name("make_dialect_workbook.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.make(out)
 
 
 def _digest(folder: Path) -> dict[str, str]:

@@ -10,6 +10,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 ARTIFACTS = REPO / "test-artifacts"  # screenshots and rendered pages for review
+# No test may fetch map tiles from the internet: builds draw no street basemap unless a test serves its
+# own tiles from a loopback server (tests/test_printing.py) and says so for that build.
+os.environ["TAKARA_BASEMAP"] = "none"
 
 
 def shared_path(*parts: str) -> Path:

@@ -450,3 +450,31 @@ def test_what_was_withdrawn_since_the_last_edition_does_not_survive_in_change_ro
     ]
     leaks = [(w, Path(n).name) for n, t in texts.items() for w in words if w in t]
     assert not leaks  # … without the withdrawn values
+
+
+# ---------------------------------------------------------------- the published list reads back
+
+
+def test_the_published_list_reads_back_as_records(tmp_path):
+    """places.csv and places.xlsx carry headers the record reader knows, so last edition's published
+    list can be the start of this edition's sheet: every column is recognised and every value comes back."""
+    from gis.config import RecordSource
+    from gis.export import xlsx_bytes
+    from gis.pipeline import edition_date
+    from gis.records import read_source
+    from gis.site import Catalogue, SiteModel, csv_text
+    from gis.table import TABLE_FIELDS
+
+    project = load_project(Path(__file__).resolve().parent.parent)
+    edition = run(project)
+    (tmp_path / "places.csv").write_text(csv_text(SiteModel(edition, Catalogue("ja"))), encoding="utf-8")
+    (tmp_path / "places.xlsx").write_bytes(xlsx_bytes(project, edition.places, edition_date(project)))
+    for name in ("places.csv", "places.xlsx"):
+        result = read_source(RecordSource(path=tmp_path / name, label=name))
+        assert set(result.columns.values()) >= {f for _, f in TABLE_FIELDS}, (name, result.unused)
+        assert len(result.rows) == len(edition.places)
+        for raw, place in zip(result.rows, edition.places):
+            assert str(raw.values["name"]) == place.name
+            assert int(raw.values["number"]) == place.number
+            assert raw.values["category"] == project.category(place.category).label
+            assert str(raw.values["schedule_text"] or "") == place.schedule_text

@@ -7,17 +7,21 @@ with zbarimg (zbar-tools)."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
 import shutil
 import subprocess
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
+import pdfplumber
 import pytest
 from conftest import REPO, shared_path
 from kurashiki import make_kurashiki_project
@@ -32,7 +36,7 @@ from gis.printing import (
     GUIDEBOOK,
     GUIDEBOOK_LARGE,
     NO_LINE_START,
-    TileCache,
+    SPLIT_AT,
     district_pdf_name,
     district_url,
     print_files,
@@ -196,11 +200,28 @@ def test_paused_places_say_so_and_phones_are_only_the_consented_ones(demo):
 
 
 def test_numbers_on_the_map_are_the_numbers_of_the_list(built):
-    """Page 1 is the map: its marker numbers are real text, the same numbers the list and website use."""
+    """The map pages come first: their marker numbers are real text, the same numbers the list and
+    website use. A crowded district is split into an overview (no numbers) and one map per group of
+    finer areas; every place is numbered on exactly one of them."""
+    split = 0
     for area_id, area_name in built.districts:
-        first = PdfReader(built.out / district_pdf_name(area_id)).pages[0].extract_text()
-        on_map = {int(line) for line in first.split("\n") if re.fullmatch(r"\d+", line.strip())} - {0}
-        assert on_map == {p.number for p in built.places_of(area_id)}, area_name
+        pages = PdfReader(built.out / district_pdf_name(area_id)).pages
+        maps = [page.extract_text() for page in pages if "縮尺" in page.extract_text()]
+        numbered = [
+            [int(line) for line in text.split("\n") if re.fullmatch(r"\d+", line.strip())] for text in maps
+        ]
+        numbered = [[n for n in nums if n] for nums in numbered]
+        places = {p.number for p in built.places_of(area_id)}
+        if len(maps) == 1:
+            assert set(numbered[0]) == places, area_name
+            continue
+        split += 1
+        assert len(places) > SPLIT_AT and numbered[0] == [], area_name  # the overview has dots only
+        every = [n for nums in numbered[1:] for n in nums]
+        assert sorted(every) == sorted(places), area_name  # each place on exactly one part's map
+        assert all(0 < len(nums) < len(places) for nums in numbered[1:])  # a real split, no empty sheet
+    if built.name == "demo":
+        assert split, "the demo should have a district crowded enough to be split"
 
 
 def test_the_website_and_the_print_agree_on_district_pages(built):
@@ -230,9 +251,9 @@ def test_a_long_district_continues_over_pages_with_the_header_repeated(demo):
     counts = {area_id: len(demo.places_of(area_id)) for area_id, _ in demo.districts}
     big = max(counts, key=counts.get)
     assert counts[big] >= 60, "the demo should have a district with 60 or more places"
-    pages = demo.pages(district_pdf_name(big))
+    pages = [page for page in demo.pages(district_pdf_name(big)) if "縮尺" not in page]
     assert len(pages) >= 4
-    for page in pages[1:]:  # every list page: the column headings again, and rows
+    for page in pages:  # every list page: the column headings again, and rows
         assert "名称・種類" in page and "開催日・時間" in page
         assert re.search(r"^\d+ ", page, re.MULTILINE)
 
@@ -241,7 +262,7 @@ def test_page_counts_follow_the_number_of_places(built):
     pages = {a: len(PdfReader(built.out / district_pdf_name(a)).pages) for a, _ in built.districts}
     counts = {a: len(built.places_of(a)) for a, _ in built.districts}
     for a, pages_a in pages.items():
-        assert pages_a >= 2  # the map, then the list
+        assert pages_a >= 2  # the map, then the list (a crowded district: more maps, and a longer list)
         for b, pages_b in pages.items():
             if counts[a] >= counts[b] + 25:
                 assert pages_a > pages_b, (counts[a], pages_a, counts[b], pages_b)
@@ -257,7 +278,8 @@ def test_the_map_page_turns_with_the_district_and_the_list_stays_portrait(demo):
         minx, miny, maxx, maxy = gdf.loc[gdf["area_id"] == area_id].geometry.iloc[0].bounds
         assert (w > h) == ((maxx - minx) > (maxy - miny))
         turned.add(w > h)
-        assert all(float(p.mediabox.height) > float(p.mediabox.width) for p in pages[1:])
+        lists = [p for p in pages if "縮尺" not in p.extract_text()]
+        assert lists and all(float(p.mediabox.height) > float(p.mediabox.width) for p in lists)
     assert turned == {True, False}, "the demo should have both a wide and a tall district"
 
 
@@ -474,32 +496,6 @@ def test_two_builds_are_byte_identical_even_in_parallel(tiny, tmp_path):
     )
 
 
-def test_cached_tiles_are_drawn_under_the_map_and_credited(tiny, tmp_path):
-    tiles = tmp_path / "tiles"
-    n = 2**15  # the tiny town (lon 135.00–135.02, lat 35.00–35.02) and around it at zoom 15, in one colour
-    x0 = int((135.0 + 180) / 360 * n)
-    y0 = int((1 - math.asinh(math.tan(math.radians(35.01))) / math.pi) / 2 * n)
-    for x in range(x0 - 4, x0 + 6):
-        for y in range(y0 - 5, y0 + 5):
-            path = tiles / "15" / str(x) / f"{y}.png"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            Image.new("RGB", (256, 256), (40, 160, 220)).save(path)
-    out = write_prints(
-        tiny,
-        tmp_path / "site" / "print",
-        kinds=("districts",),
-        tiles=TileCache(tiles, attribution="テスト用タイル"),
-    )
-    sheet = next(p for p in out if p.name == district_pdf_name("A"))
-    assert "背景地図:テスト用タイル" in norm(PdfReader(sheet).pages[0].extract_text())
-    png = render_first_page(sheet, tmp_path / "tiles.png", dpi=30)
-    rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
-    blue = (rgb[..., 2] > 150) & (rgb[..., 0] < 150)
-    assert blue.mean() > 0.1  # the tile colour shows through the map
-    plain = write_prints(tiny, tmp_path / "plain" / "print", kinds=("districts",))
-    assert "背景地図なし" in norm(PdfReader(plain[0]).pages[0].extract_text())
-
-
 def test_district_urls_and_file_names(tiny):
     project = tiny.project
     assert district_url(project, "A") == "https://example.org/mini/districts/A/"
@@ -525,3 +521,279 @@ def test_unknown_paper_size_is_refused_in_plain_words(tiny, tmp_path):
 
     with pytest.raises(OutputError, match="A4"):
         write_prints(tiny, tmp_path / "print", sizes=("B5",))
+
+
+# ---------------------------------------------------------------- sizes, line breaks and labels, read with pdfplumber
+
+
+def map_pages(pdf: Path) -> list:
+    """The pages of a PDF that carry a map (its footer's scale bar says 縮尺), as pdfplumber pages."""
+    return [page for page in pdfplumber.open(pdf).pages if "縮尺" in (page.extract_text() or "")]
+
+
+def marker_sizes(page, numbers: set[int]) -> list[float]:
+    """Sizes of the bold place numbers on a map page (the markers)."""
+    words = page.extract_words(extra_attrs=["size", "fontname"])
+    return [
+        w["size"]
+        for w in words
+        if w["text"].isdigit() and int(w["text"]) in numbers and "Bold" in w["fontname"]
+    ]
+
+
+def test_marker_numbers_are_9pt_on_a4_and_14pt_in_large_print(demo):
+    for area_id, name in demo.districts:
+        numbers = {p.number for p in demo.places_of(area_id)}
+        sizes = [
+            s
+            for page in map_pages(demo.out / district_pdf_name(area_id))
+            for s in marker_sizes(page, numbers)
+        ]
+        assert len(sizes) >= len(numbers), name  # every marker's number is there, as text
+        assert min(sizes) >= 9.0, (name, min(sizes))
+    everyone = {p.number for p in demo.edition.places}
+    for pdf, least in ((GUIDEBOOK, 9.0), (GUIDEBOOK_LARGE, 13.9)):
+        sizes = [s for page in map_pages(demo.out / pdf) for s in marker_sizes(page, everyone)]
+        assert len(sizes) >= len(everyone), pdf
+        assert min(sizes) >= least, (pdf, min(sizes))
+
+
+def test_body_text_is_10_5pt_and_14pt_in_large_print(demo):
+    """Every character outside the maps: lists, indexes, stories, headers and page numbers."""
+    checks = [(GUIDEBOOK, 10.45), (GUIDEBOOK_LARGE, 13.9)]
+    checks += [(district_pdf_name(area_id), 10.45) for area_id, _ in demo.districts]
+    for pdf, least in checks:
+        checked = 0
+        for page in pdfplumber.open(demo.out / pdf).pages:
+            chars = [c for c in page.chars if c["text"].strip()]
+            if not chars or any(c["text"] == "縮" for c in chars):
+                continue  # a map page: the map's own labels are drawn with the map
+            smallest = min(chars, key=lambda c: c["size"])
+            assert smallest["size"] >= least, (pdf, page.page_number, smallest["text"], smallest["size"])
+            checked += 1
+        assert checked, pdf
+
+
+UNIT_START = re.compile(r"^(?:円|歳|時|分|人|名|回|か所|ヶ所|箇所|件|日(?!の)|月|年|%|％|km|ｍ|m(?![a-z]))")
+
+
+def line_starts(page) -> list[tuple[str, str]]:
+    """(the text before, the text that starts a new line) for every line break in the page's text flow:
+    WeasyPrint writes each line in reading order, so a character placed below and left of the one before
+    it begins a new line."""
+    chars = [c for c in page.chars if c["text"].strip()]
+    out = []
+    for i in range(1, len(chars)):
+        before, c = chars[i - 1], chars[i]
+        if c["top"] > before["bottom"] - 1 and c["x0"] < before["x0"] - 1:
+            out.append(
+                (
+                    "".join(x["text"] for x in chars[max(0, i - 4) : i]),
+                    "".join(x["text"] for x in chars[i : i + 4]),
+                )
+            )
+    return out
+
+
+def test_no_line_starts_with_a_closing_mark_small_kana_or_a_unit(demo):
+    """禁則 and phrases, over every heading, label, list cell and story of the guidebooks and a district
+    sheet: no line starts with 、。」）ー or a small kana, and a number never ends a line whose next line
+    starts with its unit (500/円, 8か/所)."""
+    bad, seen = [], 0
+    for pdf in (GUIDEBOOK, GUIDEBOOK_LARGE, district_pdf_name(demo.districts[0][0])):
+        for page in pdfplumber.open(demo.out / pdf).pages:
+            for before, start in line_starts(page):
+                seen += 1
+                if start[0] in NO_LINE_START or (before[-1:].isdigit() and UNIT_START.match(start)):
+                    bad.append((pdf, page.page_number, before, start))
+    assert seen > 3000
+    assert bad == []
+
+
+def test_labels_on_the_maps_do_not_collide(demo):
+    """On every map page of a district sheet, no two pieces of text (marker numbers, area names,
+    landmarks) overlap."""
+    checked = 0
+    for area_id, name in demo.districts:
+        for page in map_pages(demo.out / district_pdf_name(area_id)):
+            words = [w for w in page.extract_words(extra_attrs=["size"]) if w["size"] < 12]
+            for i, a in enumerate(words):
+                for b in words[i + 1 :]:
+                    w = min(a["x1"], b["x1"]) - max(a["x0"], b["x0"])
+                    h = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+                    assert w <= 0.5 or h <= 0.5, (name, page.page_number, a["text"], b["text"])
+            checked += len(words)
+    assert checked > 500
+
+
+def test_each_district_has_its_stories_beside_its_map_and_list(demo):
+    """A story is printed in its district's chapter (the running header names the district), after the
+    district's maps and before its list."""
+    pages = demo.pages(GUIDEBOOK)
+    headers = [
+        norm(page.crop((0, 0, page.width, 40)).extract_text() or "")
+        for page in pdfplumber.open(demo.out / GUIDEBOOK).pages
+    ]
+    stories = [p for p in demo.edition.places if p.story]
+    assert stories
+    tier = demo.edition.project.district_tier.id
+    for p in stories:
+        district = norm(
+            p.areas[tier][1] if tier in p.areas else f"{demo.edition.project.district_tier.label}の外"
+        )
+        where = [i for i, text in enumerate(pages) if norm(p.story)[:25] in norm(text)]
+        assert where, p.name
+        assert headers[where[0]].startswith(district), (p.name, district, where[0] + 1)
+        chapter = [i for i, header in enumerate(headers) if header.startswith(district)]
+        maps = [i for i in chapter if "縮尺" in pages[i]]
+        lists = [i for i in chapter if "名称・種類" in pages[i]]
+        assert max(maps) < where[0] < min(lists), (p.name, where[0] + 1)  # after its maps, before its list
+
+
+def test_large_print_keeps_the_legend_on_the_map_page(demo):
+    labels = {c.id: c.label for c in demo.edition.project.categories}
+    for page in map_pages(demo.out / GUIDEBOOK_LARGE):
+        text = norm(page.extract_text())
+        shown = [label for label in labels.values() if norm(label) in text]
+        assert shown, page.page_number  # the legend is under the map, on the same page
+
+
+def test_the_cover_shows_the_city_and_the_demo_qr_says_it_is_a_placeholder(demo):
+    cover = pdfplumber.open(demo.out / GUIDEBOOK).pages[0]
+    text = norm(cover.extract_text())
+    assert all(norm(name) in text for _, name in demo.districts)  # the city's map, its districts named
+    assert len(cover.curves) + len(cover.rects) > 20
+    assert "仮のアドレス" in demo.text(GUIDEBOOK)
+    assert "仮のアドレス" in demo.text(district_pdf_name(demo.districts[0][0]))
+
+
+# ---------------------------------------------------------------- the street basemap, from a loopback tile server
+
+
+TILE_GROUND = (246, 236, 200)  # the tiles' pale yellow ground: no other part of a print has this colour
+
+
+def draw_tile(z: int, x: int, y: int) -> bytes:
+    """A tile as a street map would look: a pale ground and a grid of grey streets."""
+    from PIL import ImageDraw
+
+    im = Image.new("RGB", (256, 256), TILE_GROUND)
+    pen = ImageDraw.Draw(im)
+    for k in range(0, 256, 64):
+        pen.line([(k, 0), (k, 255)], fill=(150, 150, 150), width=5)
+        pen.line([(0, k), (255, k)], fill=(150, 150, 150), width=5)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class TileServer:
+    """Tiles on 127.0.0.1, drawn by the test; counts the requests it answers."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests += 1
+                m = re.fullmatch(r"/(\d+)/(\d+)/(\d+)\.png", self.path)
+                if not m:
+                    self.send_error(404)
+                    return
+                body = draw_tile(*map(int, m.groups()))
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def tile_server():
+    server = TileServer()
+    yield server
+    server.stop()
+
+
+def tiny_with_basemap(root: Path, url: str, monkeypatch) -> Edition:
+    monkeypatch.delenv("TAKARA_BASEMAP", raising=False)  # this project asks its own server for tiles
+    rows = [row(名称=f"西南サロン{i}", 所在地="和歌山県ミニ町西南町1-2") for i in range(1, 4)]
+    rows.append(row(名称="東北体操クラブ", 種別="体操", 所在地="和歌山県ミニ町東北町一丁目3"))
+    extra = f'\n[print]\nbasemap = "{url}"\nbasemap_attribution = "テスト用タイル"\n'
+    return run(load_project(make_project(root, rows, extra_toml=extra)))
+
+
+def ground_share(pdf: Path, page: int, tmp_path: Path) -> float:
+    """How much of a page shows the tiles' ground colour (rendered at 30 dpi)."""
+    png = tmp_path / f"{pdf.stem}-{page}"
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-f", str(page), "-l", str(page), "-singlefile", "-png", str(pdf), str(png)],
+        check=True,
+    )
+    rgb = np.asarray(Image.open(png.with_suffix(".png")).convert("RGB")).astype(int)
+    # the ground, seen through the map's light tint: near the tile's own colour
+    return float((np.abs(rgb - np.array(TILE_GROUND)).sum(axis=2) < 40).mean())
+
+
+def test_every_printed_map_has_the_street_basemap_and_its_credit(tmp_path, tile_server, monkeypatch):
+    edition = tiny_with_basemap(tmp_path / "mini", tile_server.url, monkeypatch)
+    out = write_prints(edition, tmp_path / "site" / "print")
+    asked = tile_server.requests
+    assert asked > 0
+    maps = 0
+    for pdf in (p for p in out if p.suffix == ".pdf"):
+        for page in pdfplumber.open(pdf).pages:
+            text = norm(page.extract_text() or "")
+            if "縮尺" not in text:
+                continue
+            maps += 1
+            assert "背景地図:テスト用タイル" in text, (pdf.name, page.page_number)
+            assert ground_share(pdf, page.page_number, tmp_path) > 0.05, (pdf.name, page.page_number)
+    assert maps == 2 + 2 * 3  # two sheets, and in each guidebook the overview and two districts
+    assert not [i for i in edition.report.issues if i.field == "print.basemap"]
+    # the tiles were kept in the project: a rebuild asks for nothing
+    cache = edition.project.root / ".takara" / "tiles"
+    assert len(list(cache.rglob("*.png"))) == asked
+    write_prints(run(load_project(edition.project.root)), tmp_path / "again" / "print")
+    assert tile_server.requests == asked
+
+
+def test_without_tiles_the_maps_are_outlines_and_the_report_says_why(tmp_path, monkeypatch):
+    server = TileServer()
+    url = server.url
+    server.stop()  # nothing answers at this address any more
+    edition = tiny_with_basemap(tmp_path / "mini", url, monkeypatch)
+    out = write_prints(edition, tmp_path / "site" / "print", kinds=("districts",))
+    sheet = next(p for p in out if p.name == district_pdf_name("A"))
+    assert "背景地図なし" in norm(PdfReader(sheet).pages[0].extract_text())
+    assert ground_share(sheet, 1, tmp_path) < 0.01
+    warnings = [i for i in edition.report.issues if i.field == "print.basemap"]
+    assert len(warnings) == 1 and "背景地図" in warnings[0].message
+
+
+def test_basemap_settings_are_checked_in_plain_words(tmp_path, monkeypatch):
+    from gis.errors import ConfigError
+
+    rows = [row(名称="西南サロン", 所在地="和歌山県ミニ町西南町1-2")]
+    for setting, words in (
+        ('basemap = "https://tiles.example/{z}/{x}.png"', "{y}"),
+        ('basemap = "https://tiles.example/{z}/{x}/{y}.png"', "basemap_attribution"),
+        ('basemap = "どこかの地図"', "背景地図"),
+    ):
+        root = make_project(tmp_path / str(len(words)), rows, extra_toml=f"\n[print]\n{setting}\n")
+        with pytest.raises(ConfigError, match=re.escape(words)) as caught:
+            load_project(root)
+        assert "print.basemap" in str(caught.value)

@@ -23,6 +23,7 @@ def test_every_config_key_is_documented_in_the_readme_example():
         "": set(example),
         "site": set(example["site"]),
         "build": set(example["build"]),
+        "print": set(example["print"]),
         "insight": set(example["insight"]),
         "privacy": set(example["privacy"]),
         "records": set(example["records"][0]),

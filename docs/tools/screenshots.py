@@ -3,6 +3,7 @@
 
     python docs/tools/screenshots.py            # everything
     python docs/tools/screenshots.py --phone    # only the site on a phone (390×844)
+    python docs/tools/screenshots.py --prints   # only the printed pages (no browser)
 
 Builds a copy of the demo (so the repository is not touched), serves it on 127.0.0.1 and photographs
 it with Playwright and the system Chromium; renders the Excel template and the validate output through
@@ -160,6 +161,46 @@ def change_demo(project: Path) -> None:
     book.save(path)
 
 
+def pdf_page(pdf: Path, page: int, dpi: int, name: str) -> None:
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            str(dpi),
+            "-singlefile",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(pdf),
+            str(IMG / name),
+        ],
+        check=True,
+    )
+
+
+def print_pages(folder: Path) -> None:
+    """The printed district map of the demo's most crowded district: its first page (the overview) at
+    60 dpi for the guide, and its first part's map, an A4 page at 100 dpi, for the README."""
+    sheets = sorted(p for p in folder.glob("district-*.pdf") if not p.stem.endswith("-a3"))
+    if not sheets:
+        return
+    crowded = max(sheets, key=lambda p: p.stat().st_size)
+    pdf_page(crowded, 1, 60, "print-district")
+    pdf_page(crowded, 2, 100, "print-a4-page")
+
+
+def shoot_prints() -> None:
+    """Only the print pages (no browser): build the demo's PDFs and render them."""
+    IMG.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="takara-shots-") as tmp:
+        work = Path(tmp)
+        demo = copy_demo(work / "demo")
+        run_cli("build", str(demo), "--out", str(work / "site"))
+        print_pages(work / "site" / "print")
+
+
 def shoot() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -198,25 +239,7 @@ def shoot() -> None:
                 shot.screenshot(path=str(IMG / f"{name}.png"))
             browser.close()
 
-        pdfs = sorted((site / "print").glob("*.pdf"))
-        district_pdf = next((p for p in pdfs if "guidebook" not in p.name), None)
-        if district_pdf is not None:
-            subprocess.run(
-                [
-                    "pdftoppm",
-                    "-png",
-                    "-r",
-                    "60",
-                    "-singlefile",
-                    "-f",
-                    "1",
-                    "-l",
-                    "1",
-                    str(district_pdf),
-                    str(IMG / "print-district"),
-                ],
-                check=True,
-            )
+        print_pages(site / "print")
     for png in sorted(IMG.glob("*.png")):
         print(f"{png.relative_to(ROOT)}  {png.stat().st_size // 1024} KB")
 
@@ -268,6 +291,8 @@ def shoot_phone() -> None:
 if __name__ == "__main__":
     if "--phone" in sys.argv[1:]:
         shoot_phone()  # only the phone views of the site (no PDFs are built)
+    elif "--prints" in sys.argv[1:]:
+        shoot_prints()  # only the printed pages (no browser)
     else:
         shoot()
         shoot_phone()
