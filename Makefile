@@ -11,12 +11,15 @@ setup:
 demo: setup
 	$(PYTHON) build.py serve --port $(PORT)
 
-## Every test, browser tests included
-test: setup
+## Every test, browser tests included, after the lint, format and type checks
+test: setup lint
 	$(PYTHON) -m pytest -q
 
+## ruff (the rules in pyproject.toml), ruff format, mypy on gis/
 lint: setup
-	$(PYTHON) -m ruff check gis tests build.py bench
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
 
 bench: setup
 	$(PYTHON) -m bench.run

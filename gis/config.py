@@ -422,6 +422,36 @@ def _site_meta(r: _Reader, data: dict) -> SiteMeta:
     return site
 
 
+class _Paths:
+    """Project-relative paths, resolved; a missing file is an error of the file being read (`reader`:
+    takara.toml, or the layers/*.toml file whose entry names the path)."""
+
+    def __init__(self, root: Path, reader: _Reader):
+        self.root, self.reader = root, reader
+
+    def __call__(self, value: str | None, key: str, must_exist: bool = True) -> Path | None:
+        if not value:
+            return None
+        p = (self.root / value).resolve()
+        if must_exist and not p.exists():
+            self.reader.error(key, f"file not found: {value} / ファイルが見つかりません")
+        return p
+
+
+class _Entries:
+    """The [[records]], [[tiers]], [[categories]] and [[overlays]] of takara.toml and of every
+    layers/*.toml, each with the reader of its file and the key it is reported under."""
+
+    def __init__(self, data: dict, main: _Reader, layer_files: list[tuple[dict, _Reader]]):
+        self.data, self.main, self.layer_files = data, main, layer_files
+
+    def __call__(self, name: str) -> list[tuple[dict, _Reader, str]]:
+        out = [(e, self.main, f"{name}[{i}]") for i, e in enumerate(self.data.get(name, []))]
+        for ldata, lr in self.layer_files:
+            out += [(e, lr, f"{lr.path.name}:{name}[{i}]") for i, e in enumerate(ldata.get(name, []))]
+        return out
+
+
 def load_project(root: str | Path) -> Project:
     """Read `<root>/takara.toml` and every `<root>/layers/*.toml` (tiers, categories, overlays may live
     in either). Raises ConfigError listing every problem."""
@@ -433,29 +463,52 @@ def load_project(root: str | Path) -> Project:
             f"{config_path}: no map project here (expected {CONFIG_NAME}) / 設定ファイルがありません"
         )
     data, r = _read_toml(config_path)
-    main_reader = r
     r.table(data, "", KEYS[""])
     # Layer definitions dropped into layers/: each file may hold [[tiers]], [[categories]], [[overlays]].
     layer_files = [_read_toml(p) for p in sorted((root / "layers").glob("*.toml"))]
     for ldata, lr in layer_files:
         lr.table(ldata, "", KEYS["layers"])
-
-    def entries(name: str) -> list[tuple[dict, _Reader, str]]:
-        out = [(e, r, f"{name}[{i}]") for i, e in enumerate(data.get(name, []))]
-        for ldata, lr in layer_files:
-            out += [(e, lr, f"{lr.path.name}:{name}[{i}]") for i, e in enumerate(ldata.get(name, []))]
-        return out
-
-    def path_of(value: str | None, key: str, must_exist: bool = True) -> Path | None:
-        if not value:
-            return None
-        p = (root / value).resolve()
-        if must_exist and not p.exists():
-            r.error(key, f"file not found: {value} / ファイルが見つかりません")
-        return p
+    entries = _Entries(data, r, layer_files)
+    paths = _Paths(root, r)
 
     site = _site_meta(r, data)
+    build = _build_options(r, data, paths)
+    records = _record_sources(entries, paths, root)
+    tiers = _tiers(entries, paths)
+    paths.reader = r
+    towns = _read_town_layer(data.get("towns"), r, paths, site, entries("tiers"), tiers)
+    categories = _categories(entries)
+    overlays = []
+    for i, (o, rd, key) in enumerate(entries("overlays")):
+        paths.reader = rd
+        overlays.append(_overlay(o, rd, key, i, paths, root))
+    paths.reader = r
+    insight = _insight_paths(r, data, paths)
+    privacy = _privacy_options(r, data, paths)
+    printing = _print_options(r, data)
+    readers = [r] + [lr for _, lr in layer_files]
+    errors = [e for rd in readers for e in rd.errors]
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return Project(
+        root=root,
+        config_path=config_path,
+        site=site,
+        build=build,
+        records=records,
+        tiers=tiers,
+        categories=categories,
+        overlays=overlays,
+        **insight,
+        towns=towns,
+        privacy=privacy,
+        printing=printing,
+        warnings=[w for rd in readers for w in rd.warnings],
+    )
 
+
+def _build_options(r: _Reader, data: dict, path_of: _Paths) -> BuildOptions:
+    """[build]: how to build (precision, gazetteer, numbers file …), each value checked."""
     b = r.table(data.get("build", {}), "build", KEYS["build"])
     build = BuildOptions(
         precision=r.get(b, "build", "precision", int, 6),
@@ -474,17 +527,22 @@ def load_project(root: str | Path) -> Project:
         walk_distances_m=tuple(r.get(b, "build", "walk_distances_m", list, [500, 1000])),
     )
     _check_build_values(build, r)
+    return build
+
+
+def _record_sources(entries: _Entries, paths: _Paths, root: Path) -> list[RecordSource]:
+    """[[records]]: the record files, each with its sheet, header row and column mapping."""
+    from gis.place import FIELD_ALIASES  # the field names a mapping may point at
 
     records = []
     for rec, r, key in entries("records"):
+        paths.reader = r
         r.table(rec, key, KEYS["records"])
         p = r.get(rec, key, "path", str, required=True)
         columns = rec.get("columns", {})
         if not isinstance(columns, dict):
             r.error(f"{key}.columns", "must be a table of sheet header = field")
             columns = {}
-        from gis.place import FIELD_ALIASES  # the field names a mapping may point at
-
         for header, fieldname in columns.items():
             if fieldname not in FIELD_ALIASES:
                 r.error(
@@ -494,23 +552,26 @@ def load_project(root: str | Path) -> Project:
         if p:
             records.append(
                 RecordSource(
-                    path=path_of(p, f"{key}.path") or root / p,
+                    path=paths(p, f"{key}.path") or root / p,
                     sheet=r.get(rec, key, "sheet", str),
                     header_row=r.get(rec, key, "header_row", int),
                     columns={str(k): str(v) for k, v in columns.items()},
                     label=p,
                 )
             )
-    r = main_reader
     if not entries("records"):
-        r.error("records", "name at least one record file ([[records]] path = ...)")
+        entries.main.error("records", "name at least one record file ([[records]] path = ...)")
+    return records
 
+
+def _tiers(entries: _Entries, paths: _Paths) -> list[Tier]:
+    """[[tiers]], coarsest first; ids unique and plain."""
     tiers = []
     for i, (t, r, key) in enumerate(entries("tiers")):
+        paths.reader = r
         r.table(t, key, KEYS["tiers"])
-        tiers.append(_read_tier(t, r, key, i, path_of))
-    r = main_reader
-    towns = _read_town_layer(data.get("towns"), r, path_of, site, entries("tiers"), tiers)
+        tiers.append(_read_tier(t, r, key, i, paths))
+    r = entries.main
     if not tiers:
         r.error("tiers", "name at least one tier ([[tiers]]), the municipality")
     tiers.sort(key=lambda t: t.level)
@@ -519,7 +580,11 @@ def load_project(root: str | Path) -> Project:
         r.error("tiers", "tier ids must be unique")
     if any(not re.fullmatch(r"[A-Za-z0-9_-]+", t.id) for t in tiers):
         r.error("tiers", "tier ids may use only letters, digits, - and _")
+    return tiers
 
+
+def _categories(entries: _Entries) -> list[Category]:
+    """[[categories]]: the legend; colours as #RRGGBB, ids plain."""
     categories = []
     for c, r, key in entries("categories"):
         r.table(c, key, KEYS["categories"])
@@ -536,44 +601,18 @@ def load_project(root: str | Path) -> Project:
         if cat.id and not re.fullmatch(r"[A-Za-z0-9_-]+", cat.id):
             r.error(f"{key}.id", "category ids may use only letters, digits, - and _")
         categories.append(cat)
-    r = main_reader
     if not categories:
-        r.error("categories", "name at least one category ([[categories]])")
+        entries.main.error("categories", "name at least one category ([[categories]])")
+    return categories
 
-    overlays = [_overlay(o, r, key, i, path_of, root) for i, (o, r, key) in enumerate(entries("overlays"))]
 
-    r = main_reader
+def _insight_paths(r: _Reader, data: dict, path_of: _Paths) -> dict[str, Path | None]:
+    """[insight]: the optional tables and layers for the council's figures."""
     ins = r.table(data.get("insight", {}), "insight", KEYS["insight"])
-    population = path_of(r.get(ins, "insight", "population", str), "insight.population")
-    needs = path_of(r.get(ins, "insight", "needs", str), "insight.needs")
-    population_points = path_of(r.get(ins, "insight", "population_points", str), "insight.population_points")
-    roads = path_of(r.get(ins, "insight", "roads", str), "insight.roads")
-
-    privacy = _privacy_options(r, data, path_of)
-
-    printing = _print_options(main_reader, data)
-    readers = [main_reader] + [lr for _, lr in layer_files]
-    errors = [e for rd in readers for e in rd.errors]
-    if errors:
-        raise ConfigError("\n".join(errors))
-    return Project(
-        root=root,
-        config_path=config_path,
-        site=site,
-        build=build,
-        records=records,
-        tiers=tiers,
-        categories=categories,
-        overlays=overlays,
-        population=population,
-        needs=needs,
-        population_points=population_points,
-        roads=roads,
-        towns=towns,
-        privacy=privacy,
-        printing=printing,
-        warnings=[w for rd in readers for w in rd.warnings],
-    )
+    return {
+        key: path_of(r.get(ins, "insight", key, str), f"insight.{key}")
+        for key in ("population", "needs", "population_points", "roads")
+    }
 
 
 def _read_tier(t: dict, r: _Reader, key: str, i: int, path_of: Any) -> Tier:

@@ -1358,84 +1358,110 @@ def make_records(rng: random.Random, geo: Geography, venues: Venues) -> list[Rec
         (cat, kind) for cat, quota in VENUE_QUOTAS.items() for kind, k in quota.items() for _ in range(k)
     ]
     rng.shuffle(slots)
-    records: list[Record] = []
     taken: dict[str, bool] = {}
     short = {did: s for did, _, s, _ in geo.districts}
-    for cat, kind in slots:
-        town = rng.choices(towns, weights)[0]
-        org = weighted(rng, ORGANISERS[cat])
-        if kind == "集会所":
-            venue = venues.hall(town)
-        elif kind == "公共施設":
-            venue = venues.in_district(venues.facilities, town.district)
-        elif kind == "店舗":
-            venue = venues.in_district(venues.shops, town.district)
-        elif kind == "その他":
-            venue, org = venues.rng.choice(venues.care), "医療・介護機関"
-        elif kind == "自宅":
-            venue, org = venues.home(town), "住民主体"
-        elif kind == "屋外":
-            venue = venues.stop(town) if cat == "mobile" else venues.park(town)
-        else:  # online: the organiser's office is the only address there is
-            office = venues.facilities[0]
-            venue = Venue(
-                rng.choice(["オンライン（Zoom）", "オンライン（LINE通話）", "オンライン"]),
-                "オンライン",
-                office.town,
-                office.banchi,
-                None,
-            )
-            org = rng.choice(["社協", "NPO"])
-        rec = Record(cat, venue, org)
-        rec.name = record_name(rng, cat, venue, org, taken)
-        activities = rng.choice(ACTIVITIES[cat])
-        if cat == "hobby":  # the activity follows the club's name
-            activities = next((a for h, a in HOBBIES.items() if h in rec.name), activities)
-        kind_text = kind
-        if rng.random() < 0.15:  # the words coordinators actually use
-            kind_text = {"公共施設": "公民館", "集会所": "集会場", "自宅": "個人宅", "屋外": "公園"}.get(
-                kind, kind
-            )
-        cat_text = LABEL[cat] if rng.random() < 0.88 else rng.choice(ALIASES[cat])
-        district = short[venue.town.district]
-        rec.cells = {
-            "名称": rec.name,
-            "種別": cat_text,
-            "運営主体": org,
-            "会場": venue.name,
-            "会場種別": kind_text,
-            "所在地": address(rng, venue) if venue.point is not None or kind == "オンライン" else "",
-            "開催日時": schedule(rng, cat),
-            "対象": rng.choice(TARGETS[cat]),
-            "参加費": rng.choice(FEES[cat]),
-            "活動内容": activities,
-            "参加人数": PARTICIPANTS[cat](rng),
-            "状況": rng.choice(["活動中"] * 6 + ["", "", "実施中"]),
-            "掲載可否": rng.choice(["可"] * 5 + ["○"]),
-            "地区": (
-                "全域"
-                if kind == "オンライン"
-                else rng.choice([district, district, f"{district}地区", f"{district}中学校区", "", ""])
-            ),
-        }
-        if kind == "オンライン":
-            rec.cells["所在地"] = f"{CITY}{venue.town.name}{venue.banchi}（事務局）"
-        if rng.random() < 0.82:
-            rec.cells["連絡先"] = phone(rng, org)
-            personal = org == "住民主体"
-            rec.cells["連絡先掲載"] = rng.choice(
-                ["可", "可", "不可", "不可", "", "×"] if personal else ["可", "可", "○", ""]
-            )
-        if venue.point is not None and rng.random() < 0.6:
-            jitter = Point(venue.point.x + rng.uniform(-6, 6), venue.point.y + rng.uniform(-6, 6))
-            lon, lat = lonlat(jitter)
-            rec.cells["緯度"], rec.cells["経度"] = (
-                (lat, lon) if rng.random() < 0.9 else (f"{lat:.5f}", f"{lon:.5f}")
-            )
-        if rng.random() < 0.05 and cat != "radio":
-            rec.cells["開催日時"] = rng.choice(UNPARSEABLE)
-        records.append(rec)
+    records = [_record_in_slot(rng, venues, cat, kind, (towns, weights), taken, short) for cat, kind in slots]
+    homes, withheld = _statuses_and_dates(rng, records)
+    _stories_and_photos(rng, records, homes, withheld)
+    return records
 
+
+def _venue_for(
+    rng: random.Random, venues: Venues, cat: str, kind: str, town: Town, org: str
+) -> tuple[Venue, str]:
+    """The venue of a place of this kind in this town, and its organiser (some kinds decide it)."""
+    if kind == "集会所":
+        venue = venues.hall(town)
+    elif kind == "公共施設":
+        venue = venues.in_district(venues.facilities, town.district)
+    elif kind == "店舗":
+        venue = venues.in_district(venues.shops, town.district)
+    elif kind == "その他":
+        venue, org = venues.rng.choice(venues.care), "医療・介護機関"
+    elif kind == "自宅":
+        venue, org = venues.home(town), "住民主体"
+    elif kind == "屋外":
+        venue = venues.stop(town) if cat == "mobile" else venues.park(town)
+    else:  # online: the organiser's office is the only address there is
+        office = venues.facilities[0]
+        venue = Venue(
+            rng.choice(["オンライン（Zoom）", "オンライン（LINE通話）", "オンライン"]),
+            "オンライン",
+            office.town,
+            office.banchi,
+            None,
+        )
+        org = rng.choice(["社協", "NPO"])
+    return venue, org
+
+
+def _record_in_slot(
+    rng: random.Random,
+    venues: Venues,
+    cat: str,
+    kind: str,
+    town_choice: tuple[list, list],
+    taken: dict[str, bool],
+    short: dict[str, str],
+) -> Record:
+    """One place of a category at a kind of venue, with the cells a coordinator would have typed."""
+    towns, weights = town_choice
+    town = rng.choices(towns, weights)[0]
+    org = weighted(rng, ORGANISERS[cat])
+    venue, org = _venue_for(rng, venues, cat, kind, town, org)
+    rec = Record(cat, venue, org)
+    rec.name = record_name(rng, cat, venue, org, taken)
+    activities = rng.choice(ACTIVITIES[cat])
+    if cat == "hobby":  # the activity follows the club's name
+        activities = next((a for h, a in HOBBIES.items() if h in rec.name), activities)
+    kind_text = kind
+    if rng.random() < 0.15:  # the words coordinators actually use
+        kind_text = {"公共施設": "公民館", "集会所": "集会場", "自宅": "個人宅", "屋外": "公園"}.get(
+            kind, kind
+        )
+    cat_text = LABEL[cat] if rng.random() < 0.88 else rng.choice(ALIASES[cat])
+    district = short[venue.town.district]
+    rec.cells = {
+        "名称": rec.name,
+        "種別": cat_text,
+        "運営主体": org,
+        "会場": venue.name,
+        "会場種別": kind_text,
+        "所在地": address(rng, venue) if venue.point is not None or kind == "オンライン" else "",
+        "開催日時": schedule(rng, cat),
+        "対象": rng.choice(TARGETS[cat]),
+        "参加費": rng.choice(FEES[cat]),
+        "活動内容": activities,
+        "参加人数": PARTICIPANTS[cat](rng),
+        "状況": rng.choice(["活動中"] * 6 + ["", "", "実施中"]),
+        "掲載可否": rng.choice(["可"] * 5 + ["○"]),
+        "地区": (
+            "全域"
+            if kind == "オンライン"
+            else rng.choice([district, district, f"{district}地区", f"{district}中学校区", "", ""])
+        ),
+    }
+    if kind == "オンライン":
+        rec.cells["所在地"] = f"{CITY}{venue.town.name}{venue.banchi}（事務局）"
+    if rng.random() < 0.82:
+        rec.cells["連絡先"] = phone(rng, org)
+        personal = org == "住民主体"
+        rec.cells["連絡先掲載"] = rng.choice(
+            ["可", "可", "不可", "不可", "", "×"] if personal else ["可", "可", "○", ""]
+        )
+    if venue.point is not None and rng.random() < 0.6:
+        jitter = Point(venue.point.x + rng.uniform(-6, 6), venue.point.y + rng.uniform(-6, 6))
+        lon, lat = lonlat(jitter)
+        rec.cells["緯度"], rec.cells["経度"] = (
+            (lat, lon) if rng.random() < 0.9 else (f"{lat:.5f}", f"{lon:.5f}")
+        )
+    if rng.random() < 0.05 and cat != "radio":
+        rec.cells["開催日時"] = rng.choice(UNPARSEABLE)
+    return rec
+
+
+def _statuses_and_dates(rng: random.Random, records: list[Record]) -> tuple[list[int], list[int]]:
+    """Status, consent and confirmation dates, with fixed counts. Returns the homes and the withheld."""
     # Status, consent and confirmation dates, with fixed counts.
     idx = list(range(len(records)))
     paused = rng.sample([i for i in idx if records[i].category not in ("mobile",)], 25)
@@ -1471,6 +1497,14 @@ def make_records(rng: random.Random, geo: Geography, venues: Venues) -> list[Rec
     for i, text in zip(rng.sample(idx, 4), ["令和6年7月22日", "R5.2.5", "H31.4.1", "2023/2/6"]):
         records[i].cells["最終確認日"] = text
 
+    return homes, withheld
+
+
+def _stories_and_photos(
+    rng: random.Random, records: list[Record], homes: list[int], withheld: list[int]
+) -> None:
+    idx = list(range(len(records)))
+
     # Stories: home stories go to home salons; each category's stories to its own places.
     def pick(candidates: list[int], k: int) -> list[int]:
         return rng.sample(candidates, min(k, len(candidates)))
@@ -1498,7 +1532,6 @@ def make_records(rng: random.Random, geo: Geography, venues: Venues) -> list[Rec
     for n, i in enumerate(photo_idx, 1):
         records[i].cells["写真"] = f"photos/{n:02d}-{records[i].category}.jpg"
         records[i].cells["写真掲載"] = "可" if n > 4 or n == 1 else rng.choice(["不可", "×"])
-    return records
 
 
 def add_broken_rows(rng: random.Random, records: list[Record], venues: Venues, geo: Geography) -> None:
