@@ -11,9 +11,10 @@ setup:
 demo: setup
 	$(PYTHON) build.py serve --port $(PORT)
 
-## Every test, browser tests included, after the lint, format and type checks
+## Every test, browser tests included, after the lint, format and type checks; one worker per core
+## (--dist loadfile keeps each test file's shared builds in one worker)
 test: setup lint
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -n auto --dist loadfile
 
 ## ruff (the rules in pyproject.toml), ruff format, mypy on gis/
 lint: setup
