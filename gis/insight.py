@@ -39,6 +39,7 @@ import shapely.geometry
 from pyproj import CRS
 
 from gis.errors import InputError
+from gis.geocode import PREFECTURES
 from gis.geojson import geometry_texts
 from gis.place import ORGANISER_TYPES, STATUS_ACTIVE, STATUS_PAUSED, normalise_header, normalise_text
 from gis.report import WITHHELD, Issue
@@ -89,55 +90,7 @@ ROMAN = (
     "XVIII",
     "XIX",
 )
-PREFECTURES = (
-    "北海道",
-    "青森県",
-    "岩手県",
-    "宮城県",
-    "秋田県",
-    "山形県",
-    "福島県",
-    "茨城県",
-    "栃木県",
-    "群馬県",
-    "埼玉県",
-    "千葉県",
-    "東京都",
-    "神奈川県",
-    "新潟県",
-    "富山県",
-    "石川県",
-    "福井県",
-    "山梨県",
-    "長野県",
-    "岐阜県",
-    "静岡県",
-    "愛知県",
-    "三重県",
-    "滋賀県",
-    "京都府",
-    "大阪府",
-    "兵庫県",
-    "奈良県",
-    "和歌山県",
-    "鳥取県",
-    "島根県",
-    "岡山県",
-    "広島県",
-    "山口県",
-    "徳島県",
-    "香川県",
-    "愛媛県",
-    "高知県",
-    "福岡県",
-    "佐賀県",
-    "長崎県",
-    "熊本県",
-    "大分県",
-    "宮崎県",
-    "鹿児島県",
-    "沖縄県",
-)  # JIS X 0401 order: code = index + 1
+# PREFECTURES (gis.geocode) is in JIS X 0401 order: code = index + 1
 # The zone of each prefecture (国土交通省告示「平面直角座標系」). 北海道, 東京都, 鹿児島県 and 沖縄県 are
 # split between zones and handled in plane_rectangular_zone.
 PREFECTURE_ZONE = {
