@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from gis.config import Project
-    from gis.place import PublicPlace
+    from gis.place import Place, PublicPlace
+    from gis.records import RawRow
     from gis.report import Report
+
+
+@dataclass(frozen=True)
+class PrivateInputs:
+    """Every validated record (private fields included) and every raw row: only for the leak scanner
+    (gis.leaks), kept when pipeline.run(keep_private=True). Never handed to an output stage."""
+
+    places: list[Place]
+    raw_rows: list[RawRow]
 
 
 @dataclass
@@ -21,6 +32,11 @@ class Edition:
     boundaries: dict[str, gpd.GeoDataFrame]
     places: list[PublicPlace]  # published places only, sorted by number
     report: Report  # the coordinators' accounting; names withheld rows: never render it into the site
+    # The day the edition speaks for (pipeline.edition_date): the only date any output may show or use
+    date: date
+    # Coordinators only: place number -> (source file label, row). Never rendered into the site.
+    sources: dict[int, tuple[str, int]] = field(default_factory=dict)
+    private: PrivateInputs | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
     def places_in(self, tier_id: str, area_id: str) -> list[PublicPlace]:

@@ -105,11 +105,9 @@ def write_exports(edition: Edition, data_dir: Path, previous: Path | None = None
     """Write every export into `data_dir` (the site's data/ folder). `previous` is the previous edition's
     data/ (or hsds/) folder: HSDS metadata rows then record what changed. Returns what was written
     (also kept as edition.extras["exports"] for the pages)."""
-    from gis.pipeline import edition_date
-
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    day = edition_date(edition.project)
+    day = edition.date
     result = ExportResult()
     places = sorted(edition.places, key=lambda p: p.number)
 

@@ -321,8 +321,8 @@ def secrets_from(
     raw_rows: list[Any] | None = None,
 ) -> Secrets:
     """What must not appear in the output of a build of these places (all validated Places of the project,
-    e.g. pipeline.run(..., keep_private=True).extras["private_places"]), judged from every cell of every
-    raw row when `raw_rows` is given (extras["raw_rows"]): a column the mapping missed still counts.
+    e.g. pipeline.run(..., keep_private=True).private.places), judged from every cell of every
+    raw row when `raw_rows` is given (edition.private.raw_rows): a column the mapping missed still counts.
 
     `report` tells which rows were rejected (their data is not published either way, so it is not used to
     mask); `project` gives the boundaries whose representative points are where privacy shows homes
@@ -747,14 +747,15 @@ def scan_project_site(project_root: Path | str, site_dir: Path | str) -> SiteSca
 
     project = load_project(project_root)
     edition = pipeline.run(project, Report(), keep_private=True)
-    places = edition.extras["private_places"]
+    assert edition.private is not None, "run the pipeline with keep_private=True"
+    places = edition.private.places
     points = [pt for gdf in edition.boundaries.values() for pt in representative_points(gdf).values()]
     secrets = secrets_from(
-        places,  # type: ignore[arg-type]
+        places,
         edition.report,
         project,
         rep_points=points,
-        raw_rows=edition.extras["raw_rows"],  # type: ignore[arg-type]
+        raw_rows=edition.private.raw_rows,
     )
     found = scan_site(Path(site_dir), secrets)
     return SiteScan([f for f in found if not f.note], [f for f in found if f.note])

@@ -13,7 +13,7 @@ from datetime import date
 import gis.kml  # noqa: F401  (registers the KML/KMZ/uMap record readers)
 from gis.columns import likely_consent
 from gis.config import Project
-from gis.edition import Edition
+from gis.edition import Edition, PrivateInputs
 from gis.errors import InputError
 from gis.geocode import Geocoder, distance_m, looks_swapped
 from gis.numbering import assign_numbers
@@ -45,7 +45,8 @@ def _quiet(step: str, done: int, total: int) -> None:
 
 
 def edition_date(project: Project) -> date:
-    """The date the edition speaks for: the config's edition date (so builds are reproducible)."""
+    """The date the edition speaks for: the config's edition date (so builds are reproducible), else the
+    day of the build. Every output reads it from Edition.date; nothing else derives it."""
     if project.site.edition:
         return date.fromisoformat(project.site.edition)
     return date.today()
@@ -251,7 +252,7 @@ def run(
 ) -> Edition:
     """save_numbers=False leaves numbers.json as it is (`validate` writes nothing but its report).
     With keep_private, every validated Place (private fields included) is kept on
-    edition.extras["private_places"], and every raw row on edition.extras["raw_rows"], for the leak
+    edition.private, with every raw row, for the leak
     scanner (gis.leaks); never hand them to an output stage."""
     report = report or Report()
     today = edition_date(project)
@@ -300,11 +301,15 @@ def run(
         published.append(public)
     published.sort(key=lambda q: q.number)
     report.stats["withheld_by_area"] = _withheld_counts(report, places, project)
-    edition = Edition(project=project, boundaries=boundaries, places=published, report=report)
-    if keep_private:
-        edition.extras["private_places"] = validated
-        edition.extras["raw_rows"] = rows
-    return edition
+    return Edition(
+        project=project,
+        boundaries=boundaries,
+        places=published,
+        report=report,
+        date=today,
+        sources={p.number: (p.source, p.row) for p in publishable if p.number is not None},
+        private=PrivateInputs(validated, rows) if keep_private else None,
+    )
 
 
 def report_links(links: list[Link], report: Report) -> None:

@@ -40,7 +40,6 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -560,13 +559,6 @@ class SiteModel:
 
 
 # ---------------------------------------------------------------- data files
-
-
-def edition_day(project: Project) -> date:
-    """The edition date (config site.edition); the first of January 2000 when none is given, so two
-    builds of one project stay identical (the build never reads the clock)."""
-    edition = project.site.edition
-    return date.fromisoformat(edition) if edition else date(2000, 1, 1)
 
 
 def _simplify(geom: shapely.Geometry) -> shapely.Geometry:
@@ -1266,7 +1258,7 @@ def write_data(model: SiteModel, out: Path, result: SiteResult) -> None:
     from gis.residents import filters_payload, towns_payload, week_payload
 
     _dump_to(data / "filters.json", filters_payload(model.places))
-    _dump_to(data / "week.json", week_payload(model.places, edition_day(model.project), STATUS_PAUSED))
+    _dump_to(data / "week.json", week_payload(model.places, model.edition.date, STATUS_PAUSED))
     _dump_to(data / "towns.json", towns_payload(model.project.build.gazetteer))
     for key, payload in district_payloads(model):
         _dump_to(data / "districts" / f"{key}.json", payload)

@@ -371,9 +371,7 @@ def test_hostile_records_publish_or_are_rejected_and_never_leak(tmp_path_factory
     from gis import pipeline
 
     edition = pipeline.run(load_project(project), Report(), keep_private=True)
-    found = scan_site(
-        root / "site", secrets_from(edition.extras["private_places"], edition.report, edition.project)
-    )
+    found = scan_site(root / "site", secrets_from(edition.private.places, edition.report, edition.project))
     assert not found, [str(leak) for leak in found]
 
 

@@ -23,7 +23,7 @@ from gis import insight
 from gis.config import BuildOptions, Category, Project, SiteMeta, Tier, load_project
 from gis.edition import Edition
 from gis.errors import InputError
-from gis.pipeline import run
+from gis.pipeline import edition_date, run
 from gis.place import PublicPlace
 from gis.report import Report
 from gis.tiers import assign_areas, link_parents, load_boundaries
@@ -99,7 +99,9 @@ def edition_of(root: Path, tiers: list, places: list[dict], **project_fields) ->
                 areas=areas,
             )
         )
-    return Edition(project=project, boundaries=boundaries, places=public, report=Report())
+    return Edition(
+        project=project, boundaries=boundaries, places=public, report=Report(), date=edition_date(project)
+    )
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -436,7 +438,9 @@ def test_project_crs_for_real_cities(tmp_path, city, epsg):
         tiers=[tier],
         categories=CATS,
     )
-    ed = Edition(project=project, boundaries={"city": gdf}, places=[], report=Report())
+    ed = Edition(
+        project=project, boundaries={"city": gdf}, places=[], report=Report(), date=edition_date(project)
+    )
     assert insight.project_crs(ed).to_epsg() == epsg
 
 

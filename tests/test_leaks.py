@@ -73,7 +73,7 @@ def test_the_hostile_project_holds_every_kind_of_secret():
 
     project, _ = hostile_site(with_print=True)
     edition = pipeline.run(load_project(project), Report(), keep_private=True)
-    secrets = secrets_from(edition.extras["private_places"], edition.report, edition.project)
+    secrets = secrets_from(edition.private.places, edition.report, edition.project)
     kinds = {s.kind for s in secrets.texts + secrets.phones}
     assert kinds == {
         "withheld-name",
@@ -127,10 +127,10 @@ def _scan(project: Path, site: Path) -> list[Leak]:
     # patched privacy module cannot hide what it failed to protect.
     edition = pipeline.run(load_project(project), Report(), keep_private=True)
     secrets = secrets_from(
-        edition.extras["private_places"],
+        edition.private.places,
         edition.report,
         edition.project,
-        raw_rows=edition.extras["raw_rows"],
+        raw_rows=edition.private.raw_rows,
     )
     return scan_site(site, secrets)
 
@@ -203,9 +203,7 @@ def _home_secrets(project: Path):
     from gis.report import Report
 
     edition = pipeline.run(load_project(project), Report(), keep_private=True)
-    return [
-        s for s, _ in secrets_from(edition.extras["private_places"], edition.report, edition.project).points
-    ]
+    return [s for s, _ in secrets_from(edition.private.places, edition.report, edition.project).points]
 
 
 def test_publishing_phones_without_consent_is_caught(project, tmp_path, monkeypatch, no_stats):

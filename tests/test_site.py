@@ -25,6 +25,7 @@ from gis import site as site_mod
 from gis.config import BuildOptions, Category, Contact, Overlay, Project, SiteMeta, Tier
 from gis.edition import Edition
 from gis.photos import publish_photo
+from gis.pipeline import edition_date
 from gis.place import STATUS_ACTIVE, STATUS_PAUSED, PublicPlace
 from gis.report import Report
 from gis.schedule import parse_schedule
@@ -231,7 +232,7 @@ def make_edition(
     for p in places:
         report.publish("records.csv", p.number + 1, p.name, p.number, p.id)
     places.sort(key=lambda p: p.number)
-    return Edition(project=project, boundaries=b, places=places, report=report)
+    return Edition(project=project, boundaries=b, places=places, report=report, date=edition_date(project))
 
 
 def numbers_in(html: str, selector_class: str = "place") -> list[int]:
