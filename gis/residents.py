@@ -1,7 +1,7 @@
 """What the site offers residents beyond the map: filter data (who a place is for), the gazetteer's towns
 for 「近くの場所」, the 今週の予定 page, and the figures and calendar links on district and place pages.
 
-Called by gis.site; reads only PublicPlace fields and the edition's extras. Nothing here writes HTML: the
+Called by gis.datafiles and gis.pages; reads only PublicPlace fields. Nothing here writes HTML: the
 week page is the template site_template/templates/week.html.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from gis.place import normalise_text
 
 if TYPE_CHECKING:
-    from gis.edition import Edition
+    pass
 
 # Who a place is for, derived from the 参加対象 text at build time. A place may be in several groups;
 # "other" when no rule matched (text we cannot classify is not guessed into a group).
@@ -138,31 +138,3 @@ def week_payload(places: list[Any], edition_date: date, paused_status: str) -> d
                 bits |= 1 << (d - start).days
         on[str(p.number)] = format(bits, "x")
     return {"version": 1, "start": start.isoformat(), "days": WEEK_DAYS, "on": on}
-
-
-# ---------------------------------------------------------------- district and place pages
-
-
-def district_figures(edition: Edition, area_id: str) -> dict | None:
-    """gis.insight.district_figures for an area, or None when insight is not available or knows no such area
-    (a page is still written without its figures)."""
-    try:
-        from gis import insight
-    except ImportError:
-        return None
-    if not hasattr(insight, "district_figures"):
-        return None
-    try:
-        return insight.district_figures(edition, area_id)
-    except KeyError:
-        return None
-
-
-def calendar_links(edition: Edition) -> tuple[dict[str, str], dict[str, str]]:
-    """(place id → site-relative .ics path, area id → path) from gis.export's result, when it ran."""
-    exports = edition.extras.get("exports") or {}
-    if not isinstance(exports, dict):
-        return {}, {}
-    places = {k: f"data/{v}" for k, v in (exports.get("calendars") or {}).items()}
-    areas = {k: f"data/{v}" for k, v in (exports.get("district_calendars") or {}).items()}
-    return places, areas

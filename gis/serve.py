@@ -26,7 +26,7 @@ from gis.config import Project, load_project
 from gis.errors import TakaraError
 from gis.progress import Progress, quiet
 from gis.report import Report, render_coordinator_page
-from gis.site import TEMPLATE_ROOT
+from gis.view import TEMPLATE_ROOT
 
 HOST = "127.0.0.1"  # a preview holds unpublished work: never listen on other interfaces
 REPORT_PATH = "/_takara/report"  # the coordinators' report page: served from memory, never a file of the site

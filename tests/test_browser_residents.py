@@ -21,8 +21,9 @@ from browser import CHROMIUM_ARGS, Guard, serve, wait_ready  # noqa: F401
 
 from gis.config import load_project
 from gis.pipeline import run
+from gis.publish import publish_site
 from gis.residents import target_groups, towns_payload
-from gis.site import normalise_search, render_site, slug
+from gis.view import normalise_search, slug
 
 REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / "site_template" / "vendor" / "axe-core" / "axe.min.js"
@@ -36,7 +37,7 @@ PHONE = (390, 844)
 def built(tmp_path_factory):
     edition = run(load_project(REPO))
     out = tmp_path_factory.mktemp("residents-site")
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     with serve(out) as base:
         yield edition, out, base
 

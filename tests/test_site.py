@@ -11,7 +11,6 @@ import io
 import json
 import re
 import sys
-import types
 from datetime import date
 from pathlib import Path
 
@@ -19,17 +18,19 @@ import geopandas as gpd
 import pytest
 from PIL import Image
 from shapely.geometry import box
+from stages import site_only
 from test_geojson import published_polygons_follow_rfc7946
 
-from gis import site as site_mod
+from gis import pages, publish
+from gis import view as site_mod
 from gis.config import BuildOptions, Category, Contact, Overlay, Project, SiteMeta, Tier
 from gis.edition import Edition
 from gis.photos import publish_photo
 from gis.pipeline import edition_date
 from gis.place import STATUS_ACTIVE, STATUS_PAUSED, PublicPlace
+from gis.publish import publish_site
 from gis.report import Report
 from gis.schedule import parse_schedule
-from gis.site import render_site
 from gis.tiers import link_parents
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -232,7 +233,14 @@ def make_edition(
     for p in places:
         report.publish("records.csv", p.number + 1, p.name, p.number, p.id)
     places.sort(key=lambda p: p.number)
-    return Edition(project=project, boundaries=b, places=places, report=report, date=edition_date(project))
+    return Edition(
+        project=project,
+        boundaries=b,
+        places=places,
+        report=report,
+        date=edition_date(project),
+        sources={p.number: ("records.csv", p.number + 1) for p in places},
+    )
 
 
 def numbers_in(html: str, selector_class: str = "place") -> list[int]:
@@ -242,10 +250,9 @@ def numbers_in(html: str, selector_class: str = "place") -> list[int]:
 
 @pytest.fixture(autouse=True)
 def only_the_site(monkeypatch):
-    """These tests are about gis.site: the print, export and insight stages (tested in their own files)
-    are hidden here, as if those modules did not exist."""
-    for name in ("gis.printing", "gis.insight", "gis.export"):
-        monkeypatch.setitem(sys.modules, name, None)
+    """These tests are about the pages and data files: the print, export and statistics stages (tested in
+    their own files) write nothing here."""
+    site_only(monkeypatch)
 
 
 @pytest.fixture
@@ -263,7 +270,7 @@ def built(tmp_path: Path) -> tuple[Edition, Path]:
         ],
     )
     out = tmp_path / "site"
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     return edition, out
 
 
@@ -341,7 +348,7 @@ def test_hostile_area_names_cannot_break_out_of_the_embedded_outline(tmp_path):
     edition = make_edition(
         tmp_path / "p", count=4, district_names=("</script><script>alert(1)</script>", "東")
     )
-    render_site(edition, tmp_path / "site", with_print=False)
+    publish_site(edition, tmp_path / "site", with_print=False)
     page = (tmp_path / "site" / "districts" / "W" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page
     data = re.search(r'<script type="application/json" id="area-data">(.*?)</script>', page, re.DOTALL).group(
@@ -389,37 +396,37 @@ def test_without_javascript_the_lists_are_readable(built):
     assert "<noscript>" in index
 
 
-def test_optional_stages_are_called_and_linked_only_when_present(tmp_path, monkeypatch):
+def test_pages_link_prints_and_statistics_only_when_their_stages_wrote_them(tmp_path, monkeypatch):
     edition = make_edition(tmp_path / "p", count=3)
-    render_site(edition, tmp_path / "plain", with_print=True)
+    publish_site(edition, tmp_path / "plain", with_print=True)
     plain = (tmp_path / "plain" / "index.html").read_text(encoding="utf-8")
     assert "print/index.html" not in plain and "stats/index.html" not in plain
 
     calls = []
 
-    def fake(name: str, func: str, page: str | None):
-        module = types.ModuleType(name)
-        module.__spec__ = types.SimpleNamespace(name=name)
+    def fake_prints(ed, target, **kwargs):
+        calls.append("prints")
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "index.html").write_text("ok", encoding="utf-8")
+        return [target / "index.html"]
 
-        def write(ed, target):
-            calls.append((name, target.name))
-            target.mkdir(parents=True, exist_ok=True)
-            if page:
-                (target / page).write_text("ok", encoding="utf-8")
+    def fake_stats(ed, target, links):
+        calls.append("statistics")
+        # the statistics page links the prints exactly when they were written before it
+        assert links.print_index == ("prints" in calls)
+        return True
 
-        setattr(module, func, write)
-        monkeypatch.setitem(sys.modules, name, module)
-
-    fake("gis.printing", "write_prints", "index.html")
-    fake("gis.insight", "write_stats", "index.html")
-    fake("gis.export", "write_exports", None)
-    render_site(edition, tmp_path / "full", with_print=True)
-    assert sorted(calls) == [("gis.export", "data"), ("gis.insight", "stats"), ("gis.printing", "print")]
+    monkeypatch.setattr(publish, "write_prints", fake_prints)
+    monkeypatch.setattr(publish, "write_stats", fake_stats)
+    publish_site(edition, tmp_path / "full", with_print=True)
+    assert calls == ["prints", "statistics"]  # the outputs' pipeline order
     full = (tmp_path / "full" / "index.html").read_text(encoding="utf-8")
     assert 'href="print/index.html"' in full and 'href="stats/index.html"' in full
     calls.clear()
-    render_site(edition, tmp_path / "noprint", with_print=False)
-    assert ("gis.printing", "print") not in calls
+    publish_site(edition, tmp_path / "noprint", with_print=False)
+    assert calls == ["statistics"]
+    noprint = (tmp_path / "noprint" / "index.html").read_text(encoding="utf-8")
+    assert "print/index.html" not in noprint
 
 
 # ---------------------------------------------------------------- data files
@@ -480,7 +487,7 @@ def test_geojson_is_rfc7946_with_tier_columns(built):
 
 def test_csv_opens_in_excel_and_defuses_formulas(tmp_path):
     edition = make_edition(tmp_path / "p", count=2, extra=[{"number": 50, "name": '=HYPERLINK("http://x")'}])
-    render_site(edition, tmp_path / "site", with_print=False)
+    publish_site(edition, tmp_path / "site", with_print=False)
     raw = (tmp_path / "site" / "data" / "places.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -491,7 +498,7 @@ def test_csv_opens_in_excel_and_defuses_formulas(tmp_path):
 
 def test_overlays_keep_only_their_popup_fields(tmp_path):
     edition = make_edition(tmp_path / "p", count=2, overlays=True)
-    render_site(edition, tmp_path / "site", with_print=False)
+    publish_site(edition, tmp_path / "site", with_print=False)
     gj = json.loads(
         (tmp_path / "site" / "data" / "overlays" / "shelters.geojson").read_text(encoding="utf-8")
     )
@@ -510,7 +517,7 @@ def test_two_builds_are_byte_identical(tmp_path):
             tmp_path / "p", extra=[{"number": 77, "photo": "photo.jpg", "story": "写真つき"}]
         )
         out = tmp_path / f"site{k}"
-        render_site(edition, out, with_print=False)
+        publish_site(edition, out, with_print=False)
         outs.append(out)
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
@@ -520,9 +527,9 @@ def test_two_builds_are_byte_identical(tmp_path):
 
 
 def test_large_projects_get_a_district_index_instead_of_a_full_list(tmp_path, monkeypatch):
-    monkeypatch.setattr(site_mod, "FULL_LIST_LIMIT", 5)
+    monkeypatch.setattr(pages, "FULL_LIST_LIMIT", 5)
     edition = make_edition(tmp_path / "p", count=8)
-    render_site(edition, tmp_path / "site", with_print=False)
+    publish_site(edition, tmp_path / "site", with_print=False)
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert numbers_in(index) == []
     assert 'id="place-pages"' in index
@@ -560,10 +567,10 @@ def test_catalogues_have_the_same_keys_and_a_missing_key_fails_the_build():
 
 def test_english_catalogue_renders_the_same_site_in_english(tmp_path):
     edition = make_edition(tmp_path / "p", count=3)
-    render_site(edition, tmp_path / "en", with_print=False, lang="en")
-    html = (tmp_path / "en" / "index.html").read_text(encoding="utf-8")
+    publish_site(edition, tmp_path / "site", with_print=False)
+    html = (tmp_path / "site" / "en" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in html and "List of places" in html and "一覧表" not in html
-    place = (tmp_path / "en" / "places" / "1" / "index.html").read_text(encoding="utf-8")
+    place = (tmp_path / "site" / "en" / "places" / "1" / "index.html").read_text(encoding="utf-8")
     assert "Every Wednesday 10:00–12:00" in place
 
 
@@ -627,7 +634,7 @@ def test_photo_published_only_when_the_place_has_one_and_missing_files_are_repor
             {"number": 62, "photo": ""},
         ],
     )
-    render_site(edition, tmp_path / "site", with_print=False)
+    publish_site(edition, tmp_path / "site", with_print=False)
     photos = sorted(p.name for p in (tmp_path / "site" / "photos").iterdir())
     assert photos == ["60-l.jpg", "60-s.jpg"]
     warnings = [i for i in edition.report.issues if i.field == "写真"]
@@ -638,7 +645,6 @@ def test_photo_published_only_when_the_place_has_one_and_missing_files_are_repor
 
 def test_place_pages_written_by_several_processes_are_the_same_bytes(tmp_path, monkeypatch):
     import subprocess
-    import sys
     import threading
 
     if threading.active_count() > 1:
@@ -654,22 +660,22 @@ def test_place_pages_written_by_several_processes_are_the_same_bytes(tmp_path, m
         assert proc.returncode == 0, proc.stdout[-3000:]
         return
     edition = make_edition(tmp_path / "p", count=40)
-    render_site(edition, tmp_path / "serial", with_print=False)
-    monkeypatch.setattr(site_mod, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(site_mod.os, "cpu_count", lambda: 2)
+    publish_site(edition, tmp_path / "serial", with_print=False)
+    monkeypatch.setattr(pages, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(pages.os, "sched_getaffinity", lambda pid: {0, 1})
     assert threading.active_count() == 1  # otherwise the fork path is (rightly) not taken
     started = []
-    real_pool = site_mod.multiprocessing.get_context("fork").Pool
+    real_pool = pages.multiprocessing.get_context("fork").Pool
 
     class CountingContext:
         def Pool(self, n):
             started.append(n)
             return real_pool(n)
 
-    monkeypatch.setattr(site_mod.multiprocessing, "get_context", lambda method: CountingContext())
-    render_site(edition, tmp_path / "forked", with_print=False)
+    monkeypatch.setattr(pages.multiprocessing, "get_context", lambda method: CountingContext())
+    publish_site(edition, tmp_path / "forked", with_print=False)
     assert started == [1] * len(site_mod.SITE_LANGS)  # one pool per language build
-    pages = sorted((tmp_path / "serial" / "places").glob("*/index.html"))
-    assert len(pages) == 40
-    for page in pages:
+    written = sorted((tmp_path / "serial" / "places").glob("*/index.html"))
+    assert len(written) == 40
+    for page in written:
         assert page.read_bytes() == (tmp_path / "forked" / page.relative_to(tmp_path / "serial")).read_bytes()
