@@ -519,8 +519,9 @@ def _read_table(
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
     """Rows of a small CSV (UTF-8 or Shift_JIS) as {field: text}, and the header each field came from.
     The header row is the first non-blank row; rows are numbered as a spreadsheet shows them."""
+    from gis.encoding import decode_csv_bytes
     from gis.limits import check_file_size
-    from gis.records import decode_csv_bytes, parse_csv
+    from gis.records import parse_csv
 
     if not path.is_file():
         raise InputError(label, "ファイルが見つかりません / file not found")
