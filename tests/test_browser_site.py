@@ -346,7 +346,7 @@ def test_screenshots_for_review(site, server, open_page, artifacts):
 
 def test_a_large_project_lists_its_places_in_pages(tmp_path, open_page, monkeypatch):
     """Beyond FULL_LIST_LIMIT the index holds no list in HTML: the script pages through index.json."""
-    from test_site import make_edition
+    from sites import make_edition
 
     import gis.pages
 

@@ -254,3 +254,30 @@ def test_a_cycle_through_a_function_level_import_is_found_and_a_type_only_one_is
     )
     sources["gis.a"] += "import gis.e\n"  # a → e → d stays acyclic: d's import of a is type-only
     assert cycles(import_graph(sources)) == [{"gis.a", "gis.b", "gis.c"}]
+
+
+# The house's shape: build.py → gis.cli → gis.pipeline (inputs) → gis.publish (outputs). Each output stage
+# reads the model (edition, places, config …) and renders through the view; it never calls another stage
+# or the pipelines: what it needs from an earlier stage comes in as that stage's result, through publish.
+OUTPUT_STAGES = {"gis.photos", "gis.datafiles", "gis.export", "gis.printing", "gis.stats", "gis.pages"}
+ORCHESTRATION = {"gis.publish", "gis.pipeline", "gis.build", "gis.cli", "gis.serve"}
+# Crossings being untangled (stage -> what it still imports); the lead empties this when merging.
+STAGE_CROSSINGS = {("gis.printing", "gis.photos"): "lead: prints take the photos stage's result"}
+
+
+def test_each_output_stage_imports_only_the_model_and_the_view():
+    sources = gis_sources()
+    graph = import_graph(sources)
+    assert "gis.publish" in graph and OUTPUT_STAGES & set(graph), "the stages have moved: update this test"
+    wrong = [
+        f"{stage.replace('.', '/')}.py:{line} imports {target}"
+        for stage in sorted(OUTPUT_STAGES & set(graph))
+        for target, line in sorted(graph[stage].items())
+        if target in (OUTPUT_STAGES | ORCHESTRATION) - {stage} and (stage, target) not in STAGE_CROSSINGS
+    ]
+    stale = [pair for pair in STAGE_CROSSINGS if pair[1] not in graph.get(pair[0], {})]
+    assert not stale, f"no longer crossing, remove from STAGE_CROSSINGS: {stale}"
+    assert not wrong, "an output stage reaches past the model and the view: " + "; ".join(wrong)
+    publish_imports = set(graph["gis.publish"])
+    assert {"gis.photos", "gis.datafiles", "gis.export", "gis.printing", "gis.pages"} <= publish_imports
+    assert "gis.publish" in graph["gis.build"] and "gis.pipeline" in graph["gis.build"]

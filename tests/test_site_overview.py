@@ -7,8 +7,8 @@ import html
 import json
 import re
 
+from sites import make_edition
 from stages import site_only
-from test_site import make_edition
 
 import gis.datafiles
 import gis.pages
