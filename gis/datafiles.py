@@ -307,8 +307,10 @@ def overlay_payload(model: SiteModel, overlay: Any) -> dict:
     return {"type": "FeatureCollection", "name": overlay.id, "features": features}
 
 
-def write_data(model: SiteModel, out: Path) -> DataFiles:
-    """Every data file of one language's site under out/data/; returns their names and key sizes."""
+def write_data(model: SiteModel, out: Path, shared: bool = True) -> DataFiles:
+    """Every data file of one language's site under out/data/; returns their names and key sizes. The
+    files every language links from the default one (the downloads, week.json) are written only when
+    `shared` (the default language's build)."""
     data = out / "data"
     for sub in ("districts", "boundaries", "overlays"):
         (data / sub).mkdir(parents=True, exist_ok=True)
@@ -317,15 +319,10 @@ def write_data(model: SiteModel, out: Path) -> DataFiles:
         "overview.json": _dump_to(data / "overview.json", overview_payload(model)),
         "search.json": _dump_to(data / "search.json", search_payload(model)),
         "filters.json": _dump_to(data / "filters.json", filters_payload(model.places)),
-        "week.json": _dump_to(
-            data / "week.json", week_payload(model.places, model.edition.date, STATUS_PAUSED)
-        ),
         "towns.json": _dump_to(data / "towns.json", towns_payload(model.project.build.gazetteer)),
     }
     for key, payload in district_payloads(model):
         _dump_to(data / "districts" / f"{key}.json", payload)
-    write_geojson(model, data / "places.geojson")
-    sizes["places.csv"] = _write(data / "places.csv", csv_text(model))
     for tier in model.tiers:
         _write(
             data / "boundaries" / f"{tier.id}.geojson", compact_json(boundary_collection(model, tier)) + "\n"
@@ -333,4 +330,10 @@ def write_data(model: SiteModel, out: Path) -> DataFiles:
     for overlay in model.project.overlays:
         payload = overlay_payload(model, overlay)
         _write(data / "overlays" / f"{slug(overlay.id)}.geojson", compact_json(payload) + "\n")
-    return DataFiles(names={*sizes, "places.geojson"}, sizes=sizes)
+    if shared:
+        week = week_payload(model.places, model.edition.date, STATUS_PAUSED)
+        sizes["week.json"] = _dump_to(data / "week.json", week)
+        write_geojson(model, data / "places.geojson")
+        sizes["places.geojson"] = (data / "places.geojson").stat().st_size
+        sizes["places.csv"] = _write(data / "places.csv", csv_text(model))
+    return DataFiles(names=set(sizes), sizes=sizes)

@@ -67,7 +67,10 @@ def publish_site(
     gc.collect()
     gc.freeze()
     try:
-        data = {lang: write_data(model, language_root(out, lang)) for lang, model in models.items()}
+        data = {
+            lang: write_data(model, language_root(out, lang), shared=lang == DEFAULT_LANG)
+            for lang, model in models.items()
+        }
         exports = write_exports(edition, out / "data")
         prints = write_prints(edition, out / "print", progress=progress) if with_print else []
         links = Links(

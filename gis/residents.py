@@ -128,13 +128,17 @@ def week_payload(places: list[Any], edition_date: date, paused_status: str) -> d
     start = edition_date - timedelta(days=edition_date.weekday())
     end = start + timedelta(days=WEEK_DAYS - 1)
     on: dict[str, str] = {}
+    by_schedule: dict[int, str] = {}  # the pipeline parses each schedule text once: places share the object
     for p in places:
         s = p.schedule
         if s is None or not s.recurs:
             continue
-        bits = 0
-        if p.status != paused_status:
-            for d in s.occurrences(start, end):
-                bits |= 1 << (d - start).days
-        on[str(p.number)] = format(bits, "x")
+        if p.status == paused_status:
+            on[str(p.number)] = "0"
+            continue
+        bits = by_schedule.get(id(s))
+        if bits is None:
+            days = s.occurrences(start, end)
+            bits = by_schedule[id(s)] = format(sum(1 << (d - start).days for d in days), "x")
+        on[str(p.number)] = bits
     return {"version": 1, "start": start.isoformat(), "days": WEEK_DAYS, "on": on}

@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -165,12 +166,17 @@ def make_environment(catalogue: Catalogue) -> jinja2.Environment:
     return env
 
 
+@lru_cache(maxsize=1 << 16)
+def _phrase_markup(text: str) -> Markup:
+    return Markup("<wbr>").join(Markup.escape(piece) for piece in phrases(text))
+
+
 def phrase_markup(text: Any) -> Markup:
     """Text with a <wbr> between its phrases (gis.typography.phrases): with the site's CSS (word-break:
     keep-all) a line breaks only there, so headings and labels never break as デ/モ, 500/円 or ス/ーパー."""
     if text is None or text == "":
         return Markup("")
-    return Markup("<wbr>").join(Markup.escape(piece) for piece in phrases(str(text)))
+    return _phrase_markup(str(text))  # labels, targets and fees repeat across places: cut each once
 
 
 # ---------------------------------------------------------------- the model of the site
