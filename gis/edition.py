@@ -38,6 +38,16 @@ class Edition:
     sources: dict[int, tuple[str, int]] = field(default_factory=dict)
     private: PrivateInputs | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    _by_area: dict[str, dict[str, list[PublicPlace]]] = field(default_factory=dict, repr=False, compare=False)
 
     def places_in(self, tier_id: str, area_id: str) -> list[PublicPlace]:
-        return [p for p in self.places if p.areas.get(tier_id, ("", ""))[0] == area_id]
+        """The published places in one area, in number order (an index per tier, made on first use: the
+        stages ask for every area of thousands)."""
+        index = self._by_area.get(tier_id)
+        if index is None:
+            index = self._by_area[tier_id] = {}
+            for p in self.places:
+                hit = p.areas.get(tier_id)
+                if hit is not None:
+                    index.setdefault(hit[0], []).append(p)
+        return list(index.get(area_id, ()))
