@@ -30,21 +30,25 @@ def default_report_path(project_root: Path, given: Path | None) -> Path:
 
 
 def run_pipeline(
-    project_dir: str | Path, progress: Progress = quiet, save_numbers: bool = True
+    project_dir: str | Path, progress: Progress = quiet, save_numbers: bool = True, keep_private: bool = False
 ) -> tuple[Project, Edition]:
     from gis import pipeline
 
     project = load_project(project_dir)
-    edition = pipeline.run(project, Report(), progress, save_numbers=save_numbers)
+    edition = pipeline.run(project, Report(), progress, keep_private=keep_private, save_numbers=save_numbers)
     return project, edition
 
 
 def validate_project(
-    project_dir: str | Path, report_path: Path | None = None, progress: Progress = quiet
+    project_dir: str | Path,
+    report_path: Path | None = None,
+    progress: Progress = quiet,
+    keep_private: bool = False,
 ) -> BuildResult:
-    """Read, check, geocode and place every record; write only the JSON report."""
+    """Read, check, geocode and place every record; write only the JSON report. keep_private keeps what
+    the leak scanner needs on the edition (`validate --site`), so the records are read once."""
     started = time.perf_counter()
-    project, edition = run_pipeline(project_dir, progress, save_numbers=False)
+    project, edition = run_pipeline(project_dir, progress, save_numbers=False, keep_private=keep_private)
     path = default_report_path(project.root, report_path)
     edition.report.write(path)
     return BuildResult(project, edition, edition.report, path, None, time.perf_counter() - started)

@@ -348,7 +348,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     _print_config_warnings(args.project)
     with _progress() as bar:
-        result = validate_project(args.project, args.report, progress=_callback(bar))
+        result = validate_project(
+            args.project, args.report, progress=_callback(bar), keep_private=args.site is not None
+        )
     print(result.report.summary(verbose=args.verbose))
     stale = stale_section(result.edition)
     if stale:
@@ -356,9 +358,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"報告 / report: {result.report_path}")
     code = validate_exit_code(result.report, args.strict)
     if args.site is not None:
-        from gis.leaks import scan_project_site
+        from gis.leaks import scan_edition_site
 
-        scan = scan_project_site(args.project, args.site)
+        scan = scan_edition_site(result.edition, args.site)
         leaks = scan.lines()
         for line in leaks + scan.note_lines():
             print(line)

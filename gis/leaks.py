@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gis.edition import Edition
 from gis.place import STATUS_ENDED, VENUE_HOME, Place
 from gis.privacy import find_phones, home_names, suggests_home
 
@@ -744,10 +745,17 @@ def scan_project_site(project_root: Path | str, site_dir: Path | str) -> SiteSca
     from gis import pipeline
     from gis.config import load_project
     from gis.report import Report
+
+    edition = pipeline.run(load_project(project_root), Report(), keep_private=True)
+    return scan_edition_site(edition, site_dir)
+
+
+def scan_edition_site(edition: Edition, site_dir: Path | str) -> SiteScan:
+    """Scan the built site against what is secret in `edition`, which the pipeline ran with keep_private
+    (every validated record and raw cell)."""
     from gis.tiers import representative_points
 
-    project = load_project(project_root)
-    edition = pipeline.run(project, Report(), keep_private=True)
+    project = edition.project
     assert edition.private is not None, "run the pipeline with keep_private=True"
     places = edition.private.places
     points = [pt for gdf in edition.boundaries.values() for pt in representative_points(gdf).values()]
