@@ -121,6 +121,21 @@ def test_validate_exit_codes_follow_errors_and_strict(tmp_path, capsys):
     assert (broken / ".takara" / "report.json").is_file()
 
 
+def test_validate_site_finds_a_withheld_record_planted_in_the_built_site(tmp_path, capsys):
+    project = make_project(
+        tmp_path / "p", [row(名称="公民館サロン"), row(名称="ひみつの集い", 掲載可否="不可")]
+    )
+    out = tmp_path / "site"
+    assert main(["build", str(project), "--out", str(out), "--no-print"]) == 0
+    assert main(["validate", str(project), "--site", str(out)]) == 0
+    assert "漏えい検査" in capsys.readouterr().out
+    page = out / "places" / "1" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8") + "ひみつの集い", encoding="utf-8")
+    assert main(["validate", str(project), "--site", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "places/1/index.html" in printed and "records.csv 3行目" in printed
+
+
 def test_validate_lists_places_not_confirmed_for_long(tmp_path, capsys):
     project = make_project(
         tmp_path / "p",
