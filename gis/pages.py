@@ -180,22 +180,55 @@ def _layer_ctx(layer: dict) -> dict:
 
 
 PARALLEL_MIN = 2_000  # place pages per process: below this, starting another process costs more than it saves
+AREA_PAGE_WEIGHT = 5  # an area page (list, stories, outlines) costs about five place pages
 _FORKED: dict[str, Any] = {}  # what forked workers read (inherited, not pickled)
 
 
-def _render_place_range(bounds: tuple[int, int]) -> int:
-    state = _FORKED
-    render, site, chrome, folder = state["render"], state["site"], state["chrome"], state["folder"]
-    for ctx in state["contexts"][bounds[0] : bounds[1]]:
-        page_dir = os.path.join(folder, str(ctx.n))
-        os.mkdir(page_dir)
-        html = render(site=site, root="../../", page="place", place=ctx, chrome=chrome).encode("utf-8")
-        fd = os.open(os.path.join(page_dir, "index.html"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(fd, html)
-        finally:
-            os.close(fd)
+def _run_share(bounds: tuple[int, int]) -> int:
+    work = _FORKED["work"]
+    for k in range(*bounds):
+        work(k)
     return bounds[1] - bounds[0]
+
+
+def in_processes(n: int, work: Callable[[int], None], workers: int) -> None:
+    """work(0) … work(n - 1), split over `workers` forked processes that inherit everything work reads
+    (this process takes the first share itself). Each item is done alone, so the result is the same
+    whatever the number of processes."""
+    _FORKED["work"] = work
+    try:
+        if workers > 1:
+            chunks = [(k * n // workers, (k + 1) * n // workers) for k in range(workers)]
+            with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+                pending = pool.map_async(_run_share, chunks[1:])
+                _run_share(chunks[0])
+                pending.get()
+        else:
+            _run_share((0, n))
+    finally:
+        _FORKED.clear()
+
+
+def page_workers(pages: int) -> int:
+    """How many processes render `pages` place pages' worth of work: every core for a large site, one for
+    a small one (starting a process costs more than a few hundred pages), and one when forking is not
+    safe here (another thread is running)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if (
+        pages < PARALLEL_MIN
+        or threading.active_count() > 1
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return 1
+    return max(1, min(cores, pages // PARALLEL_MIN))
+
+
+def _write_fast(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
 
 
 def place_chrome(env: jinja2.Environment, site: dict) -> SimpleNamespace:
@@ -210,42 +243,23 @@ def place_chrome(env: jinja2.Environment, site: dict) -> SimpleNamespace:
     )
 
 
-def page_workers(pages: int) -> int:
-    """How many processes render `pages` place pages: every core for a large site, one for a small one
-    (starting a process costs more than a few hundred pages), and one when forking is not safe here."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if (
-        pages < PARALLEL_MIN
-        or threading.active_count() > 1
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
-        return 1
-    return max(1, min(cores, pages // PARALLEL_MIN))
-
-
 def write_place_pages(
     env: jinja2.Environment, site: dict, contexts: list[PlaceView], folder: Path, workers: int | None = None
 ) -> None:
-    """places/<n>/index.html for every place, split over `workers` forked processes (default: page_workers)
-    that inherit the compiled template and contexts. Each page is rendered alone, so the bytes written are
-    the same whatever the number of processes."""
+    """places/<n>/index.html for every place, on `workers` processes (default: page_workers)."""
     folder.mkdir(exist_ok=True)
-    template = env.get_template("place.html")
+    render = env.get_template("place.html").render
     chrome = place_chrome(env, site)
-    _FORKED.update(render=template.render, site=site, chrome=chrome, folder=str(folder), contexts=contexts)
-    n = len(contexts)
-    workers = page_workers(n) if workers is None else max(1, workers)
-    try:
-        if workers > 1:
-            chunks = [(k * n // workers, (k + 1) * n // workers) for k in range(workers)]
-            with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-                pending = pool.map_async(_render_place_range, chunks[1:])
-                _render_place_range(chunks[0])  # this process takes the first share itself
-                pending.get()
-        else:
-            _render_place_range((0, n))
-    finally:
-        _FORKED.clear()
+    base = str(folder)
+
+    def write(k: int) -> None:
+        ctx = contexts[k]
+        page_dir = os.path.join(base, str(ctx.n))
+        os.mkdir(page_dir)
+        html = render(site=site, root="../../", page="place", place=ctx, chrome=chrome)
+        _write_fast(os.path.join(page_dir, "index.html"), html.encode("utf-8"))
+
+    in_processes(len(contexts), write, page_workers(len(contexts)) if workers is None else max(1, workers))
 
 
 def write_pages(model: SiteModel, env: jinja2.Environment, out: Path, inputs: PageInputs) -> int:
@@ -295,36 +309,43 @@ def write_index(model: SiteModel, env: jinja2.Environment, out: Path, inputs: Pa
     _write(out / "index.html", html)
 
 
-def write_area_pages(model: SiteModel, env: jinja2.Environment, out: Path, inputs: PageInputs) -> int:
-    """districts/<area>/ and areas/<tier>-<area>/. Every one is two folders deep, so one rendering of each
-    list entry serves them all (kept as UTF-8 bytes: less than half the memory of str for Japanese text)."""
+def write_area_pages(
+    model: SiteModel, env: jinja2.Environment, out: Path, inputs: PageInputs, workers: int | None = None
+) -> int:
+    """districts/<area>/ and areas/<tier>-<area>/, on `workers` processes (default: page_workers). Every
+    one is two folders deep, so one rendering of each list entry serves them all (kept as UTF-8 bytes:
+    less than half the memory of str for Japanese text)."""
     by_number = {c.n: c for c in model.contexts}
     item_tmpl = env.get_template("_place_item.html")
     area_tmpl = env.get_template("area.html")
+    areas = [area for tier in model.tiers for area in model.areas[tier.id].values() if area.url]
+    district = model.district_tier.id
+    # the figures come from the statistics, computed once here rather than once in every process
+    figures = {a.id: inputs.figures(a.id) for a in areas if a.tier.id == district}
     items: dict[int, bytes] = {}
-    pages = 0
-    for tier in model.tiers:
-        for area in model.areas[tier.id].values():
-            if not area.url:
-                continue
-            for p in area.places:
-                if p.number not in items:
-                    items[p.number] = item_tmpl.render(p=by_number[p.number], root="../../").encode("utf-8")
-            folder = out / area.url
-            folder.mkdir(parents=True, exist_ok=True)
-            ctx = _area_ctx(
-                model,
-                area,
-                [by_number[p.number] for p in area.places],
-                [Markup(items[p.number].decode("utf-8")) for p in area.places],
-            )
-            ctx["figures"] = inputs.figures(area.id) if tier.id == model.district_tier.id else None
-            ctx["calendar"] = inputs.area_calendars.get(area.id, "")
-            root = "../" * area.depth
-            html = area_tmpl.render(site=inputs.site, root=root, page="area", area=ctx, path=area.url)
-            _write(folder / "index.html", html)
-            pages += 1
-    return pages
+    for area in areas:
+        (out / area.url).mkdir(parents=True, exist_ok=True)
+
+    def write(k: int) -> None:
+        area = areas[k]
+        for p in area.places:
+            if p.number not in items:
+                items[p.number] = item_tmpl.render(p=by_number[p.number], root="../../").encode("utf-8")
+        ctx = _area_ctx(
+            model,
+            area,
+            [by_number[p.number] for p in area.places],
+            [Markup(items[p.number].decode("utf-8")) for p in area.places],
+        )
+        ctx["figures"] = figures.get(area.id) if area.tier.id == district else None
+        ctx["calendar"] = inputs.area_calendars.get(area.id, "")
+        root = "../" * area.depth
+        html = area_tmpl.render(site=inputs.site, root=root, page="area", area=ctx, path=area.url)
+        _write_fast(str(out / area.url / "index.html"), html.encode("utf-8"))
+
+    weight = len(areas) * AREA_PAGE_WEIGHT
+    in_processes(len(areas), write, page_workers(weight) if workers is None else max(1, workers))
+    return len(areas)
 
 
 def write_week(model: SiteModel, env: jinja2.Environment, out: Path, site: dict) -> None:

@@ -158,13 +158,13 @@ def test_english_catalogue_renders_the_same_site_in_english(tmp_path):
     assert "Every Wednesday 10:00–12:00" in place
 
 
-def test_place_pages_written_by_several_processes_are_the_same_bytes(tmp_path, monkeypatch):
+def test_pages_written_by_several_processes_are_the_same_bytes(tmp_path, monkeypatch):
     import subprocess
     import threading
 
     if threading.active_count() > 1:
         # Another test's threads (the shared browser) rightly rule out forking in this process: run alone.
-        name = f"{__file__}::test_place_pages_written_by_several_processes_are_the_same_bytes"
+        name = f"{__file__}::test_pages_written_by_several_processes_are_the_same_bytes"
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name],
             capture_output=True,
@@ -189,8 +189,20 @@ def test_place_pages_written_by_several_processes_are_the_same_bytes(tmp_path, m
 
     monkeypatch.setattr(pages.multiprocessing, "get_context", lambda method: CountingContext())
     publish_site(edition, tmp_path / "forked", with_print=False)
-    assert started == [1] * len(site_mod.SITE_LANGS)  # one pool per language build
-    written = sorted((tmp_path / "serial" / "places").glob("*/index.html"))
-    assert len(written) == 40
-    for page in written:
-        assert page.read_bytes() == (tmp_path / "forked" / page.relative_to(tmp_path / "serial")).read_bytes()
+    # place pages and area pages, each language: two pools per language build
+    assert started == [1] * 2 * len(site_mod.SITE_LANGS)
+    serial = {
+        p.relative_to(tmp_path / "serial"): p.read_bytes()
+        for p in (tmp_path / "serial").rglob("*")
+        if p.is_file()
+    }
+    forked = {
+        p.relative_to(tmp_path / "forked"): p.read_bytes()
+        for p in (tmp_path / "forked").rglob("*")
+        if p.is_file()
+    }
+    assert len([p for p in serial if p.parts[0] == "places"]) == 40 and any(
+        p.parts[0] == "districts" for p in serial
+    )
+    assert serial.keys() == forked.keys()
+    assert [p for p in serial if serial[p] != forked[p]] == []
