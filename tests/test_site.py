@@ -28,7 +28,7 @@ from gis.photos import publish_photo
 from gis.pipeline import edition_date
 from gis.place import STATUS_ACTIVE, STATUS_PAUSED, PublicPlace
 from gis.report import Report
-from gis.schedule import parse_schedule
+from gis.schedule_parse import parse_schedule
 from gis.site import render_site
 from gis.tiers import link_parents
 

@@ -13,7 +13,7 @@ import pytest
 from gis.config import load_project
 from gis.pipeline import run
 from gis.residents import TARGET_GROUPS, target_groups, towns_payload, week_ctx
-from gis.schedule import parse_schedule
+from gis.schedule_parse import parse_schedule
 from gis.site import TEMPLATE_ROOT, render_site, slug
 
 REPO = Path(__file__).resolve().parent.parent
