@@ -4,14 +4,17 @@ Written under the site's data/ folder (gis.site writes places.geojson and places
 
     places.xlsx                 the 一覧表 for Excel, same columns as places.csv
     hsds/<object>.json          an HSDS 3.0 dataset (Open Referral): one JSON array per object type
-    calendar/<place id>.ics     iCalendar per place, with recurrence rules from the parsed schedule
-    calendar/district-<id>.ics  iCalendar per district (第2層), every place in it
+    calendar/district-<id>.ics  iCalendar per district (第2層), every place in it, with recurrence rules
+                                from the parsed schedule
     places.ics                  iCalendar of every place
     metadata.json               title, licence, attribution, edition, sources, counts, files
 
 Only PublicPlace is read (privacy has already decided). Every file is deterministic: ids are uuid5 of
 the place id, and the only date written is the edition date, so two builds of one edition are equal
 byte for byte and the differences between editions are real changes.
+
+A place's own calendar is not a file: its page carries the text (`place_calendar_text`) and the browser
+offers it as a download named <place id>.ics, so 100,000 places do not cost 100,000 files.
 """
 
 from __future__ import annotations
@@ -33,13 +36,13 @@ from zoneinfo import ZoneInfo
 from gis.config import Project
 from gis.edition import Edition
 from gis.place import STATUS_ACTIVE, STATUS_PAUSED, VENUE_ONLINE, PublicPlace, normalise_text
+from gis.schedule import published_days
 from gis.table import published_columns
 from gis.textsafe import one_line, spreadsheet_cell
 
 TZID = "Asia/Tokyo"
 TOKYO = ZoneInfo(TZID)
 UTC_OFFSET = "+09:00"  # Japan has had no daylight saving since 1951
-EXDATE_DAYS = 366  # closures (祝日・年末年始・お盆) are listed as EXDATE for a year from the edition date
 FIRST_SEARCH_YEARS = 2  # a rule with no occurrence within this long is not published as an event
 HSDS_OBJECTS = (
     "organization",
@@ -82,7 +85,6 @@ _PREFECTURE = re.compile(r"^(東京都|北海道|京都府|大阪府|[^\s都道�
 @dataclass
 class ExportResult:
     files: list[str] = field(default_factory=list)  # paths relative to data/
-    calendars: dict[str, str] = field(default_factory=dict)  # place id -> calendar/<id>.ics
     district_calendars: dict[str, str] = field(
         default_factory=dict
     )  # area id -> calendar/district-<slug>.ics
@@ -93,7 +95,6 @@ class ExportResult:
     def to_dict(self) -> dict:
         return {
             "files": sorted(self.files),
-            "calendars": self.calendars,
             "district_calendars": self.district_calendars,
             "calendar_skipped": self.calendar_skipped,
             "hsds_changes": self.hsds_changes,
@@ -613,7 +614,7 @@ def _plan(sch: Any, day: date) -> _Plan:
         return _Plan(reason=("開催日時を読み取れないため予定にできません", "schedule could not be parsed"))
     if sch.irregular or not sch.rrules():
         return _Plan(reason=("不定期のため予定にできません", "irregular schedule: no recurrence"))
-    window_end = day + timedelta(days=EXDATE_DAYS)
+    _, window_end = published_days(day)  # closures (祝日・年末年始・お盆) are EXDATEs up to here
     closed = set(sch.excluded_dates(day, window_end))
     rules, produced = [], set()
     for rule in sch.rrules():
@@ -748,9 +749,9 @@ def _vtimezone() -> bytes:
     return tz.to_ical()
 
 
-def calendar_bytes(name: str, events: list[bytes]) -> bytes:
-    """A VCALENDAR around already serialised VEVENTs: the same bytes icalendar writes for a Calendar
-    holding them, without serialising each event again for every calendar it is in."""
+@lru_cache(maxsize=1)
+def _calendar_frame() -> tuple[bytes, bytes]:
+    """What every VCALENDAR written here has before and after its X-WR-CALNAME line."""
     from icalendar import Calendar
 
     cal = Calendar()
@@ -758,12 +759,40 @@ def calendar_bytes(name: str, events: list[bytes]) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", one_line(name))
+    cal.add("x-wr-calname", "-")
     cal.add("x-wr-timezone", TZID)
     head = cal.to_ical()
     tail = b"END:VCALENDAR\r\n"
     assert head.endswith(tail)
-    return head[: -len(tail)] + _vtimezone() + b"".join(events) + tail
+    before, after = head[: -len(tail)].split(b"X-WR-CALNAME:-\r\n")
+    return before, after + _vtimezone()
+
+
+def calendar_bytes(name: str, events: list[bytes]) -> bytes:
+    """A VCALENDAR around already serialised VEVENTs: the same bytes icalendar writes for a Calendar
+    holding them, without serialising each event again for every calendar it is in, and with only the
+    name's line written per calendar (a place page carries one: 100,000 of them)."""
+    from icalendar import Calendar
+
+    before, after = _calendar_frame()
+    only_name = Calendar()
+    only_name.add("x-wr-calname", one_line(name))
+    line = only_name.to_ical()[len(b"BEGIN:VCALENDAR\r\n") : -len(b"END:VCALENDAR\r\n")]
+    return before + line + after + b"".join(events) + b"END:VCALENDAR\r\n"
+
+
+def place_calendar_name(p: PublicPlace) -> str:
+    """The file name a place's calendar is downloaded as (from its page)."""
+    return f"{p.id}.ics"
+
+
+def place_calendar_text(p: PublicPlace, project: Project, day: date) -> str | None:
+    """The place's own VCALENDAR (its events, the same as in its district's calendar), for its page to
+    offer as a download; None when its schedule cannot become a calendar (paused, irregular, unread)."""
+    events, reason = place_events(p, project, day, _ns(project))
+    if reason:
+        return None
+    return calendar_bytes(f"{p.name}（{project.site.title}）", events).decode("utf-8")
 
 
 def write_calendars(
@@ -793,10 +822,6 @@ def write_calendars(
             )
             continue
         events_of[p.id] = events
-        rel = f"calendar/{p.id}.ics"
-        _write_bytes(data_dir / rel, calendar_bytes(f"{p.name}（{title}）", events))
-        result.calendars[p.id] = rel
-        result.files.append(rel)
     tier = project.district_tier
     for area_id, area_name in _areas(edition, tier.id):
         events = [ev for p in edition.places_in(tier.id, area_id) for ev in events_of.get(p.id, [])]

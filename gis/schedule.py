@@ -61,6 +61,16 @@ ODD_MONTHS = (1, 3, 5, 7, 9, 11)
 EVEN_MONTHS = (2, 4, 6, 8, 10, 12)
 PERIODS = ("morning", "afternoon", "evening")
 
+# How far ahead of the edition date the published dates go: the calendars list closed days (EXDATE) and
+# data/week.json (the week page) says on which days each place meets over these same days.
+PUBLISHED_DAYS = 53 * 7  # a year, in whole weeks
+
+
+def published_days(edition_date: date) -> tuple[date, date]:
+    """The first and last day (inclusive) the calendars' closures and the week page's dates cover."""
+    return edition_date, edition_date + timedelta(days=PUBLISHED_DAYS - 1)
+
+
 # exception codes kept in Schedule.exceptions, in this order
 EXCEPTIONS = ("holidays", "year_end", "obon", "rain")
 _EXCEPTION_JA = {"holidays": "祝日休み", "year_end": "年末年始休み", "obon": "お盆休み", "rain": "雨天中止"}

@@ -54,6 +54,7 @@ from gis.edition import Edition
 from gis.geojson import geometry_json
 from gis.place import STATUS_PAUSED, VENUE_ONLINE, PublicPlace
 from gis.report import Issue
+from gis.residents import PlaceCalendar
 from gis.table import published_columns
 from gis.textsafe import csv_cell
 from gis.typography import phrases
@@ -106,16 +107,6 @@ def slug(area_id: str) -> str:
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", area_id) and ".." not in area_id:
         return area_id
     return "a" + hashlib.sha1(area_id.encode("utf-8")).hexdigest()[:12]
-
-
-_KATAKANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}  # ァ..ヶ → ぁ..ゖ
-
-
-def normalise_search(text: str) -> str:
-    """The form both the index and the search box are reduced to: NFKC (width), lower case, katakana as
-    hiragana, no spaces. The JS has the same function (takara.js `normaliseSearch`)."""
-    text = unicodedata.normalize("NFKC", text or "").lower().translate(_KATAKANA)
-    return re.sub(r"\s+", "", text)
 
 
 def text_colour(background: str) -> str:
@@ -198,6 +189,7 @@ def make_environment(catalogue: Catalogue) -> jinja2.Environment:
                 "areas": "place.areas",
                 "back_home": "place.back_home",
                 "calendar": "place.calendar",
+                "calendar_noscript": "place.calendar_noscript",
                 "where": "field.where",
                 "contact": "field.contact",
                 "contact_note": "contact.note",
@@ -279,7 +271,7 @@ class PlaceView:
     photo: dict | None
     crumbs: list[dict]  # shared between places of one neighbourhood
     back: list[dict]
-    calendar: str = ""  # data/calendar/<id>.ics when gis.export wrote one (set in render_pages)
+    calendar: PlaceCalendar | None = None  # its own calendar, made in the browser (set in render_pages)
     town: str = ""  # the finest area it lies in (第3層 …)
     district: str = ""  # its district's name
     where: str = ""  # venue · town · district, for cards and the week page
@@ -672,11 +664,9 @@ def overview_payload(model: SiteModel) -> dict:
 
 
 def search_payload(model: SiteModel) -> dict:
-    """data/search.json: activities and venue, normalised (the JS adds the name, which index.json has)."""
-    return {
-        "version": 1,
-        "q": [normalise_search(f"{p.activities} {p.venue} {p.organiser}") for p in model.places],
-    }
+    """data/search.json: activities, venue and organiser as written (the JS adds the name, which index.json
+    has, and folds both with takara.js `normaliseSearch`, the one implementation of search folding)."""
+    return {"version": 1, "q": [f"{p.activities} {p.venue} {p.organiser}" for p in model.places]}
 
 
 DETAIL_FIELDS = (
@@ -1149,12 +1139,11 @@ def render_pages(model: SiteModel, env: jinja2.Environment, out: Path) -> int:
     for tmpl in ("index.html", "area.html", "place.html"):
         env.get_template(tmpl)  # compile once, up front
     contexts = model.contexts
-    from gis.residents import calendar_links, district_figures, week_ctx
+    from gis.residents import calendar_links, district_figures, place_calendar, week_ctx
 
-    place_cals, area_cals = calendar_links(model.edition)
-    if place_cals:
-        for c, p in zip(contexts, model.places):
-            c.calendar = place_cals.get(p.id, "")
+    area_cals = calendar_links(model.edition)
+    for c, p in zip(contexts, model.places):
+        c.calendar = place_calendar(model.edition, p, area_cals)
     by_number = {c.n: c for c in contexts}
     item_tmpl = env.get_template("_place_item.html")
     pages = 0
