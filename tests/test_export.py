@@ -524,15 +524,16 @@ def test_the_published_list_reads_back_as_records(tmp_path):
     list can be the start of this edition's sheet: every column is recognised and every value comes back."""
     from gis.config import RecordSource
     from gis.export import xlsx_bytes
-    from gis.pipeline import edition_date
     from gis.records import read_source
+    from gis.report import Report
     from gis.site import Catalogue, SiteModel, csv_text
     from gis.table import TABLE_FIELDS
+    from gis.validate import validate_rows
 
     project = load_project(Path(__file__).resolve().parent.parent)
     edition = run(project)
     (tmp_path / "places.csv").write_text(csv_text(SiteModel(edition, Catalogue("ja"))), encoding="utf-8")
-    (tmp_path / "places.xlsx").write_bytes(xlsx_bytes(project, edition.places, edition_date(project)))
+    (tmp_path / "places.xlsx").write_bytes(xlsx_bytes(project, edition.places, edition.date))
     for name in ("places.csv", "places.xlsx"):
         result = read_source(RecordSource(path=tmp_path / name, label=name))
         assert set(result.columns.values()) >= {f for _, f in TABLE_FIELDS}, (name, result.unused)
@@ -542,3 +543,76 @@ def test_the_published_list_reads_back_as_records(tmp_path):
             assert int(raw.values["number"]) == place.number
             assert raw.values["category"] == project.category(place.category).label
             assert str(raw.values["schedule_text"] or "") == place.schedule_text
+        # and the validator makes them places again: none rejected, the same numbers, names and kinds
+        report = Report()
+        places = validate_rows(result.rows, project, report)
+        errors = [i for i in report.issues if i.severity == "error"]
+        assert not errors, (name, [str(i) for i in errors[:3]])
+        assert [(p.number, p.name, p.category) for p in places] == [
+            (p.number, p.name, p.category) for p in edition.places
+        ], name
+
+
+# ---------------------------------------------------------------- every output to its spec (the demo)
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    from gis.site import render_site
+
+    edition = run(load_project(Path(__file__).resolve().parent.parent))
+    out = tmp_path_factory.mktemp("demo-site")
+    render_site(edition, out, with_print=False)
+    return edition, out
+
+
+def test_every_calendar_the_demo_writes_parses_and_every_event_has_an_end(demo_site):
+    """RFC 5545 §3.6.1: an event with a start time and neither DTEND nor DURATION is an instant, which
+    calendars hide; all-day events (a DATE start) are a day long."""
+    edition, out = demo_site
+    calendars = {path.relative_to(out).as_posix(): path.read_bytes() for path in out.rglob("*.ics")}
+    calendars.update(
+        (f"places/{p.number} (page)", text.encode("utf-8"))
+        for p in edition.places
+        if (text := place_calendar_text(p, edition.project, edition.date))
+    )
+    assert "data/places.ics" in calendars and len(calendars) > len(edition.places) // 2
+    events = 0
+    for name, raw in calendars.items():
+        calendar = Calendar.from_ical(raw)
+        assert str(calendar["version"]) == "2.0" and calendar.walk("VTIMEZONE"), name
+        for event in calendar.walk("VEVENT"):
+            all_day = type(event.decoded("dtstart")) is date
+            assert all_day or "dtend" in event or "duration" in event, (name, str(event["summary"]))
+            assert "dtend" not in event or "duration" not in event, name  # never both (§3.6.1)
+            events += 1
+    assert events > len(edition.places)
+
+
+def test_every_polygon_the_demo_writes_winds_counter_clockwise_with_clockwise_holes(demo_site):
+    """RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise — boundaries, overlays and the
+    statistics' layers alike."""
+    from shapely.geometry import LinearRing
+
+    _, out = demo_site
+    files = sorted(out.rglob("*.geojson"))
+    assert files
+    rings = 0
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features = data.get("features", [data]) if isinstance(data, dict) else []
+        for feature in features:
+            geometry = feature.get("geometry") or {}
+            polygons = {
+                "Polygon": [geometry.get("coordinates")],
+                "MultiPolygon": geometry.get("coordinates"),
+            }.get(geometry.get("type"), [])
+            for polygon in polygons:
+                for k, ring in enumerate(polygon):
+                    ccw = LinearRing(ring).is_ccw
+                    assert ccw == (k == 0), (
+                        path.relative_to(out).as_posix(),
+                        "exterior" if k == 0 else "hole",
+                    )
+                    rings += 1
+    assert rings > 0
