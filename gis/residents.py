@@ -181,7 +181,7 @@ def place_calendar(edition: Edition, p: Any, district_calendars: dict[str, str])
     (district_calendars is calendar_links(edition))."""
     if not district_calendars:
         return None
-    from gis.export import place_calendar_name, place_calendar_text
+    from gis.ical import place_calendar_name, place_calendar_text
 
     text = place_calendar_text(p, edition.project, edition.date)
     if text is None:

@@ -24,7 +24,7 @@ from browser import CHROMIUM_ARGS, Guard, serve, wait_ready  # noqa: F401
 from icalendar import Calendar
 
 from gis.config import load_project
-from gis.export import place_calendar_text
+from gis.ical import place_calendar_text
 from gis.pipeline import run
 from gis.residents import target_groups, towns_payload
 from gis.site import render_site, slug

@@ -17,7 +17,8 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 
 from gis.config import load_project
-from gis.export import calendar_bytes, place_calendar_text, write_exports
+from gis.export import write_exports
+from gis.ical import calendar_bytes, place_calendar_text
 from gis.pipeline import run
 from gis.place import STATUS_PAUSED
 from gis.residents import week_payload
