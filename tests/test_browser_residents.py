@@ -425,8 +425,12 @@ def test_a_place_page_offers_its_own_calendar_made_in_the_browser(built, open_pa
             for q in edition.places
             if q.status == "活動中" and q.schedule is not None and q.schedule.recurs and wanted(q.schedule)
         )
-        page, guard = open_page(base + f"places/{p.number}/index.html")
+        phone = kind == "毎月N日"  # one of them on a phone: the link is a full-size target there too
+        page, guard = open_page(
+            base + f"places/{p.number}/index.html", viewport=PHONE if phone else (1280, 800)
+        )
         link = page.locator(".calendar-link a")
+        assert not phone or link.bounding_box()["height"] >= 44
         page.wait_for_function("() => document.querySelector('.calendar-link a').dataset.own === '1'")
         assert link.text_content() == "この場所の予定をカレンダーに入れる（iCalendar）"
         with page.expect_download() as info:
