@@ -352,14 +352,14 @@ def stage_row(places: int, b: dict) -> str:
         v for k, v in st.items() if k.startswith("gis.pipeline.") or k == "gis.config.load_project"
     )
     data = (
-        st.get("gis.site.write_data", 0)
-        + st.get("gis.site.copy_assets", 0)
-        + st.get("gis.site.SiteModel", 0)
-        + st.get("gis.site.write_photos", 0)
+        st.get("gis.publish.write_data", 0)
+        + st.get("gis.publish.copy_assets", 0)
+        + st.get("gis.publish.SiteModel", 0)
+        + st.get("gis.publish.write_photos", 0)
     )
-    pages = st.get("gis.site.render_pages", 0)
-    exports = st.get("gis.export.write_exports")
-    stats = st.get("gis.insight.write_stats")
+    pages = st.get("gis.publish.write_pages", 0)
+    exports = st.get("gis.publish.write_exports")
+    stats = st.get("gis.publish.write_stats")
     total = b["build_s"]
     other = total - pipeline - data - pages - (exports or 0) - (stats or 0)
     status = "" if b["ok"] else (" (timed out)" if b.get("timed_out") else " (failed)")
@@ -466,7 +466,7 @@ def _build_targets(by_n: dict[int, dict]) -> list[tuple[str, str, str]]:
 
     def site_time(b: dict) -> float:
         st = b.get("stages_s", {})
-        return b["build_s"] - st.get("gis.export.write_exports", 0) - st.get("gis.insight.write_stats", 0)
+        return b["build_s"] - st.get("gis.publish.write_exports", 0) - st.get("gis.publish.write_stats", 0)
 
     def growth(label: str, ns: list[int], value: Callable[[dict], float], unit: str) -> None:
         if len(ns) < 2:

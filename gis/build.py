@@ -4,16 +4,14 @@
 
 from __future__ import annotations
 
-import inspect
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gis.config import Project, load_project
 from gis.edition import Edition
 from gis.progress import Progress, quiet
-from gis.report import PUBLISHED, Report
+from gis.report import Report
 
 
 @dataclass
@@ -61,7 +59,7 @@ def build_site(
 ) -> BuildResult:
     """Run the pipeline and swap the finished site into `out`; on any failure `out` is left as it was."""
     from gis.output import check_out_dir, check_report_path, staged_site
-    from gis.site import render_site
+    from gis.publish import publish_site
 
     started = time.perf_counter()
     project = load_project(project_dir)
@@ -71,12 +69,8 @@ def build_site(
     from gis import pipeline
 
     edition = pipeline.run(project, Report(), progress)
-    # the site stage takes a progress callback once it reports one (PDFs, many pages)
-    extra: dict[str, Any] = (
-        {"progress": progress} if "progress" in inspect.signature(render_site).parameters else {}
-    )
     with staged_site(out) as stage:
-        render_site(edition, stage, with_print=with_print, **extra)
+        publish_site(edition, stage, with_print=with_print, progress=progress)
         edition.report.write(path)  # every write that can fail happens before the swap
     return BuildResult(project, edition, edition.report, path, out, time.perf_counter() - started)
 
@@ -88,7 +82,7 @@ def stale_section(edition: Edition) -> str:
     if not stale:
         return ""
     months = edition.project.build.stale_months
-    where = {r.number: f"{r.source} {r.row}行目" for r in edition.report.rows if r.outcome == PUBLISHED}
+    where = {number: f"{source} {row}行目" for number, (source, row) in edition.sources.items()}
     lines = [
         (
             f"長く確認されていない場所 (not confirmed for over {months} months): {len(stale)} 件 — "

@@ -10,9 +10,12 @@ import argparse
 import sys
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gis.errors import TakaraError
+
+if TYPE_CHECKING:
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO  # the repository root is the bundled demo map project
@@ -67,6 +70,8 @@ def _report_arg(p: argparse.ArgumentParser) -> None:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    """The whole command line; each command's arguments are added by its own function below, in the
+    order --help lists them."""
     parser = argparse.ArgumentParser(
         prog="takara",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -75,32 +80,48 @@ def make_parser() -> argparse.ArgumentParser:
         "coordinator's records. Without a command, `build` is run.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add_command in (
+        _add_build,
+        _add_validate,
+        _add_serve,
+        _add_diff,
+        _add_template,
+        _add_geocode,
+        _add_init,
+        _add_mirror,
+    ):
+        add_command(sub)
+    return parser
 
-    b = sub.add_parser(
+
+def _add_build(sub: Subcommands) -> None:
+    p = sub.add_parser(
         "build",
         help="build the static site into --out (atomically)",
         description="Read, check, geocode and place every record, then write the site, printed "
         "maps and open data into --out. The folder is replaced only when the build "
         "is complete; a failed build leaves the previous site untouched.",
     )
-    _project_arg(b)
-    b.add_argument("--out", type=Path, required=True, help="output folder for the site (replaced whole)")
-    _report_arg(b)
-    b.add_argument("--strict", action="store_true", help="fail (exit 1) when there are errors or warnings")
-    b.add_argument("--no-print", action="store_true", help="skip the PDFs (faster previews)")
-    b.add_argument("--verbose", "-v", action="store_true", help="also list info messages")
+    _project_arg(p)
+    p.add_argument("--out", type=Path, required=True, help="output folder for the site (replaced whole)")
+    _report_arg(p)
+    p.add_argument("--strict", action="store_true", help="fail (exit 1) when there are errors or warnings")
+    p.add_argument("--no-print", action="store_true", help="skip the PDFs (faster previews)")
+    p.add_argument("--verbose", "-v", action="store_true", help="also list info messages")
 
-    v = sub.add_parser(
+
+def _add_validate(sub: Subcommands) -> None:
+    p = sub.add_parser(
         "validate",
         help="check the records and print the report; writes nothing but the report",
         description="Check every record and print the report: totals, each error and warning "
         "with file, row and column, and the places not confirmed for a long time "
         "(「長く確認されていない場所」). Exit 1 when there are errors.",
     )
-    _project_arg(v)
-    _report_arg(v)
-    v.add_argument("--strict", action="store_true", help="also fail on warnings")
-    v.add_argument(
+    _project_arg(p)
+    _report_arg(p)
+    p.add_argument("--strict", action="store_true", help="also fail on warnings")
+    p.add_argument(
         "--site",
         type=Path,
         default=None,
@@ -108,9 +129,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="also scan a built site for leaks: withheld records, unconsented phones, home addresses "
         "and points, GPS in images (exit 1 on any)",
     )
-    v.add_argument("--verbose", "-v", action="store_true", help="also list info messages")
+    p.add_argument("--verbose", "-v", action="store_true", help="also list info messages")
 
-    s = sub.add_parser(
+
+def _add_serve(sub: Subcommands) -> None:
+    p = sub.add_parser(
         "serve",
         help="preview the site locally; rebuilt whenever data, layers or templates change",
         description="Build the project, serve it at http://127.0.0.1:PORT/ and rebuild when "
@@ -118,32 +141,34 @@ def make_parser() -> argparse.ArgumentParser:
         "changes. A failed rebuild prints its error and keeps the last good site. "
         "The printed maps (PDFs) are made only with --print. Ctrl-C stops.",
     )
-    _project_arg(s)
-    s.add_argument(
+    _project_arg(p)
+    p.add_argument(
         "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 = any free port)"
     )
-    s.add_argument(
+    p.add_argument(
         "--out",
         type=Path,
         default=None,
         help="folder for the preview site (default: a temporary folder, removed on exit)",
     )
-    s.add_argument(
+    p.add_argument(
         "--print",
         action="store_true",
         help="also make the printed maps (PDFs) on every rebuild (slower; off by default so a "
         "preview is quick)",
     )
-    s.add_argument(
+    p.add_argument(
         "--host",
         default=None,
         metavar="NAME",
         help="also answer requests addressed to this host name (the preview still listens on "
         "127.0.0.1 only; localhost, 127.0.0.1 and [::1] are always accepted, any other name is refused)",
     )
-    _report_arg(s)
+    _report_arg(p)
 
-    d = sub.add_parser(
+
+def _add_diff(sub: Subcommands) -> None:
+    p = sub.add_parser(
         "diff",
         help="what changed between two editions (new, ended, changed, moved places)",
         description="Compare two editions: OLD and NEW are each a built site folder (with "
@@ -152,28 +177,30 @@ def make_parser() -> argparse.ArgumentParser:
         "published, changed fields and places moved more than --moved-m metres, as "
         "a printable HTML report and/or an XLSX workbook for the council.",
     )
-    d.add_argument("old", help="the earlier edition (site folder, places.geojson or project folder)")
-    d.add_argument("new", help="the later edition")
-    d.add_argument(
+    p.add_argument("old", help="the earlier edition (site folder, places.geojson or project folder)")
+    p.add_argument("new", help="the later edition")
+    p.add_argument(
         "--format",
         choices=("html", "xlsx", "both"),
         default="html",
         help="report format (default html; both = .html and .xlsx)",
     )
-    d.add_argument(
+    p.add_argument(
         "--out",
         type=Path,
         default=None,
         help="report file (default: takara-diff.html / .xlsx in the current folder)",
     )
-    d.add_argument(
+    p.add_argument(
         "--moved-m",
         type=float,
         default=100.0,
         help="report places moved more than this (metres, default 100)",
     )
 
-    t = sub.add_parser(
+
+def _add_template(sub: Subcommands) -> None:
+    p = sub.add_parser(
         "template",
         help="write an Excel (XLSX) template for the coordinator's records",
         description="Write an XLSX sheet to fill in: Japanese headers that Takara Map reads as "
@@ -181,15 +208,15 @@ def make_parser() -> argparse.ArgumentParser:
         "(可/不可), status (活動中/休止中/終了) and venue kind, an example row, an "
         "instructions sheet, a frozen header.",
     )
-    _project_arg(t)
-    t.add_argument(
+    _project_arg(p)
+    p.add_argument(
         "--out",
         type=Path,
         default=Path(DEFAULT_TEMPLATE),
         help=f"where to write the template (default: {DEFAULT_TEMPLATE} in the current folder)",
     )
-    t.add_argument("--force", action="store_true", help="replace the file if it exists")
-    t.add_argument(
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+    p.add_argument(
         "--tier-towns",
         nargs="?",
         const="",
@@ -200,7 +227,9 @@ def make_parser() -> argparse.ArgumentParser:
         "filled in from its current list (default --out: 町名と区域.xlsx)",
     )
 
-    g = sub.add_parser(
+
+def _add_geocode(sub: Subcommands) -> None:
+    p = sub.add_parser(
         "geocode",
         help="write a copy of a sheet with 緯度, 経度 and 一致レベル filled in",
         description="Locate the rows of SHEET (XLSX or CSV) that have an address but no "
@@ -208,23 +237,25 @@ def make_parser() -> argparse.ArgumentParser:
         "write a copy with 緯度, 経度 and 一致レベル (番地/町丁目/大字, or why not "
         "found). Check the points on a map before publishing. SHEET is never changed.",
     )
-    g.add_argument("sheet", type=Path, help="the records sheet (.xlsx or .csv)")
-    g.add_argument(
+    p.add_argument("sheet", type=Path, help="the records sheet (.xlsx or .csv)")
+    p.add_argument(
         "--project",
         default=None,
         help="map project whose gazetteer to use (default: the project folder holding SHEET)",
     )
-    g.add_argument(
+    p.add_argument(
         "--out", type=Path, default=None, help="where to write the copy (default: SHEET-geocoded.xlsx)"
     )
-    g.add_argument(
+    p.add_argument(
         "--online",
         action="store_true",
         help="also ask the GSI address search (internet) for what the gazetteer cannot place; "
         "answers are cached",
     )
 
-    i = sub.add_parser(
+
+def _add_init(sub: Subcommands) -> None:
+    p = sub.add_parser(
         "init",
         help="start a map project with a real city's boundaries and town list",
         description="Create a map project for a municipality: its boundary (国土数値情報 N03), "
@@ -236,15 +267,15 @@ def make_parser() -> argparse.ArgumentParser:
         "file:// or http(s)://). Every download is checked and every path kept inside "
         "the project; when anything fails nothing is created.",
     )
-    i.add_argument("--city", required=True, help="municipality code, 5 digits (e.g. 33202 for 倉敷市)")
-    i.add_argument(
+    p.add_argument("--city", required=True, help="municipality code, 5 digits (e.g. 33202 for 倉敷市)")
+    p.add_argument(
         "--dir",
         type=Path,
         default=None,
         help="folder to create (default: ./takara-CODE); must not exist or be empty",
     )
-    i.add_argument("--elementary", action="store_true", help="add elementary-school districts (A27) as 第3層")
-    i.add_argument(
+    p.add_argument("--elementary", action="store_true", help="add elementary-school districts (A27) as 第3層")
+    p.add_argument(
         "--source-url",
         default=None,
         metavar="FOLDER_OR_URL",
@@ -253,7 +284,9 @@ def make_parser() -> argparse.ArgumentParser:
         "server with the same layout; also settable as the environment variable TAKARA_DATA_URL",
     )
 
-    m = sub.add_parser(
+
+def _add_mirror(sub: Subcommands) -> None:
+    p = sub.add_parser(
         "mirror",
         help="download a prefecture's public data once, for init on PCs without internet",
         description="On a PC with internet: download one prefecture's files — 行政区域 N03, 中学校区 "
@@ -262,15 +295,14 @@ def make_parser() -> argparse.ArgumentParser:
         "takara-mirror.json. Carry the folder to the office PC and run `takara init --city CODE "
         "--source-url FOLDER` there.",
     )
-    m.add_argument("--pref", required=True, help="prefecture code, 2 digits (e.g. 04 for 宮城県)")
-    m.add_argument("--dir", type=Path, required=True, help="folder to download into (made if missing)")
-    m.add_argument(
+    p.add_argument("--pref", required=True, help="prefecture code, 2 digits (e.g. 04 for 宮城県)")
+    p.add_argument("--dir", type=Path, required=True, help="folder to download into (made if missing)")
+    p.add_argument(
         "--source-url",
         default=None,
         metavar="FOLDER_OR_URL",
         help="copy from another mirror instead of the official hosts (also TAKARA_DATA_URL)",
     )
-    return parser
 
 
 def _progress() -> Any:

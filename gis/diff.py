@@ -18,14 +18,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from gis.errors import InputError, OutputError
 from gis.geocode import distance_m
 from gis.place import PublicPlace
 from gis.textsafe import spreadsheet_cell
+from gis.view import DEFAULT_LANG, Catalogue, make_environment
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "site_template" / "diff"
 MOVED_M = 100.0
 
 # The published fields compared, as keys of data/places.geojson, with the labels the council reads.
@@ -199,7 +197,7 @@ def _from_project(path: Path) -> Snapshot:
         places[p.number] = entry
     return Snapshot(
         label=project.site.title or project.root.name,
-        edition=project.site.edition,
+        edition=edition.date.isoformat(),
         places=places,
         tier_names={t.id: t.name for t in project.tiers},
     )
@@ -260,22 +258,9 @@ def diff_editions(old: str | Path, new: str | Path, moved_m: float = MOVED_M) ->
 # ------------------------------------------------------------------ writing
 
 
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_html(diff: EditionDiff) -> str:
-    return (
-        _environment()
-        .get_template("report.html")
-        .render(diff=diff, counts=diff.counts, fields=FIELDS, today=date.today().isoformat())
-    )
+    env = make_environment(Catalogue(DEFAULT_LANG))
+    return env.get_template("diff/report.html").render(diff=diff, counts=diff.counts, fields=FIELDS)
 
 
 def _atomic_write(path: Path, write: Any) -> Path:

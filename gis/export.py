@@ -1,6 +1,6 @@
 """Open data: what the site publishes, in the forms other people's tools read.
 
-Written under the site's data/ folder (gis.site writes places.geojson and places.csv beside these):
+Written under the site's data/ folder (gis.datafiles writes places.geojson and places.csv beside these):
 
     places.xlsx                 the 一覧表 for Excel, same columns as places.csv
     hsds/<object>.json          an HSDS 3.0 dataset (Open Referral): one JSON array per object type
@@ -104,10 +104,10 @@ class ExportResult:
         }
 
 
-def write_exports(edition: Edition, data_dir: Path, previous: Path | None = None) -> dict:
+def write_exports(edition: Edition, data_dir: Path, previous: Path | None = None) -> ExportResult:
     """Write every export into `data_dir` (the site's data/ folder). `previous` is the previous edition's
     data/ (or hsds/) folder: HSDS metadata rows then record what changed. Returns what was written
-    (also kept as edition.extras["exports"] for the pages)."""
+    (the pages link the files and calendars it names)."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     day = edition.date
@@ -130,13 +130,12 @@ def write_exports(edition: Edition, data_dir: Path, previous: Path | None = None
         result.files.append(f"hsds/{name}.json")
 
     write_calendars(edition, places, data_dir, day, result)
-    for name in ("places.geojson", "places.csv"):  # written by gis.site; listed when present
+    for name in ("places.geojson", "places.csv"):  # written by gis.datafiles; listed when present
         if (data_dir / name).is_file():
             result.files.append(name)
     result.files.append("metadata.json")
     _write_json(data_dir / "metadata.json", metadata(edition, places, day, result))
-    edition.extras["exports"] = result.to_dict()
-    return result.to_dict()
+    return result
 
 
 # ---------------------------------------------------------------- small helpers
@@ -163,7 +162,7 @@ def _source_names(project: Project) -> list[str]:
 
 def table_columns(project: Project) -> list[tuple[str, Any]]:
     """The 一覧表 columns with Japanese headers (gis.table; the same as the site's places.csv)."""
-    from gis.site import Catalogue
+    from gis.view import Catalogue
 
     return published_columns(project, Catalogue("ja"))
 
@@ -563,7 +562,7 @@ def _as_text(value: Any) -> str:
 def write_calendars(
     edition: Edition, places: list[PublicPlace], data_dir: Path, day: date, result: ExportResult
 ) -> None:
-    from gis.site import slug
+    from gis.view import slug
 
     project = edition.project
     ns = project_namespace(project)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gis.config import Project, RecordSource
+from gis.encoding import decode_csv_bytes
 from gis.errors import InputError, OutputError
 from gis.geocode import Geocoder
 from gis.limits import check_file_size
@@ -23,7 +24,6 @@ from gis.records import (
     _find_header,
     _is_note,
     check_workbook_zip,
-    decode_csv_bytes,
     map_headers,
     parse_csv,
 )

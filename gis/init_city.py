@@ -204,26 +204,33 @@ def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def _tier_lines(
-    tid: str, level: int, name: str, label: str, path: str, id_field: str, name_field: str
-) -> list[str]:
+def config_text(info: CityInfo, sources: list[str], elementary: bool) -> str:
+    """takara.toml for the new project: the city, its districts, the town layer and its tier, and a
+    starting set of categories; every source named, and the attribution their licences ask for.
+    Written line by line rather than by a TOML writer, for its comments."""
+    with_towns = info.town_areas > 0
+    sections = [
+        _heading(info, sources),
+        _site_section(info, elementary, with_towns),
+        _build_and_records_sections(),
+        _towns_section() if with_towns else [],
+        *(_tier_section(tier, level) for level, tier in enumerate(_tiers(info, elementary, with_towns), 1)),
+        *(_category_section(*category) for category in DEFAULT_CATEGORIES),
+    ]
+    return "\n".join(line for section in sections for line in section)
+
+
+def _heading(info: CityInfo, sources: list[str]) -> list[str]:
     return [
-        "[[tiers]]",
-        f'id = "{tid}"',
-        f"level = {level}",
-        f"name = {_toml_string(name)}",
-        f"label = {_toml_string(label)}",
-        f'path = "{path}"',
-        f'id_field = "{id_field}"',
-        f'name_field = "{name_field}"',
+        f"# {info.pref}{info.name}（市区町村コード {info.code}）の宝物マップ。",
+        f"# `takara init --city {info.code}` が {date.today().isoformat()} に作りました。",
+        "# 境界と町名データのダウンロード元 / sources:",
+        *(f"#   {s}" for s in sources),
         "",
     ]
 
 
-def config_text(info: CityInfo, sources: list[str], elementary: bool) -> str:
-    """takara.toml for the new project: the city, its districts, the town layer and its tier, and a
-    starting set of categories; every source named, and the attribution their licences ask for."""
-    with_towns = info.town_areas > 0
+def _site_section(info: CityInfo, elementary: bool, with_towns: bool) -> list[str]:
     attribution = " / ".join(
         [
             ATTRIBUTION_N03,
@@ -233,18 +240,18 @@ def config_text(info: CityInfo, sources: list[str], elementary: bool) -> str:
             ATTRIBUTION_GEOLONIA,
         ]
     )
-    lines = [
-        f"# {info.pref}{info.name}（市区町村コード {info.code}）の宝物マップ。",
-        f"# `takara init --city {info.code}` が {date.today().isoformat()} に作りました。",
-        "# 境界と町名データのダウンロード元 / sources:",
-        *(f"#   {s}" for s in sources),
-        "",
+    return [
         "[site]",
         f"title = {_toml_string(info.name + ' 宝物マップ')}",
         f"lead = {_toml_string(info.name + 'の通いの場・サロン・体操など、地域の「宝物」の地図です。')}",
         f"attribution = {_toml_string(attribution)}",
         f'edition = "{date.today().isoformat()}"',
         "",
+    ]
+
+
+def _build_and_records_sections() -> list[str]:
+    return [
         "[build]",
         'gazetteer = "data/gazetteer/ja"',
         "stale_months = 12",
@@ -253,60 +260,54 @@ def config_text(info: CityInfo, sources: list[str], elementary: bool) -> str:
         'path = "data/records.xlsx"',
         "",
     ]
-    if with_towns:
-        lines += [
-            "# 町丁・字の境界: 町名の表から区域（地区社協・自治会など）を作るもとになります（docs/guide.md）",
-            "[towns]",
-            'path = "data/boundaries/towns.geojson"',
-            'id_field = "KEY_CODE"',
-            'name_field = "S_NAME"',
-            "",
-        ]
-    lines += _tier_lines(
-        "city", 1, f"第1層（{info.name}）", info.name, "data/boundaries/city.geojson", "N03_007", "N03_004"
-    )
-    lines += _tier_lines(
-        "junior_high",
-        2,
-        "第2層（中学校区）",
-        "中学校区",
-        "data/boundaries/junior_high.geojson",
-        "A32_003",
-        "A32_004",
-    )
-    if elementary:
-        lines += _tier_lines(
-            "elementary",
-            3,
-            "第3層（小学校区）",
-            "小学校区",
-            "data/boundaries/elementary.geojson",
-            "A27_003",
-            "A27_004",
-        )
-    if with_towns:
-        level = 4 if elementary else 3
-        lines += _tier_lines(
-            "towns",
-            level,
-            f"第{level}層（町丁・字）",
-            "町丁・字",
-            "data/boundaries/towns.geojson",
-            "KEY_CODE",
-            "S_NAME",
-        )
-    for cid, label, colour, icon, aliases in DEFAULT_CATEGORIES:
-        lines += [
-            "[[categories]]",
-            f'id = "{cid}"',
-            f"label = {_toml_string(label)}",
-            f'color = "{colour}"',
-            f"icon = {_toml_string(icon)}",
-        ]
-        if aliases:
-            lines.append("aliases = [" + ", ".join(_toml_string(a) for a in aliases) + "]")
-        lines.append("")
-    return "\n".join(lines)
+
+
+def _towns_section() -> list[str]:
+    return [
+        "# 町丁・字の境界: 町名の表から区域（地区社協・自治会など）を作るもとになります（docs/guide.md）",
+        "[towns]",
+        'path = "data/boundaries/towns.geojson"',
+        'id_field = "KEY_CODE"',
+        'name_field = "S_NAME"',
+        "",
+    ]
+
+
+def _tiers(info: CityInfo, elementary: bool, with_towns: bool) -> list[tuple[str, str, str, str]]:
+    """(id, label, id field, name field) of each tier, from the widest; each is data/boundaries/<id>.geojson."""
+    return [
+        ("city", info.name, "N03_007", "N03_004"),
+        ("junior_high", "中学校区", "A32_003", "A32_004"),
+        *([("elementary", "小学校区", "A27_003", "A27_004")] if elementary else []),
+        *([("towns", "町丁・字", "KEY_CODE", "S_NAME")] if with_towns else []),
+    ]
+
+
+def _tier_section(tier: tuple[str, str, str, str], level: int) -> list[str]:
+    tid, label, id_field, name_field = tier
+    return [
+        "[[tiers]]",
+        f'id = "{tid}"',
+        f"level = {level}",
+        f"name = {_toml_string(f'第{level}層（{label}）')}",
+        f"label = {_toml_string(label)}",
+        f'path = "data/boundaries/{tid}.geojson"',
+        f'id_field = "{id_field}"',
+        f'name_field = "{name_field}"',
+        "",
+    ]
+
+
+def _category_section(cid: str, label: str, colour: str, icon: str, aliases: tuple[str, ...]) -> list[str]:
+    return [
+        "[[categories]]",
+        f'id = "{cid}"',
+        f"label = {_toml_string(label)}",
+        f'color = "{colour}"',
+        f"icon = {_toml_string(icon)}",
+        *(["aliases = [" + ", ".join(_toml_string(a) for a in aliases) + "]"] if aliases else []),
+        "",
+    ]
 
 
 def _prepare_target(target: Path) -> None:

@@ -17,6 +17,7 @@ When the project names a road-line file (`roads`), walking reach is measured alo
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import logging
@@ -48,6 +49,7 @@ from gis.textsafe import csv_cell, spreadsheet_cell
 if TYPE_CHECKING:
     from gis.config import Project, Tier
     from gis.edition import Edition
+    from gis.view import Links
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 WGS84 = "EPSG:4326"
@@ -517,8 +519,9 @@ def _read_table(
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
     """Rows of a small CSV (UTF-8 or Shift_JIS) as {field: text}, and the header each field came from.
     The header row is the first non-blank row; rows are numbered as a spreadsheet shows them."""
+    from gis.encoding import decode_csv_bytes
     from gis.limits import check_file_size
-    from gis.records import decode_csv_bytes, parse_csv
+    from gis.records import parse_csv
 
     if not path.is_file():
         raise InputError(label, "ファイルが見つかりません / file not found")
@@ -1555,10 +1558,11 @@ def _dump_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def write_stats(edition: Edition, out: Path) -> None:
+def write_stats(edition: Edition, out: Path, links: Links | None = None) -> bool:
     """Write the statistics into the site folder `out` (its stats/ folder is also accepted):
     stats/index.html, stats/*.csv (UTF-8 with BOM), stats/insight.xlsx, stats/*.svg charts and the map
-    layers data/layers/blank_areas.geojson and per_capita.geojson. Published places only."""
+    layers data/layers/blank_areas.geojson and per_capita.geojson. Published places only. `links`: what the
+    page's header and footer link to (gis.view.Links, from the earlier stages' results)."""
     out = Path(out)
     site = out.parent if out.name == "stats" else out
     stats = site / "stats"
@@ -1585,8 +1589,9 @@ def write_stats(edition: Edition, out: Path) -> None:
         (layers / "per_capita.geojson").write_text(_dump_json(per_capita_layer(edition)), encoding="utf-8")
     charts = write_charts(edition, ins, stats)
     shutil.copyfile(TEMPLATE_ROOT / "stats" / "stats.css", stats / "stats.css")
-    html = _render_page(edition, ins, charts, [files[k] for k in all_tables], site)
+    html = _render_page(edition, ins, charts, [files[k] for k in all_tables], links)
     (stats / "index.html").write_bytes(html.encode("utf-8"))
+    return True
 
 
 def page_context(
@@ -1598,7 +1603,7 @@ def page_context(
     cats = project.categories
     organisers = organiser_types(edition)
     try:
-        from gis.site import slug
+        from gis.view import slug
     except ImportError:  # the site module is optional here
 
         def slug(area_id: str) -> str:
@@ -1756,19 +1761,19 @@ DOWNLOAD_LABELS = {
 
 
 def _render_page(
-    edition: Edition, ins: Insight, charts: dict[str, dict[str, str]], downloads: list[str], site_root: Path
+    edition: Edition,
+    ins: Insight,
+    charts: dict[str, dict[str, str]],
+    downloads: list[str],
+    links: Links | None,
 ) -> str:
     """stats/index.html through the website's own environment and base page (header, footer, CSP)."""
-    import jinja2
+    from gis import view
 
-    from gis import site as website
-
-    catalogue = website.Catalogue(website.DEFAULT_LANG)
-    env = website.make_environment(catalogue)
-    assert env.loader is not None
-    env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(str(TEMPLATE_ROOT))])
-    site = website._site_ctx(website.SiteModel(edition, catalogue), site_root)
-    site["stats_url"] = "stats/index.html"
+    catalogue = view.Catalogue(view.DEFAULT_LANG)
+    env = view.make_environment(catalogue)
+    links = dataclasses.replace(links or view.Links(), stats_index=True)
+    site = view.site_context(view.SiteModel(edition, catalogue), links)
     ctx = page_context(edition, ins, charts, downloads)
     return env.get_template("stats/index.html").render(site=site, root="../", page="stats", s=ctx)
 

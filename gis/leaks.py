@@ -408,12 +408,13 @@ def _home_secrets(row: _Row, pub: _Published, area_pairs: set[tuple[str, str]], 
 
 
 def _all_rep_points(project: Any) -> list[tuple[float, float]]:
-    from gis.tiers import load_boundaries, representative_points
+    from gis.tiers import representative_points
+    from gis.towns import load_tier
 
     points: list[tuple[float, float]] = []
     for tier in getattr(project, "tiers", []):
         try:
-            points += representative_points(load_boundaries(tier, [])).values()
+            points += representative_points(load_tier(tier, [])).values()
         except Exception:  # noqa: BLE001 - an unreadable boundary fails the build elsewhere
             continue
     return points

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from gis.edition import Edition
 from gis.limits import MAX_FILE_BYTES, check_pixels, pixels_error
+from gis.report import Issue
 
 THUMB_SIDE = 400
 LARGE_SIDE = 1200
@@ -119,3 +121,66 @@ def publish_photo(src: Path, dest_dir: Path, stem: str, cache_dir: Path | None =
         with Image.open(io.BytesIO(jpeg)) as done:  # reads the header only
             out["w" if suffix == "l" else "tw"], out["h" if suffix == "l" else "th"] = done.size
     return out
+
+
+# ---------------------------------------------------------------- the photos stage
+
+
+def _photo_sources(edition: Edition) -> dict[int, list[Path]]:
+    """Where to look for each place's photo: beside its record file, then the project root and data/."""
+    project = edition.project
+    by_label = {r.label: r.path.parent for r in project.records}
+    out = {}
+    for p in edition.places:
+        if not p.photo:
+            continue
+        rel = Path(p.photo)
+        bases = [
+            by_label.get(edition.sources.get(p.number, ("", 0))[0], project.root),
+            project.root,
+            project.root / "data",
+        ]
+        out[p.number] = [rel] if rel.is_absolute() else [b / rel for b in bases]
+    return out
+
+
+def write_photos(edition: Edition, out: Path) -> dict[int, dict[str, str]]:
+    """The photos stage: every published place's photo, re-encoded without metadata into out/photos/.
+    Returns number -> the files written (site-relative); a missing, unreadable or outside-the-project photo
+    is left out with a warning naming the row."""
+    from gis.privacy import photo_inside_project
+
+    published: dict[int, dict[str, str]] = {}
+    sources = _photo_sources(edition)
+    if not sources:
+        return published
+    (out / "photos").mkdir(exist_ok=True)
+    cache = edition.project.root / ".takara" / "photos"
+    names = {p.number: p.name for p in edition.places}
+    for number, candidates in sorted(sources.items()):
+        src = next((c for c in candidates if c.is_file()), None)
+        source, row = edition.sources.get(number, ("", None))
+
+        def warn(message: str, message_en: str) -> None:
+            edition.report.add(Issue("warning", source, row, "写真", message, message_en, names[number]))  # noqa: B023
+
+        name = candidates[0].name
+        if src is not None and not photo_inside_project(src, edition.project.root):
+            warn(
+                f"写真「{name}」はプロジェクトの外のファイルを指している（リンク）ため、使いません",
+                "the photo resolves (symbolic links followed) outside the project: not published",
+            )
+        elif src is None:
+            warn(
+                f"写真「{name}」が見つからないため、写真なしで掲載します",
+                "photo file not found; published without a photo",
+            )
+        else:
+            try:
+                published[number] = publish_photo(src, out / "photos", str(number), cache_dir=cache)
+            except PhotoError as exc:
+                warn(
+                    f"写真を読めないため、写真なしで掲載します（{exc}）",
+                    "photo unreadable; published without a photo",
+                )
+    return published

@@ -60,8 +60,8 @@ from gis.printmap import (  # noqa: F401  (NO_LINE_START, wrap_ja, SPLIT_AT: the
     wrap_ja,
 )
 from gis.report import Issue
-from gis.site import slug
 from gis.typography import phrases
+from gis.view import slug
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 GUIDEBOOK = "guidebook.pdf"
@@ -84,7 +84,7 @@ def _quiet(step: str, done: int, total: int) -> None:
 
 
 def district_url(project: Project, area_id: str) -> str:
-    """The district's page on the published site (districts/<slug>/, as gis.site writes it); relative
+    """The district's page on the published site (districts/<slug>/, as gis.pages writes it); relative
     when the config has no base_url."""
     path = f"districts/{quote(slug(area_id))}/"
     base = project.site.base_url

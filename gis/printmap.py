@@ -32,8 +32,8 @@ from gis.printbase import (
     draw_layers,
     text_width_mm,
 )
-from gis.site import text_colour
 from gis.typography import NO_LINE_START, phrases
+from gis.view import text_colour
 
 if TYPE_CHECKING:
     from gis.printing import District, PrintModel

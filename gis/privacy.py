@@ -407,7 +407,7 @@ def facility_names(path: Path) -> set[str]:
         import csv
         import io
 
-        from gis.records import decode_csv_bytes
+        from gis.encoding import decode_csv_bytes
 
         rows = list(csv.DictReader(io.StringIO(decode_csv_bytes(raw, label))))
     key = next((k for k in FACILITY_NAME_FIELDS if rows and k in rows[0]), None)

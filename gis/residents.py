@@ -1,7 +1,7 @@
 """What the site offers residents beyond the map: filter data (who a place is for), the gazetteer's towns
 for 「近くの場所」, the 今週の予定 page, and the figures and calendar links on district and place pages.
 
-Called by gis.site; reads only PublicPlace fields and the edition's extras. Nothing here writes HTML: the
+Called by gis.datafiles and gis.pages; reads only PublicPlace fields. Nothing here writes HTML: the
 week page is the template site_template/templates/week.html.
 """
 
@@ -127,42 +127,23 @@ def week_payload(places: list[Any], edition_date: date, paused_status: str) -> d
     edition date it says nothing about, as the calendars do not."""
     start, end = published_days(edition_date)
     on: dict[str, str] = {}
+    by_schedule: dict[int, str] = {}  # the pipeline parses each schedule text once: places share the object
     for p in places:
         s = p.schedule
         if s is None or not s.recurs:
             continue
-        bits = 0
-        if p.status != paused_status:
-            for d in s.occurrences(start, end):
-                bits |= 1 << (d - start).days
-        on[str(p.number)] = format(bits, "x")
+        if p.status == paused_status:
+            on[str(p.number)] = "0"
+            continue
+        bits = by_schedule.get(id(s))
+        if bits is None:
+            days = s.occurrences(start, end)
+            bits = by_schedule[id(s)] = format(sum(1 << (d - start).days for d in days), "x")
+        on[str(p.number)] = bits
     return {"version": 1, "start": start.isoformat(), "days": (end - start).days + 1, "on": on}
 
 
-# ---------------------------------------------------------------- district and place pages
-
-
-def district_figures(edition: Edition, area_id: str) -> dict | None:
-    """gis.insight.district_figures for an area, or None when insight is not available or knows no such area
-    (a page is still written without its figures)."""
-    try:
-        from gis import insight
-    except ImportError:
-        return None
-    if not hasattr(insight, "district_figures"):
-        return None
-    try:
-        return insight.district_figures(edition, area_id)
-    except KeyError:
-        return None
-
-
-def calendar_links(edition: Edition) -> dict[str, str]:
-    """Area id → site-relative district .ics path, from gis.export's result, when it ran."""
-    exports = edition.extras.get("exports") or {}
-    if not isinstance(exports, dict):
-        return {}
-    return {k: f"data/{v}" for k, v in (exports.get("district_calendars") or {}).items()}
+# ---------------------------------------------------------------- place pages
 
 
 @dataclass(frozen=True)
@@ -178,7 +159,7 @@ class PlaceCalendar:
 
 def place_calendar(edition: Edition, p: Any, district_calendars: dict[str, str]) -> PlaceCalendar | None:
     """The place's calendar for its page, or None when it has no events or no calendars were written
-    (district_calendars is calendar_links(edition))."""
+    (district_calendars: area id → site-relative path of the district's .ics, from gis.export)."""
     if not district_calendars:
         return None
     from gis.ical import place_calendar_name, place_calendar_text

@@ -18,6 +18,7 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,12 +27,14 @@ from gis.config import Project, load_project
 from gis.errors import TakaraError
 from gis.progress import Progress, quiet
 from gis.report import Report, render_coordinator_page
-from gis.site import TEMPLATE_ROOT
+from gis.view import TEMPLATE_ROOT
 
 HOST = "127.0.0.1"  # a preview holds unpublished work: never listen on other interfaces
 REPORT_PATH = "/_takara/report"  # the coordinators' report page: served from memory, never a file of the site
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+Say = Callable[[str], None]  # one line to the preview's console
 
 
 def host_name(header: str | None) -> str:
@@ -194,92 +197,22 @@ def serve(
     host: str | None = None,
 ) -> int:
     """Build, serve, rebuild on change until Ctrl-C, SIGTERM (or stop_event). Returns the exit code."""
-    import watchfiles
-
     from gis.output import check_out_dir
 
-    stream = stream or sys.stdout
-
-    def say(text: str) -> None:
-        print(text, file=stream, flush=True)
-
+    say: Say = functools.partial(print, file=stream or sys.stdout, flush=True)  # flushed: the console is live
     project = load_project(project_dir)  # a broken config stops here, before anything is served
     temporary = out is None
     if out is not None:  # only a folder the build accepts is ever served (never the project, never /)
         out = check_out_dir(Path(out), project.root)
     site = Path(tempfile.mkdtemp(prefix="takara-preview-")) if out is None else Path(out)
+    rebuild = _Rebuild(project_dir, site, report_path, with_print, progress, say)
     server: http.server.ThreadingHTTPServer | None = None
-    last: dict[str, Report] = {}
     previous_term = _stop_on_sigterm()
     try:
-
-        def rebuild(first: bool) -> None:
-            try:
-                result = build_site(project_dir, site, report_path, with_print=with_print, progress=progress)
-            except TakaraError as exc:
-                line = str(exc).replace("\n", " / ")
-                say(f"エラー / error: {line}")
-                say(
-                    "  前のサイトをそのまま表示しています / the last good site is still served"
-                    if not first
-                    else "  直してから保存すると、もう一度作ります / fix it and save: the site is rebuilt"
-                )
-                return
-            except Exception as exc:  # noqa: BLE001 - a bug must not take the preview down; show it
-                traceback.print_exc(file=sys.stderr)
-                say(f"内部エラー（不具合） / internal error (a bug): {type(exc).__name__}: {exc}")
-                return
-            last["report"] = result.report
-            sev = result.report.severities()
-            counts = result.report.counts()
-            say(
-                f"{'作りました' if first else '作り直しました'} / {'built' if first else 'rebuilt'}: "
-                f"掲載 {counts['published']}・非掲載 {counts['withheld']}・エラー {counts['rejected']} "
-                f"（エラー {sev['error']} 件・注意 {sev['warning']} 件、{result.seconds:.1f} 秒）"
-            )
-            stale = stale_section(result.edition)
-            if first and stale:
-                say(stale.splitlines()[0])
-
         rebuild(first=True)
-        try:
-            server = make_server(
-                site, port, host, report_page=lambda: render_coordinator_page(last.get("report"), HOST)
-            )
-        except OSError as exc:
-            raise TakaraError(
-                f"ポート {port} を使えません（別のプレビューが動いていませんか） / "
-                f"cannot listen on {HOST}:{port}: {exc.strerror or exc}"
-            ) from None
-        url = f"http://{HOST}:{server.server_address[1]}/"
-        threading.Thread(target=server.serve_forever, name="takara-preview", daemon=True).start()
-        say(f"プレビュー / preview: {url}  （止めるには Ctrl-C / press Ctrl-C to stop）")
-        say(f"  サイトのフォルダ / site folder: {site}")
-        say(f"  報告（この PC だけで見られます） / report, local only: {url.rstrip('/')}{REPORT_PATH}")
-        if not with_print:
-            say("  印刷用PDFは作りません（--print で作ります） / printed maps are skipped: use --print")
-        accept = ChangeFilter(project_dir)
-        built = input_stamp(project_dir, accept)
-        for changes in watchfiles.watch(
-            *watch_roots(project),
-            watch_filter=accept,
-            stop_event=stop_event,
-            debounce=400,
-            step=100,
-            raise_interrupt=True,
-            yield_on_timeout=True,
-            rust_timeout=1000,
-            force_polling=True,
-            poll_delay_ms=300,
-        ):
-            now = input_stamp(project_dir, accept)
-            if not changes and now == built:
-                continue  # a quiet second: nothing was saved
-            names = sorted({Path(p).name for _, p in changes}) or ["…"]
-            say(f"変更 / changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}")
-            rebuild(first=False)
-            accept.refresh()
-            built = input_stamp(project_dir, accept)
+        server = _start_server(site, port, host, rebuild.report_page)
+        _announce(say, server, site, with_print)
+        _rebuild_on_change(project, rebuild, stop_event, say)
     except KeyboardInterrupt:
         pass
     finally:
@@ -292,6 +225,116 @@ def serve(
             signal.signal(signal.SIGTERM, previous_term)
     say("プレビューを止めました / preview stopped")
     return 0
+
+
+@dataclass
+class _Rebuild:
+    """One build of the preview into `site`, saying how it went; keeps the last good report for the
+    report page. A failed build leaves the last good site (and report) in place."""
+
+    project_dir: str | Path
+    site: Path
+    report_path: Path | None
+    with_print: bool
+    progress: Progress
+    say: Say
+    last: Report | None = None  # the last good build's, for the report page
+
+    def report_page(self) -> str:
+        return render_coordinator_page(self.last, HOST)
+
+    def __call__(self, first: bool) -> None:
+        say = self.say
+        try:
+            result = build_site(
+                self.project_dir,
+                self.site,
+                self.report_path,
+                with_print=self.with_print,
+                progress=self.progress,
+            )
+        except TakaraError as exc:
+            line = str(exc).replace("\n", " / ")
+            say(f"エラー / error: {line}")
+            say(
+                "  前のサイトをそのまま表示しています / the last good site is still served"
+                if not first
+                else "  直してから保存すると、もう一度作ります / fix it and save: the site is rebuilt"
+            )
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug must not take the preview down; show it
+            traceback.print_exc(file=sys.stderr)
+            say(f"内部エラー（不具合） / internal error (a bug): {type(exc).__name__}: {exc}")
+            return
+        self.last = result.report
+        sev = result.report.severities()
+        counts = result.report.counts()
+        say(
+            f"{'作りました' if first else '作り直しました'} / {'built' if first else 'rebuilt'}: "
+            f"掲載 {counts['published']}・非掲載 {counts['withheld']}・エラー {counts['rejected']} "
+            f"（エラー {sev['error']} 件・注意 {sev['warning']} 件、{result.seconds:.1f} 秒）"
+        )
+        stale = stale_section(result.edition)
+        if first and stale:
+            say(stale.splitlines()[0])
+
+
+def _start_server(
+    site: Path, port: int, host: str | None, report_page: Callable[[], str]
+) -> http.server.ThreadingHTTPServer:
+    """The preview server, answering on its own thread; a port in use is the user's problem, said so."""
+    try:
+        server = make_server(site, port, host, report_page=report_page)
+    except OSError as exc:
+        raise TakaraError(
+            f"ポート {port} を使えません（別のプレビューが動いていませんか） / "
+            f"cannot listen on {HOST}:{port}: {exc.strerror or exc}"
+        ) from None
+    threading.Thread(target=server.serve_forever, name="takara-preview", daemon=True).start()
+    return server
+
+
+def _announce(say: Say, server: http.server.ThreadingHTTPServer, site: Path, with_print: bool) -> None:
+    """Where to look: the preview's address, its folder and the report page."""
+    url = f"http://{HOST}:{server.server_address[1]}/"
+    say(f"プレビュー / preview: {url}  （止めるには Ctrl-C / press Ctrl-C to stop）")
+    say(f"  サイトのフォルダ / site folder: {site}")
+    say(f"  報告（この PC だけで見られます） / report, local only: {url.rstrip('/')}{REPORT_PATH}")
+    if not with_print:
+        say("  印刷用PDFは作りません（--print で作ります） / printed maps are skipped: use --print")
+
+
+def _rebuild_on_change(
+    project: Project, rebuild: _Rebuild, stop_event: threading.Event | None, say: Say
+) -> None:
+    """Rebuild whenever an input changes, until Ctrl-C, SIGTERM or stop_event. Besides the watcher's
+    events, the inputs' sizes and times are compared every second, so an edit saved during a build is
+    not missed."""
+    import watchfiles
+
+    project_dir = rebuild.project_dir
+    accept = ChangeFilter(project_dir)
+    built = input_stamp(project_dir, accept)
+    for changes in watchfiles.watch(
+        *watch_roots(project),
+        watch_filter=accept,
+        stop_event=stop_event,
+        debounce=400,
+        step=100,
+        raise_interrupt=True,
+        yield_on_timeout=True,
+        rust_timeout=1000,
+        force_polling=True,
+        poll_delay_ms=300,
+    ):
+        now = input_stamp(project_dir, accept)
+        if not changes and now == built:
+            continue  # a quiet second: nothing was saved
+        names = sorted({Path(p).name for _, p in changes}) or ["…"]
+        say(f"変更 / changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}")
+        rebuild(first=False)
+        accept.refresh()
+        built = input_stamp(project_dir, accept)
 
 
 def _stop_on_sigterm() -> Any:

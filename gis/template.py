@@ -386,10 +386,11 @@ def _prefilled_areas(project: Project, tier_id: str, towns: Any) -> tuple[Tier |
     if tier.from_towns:
         assigned, _ = assign_towns(read_town_list(tier), towns, tier)
         return tier, assigned
-    from gis.tiers import assign_areas, load_boundaries
+    from gis.tiers import assign_areas
+    from gis.towns import load_tier
 
     points = towns.geometry.representative_point()
-    hits = assign_areas(list(points.x), list(points.y), load_boundaries(tier))
+    hits = assign_areas(list(points.x), list(points.y), load_tier(tier))
     return tier, {str(code): hit[1] for code, hit in zip(towns["area_id"], hits) if hit}
 
 

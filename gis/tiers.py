@@ -72,10 +72,6 @@ def load_boundaries(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFra
 
     Any CRS is reprojected; a file without CRS whose coordinates look like longitude/latitude is taken
     as JGD2011 (and said so); invalid polygons are repaired with shapely.make_valid (and said so)."""
-    if tier.from_towns:  # dissolved from the town layer (gis.towns; the pipeline reports its list's rows)
-        from gis.towns import town_tier_areas
-
-        return town_tier_areas(tier, warn)
     label = tier.path.name
     warn = warn if warn is not None else []
     gdf = _read_areas(tier, label, warn)

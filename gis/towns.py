@@ -22,10 +22,10 @@ import geopandas as gpd
 import pandas as pd
 
 from gis.config import Project, Tier, TownLayer
+from gis.encoding import decode_csv_bytes
 from gis.errors import InputError
 from gis.geocode import canonical
 from gis.place import normalise_header, normalise_text
-from gis.records import decode_csv_bytes
 from gis.report import Issue
 from gis.tiers import WGS84, load_boundaries
 
@@ -430,3 +430,9 @@ def town_names(project: Project) -> pd.DataFrame:
         )
     towns = load_town_layer(project.towns)
     return pd.DataFrame({"code": towns["area_id"].astype(str), "name": towns["area_name"].astype(str)})
+
+
+def load_tier(tier: Tier, warn: list[str] | None = None) -> gpd.GeoDataFrame:
+    """A tier's areas: dissolved from the town layer when the tier is made of towns, else read from its
+    boundary file (gis.tiers.load_boundaries)."""
+    return town_tier_areas(tier, warn) if tier.from_towns else load_boundaries(tier, warn)

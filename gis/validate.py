@@ -239,87 +239,116 @@ def _check_organiser(p: Place, row: RawRow, report: Report) -> None:
         )
 
 
+# Free-text fields, kept as written (cut at MAX_CELL, with a warning).
+TEXT_FIELDS = (
+    "venue",
+    "address",
+    "schedule_text",
+    "target",
+    "fee",
+    "activities",
+    "participants",
+    "contact",
+    "photo",
+    "story",
+    "district_hint",
+    "record_id",
+    "organiser",
+    "representative",
+)
+
+
 def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, report: Report) -> Place:
-    """Build a Place, or raise RowError naming the field. Warnings go to the report."""
+    """Build a Place, or raise RowError naming the field. Warnings go to the report. The fields are read
+    in this order, so a row's warnings and its one rejection are always the same ones."""
     name = _text(row, "name", report)
     if not name:
         raise RowError("name", "名称が空欄です", "the name is empty")
     p = Place(source=row.source, row=row.row, name=name)
-    for fieldname in (
-        "venue",
-        "address",
-        "schedule_text",
-        "target",
-        "fee",
-        "activities",
-        "participants",
-        "contact",
-        "photo",
-        "story",
-        "district_hint",
-        "record_id",
-        "organiser",
-        "representative",
-    ):
+    for fieldname in TEXT_FIELDS:
         setattr(p, fieldname, _text(row, fieldname, report, name))
     p.extra = row.extra
     _check_photo_path(p, row, report)
+    p.category = _read_category(row, categories, report, name)
+    p.number = _read_number(row)
+    p.lat, p.lon = _read_coordinates(row, p.address)
+    p.venue_kind = _read_venue_kind(row, report, name, p.venue)
+    _check_organiser(p, row, report)
+    p.status = _read_status(row, report, name)
+    _read_consent_and_date(p, row, report)
+    if "_geometry" in row.values:
+        p.lat, p.lon = _geometry_point(row.values["_geometry"])
+    return p
 
+
+def _read_category(row: RawRow, categories: CategoryMatcher, report: Report, name: str) -> str:
+    """The category's id: its id, label or an alias as written; anything else rejects the row."""
     raw_category = _text(row, "category", report, name)
     category = categories.match(raw_category)
-    if category is None:
-        if not raw_category:
-            raise RowError(
-                "category",
-                f"種別が空欄です（{categories.choices} から選んでください）",
-                "the category is empty",
-            )
+    if category is not None:
+        return category
+    if not raw_category:
         raise RowError(
             "category",
-            f"種別「{raw_category}」は一覧にありません（{categories.choices} から選んでください）",
-            f"category {raw_category!r} is not one of the project's categories",
+            f"種別が空欄です（{categories.choices} から選んでください）",
+            "the category is empty",
         )
-    p.category = category
+    raise RowError(
+        "category",
+        f"種別「{raw_category}」は一覧にありません（{categories.choices} から選んでください）",
+        f"category {raw_category!r} is not one of the project's categories",
+    )
 
+
+def _read_number(row: RawRow) -> int | None:
+    """The 一覧表No.: empty, or a whole number from 1 to MAX_NUMBER."""
     number = _number(row.values.get("number"), "number")
-    if number is not None:
-        if number != int(number) or not 1 <= number <= MAX_NUMBER:
-            raise RowError(
-                "number",
-                f"No. は 1 から {MAX_NUMBER} までの整数にしてください",
-                f"No. must be a whole number from 1 to {MAX_NUMBER}",
-            )
-        p.number = int(number)
+    if number is None:
+        return None
+    if number != int(number) or not 1 <= number <= MAX_NUMBER:
+        raise RowError(
+            "number",
+            f"No. は 1 から {MAX_NUMBER} までの整数にしてください",
+            f"No. must be a whole number from 1 to {MAX_NUMBER}",
+        )
+    return int(number)
 
-    p.lat = _number(row.values.get("lat"), "lat")
-    p.lon = _number(row.values.get("lon"), "lon")
-    if (p.lat is None) != (p.lon is None):
-        missing = "lon" if p.lon is None else "lat"
+
+def _read_coordinates(row: RawRow, address: str) -> tuple[float | None, float | None]:
+    """緯度 and 経度: both or neither, on the earth (swapped ones pass: the pipeline reports them); a row
+    with neither needs an address or a geometry, or it cannot be located."""
+    lat = _number(row.values.get("lat"), "lat")
+    lon = _number(row.values.get("lon"), "lon")
+    if (lat is None) != (lon is None):
+        missing = "lon" if lon is None else "lat"
         raise RowError(
             missing,
             f"{FIELD_LABELS[missing]}だけが空欄です（緯度と経度は両方書くか、両方空欄に）",
             "give both latitude and longitude, or neither",
         )
-    if p.lat is not None and p.lon is not None and not (-90 <= p.lat <= 90 and -180 <= p.lon <= 180):
-        if -90 <= p.lon <= 90 and -180 <= p.lat <= 180:
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        if -90 <= lon <= 90 and -180 <= lat <= 180:
             pass  # swapped: the pipeline detects and reports it against the city's extent
         else:
             raise RowError("lat", "緯度・経度の値が地球上にありません", "latitude/longitude out of range")
-    if p.lat is None and not p.address and "_geometry" not in row.values:
+    if lat is None and not address and "_geometry" not in row.values:
         raise RowError(
             "address",
             "所在地も緯度・経度も空欄のため、場所がわかりません",
             "no address and no coordinates: the place cannot be located",
         )
+    return lat, lon
 
+
+def _read_venue_kind(row: RawRow, report: Report, name: str, venue: str) -> str:
     kind = _text(row, "venue_kind", report, name)
-    p.venue_kind = VENUE_KIND_ALIASES.get(normalise_header(kind), kind) if kind else ""
-    if not p.venue_kind and suggests_home(p.venue):
-        p.venue_kind = (
-            VENUE_HOME  # a venue written as someone's home is one (gis.privacy decides what is shown)
-        )
+    venue_kind = VENUE_KIND_ALIASES.get(normalise_header(kind), kind) if kind else ""
+    if not venue_kind and suggests_home(venue):
+        return VENUE_HOME  # a venue written as someone's home is one (gis.privacy decides what is shown)
+    return venue_kind
 
-    _check_organiser(p, row, report)
+
+def _read_status(row: RawRow, report: Report, name: str) -> str:
     status_raw = _text(row, "status", report, name)
     status = STATUS_ALIASES.get(normalise_header(status_raw))
     if status is None:
@@ -328,20 +357,18 @@ def place_from_row(row: RawRow, project: Project, categories: CategoryMatcher, r
             f"状況「{status_raw}」がわかりません（活動中・休止中・終了 のどれか）",
             f"status {status_raw!r} is not 活動中 / 休止中 / 終了",
         )
-    p.status = status
+    return status
 
-    _read_consent_and_date(p, row, report)
-    if "_geometry" in row.values:
-        from shapely.geometry import shape
 
-        try:
-            point = shape(row.values["_geometry"]).representative_point()
-            p.lat, p.lon = point.y, point.x
-        except Exception:  # noqa: BLE001 - any malformed geometry is the coordinator's row problem
-            raise RowError(
-                "lat", "形（geometry）が壊れています", "the feature's geometry is broken"
-            ) from None
-    return p
+def _geometry_point(geometry: Any) -> tuple[float, float]:
+    """(lat, lon) of a point inside a GeoJSON feature's geometry (a polygon's is inside it)."""
+    from shapely.geometry import shape
+
+    try:
+        point = shape(geometry).representative_point()
+        return point.y, point.x
+    except Exception:  # noqa: BLE001 - any malformed geometry is the coordinator's row problem
+        raise RowError("lat", "形（geometry）が壊れています", "the feature's geometry is broken") from None
 
 
 def validate_rows(rows: list[RawRow], project: Project, report: Report) -> list[Place]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,22 @@ def kurashiki_dir() -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def site_only_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publish without exports, prints and statistics (tests/stages.py)."""
+    from stages import site_only
+
+    site_only(monkeypatch)
+
+
+@pytest.fixture
+def small_site(tmp_path: Path, site_only_stages: None) -> tuple[Any, Path]:
+    """The small synthetic edition (tests/sites.py) with one hostile record, published site-only."""
+    from sites import build_small_site
+
+    return build_small_site(tmp_path)
 
 
 # One Chromium for the whole session, shared by every browser test module (a second Playwright start

@@ -97,15 +97,15 @@ def test_a_file_made_unreadable_mid_build_leaves_the_previous_site(published, mo
 
 def test_a_render_error_leaves_the_previous_site(published, monkeypatch):
     project, site, before = published
-    from gis import site as site_mod
+    from gis import publish
 
-    real_write_data = site_mod.write_data
+    real_write_data = publish.write_data
 
-    def half_then_fail(model, out, result):
-        real_write_data(model, out, result)  # some files are already written in the staging folder
+    def half_then_fail(model, out):
+        real_write_data(model, out)  # some files are already written in the staging folder
         raise RuntimeError("injected render failure")
 
-    monkeypatch.setattr(site_mod, "write_data", half_then_fail)
+    monkeypatch.setattr(publish, "write_data", half_then_fail)
     with pytest.raises(RuntimeError, match="injected"):
         build_cli(project, site, "--no-print")
     assert folder_hash(site) == before and leftovers(site) == []
@@ -113,12 +113,12 @@ def test_a_render_error_leaves_the_previous_site(published, monkeypatch):
 
 def test_a_disk_error_while_writing_is_one_line_and_leaves_the_previous_site(published, monkeypatch):
     project, site, before = published
-    from gis import site as site_mod
+    from gis import publish
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device", "index.html")
 
-    monkeypatch.setattr(site_mod, "render_pages", disk_full)
+    monkeypatch.setattr(publish, "write_pages", disk_full)
     code, _, err = build_cli(project, site, "--no-print")
     assert code == 2 and err.count("\n") == 1 and "No space left" in err, err
     assert folder_hash(site) == before and leftovers(site) == []
@@ -248,10 +248,10 @@ def rmtree(path, *args, **kwargs):
 
 os.rename, shutil.rmtree = rename, rmtree
 if point in ("rendering", "writing the report"):
-    import gis.report, gis.site
+    import gis.report, gis.publish
     if point == "rendering":
-        real_write_data = gis.site.write_data
-        gis.site.write_data = lambda *a: (real_write_data(*a), die())
+        real_write_data = gis.publish.write_data
+        gis.publish.write_data = lambda *a: (real_write_data(*a), die())
     else:
         gis.report.Report.write = lambda self, path: (path.write_text('{"rows_read": '), die())
 from gis.cli import main

@@ -11,7 +11,7 @@ import json
 import pytest
 from browser import serve, wait_ready
 
-from gis.site import slug
+from gis.view import slug
 from tests.hostile import PWN, hostile_site
 
 pytestmark = pytest.mark.browser

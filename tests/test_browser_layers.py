@@ -11,7 +11,7 @@ from browser import serve, wait_ready
 from gis.config import load_project
 from gis.insight import insight_layers
 from gis.pipeline import run
-from gis.site import render_site
+from gis.publish import publish_site
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 def demo(tmp_path_factory):
     edition = run(load_project(REPO))
     out = tmp_path_factory.mktemp("site-layers")
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     with serve(out) as base:
         yield edition, out, base
 

@@ -12,7 +12,7 @@ from browser import serve
 
 from gis.config import load_project
 from gis.pipeline import run
-from gis.site import render_site
+from gis.publish import publish_site
 from gis.typography import NO_LINE_START
 from tests.conftest import REPO
 
@@ -65,7 +65,7 @@ MEASURE = """([selector, noStart, units]) => {
 def built(tmp_path_factory):
     edition = run(load_project(REPO))
     out = tmp_path_factory.mktemp("linebreak-site")
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     with serve(out) as base:
         yield edition, out, base
 

@@ -14,7 +14,7 @@ from browser import serve, wait_ready
 
 from gis.config import load_project
 from gis.pipeline import run
-from gis.site import render_site
+from gis.publish import publish_site
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,7 @@ MODE_IDS = ["ja", "en", "large-text"]
 def built(tmp_path_factory):
     edition = run(load_project(REPO))
     out = tmp_path_factory.mktemp("phone-site")
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     with serve(out) as base:
         yield edition, out, base
 

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from gis.cli import DEMO, main
 from gis.config import load_project
-from gis.site import slug
+from gis.view import slug
 
 pytestmark = pytest.mark.browser
 

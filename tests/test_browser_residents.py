@@ -26,8 +26,9 @@ from icalendar import Calendar
 from gis.config import load_project
 from gis.ical import place_calendar_text
 from gis.pipeline import run
+from gis.publish import publish_site
 from gis.residents import target_groups, towns_payload
-from gis.site import render_site, slug
+from gis.view import slug
 
 REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / "site_template" / "vendor" / "axe-core" / "axe.min.js"
@@ -41,7 +42,7 @@ PHONE = (390, 844)
 def built(tmp_path_factory):
     edition = run(load_project(REPO))
     out = tmp_path_factory.mktemp("residents-site")
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     with serve(out) as base:
         yield edition, out, base
 

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 from browser import serve, wait_ready
+from stages import site_only
 
 from gis.config import RecordSource, load_project
 from gis.edition import Edition
 from gis.pipeline import run
 from gis.place import STATUS_PAUSED
-from gis.site import render_site
+from gis.publish import publish_site
 from gis.tiers import load_boundaries
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ class BuiltSite:
 def build(project_dir: Path, out: Path, name: str) -> BuiltSite:
     """Run the real pipeline and write the site (prints skipped: they are not what is tested here)."""
     edition = run(load_project(project_dir))
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     return BuiltSite(name, edition, out)
 
 
@@ -72,7 +73,7 @@ def server(site):
 def _district_areas(site: BuiltSite):
     tier = site.edition.project.district_tier
     gdf = site.edition.boundaries[tier.id]
-    from gis.site import slug
+    from gis.view import slug
 
     return tier, [(str(a), str(n), slug(str(a))) for a, n in zip(gdf["area_id"], gdf["area_name"])]
 
@@ -345,15 +346,14 @@ def test_screenshots_for_review(site, server, open_page, artifacts):
 
 def test_a_large_project_lists_its_places_in_pages(tmp_path, open_page, monkeypatch):
     """Beyond FULL_LIST_LIMIT the index holds no list in HTML: the script pages through index.json."""
-    from test_site import make_edition
+    from sites import make_edition
 
-    import gis.site as site_mod
+    import gis.pages
 
-    for name in ("gis.printing", "gis.insight", "gis.export"):
-        monkeypatch.setitem(sys.modules, name, None)  # the site alone
-    monkeypatch.setattr(site_mod, "FULL_LIST_LIMIT", 20)
+    site_only(monkeypatch)  # the site alone
+    monkeypatch.setattr(gis.pages, "FULL_LIST_LIMIT", 20)
     edition = make_edition(tmp_path / "p", count=150)
-    render_site(edition, tmp_path / "site", with_print=False)
+    publish_site(edition, tmp_path / "site", with_print=False)
     with serve(tmp_path / "site") as base:
         page, guard = open_page(base + "index.html", DESKTOP)
         wait_ready(page)
@@ -442,7 +442,7 @@ def hostile_site(tmp_path_factory) -> BuiltSite:
     edition = run(project)
     assert [p.name for p in edition.places] == [r["名称"] for r in HOSTILE_ROWS]
     out = tmp_path_factory.mktemp("hostile-site")
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     return BuiltSite("hostile", edition, out)
 
 
@@ -451,7 +451,7 @@ def test_hostile_record_text_shows_as_text_and_runs_nothing(hostile_site, open_p
     with serve(hostile_site.folder) as base:
         tier = hostile_site.edition.project.district_tier
         pages = ["index.html"] + [f"places/{p.number}/" for p in hostile_site.edition.places]
-        from gis.site import slug
+        from gis.view import slug
 
         pages += sorted(
             {

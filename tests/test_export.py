@@ -177,7 +177,7 @@ def test_hsds_ids_survive_a_rebuild_and_changes_are_recorded(tmp_path):
     second = _edition(root, changed)
     result = write_exports(second, tmp_path / "v2", previous=tmp_path / "v1")
     meta = _hsds(tmp_path / "v2")["metadata"]
-    assert result["hsds_changes"] == len(meta) > 0
+    assert result.hsds_changes == len(meta) > 0
     old_services = {s["name"]: s["id"] for s in _hsds(tmp_path / "v1")["service"]}
     new_services = {s["name"]: s["id"] for s in _hsds(tmp_path / "v2")["service"]}
     assert old_services["第2第4火曜サロン"] == new_services["第2第4火曜サロン"]
@@ -277,7 +277,7 @@ def test_every_calendar_gives_the_schedules_dates_for_a_year(built):
 
 def test_unparsed_irregular_and_paused_schedules_give_no_event_and_are_listed(built):
     edition, data, result = built
-    skipped = {s["name"]: s["reason"] for s in result["calendar_skipped"]}
+    skipped = {s["name"]: s["reason"] for s in result.calendar_skipped}
     assert set(skipped) == {"ときどきの会", "気まぐれ茶話会", "お休み中の体操"}
     assert "不定期" in skipped["ときどきの会"] and "読み取れない" in skipped["気まぐれ茶話会"]
     assert "休止中" in skipped["お休み中の体操"]
@@ -343,7 +343,7 @@ def test_the_week_data_and_the_calendars_give_the_same_days_for_a_year(built):
 
 def test_district_calendars_hold_their_districts_events(built):
     _, data, result = built
-    assert set(result["district_calendars"]) == {"A", "B"}
+    assert set(result.district_calendars) == {"A", "B"}
     west = _calendar(data / "calendar" / "district-A.ics")
     east = _calendar(data / "calendar" / "district-B.ics")
     assert {str(e["summary"]) for e in west.walk("VEVENT")} == {"第2第4火曜サロン", "水曜のお茶会"}
@@ -389,7 +389,7 @@ def test_metadata_names_licence_sources_counts_and_files(built):
         "salon": {"label": "サロン", "count": 4},
         "exercise": {"label": "体操", "count": 2},
     }
-    assert meta["files"] == result["files"]
+    assert meta["files"] == sorted(result.files)
     assert all((data / f).is_file() for f in meta["files"])
     assert {"places.xlsx", "hsds/service.json", "metadata.json", "calendar/district-A.ics"} <= set(
         meta["files"]
@@ -397,11 +397,11 @@ def test_metadata_names_licence_sources_counts_and_files(built):
 
 
 def test_site_build_links_exports_and_writes_excel_readable_csv(tmp_path):
-    from gis.site import render_site
+    from gis.publish import publish_site
 
     edition = _edition(tmp_path / "p", ROWS)
     out = tmp_path / "site"
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     raw = (out / "data" / "places.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -470,12 +470,12 @@ def _all_text(folder: Path) -> dict[str, str]:
 
 
 def test_no_withheld_record_home_address_or_unconsented_phone_in_any_export(tmp_path):
-    from gis.site import render_site
+    from gis.publish import publish_site
 
     edition = _edition(tmp_path / "p", [*PRIVATE, row(名称="公開サロン")])
     assert {p.name for p in edition.places} == {"お宅サロン", "電話は載せない体操", "公開サロン"}
     out = tmp_path / "site"
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     texts = _all_text(out / "data")
     assert any(str(out / "data" / "places.xlsx") == k for k in texts) and len(texts) > 15
     assert any("お宅サロン" in t for t in texts.values())  # the scan does see published text
@@ -524,12 +524,13 @@ def test_the_published_list_reads_back_as_records(tmp_path):
     """places.csv and places.xlsx carry headers the record reader knows, so last edition's published
     list can be the start of this edition's sheet: every column is recognised and every value comes back."""
     from gis.config import RecordSource
+    from gis.datafiles import csv_text
     from gis.export import xlsx_bytes
     from gis.records import read_source
     from gis.report import Report
-    from gis.site import Catalogue, SiteModel, csv_text
     from gis.table import TABLE_FIELDS
     from gis.validate import validate_rows
+    from gis.view import Catalogue, SiteModel
 
     project = load_project(Path(__file__).resolve().parent.parent)
     edition = run(project)
@@ -559,11 +560,11 @@ def test_the_published_list_reads_back_as_records(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory):
-    from gis.site import render_site
+    from gis.publish import publish_site
 
     edition = run(load_project(Path(__file__).resolve().parent.parent))
     out = tmp_path_factory.mktemp("demo-site")
-    render_site(edition, out, with_print=False)
+    publish_site(edition, out, with_print=False)
     return edition, out
 
 

@@ -44,8 +44,8 @@ from gis.printing import (
     write_prints,
 )
 from gis.report import WITHHELD, Report
-from gis.site import Catalogue, SiteModel
 from gis.validate import validate_rows
+from gis.view import Catalogue, SiteModel
 
 WEEKDAYS = "月火水木金土日"
 PHONE = r"0\d{1,4}-\d{1,4}-\d{4}"

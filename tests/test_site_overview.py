@@ -6,23 +6,23 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 
-from test_site import make_edition
+from sites import make_edition
+from stages import site_only
 
-import gis.site as site_mod
-from gis.site import render_site
+import gis.datafiles
+import gis.pages
+from gis.publish import publish_site
 
 
 def _site_only(monkeypatch):
-    for name in ("gis.printing", "gis.insight", "gis.export"):
-        monkeypatch.setitem(sys.modules, name, None)
+    site_only(monkeypatch)
 
 
 def test_first_view_bounds_and_overview_account_for_every_place(tmp_path, monkeypatch):
     _site_only(monkeypatch)
     edition = make_edition(tmp_path / "p", count=60)
-    render_site(edition, tmp_path / "site", with_print=False)
+    publish_site(edition, tmp_path / "site", with_print=False)
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     (south, west), (north, east) = json.loads(
         html.unescape(re.search(r'data-bounds="([^"]+)"', page).group(1))
@@ -44,9 +44,9 @@ def test_first_view_bounds_and_overview_account_for_every_place(tmp_path, monkey
 
 def test_overview_levels_stop_before_the_grid_gets_large(tmp_path, monkeypatch):
     _site_only(monkeypatch)
-    monkeypatch.setattr(site_mod, "OVERVIEW_MAX_CELLS", 3)
+    monkeypatch.setattr(gis.datafiles, "OVERVIEW_MAX_CELLS", 3)
     edition = make_edition(tmp_path / "p", count=40)
-    render_site(edition, tmp_path / "site", with_print=False)
+    publish_site(edition, tmp_path / "site", with_print=False)
     overview = json.loads((tmp_path / "site" / "data" / "overview.json").read_text(encoding="utf-8"))
     assert all(len(cells) <= 3 for cells in overview["levels"].values())
 
@@ -61,8 +61,8 @@ def test_index_links_first_tier_pages_when_districts_are_too_many(tmp_path, monk
     _site_only(monkeypatch)
     edition = run(load_project(generate(300, tmp_path / "cache")))
     top, districts = edition.project.top_tier, edition.project.district_tier
-    monkeypatch.setattr(site_mod, "DISTRICT_INDEX_LIMIT", 5)
-    render_site(edition, tmp_path / "site", with_print=False)
+    monkeypatch.setattr(gis.pages, "DISTRICT_INDEX_LIMIT", 5)
+    publish_site(edition, tmp_path / "site", with_print=False)
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     index = page[page.index('class="district-index"') :]
     links = re.findall(r'href="([^"]+)"', index[: index.index("</ul>")])

@@ -369,7 +369,8 @@ label = "班"
 
 
 def test_a_tier_of_hundreds_of_towns_is_off_when_the_map_opens_even_as_the_district_tier(kesennuma):
-    from gis.site import Catalogue, SiteModel, _tiers_ctx
+    from gis.pages import _tiers_ctx
+    from gis.view import Catalogue, SiteModel
 
     root, _ = kesennuma
     project = load_project(root)

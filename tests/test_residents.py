@@ -12,9 +12,10 @@ import pytest
 
 from gis.config import load_project
 from gis.pipeline import run
+from gis.publish import publish_site
 from gis.residents import TARGET_GROUPS, target_groups, towns_payload, week_ctx
 from gis.schedule_parse import parse_schedule
-from gis.site import TEMPLATE_ROOT, render_site, slug
+from gis.view import TEMPLATE_ROOT, slug
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -107,10 +108,15 @@ def test_towns_file_has_only_town_names_and_points():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def published(tmp_path_factory):
     edition = run(load_project(REPO))
     out = tmp_path_factory.mktemp("site")
-    render_site(edition, out, with_print=False)
+    return edition, out, publish_site(edition, out, with_print=False)
+
+
+@pytest.fixture(scope="module")
+def site(published):
+    edition, out, _ = published
     return edition, out
 
 
@@ -136,11 +142,11 @@ def test_one_build_writes_japanese_and_english_with_links_both_ways(site):
     assert 'href="../data/places.xlsx"' in (out / "en" / "index.html").read_text(encoding="utf-8")
 
 
-def test_district_pages_show_figures_and_calendar_place_pages_their_calendar(site):
-    edition, out = site
+def test_district_pages_show_figures_and_calendar_place_pages_their_calendar(published):
+    edition, out, publication = published
     tier = edition.project.district_tier
-    exports = edition.extras["exports"]
-    area_id, rel = min(exports["district_calendars"].items())
+    exports = publication.exports
+    area_id, rel = min(exports.district_calendars.items())
     html = (out / "districts" / slug(area_id) / "index.html").read_text(encoding="utf-8")
     assert "数字で見るこの地区" in html
     total = len(edition.places_in(tier.id, area_id))

@@ -1,0 +1,66 @@
+"""The outputs' pipeline (gis.publish): the stages in order, links from their results, identical builds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sites import camera_photo, make_edition
+
+from gis import publish
+from gis.publish import publish_site
+
+# The print, export and statistics stages (tested in their own files) write nothing here.
+pytestmark = pytest.mark.usefixtures("site_only_stages")
+
+
+def test_pages_link_prints_and_statistics_only_when_their_stages_wrote_them(tmp_path, monkeypatch):
+    edition = make_edition(tmp_path / "p", count=3)
+    publish_site(edition, tmp_path / "plain", with_print=True)
+    plain = (tmp_path / "plain" / "index.html").read_text(encoding="utf-8")
+    assert "print/index.html" not in plain and "stats/index.html" not in plain
+
+    calls = []
+
+    def fake_prints(ed, target, **kwargs):
+        calls.append("prints")
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "index.html").write_text("ok", encoding="utf-8")
+        return [target / "index.html"]
+
+    def fake_stats(ed, target, links):
+        calls.append("statistics")
+        # the statistics page links the prints exactly when they were written before it
+        assert links.print_index == ("prints" in calls)
+        return True
+
+    monkeypatch.setattr(publish, "write_prints", fake_prints)
+    monkeypatch.setattr(publish, "write_stats", fake_stats)
+    publish_site(edition, tmp_path / "full", with_print=True)
+    assert calls == ["prints", "statistics"]  # the outputs' pipeline order
+    full = (tmp_path / "full" / "index.html").read_text(encoding="utf-8")
+    assert 'href="print/index.html"' in full and 'href="stats/index.html"' in full
+    calls.clear()
+    publish_site(edition, tmp_path / "noprint", with_print=False)
+    assert calls == ["statistics"]
+    noprint = (tmp_path / "noprint" / "index.html").read_text(encoding="utf-8")
+    assert "print/index.html" not in noprint
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    photo = tmp_path / "p" / "photo.jpg"
+    photo.parent.mkdir(parents=True)
+    camera_photo(photo)
+    outs = []
+    for k in range(2):
+        edition = make_edition(
+            tmp_path / "p", extra=[{"number": 77, "photo": "photo.jpg", "story": "写真つき"}]
+        )
+        out = tmp_path / f"site{k}"
+        publish_site(edition, out, with_print=False)
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
+    assert Path("photos/77-l.jpg") in files
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
