@@ -42,7 +42,6 @@ from gis.view import (
     PlaceView,
     SiteModel,
     compact_json,
-    normalise_search,
     simplified,
     slug,
 )
@@ -169,11 +168,9 @@ def overview_payload(model: SiteModel) -> dict:
 
 
 def search_payload(model: SiteModel) -> dict:
-    """data/search.json: activities and venue, normalised (the JS adds the name, which index.json has)."""
-    return {
-        "version": 1,
-        "q": [normalise_search(f"{p.activities} {p.venue} {p.organiser}") for p in model.places],
-    }
+    """data/search.json: activities, venue and organiser as written (the JS adds the name, which index.json
+    has, and folds both with takara.js `normaliseSearch`, the one implementation of search folding)."""
+    return {"version": 1, "q": [f"{p.activities} {p.venue} {p.organiser}" for p in model.places]}
 
 
 DETAIL_FIELDS = (

@@ -4,19 +4,21 @@ Written under the site's data/ folder (gis.datafiles writes places.geojson and p
 
     places.xlsx                 the 一覧表 for Excel, same columns as places.csv
     hsds/<object>.json          an HSDS 3.0 dataset (Open Referral): one JSON array per object type
-    calendar/<place id>.ics     iCalendar per place, with recurrence rules from the parsed schedule
-    calendar/district-<id>.ics  iCalendar per district (第2層), every place in it
+    calendar/district-<id>.ics  iCalendar per district (第2層), every place in it, with recurrence rules
+                                from the parsed schedule
     places.ics                  iCalendar of every place
     metadata.json               title, licence, attribution, edition, sources, counts, files
 
 Only PublicPlace is read (privacy has already decided). Every file is deterministic: ids are uuid5 of
 the place id, and the only date written is the edition date, so two builds of one edition are equal
 byte for byte and the differences between editions are real changes.
+
+A place's own calendar is not a file: its page carries the text (`gis.ical.place_calendar_text`) and the browser
+offers it as a download named <place id>.ics, so 100,000 places do not cost 100,000 files.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import re
@@ -24,23 +26,26 @@ import shutil
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gis.config import Project
 from gis.edition import Edition
+from gis.ical import (
+    calendar_bytes,
+    category_label,
+    place_events,
+    project_namespace,
+    rrule_text,
+    schedule_plan,
+    stable_id,
+)
 from gis.place import STATUS_ACTIVE, STATUS_PAUSED, VENUE_ONLINE, PublicPlace, normalise_text
 from gis.table import published_columns
 from gis.textsafe import one_line, spreadsheet_cell
 
-TZID = "Asia/Tokyo"
-TOKYO = ZoneInfo(TZID)
 UTC_OFFSET = "+09:00"  # Japan has had no daylight saving since 1951
-EXDATE_DAYS = 366  # closures (祝日・年末年始・お盆) are listed as EXDATE for a year from the edition date
-FIRST_SEARCH_YEARS = 2  # a rule with no occurrence within this long is not published as an event
 HSDS_OBJECTS = (
     "organization",
     "service",
@@ -82,7 +87,6 @@ _PREFECTURE = re.compile(r"^(東京都|北海道|京都府|大阪府|[^\s都道�
 @dataclass
 class ExportResult:
     files: list[str] = field(default_factory=list)  # paths relative to data/
-    calendars: dict[str, str] = field(default_factory=dict)  # place id -> calendar/<id>.ics
     district_calendars: dict[str, str] = field(
         default_factory=dict
     )  # area id -> calendar/district-<slug>.ics
@@ -93,7 +97,6 @@ class ExportResult:
     def to_dict(self) -> dict:
         return {
             "files": sorted(self.files),
-            "calendars": self.calendars,
             "district_calendars": self.district_calendars,
             "calendar_skipped": self.calendar_skipped,
             "hsds_changes": self.hsds_changes,
@@ -117,7 +120,9 @@ def write_exports(edition: Edition, data_dir: Path, previous: Path | None = None
     hsds = hsds_dataset(edition.project, places, day)
     before = _read_previous_hsds(previous, result.notes)
     if before is not None:
-        hsds["metadata"] = change_rows(before, hsds, day, _ns(edition.project), _updated_by(edition.project))
+        hsds["metadata"] = change_rows(
+            before, hsds, day, project_namespace(edition.project), _updated_by(edition.project)
+        )
     result.hsds_changes = len(hsds["metadata"])
     (data_dir / "hsds").mkdir(exist_ok=True)
     for name in HSDS_OBJECTS:
@@ -144,23 +149,8 @@ def _write_json(path: Path, data: Any) -> None:
     _write_bytes(path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
 
 
-def _ns(project: Project) -> uuid.UUID:
-    """The project's uuid namespace: its public address when it has one (stable across rebuilds and
-    distinct between cities, so national aggregations do not merge place 1 of two towns)."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, "takara-map:" + (project.site.base_url or project.site.title))
-
-
-def _uid(ns: uuid.UUID, *parts: object) -> str:
-    return str(uuid.uuid5(ns, "/".join(str(p) for p in parts)))
-
-
 def _updated_by(project: Project) -> str:
     return project.site.attribution or project.site.title
-
-
-def _category_label(project: Project, cid: str) -> str:
-    c = project.category(cid)
-    return c.label if c else cid
 
 
 def _source_names(project: Project) -> list[str]:
@@ -291,15 +281,15 @@ def hsds_dataset(project: Project, places: list[PublicPlace], day: date) -> dict
     """Each place is an organization (the group) delivering a service (the activity) at a location (the
     venue), linked by service_at_location; categories are a taxonomy whose terms are attached to
     services through attribute rows. Objects are flat, with foreign keys, as in HSDS's tabular form."""
-    ns = _ns(project)
+    ns = project_namespace(project)
     data: dict[str, list[dict]] = {name: [] for name in HSDS_OBJECTS}
     term_ids = _hsds_taxonomy(ns, project, day, data)
     for p in places:
         ids = {
-            kind: _uid(ns, kind, p.id)
+            kind: stable_id(ns, kind, p.id)
             for kind in ("organization", "service", "location", "service_at_location")
         }
-        label = _category_label(project, p.category)
+        label = category_label(project, p.category)
         data["organization"].append(_hsds_organization(p, ids, label))
         data["service"].append(_hsds_service(project, p, ids, label))
         _hsds_location(project, ns, p, ids, data)
@@ -307,7 +297,7 @@ def hsds_dataset(project: Project, places: list[PublicPlace], day: date) -> dict
         if p.category in term_ids:
             data["attribute"].append(
                 {
-                    "id": _uid(ns, "attribute", p.id, p.category),
+                    "id": stable_id(ns, "attribute", p.id, p.category),
                     "link_id": ids["service"],
                     "taxonomy_term_id": term_ids[p.category],
                     "link_type": "category",
@@ -323,7 +313,7 @@ def hsds_dataset(project: Project, places: list[PublicPlace], day: date) -> dict
 
 def _hsds_taxonomy(ns: uuid.UUID, project: Project, day: date, data: dict[str, list[dict]]) -> dict[str, str]:
     """The categories as one taxonomy; returns the term id of each category."""
-    taxonomy_id = _uid(ns, "taxonomy")
+    taxonomy_id = stable_id(ns, "taxonomy")
     name = f"{project.site.title} 種類"
     data["taxonomy"].append(
         {
@@ -335,7 +325,7 @@ def _hsds_taxonomy(ns: uuid.UUID, project: Project, day: date, data: dict[str, l
     )
     term_ids = {}
     for c in project.categories:
-        term_ids[c.id] = _uid(ns, "taxonomy_term", c.id)
+        term_ids[c.id] = stable_id(ns, "taxonomy_term", c.id)
         data["taxonomy_term"].append(
             {
                 "id": term_ids[c.id],
@@ -408,7 +398,7 @@ def _hsds_location(
         pref, city, rest = split_address(p.address, p.areas.get(project.top_tier.id, ("", ""))[1])
         data["address"].append(
             {
-                "id": _uid(ns, "address", p.id),
+                "id": stable_id(ns, "address", p.id),
                 "location_id": ids["location"],
                 "address_1": rest,
                 "city": city,
@@ -429,7 +419,7 @@ def _hsds_contact_and_cost(
     if p.phone:
         data["phone"].append(
             {
-                "id": _uid(ns, "phone", p.id),
+                "id": stable_id(ns, "phone", p.id),
                 "service_id": ids["service"],
                 "number": p.phone,
                 "type": "voice",
@@ -438,7 +428,7 @@ def _hsds_contact_and_cost(
         )
     if p.fee:
         cost: dict[str, Any] = {
-            "id": _uid(ns, "cost_option", p.id),
+            "id": stable_id(ns, "cost_option", p.id),
             "service_id": ids["service"],
             "currency": "JPY",
             "amount_description": p.fee,
@@ -463,17 +453,17 @@ def _schedules(ns: uuid.UUID, p: PublicPlace, svc_id: str, sal_id: str, day: dat
     rules = sch.rrules() if sch is not None and getattr(sch, "parsed", False) else []
     if not rules:
         note = "不定期（日程は問い合わせ）" if sch is not None and sch.parsed and sch.irregular else ""
-        return [{"id": _uid(ns, "schedule", p.id, 0), **base, **({"notes": note} if note else {})}]
+        return [{"id": stable_id(ns, "schedule", p.id, 0), **base, **({"notes": note} if note else {})}]
     rows = []
-    firsts = {_rrule_text(rule): first for rule, first, _ in schedule_plan(sch, day).rules}
+    firsts = {rrule_text(rule): first for rule, first, _ in schedule_plan(sch, day).rules}
     for i, rule in enumerate(rules):
         row: dict[str, Any] = {
-            "id": _uid(ns, "schedule", p.id, i),
+            "id": stable_id(ns, "schedule", p.id, i),
             **base,
             **_rule_fields(rule),
             "timezone": 9,
         }
-        first = firsts.get(_rrule_text(rule))
+        first = firsts.get(rrule_text(rule))
         if first is not None:  # the same first meeting as the calendar's DTSTART
             row["dtstart"] = first.isoformat()
         if sch.start:
@@ -525,7 +515,7 @@ def change_rows(
     ) -> None:
         rows.append(
             {
-                "id": _uid(ns, "metadata", when, resource_type, resource_id, action, fieldname),
+                "id": stable_id(ns, "metadata", when, resource_type, resource_id, action, fieldname),
                 "resource_id": resource_id,
                 "resource_type": resource_type,
                 "last_action_date": when,
@@ -566,203 +556,7 @@ def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-# ---------------------------------------------------------------- iCalendar
-
-
-def _rrule_text(rule: dict) -> str:
-    return _rrule_text_cached(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in rule.items()))
-
-
-@lru_cache(maxsize=1024)
-def _rrule_text_cached(items: tuple) -> str:
-    from icalendar import vRecur
-
-    return vRecur({k: list(v) if isinstance(v, tuple) else v for k, v in items}).to_ical().decode()
-
-
-def _first(rule_text: str, day: date, at: time) -> datetime | None:
-    from dateutil.rrule import rrulestr
-
-    begin = datetime.combine(day, at)
-    limit = datetime.combine(day + timedelta(days=366 * FIRST_SEARCH_YEARS), time())
-    return rrulestr(rule_text, dtstart=begin).replace(until=limit).after(begin, inc=True)
-
-
-def _clock(hhmm: str | None) -> time | None:
-    if not hhmm:
-        return None
-    h, m = (int(x) for x in hhmm.split(":"))
-    return time(min(h, 23), m)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """What a schedule becomes in a calendar: per rule its first meeting and the closed dates to EXDATE,
-    or why there is no event. The same for every place with that schedule, so it is computed once."""
-
-    rules: tuple[tuple[dict, date, tuple[date, ...]], ...] = ()
-    reason: tuple[str, str] | None = None
-
-
-@lru_cache(maxsize=4096)
-def _plan(sch: Any, day: date) -> _Plan:
-    from dateutil.rrule import rrulestr
-
-    if sch is None or not getattr(sch, "parsed", False):
-        return _Plan(reason=("開催日時を読み取れないため予定にできません", "schedule could not be parsed"))
-    if sch.irregular or not sch.rrules():
-        return _Plan(reason=("不定期のため予定にできません", "irregular schedule: no recurrence"))
-    window_end = day + timedelta(days=EXDATE_DAYS)
-    closed = set(sch.excluded_dates(day, window_end))
-    rules, produced = [], set()
-    for rule in sch.rrules():
-        text = _rrule_text(rule)
-        first = _first(text, day, time())
-        if first is None:
-            continue
-        dates = [
-            d.date()
-            for d in rrulestr(text, dtstart=first).between(
-                first, datetime.combine(window_end, time()), inc=True
-            )
-        ]
-        produced.update(dates)
-        meetings = [d for d in dates if d not in closed]
-        if not meetings:
-            continue
-        first_day = meetings[0]  # DTSTART itself must be a real meeting, not a closed day
-        rules.append((rule, first_day, tuple(d for d in dates if d in closed and d > first_day)))
-    if not rules:
-        return _Plan(reason=("開催日が見つからないため予定にできません", "no occurrence found"))
-    # The rules must give exactly the dates the schedule means; a wrong date is worse than none.
-    if produced - closed != set(sch.occurrences(day, window_end)):
-        return _Plan(
-            reason=(
-                "予定表の規則と開催日が一致しないため載せません",
-                "recurrence rules disagree with the schedule",
-            )
-        )
-    return _Plan(rules=tuple(rules))
-
-
-def schedule_plan(sch: Any, day: date) -> _Plan:
-    """_plan, cached by the schedule's structure: 毎週水曜 and 毎週水曜日 share one plan."""
-    try:
-        key: Any = (
-            dataclasses.replace(sch, text="")
-            if dataclasses.is_dataclass(sch) and not isinstance(sch, type)
-            else sch
-        )
-        return _plan(key, day)
-    except TypeError:  # an unhashable stand-in for Schedule: no caching
-        return _plan.__wrapped__(sch, day)
-
-
-def place_events(
-    p: PublicPlace, project: Project, day: date, ns: uuid.UUID
-) -> tuple[list[bytes], tuple[str, str] | None]:
-    """The place's VEVENTs, each serialised once (district and whole-map calendars reuse the bytes),
-    or why it has none."""
-    from icalendar import Event, vRecur
-
-    if p.status != STATUS_ACTIVE:
-        return [], ("休止中のため予定はありません", "paused: no events")
-    plan = schedule_plan(p.schedule, day)
-    if plan.reason:
-        return [], plan.reason
-    sch = p.schedule
-    start, end = _clock(sch.start), _clock(sch.end)
-    stamp = datetime.combine(day, time(), tzinfo=UTC)
-    where = "、".join(x for x in (p.venue, p.address) if x)
-    description = _event_description(p, project)
-    label = _category_label(project, p.category)
-    events = []
-    for i, (rule, first, exdates) in enumerate(plan.rules):
-        ev = Event()
-        ev.add("uid", f"{_uid(ns, 'event', p.id, i)}@takara-map")
-        ev.add("dtstamp", stamp)
-        ev.add("summary", one_line(p.name))
-        if start is not None:
-            ev.add("dtstart", datetime.combine(first, start, tzinfo=TOKYO))
-            if end is not None and end > start:
-                ev.add("dtend", datetime.combine(first, end, tzinfo=TOKYO))
-            else:  # no end written: without one, RFC 5545 makes it an instant that calendars hide
-                ev.add("duration", ASSUMED_DURATION)
-        else:
-            ev.add("dtstart", first)  # no time given: an all-day entry
-        ev.add("rrule", vRecur(rule))
-        if exdates:
-            ev.add(
-                "exdate",
-                [datetime.combine(d, start, tzinfo=TOKYO) if start is not None else d for d in exdates],
-            )
-        if where:
-            ev.add("location", one_line(where))
-        if p.location_precision != "area":
-            ev.add("geo", (p.lat, p.lon))
-        ev.add("description", description)
-        ev.add("categories", [one_line(label)])
-        if project.site.base_url:
-            ev.add("url", one_line(f"{project.site.base_url.rstrip('/')}/places/{p.number}/"))
-        events.append(ev.to_ical())
-    return events, None
-
-
-def _event_description(p: PublicPlace, project: Project) -> str:
-    lines = [f"開催日・時間: {one_line(p.schedule_text)}"]
-    if p.schedule is not None and p.schedule.start and not p.schedule.end:
-        lines.append("終わりの時刻は書かれていないため、カレンダーには1時間として入れています")
-    for label, value in (
-        ("参加対象", p.target),
-        ("参加費", p.fee),
-        ("主な活動", p.activities),
-        ("連絡先", p.phone),
-        ("運営", p.organiser),
-    ):
-        if value:
-            lines.append(f"{label}: {one_line(value)}")
-    if p.location_precision == "area":
-        lines.append("会場は個人宅などのため、場所は問い合わせてください")
-    lines.append(f"出典: {one_line(project.site.title)}（{one_line(project.site.licence)}）")
-    return "\n".join(lines)
-
-
-# An event with a start time and no end time is entered for an hour, and its description says so.
-ASSUMED_DURATION = timedelta(hours=1)
-
-
-@lru_cache(maxsize=1)
-def _vtimezone() -> bytes:
-    """Asia/Tokyo: JST all year (no DST since 1951), written out so every client can read the TZID."""
-    from icalendar import Timezone, TimezoneStandard
-
-    tz = Timezone()
-    tz.add("tzid", TZID)
-    std = TimezoneStandard()
-    std.add("dtstart", datetime(1970, 1, 1))
-    std.add("tzoffsetfrom", timedelta(hours=9))
-    std.add("tzoffsetto", timedelta(hours=9))
-    std.add("tzname", "JST")
-    tz.add_component(std)
-    return tz.to_ical()
-
-
-def calendar_bytes(name: str, events: list[bytes]) -> bytes:
-    """A VCALENDAR around already serialised VEVENTs: the same bytes icalendar writes for a Calendar
-    holding them, without serialising each event again for every calendar it is in."""
-    from icalendar import Calendar
-
-    cal = Calendar()
-    cal.add("prodid", "-//Takara Map//宝物マップ//JA")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", one_line(name))
-    cal.add("x-wr-timezone", TZID)
-    head = cal.to_ical()
-    tail = b"END:VCALENDAR\r\n"
-    assert head.endswith(tail)
-    return head[: -len(tail)] + _vtimezone() + b"".join(events) + tail
+# ---------------------------------------------------------------- iCalendar files
 
 
 def write_calendars(
@@ -771,7 +565,7 @@ def write_calendars(
     from gis.view import slug
 
     project = edition.project
-    ns = _ns(project)
+    ns = project_namespace(project)
     title = project.site.title
     folder = data_dir / "calendar"
     if folder.is_dir():
@@ -792,10 +586,6 @@ def write_calendars(
             )
             continue
         events_of[p.id] = events
-        rel = f"calendar/{p.id}.ics"
-        _write_bytes(data_dir / rel, calendar_bytes(f"{p.name}（{title}）", events))
-        result.calendars[p.id] = rel
-        result.files.append(rel)
     tier = project.district_tier
     for area_id, area_name in _areas(edition, tier.id):
         events = [ev for p in edition.places_in(tier.id, area_id) for ev in events_of.get(p.id, [])]

@@ -30,7 +30,7 @@ import jinja2
 from markupsafe import Markup
 
 from gis.geojson import geometry_json
-from gis.residents import week_ctx
+from gis.residents import place_calendar, week_ctx
 from gis.view import (
     BOUNDARY_DECIMALS,
     DEFAULT_LANG,
@@ -57,7 +57,6 @@ class PageInputs:
     district figures (gis.stats)."""
 
     site: dict  # view.site_context
-    place_calendars: dict[str, str] = field(default_factory=dict)  # place id -> site-relative .ics
     area_calendars: dict[str, str] = field(default_factory=dict)  # area id -> site-relative .ics
     layers: list[dict] = field(default_factory=list)
     figures: Callable[[str], dict | None] = lambda area_id: None
@@ -268,7 +267,7 @@ def write_pages(model: SiteModel, env: jinja2.Environment, out: Path, inputs: Pa
         env.get_template(tmpl)  # compile once, up front
     contexts = model.contexts
     for c, p in zip(contexts, model.places):
-        c.calendar = inputs.place_calendars.get(p.id, "")
+        c.calendar = place_calendar(model.edition, p, inputs.area_calendars)
     write_index(model, env, out, inputs)
     pages = 1 + write_area_pages(model, env, out, inputs)
     write_week(model, env, out, inputs.site)

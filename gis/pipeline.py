@@ -33,7 +33,7 @@ from gis.privacy import (
 )
 from gis.records import RawRow, ReadResult, read_source
 from gis.report import Issue, Report
-from gis.schedule import parse_schedule
+from gis.schedule_parse import parse_schedule
 from gis.tiers import assign_areas, link_parents, load_boundaries, representative_points
 from gis.validate import validate_rows
 

@@ -80,7 +80,6 @@ def publish_site(
         links = dataclasses.replace(links, stats_index=stats_written)
         inputs = PageInputs(
             site={},
-            place_calendars={k: f"data/{v}" for k, v in exports.calendars.items()},
             area_calendars={k: f"data/{v}" for k, v in exports.district_calendars.items()},
             layers=insight.insight_layers(edition) if stats_written else [],
             figures=lambda area_id: district_figures(edition, area_id),

@@ -8,14 +8,16 @@ week page is the template site_template/templates/week.html.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gis.place import normalise_text
+from gis.schedule import published_days
 
 if TYPE_CHECKING:
-    pass
+    from gis.edition import Edition
 
 # Who a place is for, derived from the 参加対象 text at build time. A place may be in several groups;
 # "other" when no rule matched (text we cannot classify is not guessed into a group).
@@ -117,16 +119,13 @@ def week_ctx(places: list[Any], contexts: list[Any]) -> dict:
     }
 
 
-WEEK_DAYS = 53 * 7  # data/week.json covers a year of weeks from the edition's Monday
-
-
 def week_payload(places: list[Any], edition_date: date, paused_status: str) -> dict:
-    """data/week.json: for each place with a recurring schedule, the days it meets from the Monday of the
-    edition's week on, as a hex string of bits (bit k = start + k days), computed by Schedule.matches (the
-    same rule as the calendars: months, 祝日・お盆・年末年始 closures). A paused place meets on no day. The
-    week page's script reads this instead of working out 第N曜日 itself."""
-    start = edition_date - timedelta(days=edition_date.weekday())
-    end = start + timedelta(days=WEEK_DAYS - 1)
+    """data/week.json: for each place with a recurring schedule, the days it meets from the edition date on,
+    as a hex string of bits (bit k = start + k days), computed by Schedule.occurrences over the days the
+    calendars cover (gis.schedule.published_days; months, 祝日・お盆・年末年始 closures). A paused place meets
+    on no day. The week page's script reads this instead of working out 第N曜日 itself; days before the
+    edition date it says nothing about, as the calendars do not."""
+    start, end = published_days(edition_date)
     on: dict[str, str] = {}
     by_schedule: dict[int, str] = {}  # the pipeline parses each schedule text once: places share the object
     for p in places:
@@ -141,4 +140,32 @@ def week_payload(places: list[Any], edition_date: date, paused_status: str) -> d
             days = s.occurrences(start, end)
             bits = by_schedule[id(s)] = format(sum(1 << (d - start).days for d in days), "x")
         on[str(p.number)] = bits
-    return {"version": 1, "start": start.isoformat(), "days": WEEK_DAYS, "on": on}
+    return {"version": 1, "start": start.isoformat(), "days": (end - start).days + 1, "on": on}
+
+
+# ---------------------------------------------------------------- place pages
+
+
+@dataclass(frozen=True)
+class PlaceCalendar:
+    """A place page's 「カレンダーに追加」: the VCALENDAR text the browser offers as a download named
+    `file`, and `fallback`, the district's calendar (holding the same events) linked for readers
+    without JavaScript."""
+
+    text: str
+    file: str
+    fallback: str
+
+
+def place_calendar(edition: Edition, p: Any, district_calendars: dict[str, str]) -> PlaceCalendar | None:
+    """The place's calendar for its page, or None when it has no events or no calendars were written
+    (district_calendars: area id → site-relative path of the district's .ics, from gis.export)."""
+    if not district_calendars:
+        return None
+    from gis.ical import place_calendar_name, place_calendar_text
+
+    text = place_calendar_text(p, edition.project, edition.date)
+    if text is None:
+        return None
+    district_id, _name = p.areas.get(edition.project.district_tier.id, ("", ""))
+    return PlaceCalendar(text, place_calendar_name(p), district_calendars.get(district_id, "data/places.ics"))

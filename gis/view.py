@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import shapely
@@ -26,6 +26,9 @@ from gis.config import Category, Project, Tier
 from gis.edition import Edition
 from gis.place import STATUS_PAUSED, VENUE_ONLINE, PublicPlace
 from gis.typography import phrases
+
+if TYPE_CHECKING:
+    from gis.residents import PlaceCalendar
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 DEFAULT_LANG = "ja"
@@ -68,16 +71,6 @@ def slug(area_id: str) -> str:
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", area_id) and ".." not in area_id:
         return area_id
     return "a" + hashlib.sha1(area_id.encode("utf-8")).hexdigest()[:12]
-
-
-_KATAKANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}  # ァ..ヶ → ぁ..ゖ
-
-
-def normalise_search(text: str) -> str:
-    """The form both the index and the search box are reduced to: NFKC (width), lower case, katakana as
-    hiragana, no spaces. The JS has the same function (takara.js `normaliseSearch`)."""
-    text = unicodedata.normalize("NFKC", text or "").lower().translate(_KATAKANA)
-    return re.sub(r"\s+", "", text)
 
 
 def text_colour(background: str) -> str:
@@ -153,6 +146,7 @@ def make_environment(catalogue: Catalogue) -> jinja2.Environment:
                 "areas": "place.areas",
                 "back_home": "place.back_home",
                 "calendar": "place.calendar",
+                "calendar_noscript": "place.calendar_noscript",
                 "where": "field.where",
                 "contact": "field.contact",
                 "contact_note": "contact.note",
@@ -239,7 +233,7 @@ class PlaceView:
     photo: dict | None
     crumbs: list[dict]  # shared between places of one neighbourhood
     back: list[dict]
-    calendar: str = ""  # data/calendar/<id>.ics when gis.export wrote one (set in render_pages)
+    calendar: PlaceCalendar | None = None  # its own calendar, made in the browser (set by gis.pages)
     town: str = ""  # the finest area it lies in (第3層 …)
     district: str = ""  # its district's name
     where: str = ""  # venue · town · district, for cards and the week page

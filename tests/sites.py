@@ -18,7 +18,7 @@ from gis.pipeline import edition_date
 from gis.place import STATUS_ACTIVE, STATUS_PAUSED, PublicPlace
 from gis.publish import publish_site
 from gis.report import Report
-from gis.schedule import parse_schedule
+from gis.schedule_parse import parse_schedule
 from gis.tiers import link_parents
 
 HOSTILE = "<img src=x onerror=alert(1)>"

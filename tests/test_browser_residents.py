@@ -8,22 +8,27 @@ README)."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
 import shutil
-from datetime import date, timedelta
+import unicodedata
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+import recurring_ical_events
 from browser import CHROMIUM_ARGS, Guard, serve, wait_ready  # noqa: F401
+from icalendar import Calendar
 
 from gis.config import load_project
+from gis.ical import place_calendar_text
 from gis.pipeline import run
 from gis.publish import publish_site
 from gis.residents import target_groups, towns_payload
-from gis.view import normalise_search, slug
+from gis.view import slug
 
 REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / "site_template" / "vendor" / "axe-core" / "axe.min.js"
@@ -154,21 +159,68 @@ def test_a_hiragana_query_finds_a_katakana_name(built, open_page):
     assert hiragana != word
     page, guard = open_page(base + "index.html?q=" + hiragana)
     _ready(page)
-    key = normalise_search(hiragana)
-    expected = sorted(
-        p.number
-        for p in edition.places
-        if key in normalise_search(p.name) + " " + normalise_search(f"{p.activities} {p.venue} {p.organiser}")
+    # the page's own folding (takara.js, the one implementation) is the oracle for what should match
+    key, *texts = _fold(
+        page, [hiragana] + [f"{p.name} {p.activities} {p.venue} {p.organiser}" for p in edition.places]
     )
+    expected = sorted(p.number for p, text in zip(edition.places, texts) if key in text)
     assert place.number in expected
-    numbers = page.evaluate(
-        "() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))"
-        ".map(li => Number(li.dataset.n))"
-    )
-    assert numbers == expected
+    assert _listed(page) == expected
     assert page.input_value("#f-q") == hiragana
     # full-width capitals find what is written in half-width lower case, too (NFKC and case)
     guard.assert_clean()
+
+
+def _fold(page, texts: list[str]) -> list[str]:
+    return page.evaluate("texts => texts.map(window.takara.normaliseSearch)", texts)
+
+
+def _listed(page) -> list[int]:
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('#place-list > li.place:not([hidden])'))"
+        ".map(li => Number(li.dataset.n))"
+    )
+
+
+def test_search_folds_width_kana_case_and_spaces_one_way_for_box_and_data(built, open_page):
+    """The search box and the searched text are folded by one function (takara.js normaliseSearch; filters.js
+    and search.json have no folding of their own): every way of writing a word finds the same places."""
+    edition, out, base = built
+    page, guard = open_page(base + "index.html")
+    _ready(page)
+    pairs = [
+        ("ＡＢＣ", "abc"),  # full width, capitals
+        ("ｶﾌｪ", "かふぇ"),  # half-width katakana
+        ("カフェ", "かふぇ"),  # katakana
+        ("お 茶\u3000会", "お茶会"),  # half- and full-width spaces
+        ("Ｔｅａ　Ｒｏｏｍ", "tearoom"),
+    ]
+    folded = _fold(page, [a for a, _ in pairs] + [b for _, b in pairs])
+    assert folded[: len(pairs)] == folded[len(pairs) :]
+    guard.assert_clean()
+    # search.json carries the records' own text: the folding happens once, in the browser
+    search = json.loads((out / "data" / "search.json").read_text(encoding="utf-8"))
+    first = edition.places[0]
+    assert search["q"][0] == f"{first.activities} {first.venue} {first.organiser}"
+    # a word from the data, written three ways, filters the map's list to the same places
+    word = next(
+        m.group(0) for p in edition.places for m in [re.search(r"[\u30a1-\u30f6ー]{3,}", p.activities)] if m
+    )
+    hiragana = "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in word)
+    results = []
+    for query in (word, hiragana, _half_width(word)):
+        page, guard = open_page(base + "index.html?q=" + quote(query))
+        _ready(page)
+        results.append(_listed(page))
+        guard.assert_clean()
+    assert results[0] and all(r == results[0] for r in results), (word, [len(r) for r in results])
+
+
+def _half_width(katakana: str) -> str:
+    """ｶﾀｶﾅ as old systems type it: each full-width kana (and its voicing mark) by its half-width form."""
+    half = {unicodedata.normalize("NFKC", chr(c)): chr(c) for c in range(0xFF66, 0xFFA0)}
+    half.update({"\u3099": "ﾞ", "\u309a": "ﾟ"})
+    return "".join(half.get(c, c) for c in unicodedata.normalize("NFD", katakana))
 
 
 def _haversine(lat1, lon1, lat2, lon2) -> float:
@@ -337,6 +389,120 @@ def test_week_page_lists_each_weekday_from_the_schedules(built, open_page):
     guard.assert_clean()
 
 
+def _events_by_place(edition) -> dict[str, int]:
+    """VEVENT UID → place number, from the calendars the place pages offer."""
+    uids = {}
+    for p in edition.places:
+        text = place_calendar_text(p, edition.project, edition.date)
+        for event in Calendar.from_ical(text).walk("VEVENT") if text else []:
+            uids[str(event["uid"])] = p.number
+    return uids
+
+
+def _meeting_days(calendar: Calendar, start: date, end: date) -> dict[int, set[date]]:
+    """What a calendar client (recurring-ical-events) shows: UID → the days an event happens."""
+    days: dict[str, set[date]] = {}
+    for event in recurring_ical_events.of(calendar).between(start, end + timedelta(days=1)):
+        start_at = event.decoded("dtstart")
+        days.setdefault(str(event["uid"]), set()).add(start_at if type(start_at) is date else start_at.date())
+    return days
+
+
+def test_a_place_page_offers_its_own_calendar_made_in_the_browser(built, open_page):
+    """「カレンダーに追加」 downloads <place id>.ics made from the page: it parses, its events are the ones the
+    district calendar holds for the place, and a calendar client gets the schedule's dates from it."""
+    edition, out, base = built
+    tier = edition.project.district_tier.id
+    kinds = {
+        "第N曜日": lambda s: bool(s.nth_weekdays),
+        "毎月N日": lambda s: bool(s.month_days),
+        "毎朝（終わりの時刻なし）": lambda s: s.daily and s.end is None,
+        "毎週": lambda s: bool(s.weekdays),
+    }
+    start, end = edition.date, edition.date + timedelta(days=365)
+    for kind, wanted in kinds.items():
+        p = next(
+            q
+            for q in edition.places
+            if q.status == "活動中" and q.schedule is not None and q.schedule.recurs and wanted(q.schedule)
+        )
+        phone = kind == "毎月N日"  # one of them on a phone: the link is a full-size target there too
+        page, guard = open_page(
+            base + f"places/{p.number}/index.html", viewport=PHONE if phone else (1280, 800)
+        )
+        link = page.locator(".calendar-link a")
+        assert not phone or link.bounding_box()["height"] >= 44
+        page.wait_for_function("() => document.querySelector('.calendar-link a').dataset.own === '1'")
+        assert link.text_content() == "この場所の予定をカレンダーに入れる（iCalendar）"
+        with page.expect_download() as info:
+            link.click()
+        download = info.value
+        assert download.suggested_filename == f"{p.id}.ics", kind
+        got = Path(download.path()).read_bytes()
+        assert got == place_calendar_text(p, edition.project, edition.date).encode("utf-8"), kind
+        mine = _meeting_days(Calendar.from_ical(got), start, end)
+        district = Calendar.from_ical(
+            (out / "data" / "calendar" / f"district-{slug(p.areas[tier][0])}.ics").read_bytes()
+        )
+        in_district = _meeting_days(district, start, end)
+        assert mine and all(in_district[uid] == days for uid, days in mine.items()), kind
+        assert sorted(set().union(*mine.values())) == p.schedule.occurrences(start, end), kind
+        guard.assert_clean()
+    # no calendar for a paused place, and no file per place is written
+    paused = next(
+        q for q in edition.places if q.status != "活動中" and q.schedule is not None and q.schedule.recurs
+    )
+    page, guard = open_page(base + f"places/{paused.number}/index.html")
+    assert page.locator(".calendar-link").count() == 0
+    assert sorted(f.name for f in (out / "data" / "calendar").iterdir()) == sorted(
+        f"district-{slug(a)}.ics"
+        for a in edition.boundaries[tier]["area_id"].astype(str)
+        if edition.places_in(tier, a)
+    )
+
+
+def _week_in_browser(chromium, base: str, day: date) -> dict[date, set[int]]:
+    """The week page as a reader sees it on `day`: for each date of that week, the places marked as meeting."""
+    ctx = chromium.new_context(locale="ja-JP", service_workers="block")
+    try:
+        page = ctx.new_page()
+        page.clock.set_fixed_time(datetime.combine(day, time(10)))
+        page.goto(base + "week/index.html")
+        page.wait_for_function(
+            "() => window.takaraWeek && window.takaraWeek.ready && !window.takaraWeek.error"
+        )
+        monday = date.fromisoformat(page.evaluate("takaraWeek.monday"))
+        marked = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.week-day .week-item[data-this-week=\"1\"]'))"
+            ".map(li => [Number(li.closest('.week-day').dataset.wd), Number(li.dataset.n)])"
+        )
+    finally:
+        ctx.close()
+    week: dict[date, set[int]] = {monday + timedelta(days=k): set() for k in range(7)}
+    for wd, n in marked:
+        week[monday + timedelta(days=wd)].add(n)
+    return week
+
+
+def test_the_week_page_and_the_district_calendars_agree_on_every_day(built, chromium):
+    """For the edition's week and the next, the places the week page marks as meeting on a date are exactly
+    those whose district calendar has an event that day (closures: tests/test_export.py, whose records have
+    them; the demo's have none)."""
+    edition, out, base = built
+    owner = _events_by_place(edition)
+    for day in (edition.date, edition.date + timedelta(days=7)):
+        week = _week_in_browser(chromium, base, day)
+        first, last = min(week), max(week)
+        calendars = {}
+        for path in sorted((out / "data" / "calendar").glob("district-*.ics")):
+            for uid, days in _meeting_days(Calendar.from_ical(path.read_bytes()), first, last).items():
+                for d in days:
+                    calendars.setdefault(d, set()).add(owner[uid])
+        for d, numbers in week.items():
+            assert bool(numbers) == (d >= edition.date), d  # nothing is said of days before the edition
+            assert numbers == calendars.get(d, set()), (d, sorted(numbers ^ calendars.get(d, set())))
+
+
 def test_without_javascript_the_list_district_and_place_pages_read(built, chromium):
     edition, _, base = built
     ctx = chromium.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
@@ -354,6 +520,15 @@ def test_without_javascript_the_list_district_and_place_pages_read(built, chromi
         page.goto(base + f"places/{p.number}/index.html")
         assert p.name in page.text_content("h1")
         assert page.is_visible(".facts-full")
+        # the place's own calendar needs the script: the link gives its district's calendar and says so
+        tier = edition.project.district_tier.id
+        p = next(q for q in edition.places if place_calendar_text(q, edition.project, edition.date))
+        page.goto(base + f"places/{p.number}/index.html")
+        assert (
+            page.get_attribute(".calendar-link a", "href")
+            == f"../../data/calendar/district-{slug(p.areas[tier][0])}.ics"
+        )
+        assert "地区の予定" in page.text_content(".calendar-link")
         page.goto(base + "week/index.html")
         assert page.locator(".week-item").count() > 0
     finally:

@@ -11,13 +11,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import recurring_ical_events
 from dateutil.rrule import rruleset, rrulestr
 from icalendar import Calendar
 from openpyxl import load_workbook
 
 from gis.config import load_project
 from gis.export import write_exports
+from gis.ical import calendar_bytes, place_calendar_text
 from gis.pipeline import run
+from gis.place import STATUS_PAUSED
+from gis.residents import week_payload
 from tests.conftest import shared_path
 from tests.projects import make_project, row
 
@@ -201,6 +205,13 @@ def _calendar(path: Path) -> Calendar:
     return Calendar.from_ical(path.read_bytes())
 
 
+def _place_calendar(edition, p) -> Calendar:
+    """The calendar a place page offers (made in the browser from this text; tests/test_browser_site.py)."""
+    text = place_calendar_text(p, edition.project, edition.date)
+    assert text is not None, p.name
+    return Calendar.from_ical(text)
+
+
 def _expand(event, start: date, end: date) -> list[datetime]:
     """Occurrences of one VEVENT as a calendar client computes them (RRULE from DTSTART, minus EXDATE)."""
     dtstart = event.decoded("dtstart")
@@ -222,9 +233,9 @@ def _expand(event, start: date, end: date) -> list[datetime]:
 
 
 def test_second_and_fourth_tuesday_in_november_2026(built):
-    edition, data, result = built
+    edition, _, _ = built
     salon = _by_name(edition)["第2第4火曜サロン"]
-    cal = _calendar(data / result.calendars[salon.id])
+    cal = _place_calendar(edition, salon)
     (tz,) = cal.walk("VTIMEZONE")
     assert str(tz["tzid"]) == TOKYO
     (event,) = cal.walk("VEVENT")
@@ -237,29 +248,29 @@ def test_second_and_fourth_tuesday_in_november_2026(built):
 
 
 def test_an_event_without_an_end_time_lasts_an_hour_and_says_so(built):
-    edition, data, result = built
+    edition, _, _ = built
     radio = _by_name(edition)["朝のラジオ体操"]  # 毎朝6時30分: a start, no end
-    (event,) = _calendar(data / result.calendars[radio.id]).walk("VEVENT")
+    (event,) = _place_calendar(edition, radio).walk("VEVENT")
     assert event.decoded("dtstart").isoformat().endswith("T06:30:00+09:00")
     assert "dtend" not in event and event.decoded("duration") == timedelta(hours=1)
     assert "1時間として" in str(event["description"])
 
 
 def test_every_calendar_gives_the_schedules_dates_for_a_year(built):
-    edition, data, result = built
+    edition, _, _ = built
     end = EDITION + timedelta(days=365)
     checked = 0
     for p in edition.places:
-        if p.id not in result.calendars:
+        if place_calendar_text(p, edition.project, edition.date) is None:
             continue
-        events = _calendar(data / result.calendars[p.id]).walk("VEVENT")
+        events = _place_calendar(edition, p).walk("VEVENT")
         got = sorted({d.date() for ev in events for d in _expand(ev, EDITION, end)})
         assert got == p.schedule.occurrences(EDITION, end), p.name
         checked += 1
     assert checked == 3
     # the holiday closure is an EXDATE: こどもの日 2027-05-05 is a Wednesday
     tea = _by_name(edition)["水曜のお茶会"]
-    (event,) = _calendar(data / result.calendars[tea.id]).walk("VEVENT")
+    (event,) = _place_calendar(edition, tea).walk("VEVENT")
     wednesdays = {d.date() for d in _expand(event, date(2027, 5, 1), date(2027, 5, 31))}
     assert date(2027, 5, 5) not in wednesdays and date(2027, 5, 12) in wednesdays
 
@@ -271,9 +282,63 @@ def test_unparsed_irregular_and_paused_schedules_give_no_event_and_are_listed(bu
     assert "不定期" in skipped["ときどきの会"] and "読み取れない" in skipped["気まぐれ茶話会"]
     assert "休止中" in skipped["お休み中の体操"]
     for name in skipped:
-        assert not (data / "calendar" / f"{_by_name(edition)[name].id}.ics").exists()
+        assert place_calendar_text(_by_name(edition)[name], edition.project, edition.date) is None
     meta = json.loads((data / "metadata.json").read_text(encoding="utf-8"))
     assert {s["name"] for s in meta["calendar_skipped"]} == set(skipped)
+
+
+def test_no_calendar_file_per_place_only_districts_and_the_whole_map(built):
+    _, data, _ = built
+    written = sorted(p.relative_to(data).as_posix() for p in data.rglob("*.ics"))
+    assert written == ["calendar/district-A.ics", "calendar/district-B.ics", "places.ics"]
+
+
+def test_a_places_calendar_is_the_bytes_icalendar_writes_for_it(built):
+    """calendar_bytes writes only the name line per calendar: the result must still be what icalendar
+    itself writes for a Calendar holding those events, whatever the name holds."""
+    edition, _, _ = built
+    salon = _by_name(edition)["第2第4火曜サロン"]
+    text = place_calendar_text(salon, edition.project, edition.date)
+    assert text is not None
+    event = text[text.index("BEGIN:VEVENT") : text.rindex("END:VCALENDAR")].encode()
+    for name in ("第2第4火曜サロン（ミニ町）", "長い名前" * 30, 'a,b;c\\d "e"', "é" * 80 + "日"):
+        cal = Calendar()
+        for key, value in (
+            ("prodid", "-//Takara Map//宝物マップ//JA"),
+            ("version", "2.0"),
+            ("calscale", "GREGORIAN"),
+            ("method", "PUBLISH"),
+            ("x-wr-calname", name),
+            ("x-wr-timezone", TOKYO),
+        ):
+            cal.add(key, value)
+        cal.add_component(Calendar.from_ical(calendar_bytes(name, [])).walk("VTIMEZONE")[0])
+        cal.add_component(Calendar.from_ical(text).walk("VEVENT")[0])
+        assert calendar_bytes(name, [event]) == cal.to_ical()
+
+
+def test_the_week_data_and_the_calendars_give_the_same_days_for_a_year(built):
+    """data/week.json (the week page) and the district calendars, as a calendar client expands them, agree
+    on every day of the year they cover: 祝日 closed, the paused place on no day."""
+    edition, data, _ = built
+    week = week_payload(edition.places, edition.date, STATUS_PAUSED)
+    start = date.fromisoformat(week["start"])
+    by_number = {str(p.number): p for p in edition.places}
+    from_week = {
+        (by_number[n].name, start + timedelta(days=k))
+        for n, bits in week["on"].items()
+        for k in range(week["days"])
+        if int(bits, 16) >> k & 1
+    }
+    from_calendars = set()
+    for path in sorted((data / "calendar").glob("district-*.ics")):
+        calendar = Calendar.from_ical(path.read_bytes())
+        for event in recurring_ical_events.of(calendar).between(start, start + timedelta(days=week["days"])):
+            when = event.decoded("dtstart")
+            from_calendars.add((str(event["summary"]), when if type(when) is date else when.date()))
+    assert from_week == from_calendars
+    assert ("水曜のお茶会", date(2027, 5, 5)) not in from_week  # こどもの日, a Wednesday
+    assert not any(name == "お休み中の体操" for name, _ in from_week)
 
 
 def test_district_calendars_hold_their_districts_events(built):
@@ -461,15 +526,16 @@ def test_the_published_list_reads_back_as_records(tmp_path):
     from gis.config import RecordSource
     from gis.datafiles import csv_text
     from gis.export import xlsx_bytes
-    from gis.pipeline import edition_date
     from gis.records import read_source
+    from gis.report import Report
     from gis.table import TABLE_FIELDS
+    from gis.validate import validate_rows
     from gis.view import Catalogue, SiteModel
 
     project = load_project(Path(__file__).resolve().parent.parent)
     edition = run(project)
     (tmp_path / "places.csv").write_text(csv_text(SiteModel(edition, Catalogue("ja"))), encoding="utf-8")
-    (tmp_path / "places.xlsx").write_bytes(xlsx_bytes(project, edition.places, edition_date(project)))
+    (tmp_path / "places.xlsx").write_bytes(xlsx_bytes(project, edition.places, edition.date))
     for name in ("places.csv", "places.xlsx"):
         result = read_source(RecordSource(path=tmp_path / name, label=name))
         assert set(result.columns.values()) >= {f for _, f in TABLE_FIELDS}, (name, result.unused)
@@ -479,3 +545,76 @@ def test_the_published_list_reads_back_as_records(tmp_path):
             assert int(raw.values["number"]) == place.number
             assert raw.values["category"] == project.category(place.category).label
             assert str(raw.values["schedule_text"] or "") == place.schedule_text
+        # and the validator makes them places again: none rejected, the same numbers, names and kinds
+        report = Report()
+        places = validate_rows(result.rows, project, report)
+        errors = [i for i in report.issues if i.severity == "error"]
+        assert not errors, (name, [str(i) for i in errors[:3]])
+        assert [(p.number, p.name, p.category) for p in places] == [
+            (p.number, p.name, p.category) for p in edition.places
+        ], name
+
+
+# ---------------------------------------------------------------- every output to its spec (the demo)
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    from gis.publish import publish_site
+
+    edition = run(load_project(Path(__file__).resolve().parent.parent))
+    out = tmp_path_factory.mktemp("demo-site")
+    publish_site(edition, out, with_print=False)
+    return edition, out
+
+
+def test_every_calendar_the_demo_writes_parses_and_every_event_has_an_end(demo_site):
+    """RFC 5545 §3.6.1: an event with a start time and neither DTEND nor DURATION is an instant, which
+    calendars hide; all-day events (a DATE start) are a day long."""
+    edition, out = demo_site
+    calendars = {path.relative_to(out).as_posix(): path.read_bytes() for path in out.rglob("*.ics")}
+    calendars.update(
+        (f"places/{p.number} (page)", text.encode("utf-8"))
+        for p in edition.places
+        if (text := place_calendar_text(p, edition.project, edition.date))
+    )
+    assert "data/places.ics" in calendars and len(calendars) > len(edition.places) // 2
+    events = 0
+    for name, raw in calendars.items():
+        calendar = Calendar.from_ical(raw)
+        assert str(calendar["version"]) == "2.0" and calendar.walk("VTIMEZONE"), name
+        for event in calendar.walk("VEVENT"):
+            all_day = type(event.decoded("dtstart")) is date
+            assert all_day or "dtend" in event or "duration" in event, (name, str(event["summary"]))
+            assert "dtend" not in event or "duration" not in event, name  # never both (§3.6.1)
+            events += 1
+    assert events > len(edition.places)
+
+
+def test_every_polygon_the_demo_writes_winds_counter_clockwise_with_clockwise_holes(demo_site):
+    """RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise — boundaries, overlays and the
+    statistics' layers alike."""
+    from shapely.geometry import LinearRing
+
+    _, out = demo_site
+    files = sorted(out.rglob("*.geojson"))
+    assert files
+    rings = 0
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features = data.get("features", [data]) if isinstance(data, dict) else []
+        for feature in features:
+            geometry = feature.get("geometry") or {}
+            polygons = {
+                "Polygon": [geometry.get("coordinates")],
+                "MultiPolygon": geometry.get("coordinates"),
+            }.get(geometry.get("type"), [])
+            for polygon in polygons:
+                for k, ring in enumerate(polygon):
+                    ccw = LinearRing(ring).is_ccw
+                    assert ccw == (k == 0), (
+                        path.relative_to(out).as_posix(),
+                        "exterior" if k == 0 else "hole",
+                    )
+                    rings += 1
+    assert rings > 0

@@ -6,8 +6,10 @@ Each test fails without the fix it holds (gis/limits.py, gis/records.py, gis/tex
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import time
 import tracemalloc
 import unicodedata
@@ -309,17 +311,22 @@ def test_line_breaks_and_controls_in_every_text_never_break_a_calendar_or_a_spre
     assert code == 0 and "Traceback" not in err, err[-2000:]
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert report["published"] == 2
-    calendars = sorted((site / "data").rglob("*.ics"))
-    assert len(calendars) >= 3  # one per place, the district's, the whole map
-    for path in calendars:
-        raw = path.read_bytes()
+    calendars = {path.name: path.read_bytes() for path in (site / "data").rglob("*.ics")}
+    for page in sorted(
+        (site / "places").glob("*/index.html")
+    ):  # a place's own, as its page's script makes it
+        found = re.search(r'data-ics="([^"]*)"', page.read_text(encoding="utf-8"))
+        if found:
+            calendars[page.parent.name] = re.sub(r"\r?\n", "\r\n", html.unescape(found[1])).encode("utf-8")
+    assert len(calendars) >= 3  # the district's, the whole map, each place's
+    for name, raw in calendars.items():
         for line in raw.split(b"\r\n")[:-1]:
-            assert b"\n" not in line and b"\r" not in line, (path.name, line)
+            assert b"\n" not in line and b"\r" not in line, (name, line)
         cal = Calendar.from_ical(raw)
         for component in cal.walk():
             for key in ("SUMMARY", "LOCATION", "X-WR-CALNAME"):
                 value = str(component.get(key, ""))
-                assert not any(ch in value for ch in [*LINE_BREAKS, *CONTROLS]), (path.name, key, value)
+                assert not any(ch in value for ch in [*LINE_BREAKS, *CONTROLS]), (name, key, value)
     places_csv = (site / "data" / "places.csv").read_text(encoding="utf-8-sig")
     assert (
         len(places_csv.splitlines()) == 3

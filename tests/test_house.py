@@ -21,8 +21,6 @@ MAX_FUNCTION_LINES = 80
 BEING_SPLIT = {
     "gis/insight.py": "helper A: compute only, the statistics stage into stats.py",
     "gis/privacy.py": "helper A: under 800 lines",
-    "gis/schedule.py": "helper B: under 800 lines",
-    "gis/export.py": "helper B: under 800 lines",
     "gis/printmap.py": "helper D: _MapCanvas.__init__ is 81 lines",
 }
 

@@ -14,7 +14,7 @@ from gis.config import load_project
 from gis.pipeline import run
 from gis.publish import publish_site
 from gis.residents import TARGET_GROUPS, target_groups, towns_payload, week_ctx
-from gis.schedule import parse_schedule
+from gis.schedule_parse import parse_schedule
 from gis.view import TEMPLATE_ROOT, slug
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,14 +85,14 @@ def test_week_data_says_which_days_a_place_meets_from_the_schedule_closures_and_
     ]
     data = week_payload(places, date(2026, 11, 5), "休止中")
     start = date.fromisoformat(data["start"])
-    assert start == date(2026, 11, 2) and start.weekday() == 0
+    assert start == date(2026, 11, 5)  # from the edition date, as the calendars (nothing said of days before)
 
     def meets(n, day):
         return bool(int(data["on"][str(n)], 16) >> (day - start).days & 1)
 
     assert meets(1, date(2026, 11, 10)) and meets(1, date(2026, 11, 24))  # 2nd and 4th Tuesday
-    assert not meets(1, date(2026, 11, 17)) and not meets(1, date(2026, 11, 3))
-    assert meets(2, date(2026, 11, 2)) and not meets(2, date(2026, 11, 23))  # 勤労感謝の日 is a holiday
+    assert not meets(1, date(2026, 11, 17)) and not meets(1, date(2026, 12, 1))
+    assert meets(2, date(2026, 11, 9)) and not meets(2, date(2026, 11, 23))  # 勤労感謝の日 is a holiday
     assert not any(meets(3, start + __import__("datetime").timedelta(k)) for k in range(data["days"]))
     assert meets(4, date(2026, 12, 23)) and not meets(4, date(2026, 12, 30))  # closed over 年末年始
     assert "5" not in data["on"]  # irregular: no days claimed
@@ -152,10 +152,12 @@ def test_district_pages_show_figures_and_calendar_place_pages_their_calendar(pub
     total = len(edition.places_in(tier.id, area_id))
     assert f"{total}か所（うち活動中" in html
     assert f'href="../../data/{rel}"' in html and (out / "data" / rel).is_file()
-    pid, prel = min(exports.calendars.items())
-    number = next(p.number for p in edition.places if p.id == pid)
-    page = (out / "places" / str(number) / "index.html").read_text(encoding="utf-8")
-    assert f'href="../../data/{prel}"' in page
+    # a place's own calendar is in its page (made into a file by the browser); the link's own address,
+    # for readers without JavaScript, is its district's calendar
+    p = next(q for q in edition.places_in(tier.id, area_id) if q.status == "活動中" and q.schedule.recurs)
+    page = (out / "places" / str(p.number) / "index.html").read_text(encoding="utf-8")
+    assert f'href="../../data/{rel}" download data-file="{p.id}.ics" data-ics="BEGIN:VCALENDAR' in page
+    assert not (out / "data" / "calendar" / f"{p.id}.ics").exists()
     footer = (out / "index.html").read_text(encoding="utf-8")
     assert f"出典（{edition.project.site.attribution}）を示せば自由に利用できます" in footer
     assert 'href="data/hsds/service.json"' in footer and 'href="data/metadata.json"' in footer

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import vRecur
 
-from gis.schedule import Schedule, japanese_holidays, parse_rate, parse_schedule
+from gis.schedule import Schedule, japanese_holidays
+from gis.schedule_parse import parse_rate, parse_schedule
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 WEEKDAYS = (MON, TUE, WED, THU, FRI)

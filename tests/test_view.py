@@ -21,11 +21,6 @@ def test_unsafe_area_ids_become_safe_folder_names():
     assert site_mod.slug("中央") == site_mod.slug("中央") != site_mod.slug("中央2")
 
 
-def test_search_normalisation_matches_kana_and_width():
-    assert site_mod.normalise_search("カフェ ＡＢＣ") == site_mod.normalise_search("かふぇabc")
-    assert site_mod.normalise_search("ﾗｼﾞｵ体操") == "らじお体操"
-
-
 def test_catalogues_have_the_same_keys_and_a_missing_key_fails_the_build():
     ja = json.loads((site_mod.TEMPLATE_ROOT / "i18n" / "ja.json").read_text(encoding="utf-8"))
     en = json.loads((site_mod.TEMPLATE_ROOT / "i18n" / "en.json").read_text(encoding="utf-8"))

@@ -29,13 +29,8 @@
     });
   }
 
-  /* Same as gis.site.normalise_search (takara.js has it too; kept here so this file stands alone). */
-  function normalise(s) {
-    return String(s || '').normalize('NFKC').toLowerCase()
-      .replace(/[\u30a1-\u30f6]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0x60); })
-      .replace(/\s+/g, '');
-  }
-  api.normaliseSearch = api.normaliseSearch || normalise;
+  /* takara.js folds text for search (width, case, katakana, spaces): one rule for the box and the data. */
+  var normalise = api.normaliseSearch;
 
   var $ = function (sel) { return form.querySelector(sel); };
   var all = function (sel) { return Array.prototype.slice.call(form.querySelectorAll(sel)); };
@@ -165,7 +160,7 @@
     if (!searchLoad) {
       searchLoad = fetchJSON(ROOT + 'data/search.json').then(function (d) {
         data.names = api.layer.P.name.map(normalise);
-        data.q = d.q;
+        data.q = d.q.map(normalise); // written as in the records: folded here, by the one rule
       });
     }
     return searchLoad;

@@ -1229,6 +1229,21 @@
     });
   }
 
+  // ------------------------------------------------------------------ a place's own calendar
+
+  /* The place page carries the place's VCALENDAR in data-ics (the build writes no file per place); it is
+   * offered here as a download of its own. Without JavaScript the link keeps the district's calendar. */
+  function offerPlaceCalendar() {
+    var link = doc.querySelector('a[data-ics]');
+    if (!link || typeof Blob === 'undefined' || !window.URL || !URL.createObjectURL) { return; }
+    // HTML reads the attribute's CRLF line ends as LF; iCalendar wants CRLF back
+    var text = link.getAttribute('data-ics').replace(/\r?\n/g, '\r\n');
+    link.href = URL.createObjectURL(new Blob([text], { type: 'text/calendar;charset=utf-8' }));
+    link.setAttribute('download', link.getAttribute('data-file'));
+    link.setAttribute('data-own', '1');
+  }
+  if (PAGE === 'place') { offerPlaceCalendar(); }
+
   if (typeof L === 'undefined' || !doc.getElementById('map')) { return; }
   if (PAGE === 'index') { startIndex(); } else if (PAGE === 'area') { startArea(); } else if (PAGE === 'place') { startPlace(); }
 }());
