@@ -91,6 +91,8 @@ class ExportResult:
         default_factory=dict
     )  # area id -> calendar/district-<slug>.ics
     calendar_skipped: list[dict] = field(default_factory=list)
+    # place id -> its VEVENTs, serialised once: the district calendars and the place's page share them
+    place_events: dict[str, list[bytes]] = field(default_factory=dict, repr=False)
     hsds_changes: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -586,6 +588,7 @@ def write_calendars(
             )
             continue
         events_of[p.id] = events
+    result.place_events = events_of
     tier = project.district_tier
     for area_id, area_name in _areas(edition, tier.id):
         events = [ev for p in edition.places_in(tier.id, area_id) for ev in events_of.get(p.id, [])]

@@ -261,4 +261,9 @@ def place_calendar_text(p: PublicPlace, project: Project, day: date) -> str | No
     events, reason = place_events(p, project, day, project_namespace(project))
     if reason:
         return None
+    return place_calendar_of(p, project, events)
+
+
+def place_calendar_of(p: PublicPlace, project: Project, events: list[bytes]) -> str:
+    """The place's own VCALENDAR around its already serialised events (gis.export keeps them)."""
     return calendar_bytes(f"{p.name}（{project.site.title}）", events).decode("utf-8")

@@ -30,7 +30,7 @@ import jinja2
 from markupsafe import Markup
 
 from gis.geojson import geometry_json
-from gis.residents import place_calendar, week_ctx
+from gis.residents import PlaceCalendar, place_calendar, week_ctx
 from gis.view import (
     BOUNDARY_DECIMALS,
     DEFAULT_LANG,
@@ -58,6 +58,7 @@ class PageInputs:
 
     site: dict  # view.site_context
     area_calendars: dict[str, str] = field(default_factory=dict)  # area id -> site-relative .ics
+    place_events: dict[str, list[bytes]] = field(default_factory=dict)  # place id -> its VEVENTs
     layers: list[dict] = field(default_factory=list)
     figures: Callable[[str], dict | None] = lambda area_id: None
 
@@ -243,9 +244,15 @@ def place_chrome(env: jinja2.Environment, site: dict) -> SimpleNamespace:
 
 
 def write_place_pages(
-    env: jinja2.Environment, site: dict, contexts: list[PlaceView], folder: Path, workers: int | None = None
+    env: jinja2.Environment,
+    site: dict,
+    contexts: list[PlaceView],
+    folder: Path,
+    workers: int | None = None,
+    calendar_of: Callable[[int], PlaceCalendar | None] = lambda k: None,
 ) -> None:
-    """places/<n>/index.html for every place, on `workers` processes (default: page_workers)."""
+    """places/<n>/index.html for every place, on `workers` processes (default: page_workers); each page
+    offers its place's calendar (calendar_of: the k-th context's), made as the page is written."""
     folder.mkdir(exist_ok=True)
     render = env.get_template("place.html").render
     chrome = place_chrome(env, site)
@@ -255,7 +262,9 @@ def write_place_pages(
         ctx = contexts[k]
         page_dir = os.path.join(base, str(ctx.n))
         os.mkdir(page_dir)
+        ctx.calendar = calendar_of(k)
         html = render(site=site, root="../../", page="place", place=ctx, chrome=chrome)
+        ctx.calendar = None
         _write_fast(os.path.join(page_dir, "index.html"), html.encode("utf-8"))
 
     in_processes(len(contexts), write, page_workers(len(contexts)) if workers is None else max(1, workers))
@@ -266,12 +275,16 @@ def write_pages(model: SiteModel, env: jinja2.Environment, out: Path, inputs: Pa
     for tmpl in ("index.html", "area.html", "place.html"):
         env.get_template(tmpl)  # compile once, up front
     contexts = model.contexts
-    for c, p in zip(contexts, model.places):
-        c.calendar = place_calendar(model.edition, p, inputs.area_calendars)
     write_index(model, env, out, inputs)
     pages = 1 + write_area_pages(model, env, out, inputs)
     write_week(model, env, out, inputs.site)
-    write_place_pages(env, inputs.site, contexts, out / "places")
+    places = model.places
+
+    def calendar_of(k: int) -> PlaceCalendar | None:  # made as each page is written: 100,000 texts
+        p = places[k]
+        return place_calendar(model.edition, p, inputs.area_calendars, inputs.place_events.get(p.id))
+
+    write_place_pages(env, inputs.site, contexts, out / "places", calendar_of=calendar_of)
     return pages + 1 + len(contexts)
 
 

@@ -81,6 +81,7 @@ def publish_site(
         inputs = PageInputs(
             site={},
             area_calendars={k: f"data/{v}" for k, v in exports.district_calendars.items()},
+            place_events=exports.place_events,
             layers=insight.insight_layers(edition) if stats_written else [],
             figures=lambda area_id: district_figures(edition, area_id),
         )

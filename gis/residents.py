@@ -157,15 +157,16 @@ class PlaceCalendar:
     fallback: str
 
 
-def place_calendar(edition: Edition, p: Any, district_calendars: dict[str, str]) -> PlaceCalendar | None:
+def place_calendar(
+    edition: Edition, p: Any, district_calendars: dict[str, str], events: list[bytes] | None
+) -> PlaceCalendar | None:
     """The place's calendar for its page, or None when it has no events or no calendars were written
-    (district_calendars: area id → site-relative path of the district's .ics, from gis.export)."""
-    if not district_calendars:
+    (district_calendars: area id → site-relative path of the district's .ics; events: the place's VEVENTs;
+    both from gis.export's result)."""
+    if not district_calendars or not events:
         return None
-    from gis.ical import place_calendar_name, place_calendar_text
+    from gis.ical import place_calendar_name, place_calendar_of
 
-    text = place_calendar_text(p, edition.project, edition.date)
-    if text is None:
-        return None
+    text = place_calendar_of(p, edition.project, events)
     district_id, _name = p.areas.get(edition.project.district_tier.id, ("", ""))
     return PlaceCalendar(text, place_calendar_name(p), district_calendars.get(district_id, "data/places.ics"))
