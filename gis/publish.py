@@ -52,6 +52,16 @@ def language_root(out: Path, lang: str) -> Path:
     return out if lang == DEFAULT_LANG else out / lang
 
 
+def photos_seen_from(photos: dict[int, dict], lang: str) -> dict[int, dict]:
+    """The photos stage's files as linked from a language's pages: the other languages, a folder down
+    (en/), link the default language's files instead of having their own."""
+    if lang == DEFAULT_LANG:
+        return photos
+    return {
+        n: {k: f"../{v}" if k in ("thumb", "large") else v for k, v in ph.items()} for n, ph in photos.items()
+    }
+
+
 def publish_site(
     edition: Edition, out: Path, with_print: bool = True, progress: Progress = quiet
 ) -> Publication:
@@ -59,7 +69,9 @@ def publish_site(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     photos = write_photos(edition, out)
-    models = {lang: SiteModel(edition, Catalogue(lang), photos) for lang in SITE_LANGS}
+    models = {
+        lang: SiteModel(edition, Catalogue(lang), photos_seen_from(photos, lang)) for lang in SITE_LANGS
+    }
     # Pages and data files create millions of short-lived strings; with 100,000 places' contexts alive the
     # cyclic collector would walk them again and again (a third of the time). Nothing here makes cycles.
     for model in models.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,31 @@ def test_two_builds_are_byte_identical(tmp_path):
     assert Path("photos/77-l.jpg") in files
     for rel in files:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+
+
+def test_every_local_link_of_every_page_in_every_language_resolves(tmp_path):
+    """The English pages, a folder down, link the downloads, photos and calendars the default language's
+    stages wrote: every src and href that is not a web address or an anchor names a file of the site."""
+    root = tmp_path / "p"
+    root.mkdir()
+    camera_photo(root / "ok.jpg", size=(800, 600))
+    edition = make_edition(root, count=6, extra=[{"number": 60, "photo": "ok.jpg", "story": "写真つき"}])
+    out = tmp_path / "site"
+    publish_site(edition, out, with_print=False)
+    pages = sorted(out.rglob("*.html"))
+    assert any(p.parts[-3] == "en" or "en" in p.relative_to(out).parts[:1] for p in pages)
+    broken = []
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        for link in re.findall(r'(?:src|href)="([^"]+)"', html):
+            if re.match(r"(?:[a-z]+:|#|//)", link) or "@@" in link:
+                continue
+            target = (page.parent / link.split("#")[0].split("?")[0]).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{page.relative_to(out)} → {link}")
+    assert broken == []
+    assert (out / "en" / "places" / "60" / "index.html").read_text(encoding="utf-8").count(
+        "../../../photos/60-"
+    ) >= 1

@@ -14,13 +14,8 @@
   var form = doc.getElementById('filters');
   if (!form || !api || !api.ready) { return; }
   var ROOT = body.getAttribute('data-root') || '';
-  var STR = (window.TAKARA_I18N || {})[body.getAttribute('data-lang') || 'ja'] || {};
 
-  function t(key, values) {
-    var s = STR[key];
-    if (s === undefined) { return key; }
-    return values ? s.replace(/\{(\w+)\}/g, function (m, k) { return values[k] === undefined ? m : String(values[k]); }) : s;
-  }
+  var t = window.takaraT; // assets/strings.js
 
   function fetchJSON(url) {
     return fetch(url, { credentials: 'same-origin' }).then(function (r) {

@@ -17,8 +17,6 @@
   var body = doc.body;
   var ROOT = body.getAttribute('data-root') || '';
   var PAGE = body.getAttribute('data-page') || '';
-  var LANG = body.getAttribute('data-lang') || 'ja';
-  var STR = (window.TAKARA_I18N || {})[LANG] || {};
   var CLUSTER_MAX = 14; // from zoom 15 (a neighbourhood) every place is its own marker: no groups
   var STACK_PX = 44; // places closer than a marker's width are one marker that opens their list (no overlapping targets)
   var MAX_ZOOM = 18;
@@ -39,14 +37,7 @@
     });
   }
 
-  function t(key, values) {
-    var s = STR[key];
-    if (s === undefined) { return key; }
-    if (values) {
-      s = s.replace(/\{(\w+)\}/g, function (m, k) { return values[k] === undefined ? m : String(values[k]); });
-    }
-    return s;
-  }
+  var t = window.takaraT; // assets/strings.js
 
   function h(tag, cls, text) {
     var e = doc.createElement(tag);

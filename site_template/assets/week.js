@@ -7,12 +7,7 @@
   'use strict';
 
   var doc = document;
-  var STR = (window.TAKARA_I18N || {})[doc.body.getAttribute('data-lang') || 'ja'] || {};
-  function t(key, values) {
-    var s = STR[key];
-    if (s === undefined) { return key; }
-    return values ? s.replace(/\{(\w+)\}/g, function (m, k) { return values[k] === undefined ? m : String(values[k]); }) : s;
-  }
+  var t = window.takaraT; // assets/strings.js
 
   var DAY = 86400000;
   var today = new Date();
