@@ -20,6 +20,9 @@ from typing import Any
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import DefusedXMLParser
+
 from gis import limits, records
 from gis.config import RecordSource
 from gis.errors import InputError
@@ -58,29 +61,28 @@ def html_to_text(value: str) -> str:
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _refuse_dtd(data: bytes, label: str) -> None:
-    """KML never needs a DTD; refusing DOCTYPE and entity declarations rules out entity-expansion and
-    external-entity tricks without a new dependency (defusedxml does the same thing)."""
-
-    def refuse(*_: Any) -> None:
+def parse_kml(data: bytes, label: str) -> ET.Element:
+    """The element tree in one expat pass through defusedxml, which refuses DTDs, entity declarations and
+    external references (KML never needs them: entity-expansion bombs and file or network fetches), while
+    the element depth is counted (folders nested deeper would exhaust the stack when walked)."""
+    parser = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    limits.check_xml_depth(parser.parser, label)  # defusedxml's parser wraps an expat parser
+    try:
+        parser.feed(data)
+        root: ET.Element = parser.close()
+    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
         raise InputError(
             label,
             "KML に DOCTYPE／ENTITY 宣言があるため読みません / KML with a DOCTYPE or entity "
             "declarations is refused",
-        )
-
-    parser = expat.ParserCreate()
-    limits.check_xml_depth(parser, label)  # folders nested deeper would exhaust the stack when walked
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
+        ) from None
+    except ET.ParseError as exc:
+        line = exc.position[0]
         raise InputError(
             label,
-            f"KML として読めません（{exc.lineno}行目） / not valid KML (line {exc.lineno}): "
-            f"{expat.ErrorString(exc.code)}",
+            f"KML として読めません（{line}行目） / not valid KML (line {line}): {expat.ErrorString(exc.code)}",
         ) from None
+    return root
 
 
 def _coordinates(text: str) -> list[list[float]]:
@@ -162,8 +164,7 @@ def _placemarks(el: ET.Element, folders: tuple[str, ...]) -> Iterator[tuple[ET.E
 
 def features_from_kml(data: bytes, label: str) -> list[dict]:
     """Placemarks as GeoJSON-like features; the innermost folder name rides along as `_layer`."""
-    _refuse_dtd(data, label)
-    root = ET.fromstring(data)
+    root = parse_kml(data, label)
     if _local(root.tag) != "kml":
         raise InputError(label, f"KML ではありません（最上位が <{_local(root.tag)}>） / not a KML document")
     features = []
@@ -216,11 +217,7 @@ def _rows_with_layers(features: list[dict], source: RecordSource, what: str) -> 
 def read_kml(source: RecordSource) -> ReadResult:
     label = source.label or source.path.name
     limits.check_file_size(source.path, label)
-    try:
-        features = features_from_kml(source.path.read_bytes(), label)
-    except ET.ParseError as exc:  # expat already checked well-formedness; kept for safety
-        raise InputError(label, f"KML として読めません / not valid KML: {exc}") from None
-    return _rows_with_layers(features, source, "KML")
+    return _rows_with_layers(features_from_kml(source.path.read_bytes(), label), source, "KML")
 
 
 def read_kmz(source: RecordSource) -> ReadResult:

@@ -109,16 +109,24 @@ def check_json_depth(data: Any, label: str) -> None:
 
 
 def check_xml_depth(parser: Any, label: str) -> None:
-    """Hook element-depth counting into an expat parser (gis.kml refuses DTDs with the same pass)."""
-    depth = [0]
+    """Count element depth in an expat parser, around the handlers it already has (the tree builder's):
+    a document nested deeper than MAX_DEPTH is refused while it is parsed."""
+    depth = 0
+    start_element, end_element = parser.StartElementHandler, parser.EndElementHandler
 
-    def start(*_: Any) -> None:
-        depth[0] += 1
-        if depth[0] > MAX_DEPTH:
+    def start(*args: Any) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
             raise depth_error(label)
+        if start_element is not None:
+            start_element(*args)
 
-    def end(*_: Any) -> None:
-        depth[0] -= 1
+    def end(*args: Any) -> None:
+        nonlocal depth
+        depth -= 1
+        if end_element is not None:
+            end_element(*args)
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end

@@ -18,7 +18,6 @@ from openpyxl import load_workbook
 
 from gis.cli import DEMO, HANDLERS, main, make_parser
 from gis.place import STATUS_ALIASES, VENUE_KINDS
-from gis.progress import ProgressBar, make_progress, render_line, wants_bar
 from gis.records import map_headers
 from gis.template import COLUMNS, DATA_SHEET, EXAMPLE_SHEET, HELP_SHEET, WEEKDAYS
 from gis.validate import FIELD_LABELS
@@ -523,29 +522,3 @@ def test_serve_rebuilds_after_a_record_file_changes_and_keeps_the_last_good_site
         stop.set()
         worker.join(timeout=30)
     assert not worker.is_alive() and "preview stopped" in stream.getvalue()
-
-
-# ------------------------------------------------------------------ progress
-
-
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_bar_only_for_a_person_at_a_terminal():
-    assert wants_bar(_Terminal(), {})
-    assert not wants_bar(_Terminal(), {"CI": "true"})
-    assert not wants_bar(io.StringIO(), {})
-    assert make_progress(io.StringIO(), {}) is None
-
-    screen = _Terminal()
-    clock = iter(range(1000))
-    bar = ProgressBar(screen, clock=lambda: float(next(clock)))
-    for i in range(1, 5):
-        bar("geocode", i, 4)
-    bar("pdf", 1, 2)
-    bar.close()
-    text = screen.getvalue()
-    assert render_line("geocode", 4, 4) in text and text.count("\n") == 2
-    assert "[" + "#" * 12 + "-" * 12 + "]" in text  # pdf at 1/2

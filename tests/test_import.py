@@ -233,15 +233,27 @@ def test_a_map_without_consent_data_is_withheld_not_published(tmp_path):
     assert all("掲載可否" in r.reason for r in report.rows)
 
 
-def test_kml_with_entity_declarations_is_refused(tmp_path):
+HOSTILE_DOCTYPES = {
+    "entity expansion": '<!DOCTYPE kml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>',
+    "external entity": '<!DOCTYPE kml [<!ENTITY b SYSTEM "{secret}">]>',
+    "external DTD": '<!DOCTYPE kml SYSTEM "{secret}">',
+}
+
+
+@pytest.mark.parametrize("doctype", HOSTILE_DOCTYPES.values(), ids=HOSTILE_DOCTYPES.keys())
+def test_kml_with_a_doctype_or_entities_is_refused_reading_nothing_it_names(tmp_path, doctype):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("秘密の住所", encoding="utf-8")
     path = tmp_path / "evil.kml"
     path.write_text(
-        '<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-        "<kml><Document><Placemark><name>&b;</name></Placemark></Document></kml>",
+        '<?xml version="1.0"?>'
+        + doctype.format(secret=secret.as_uri())
+        + "<kml><Document><Placemark><name>&b;</name></Placemark></Document></kml>",
         encoding="utf-8",
     )
-    with pytest.raises(InputError, match="evil.kml.*DOCTYPE"):
+    with pytest.raises(InputError, match="evil.kml.*DOCTYPE") as refused:
         read_source(RecordSource(path=path, label="evil.kml"))
+    assert "秘密" not in str(refused.value)
 
 
 def test_broken_kml_names_the_file_and_line(tmp_path):
