@@ -83,7 +83,7 @@ def _consent_field(key: str) -> str:
 
 def look_at_column(header: str, values: list[str], taken: set[str]) -> Proposal | None:
     """What an unused column seems to hold, judged by its header and its values."""
-    from gis.privacy import find_phones, suggests_home
+    from gis.privacy_text import find_phones, suggests_home
 
     key = normalise_header(header)
     values = [v for v in (normalise_text(x) for x in values) if v]

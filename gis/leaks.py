@@ -55,7 +55,7 @@ from typing import Any
 
 from gis.edition import Edition
 from gis.place import STATUS_ENDED, VENUE_HOME, Place
-from gis.privacy import find_phones, home_names, suggests_home
+from gis.privacy_text import find_phones, home_names, suggests_home
 
 MIN_TEXT = 4  # shorter names/addresses are not searched (ordinary words)
 MIN_ASCII_TEXT = 8  # a name or address without kana or kanji must be longer still ("1-2-3", "true" …)

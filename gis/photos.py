@@ -161,17 +161,17 @@ def write_photos(edition: Edition, out: Path) -> dict[int, dict[str, str]]:
         src = next((c for c in candidates if c.is_file()), None)
         source, row = edition.sources.get(number, ("", None))
 
-        def warn(message: str, message_en: str) -> None:
+        def photo_warning(message: str, message_en: str) -> None:
             edition.report.add(Issue("warning", source, row, "写真", message, message_en, names[number]))  # noqa: B023
 
         name = candidates[0].name
         if src is not None and not photo_inside_project(src, edition.project.root):
-            warn(
+            photo_warning(
                 f"写真「{name}」はプロジェクトの外のファイルを指している（リンク）ため、使いません",
                 "the photo resolves (symbolic links followed) outside the project: not published",
             )
         elif src is None:
-            warn(
+            photo_warning(
                 f"写真「{name}」が見つからないため、写真なしで掲載します",
                 "photo file not found; published without a photo",
             )
@@ -179,7 +179,7 @@ def write_photos(edition: Edition, out: Path) -> dict[int, dict[str, str]]:
             try:
                 published[number] = publish_photo(src, out / "photos", str(number), cache_dir=cache)
             except PhotoError as exc:
-                warn(
+                photo_warning(
                     f"写真を読めないため、写真なしで掲載します（{exc}）",
                     "photo unreadable; published without a photo",
                 )

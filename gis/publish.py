@@ -15,15 +15,15 @@ import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gis import insight
 from gis.datafiles import DataFiles, write_data
 from gis.edition import Edition
 from gis.export import ExportResult, write_exports
-from gis.insight import write_stats
+from gis.insight import district_figures
 from gis.pages import PageInputs, copy_assets, write_pages
 from gis.photos import write_photos
 from gis.printing import write_prints
 from gis.progress import Progress, quiet
+from gis.stats import StatsResult, write_stats
 from gis.view import (
     DEFAULT_LANG,
     SITE_LANGS,
@@ -45,7 +45,7 @@ class Publication:
     data: DataFiles = field(default_factory=DataFiles)  # the default language's data files
     exports: ExportResult = field(default_factory=ExportResult)
     prints: list[Path] = field(default_factory=list)
-    stats: bool = False
+    stats: StatsResult | None = None
 
 
 def language_root(out: Path, lang: str) -> Path:
@@ -88,14 +88,15 @@ def publish_site(
         links = Links(
             data_files=frozenset(data[DEFAULT_LANG].names | set(exports.files)), print_index=bool(prints)
         )
-        stats_written = write_stats(edition, out / "stats", links)
-        links = dataclasses.replace(links, stats_index=stats_written)
+        # a stage left out (bench --skip, tests) returns nothing: then no link, layer or figure either
+        stats = write_stats(edition, out / "stats", links) or None
+        links = dataclasses.replace(links, stats_index=stats is not None)
         inputs = PageInputs(
             site={},
             area_calendars={k: f"data/{v}" for k, v in exports.district_calendars.items()},
             place_events=exports.place_events,
-            layers=insight.insight_layers(edition) if stats_written else [],
-            figures=lambda area_id: district_figures(edition, area_id),
+            layers=stats.layers if stats else [],
+            figures=lambda area_id: figures_of(stats, area_id),
         )
         pages = 0
         for lang, model in models.items():
@@ -110,7 +111,7 @@ def publish_site(
         data=data[DEFAULT_LANG],
         exports=exports,
         prints=prints,
-        stats=stats_written,
+        stats=stats,
     )
 
 
@@ -122,9 +123,11 @@ def write_language(model: SiteModel, root: Path, inputs: PageInputs, links: Link
     return write_pages(model, env, root, inputs)
 
 
-def district_figures(edition: Edition, area_id: str) -> dict | None:
+def figures_of(stats: StatsResult | None, area_id: str) -> dict | None:
     """The statistics' figures for a district page; None for an area the statistics do not know."""
+    if stats is None:
+        return None
     try:
-        return insight.district_figures(edition, area_id)
+        return district_figures(stats.insight, area_id)
     except KeyError:
         return None

@@ -9,9 +9,10 @@ import pytest
 from browser import serve, wait_ready
 
 from gis.config import load_project
-from gis.insight import insight_layers
+from gis.insight import analyse
 from gis.pipeline import run
 from gis.publish import publish_site
+from gis.stats import insight_layers
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser
@@ -32,7 +33,7 @@ def _paths(page, layer_id: str) -> int:
 
 def test_blank_areas_and_per_capita_layers_can_be_switched(demo, open_page):
     edition, out, base = demo
-    layers = {layer["id"]: layer for layer in insight_layers(edition)}
+    layers = {layer["id"]: layer for layer in insight_layers(analyse(edition))}
     assert {"blank_areas", "per_capita"} <= set(layers), "the demo should have both analysis layers"
     for layer in layers.values():
         assert (out / layer["file"]).is_file()

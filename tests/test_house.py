@@ -19,8 +19,6 @@ MAX_FUNCTION_LINES = 80
 # Modules excused from the two length rules while they are split this session; the lead empties this
 # when merging the splits.
 BEING_SPLIT = {
-    "gis/insight.py": "helper A: compute only, the statistics stage into stats.py",
-    "gis/privacy.py": "helper A: under 800 lines",
     "gis/printmap.py": "helper D: _MapCanvas.__init__ is 81 lines",
 }
 

@@ -1,5 +1,6 @@
-"""District insight: counts, per-capita figures, walking-distance coverage, blank areas, needs matching,
-the metric CRS, and the statistics files — checked against figures computed by hand."""
+"""District insight (gis.insight, gis.reach): counts, per-capita figures, walking-distance coverage, blank
+areas, needs matching and one district's figures — checked against figures computed by hand. The files the
+statistics stage writes from them: tests/test_stats.py; the metric CRS: tests/test_crs.py."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ import csv
 import io
 import json
 import math
-import re
-import zipfile
-from html.parser import HTMLParser
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,15 +17,17 @@ from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Polygon, box, mapping
 from test_geojson import published_polygons_follow_rfc7946
 
-from gis import insight
+from gis import insight, stats
 from gis.config import BuildOptions, Category, Project, SiteMeta, Tier, load_project
+from gis.crs import crs_label
 from gis.edition import Edition
 from gis.errors import InputError
 from gis.pipeline import edition_date, run
 from gis.place import PublicPlace
+from gis.reach import QUAD_SEGS, disc_radius
 from gis.report import Report
-from gis.tiers import assign_areas, link_parents, load_boundaries
-from tests.projects import DISTRICTS, NEIGHBOURHOODS, X0, X1, Y0, Y1, make_project, row
+from gis.tiers import assign_areas, link_parents
+from tests.projects import DISTRICTS, NEIGHBOURHOODS, X0, X1, Y0, Y1
 
 CATS = [
     Category("salon", "サロン", "#b3261e", "☕", answers=("居場所", "見守り")),
@@ -174,29 +174,11 @@ def test_square_district_covered_share_is_exact(tmp_path):
     assert district.shares[500] == pytest.approx(math.pi * 0.25 / 4, abs=5e-4)  # 19.63 % of 4 km²
     assert district.shares[1000] == pytest.approx(math.pi / 4, abs=5e-4)
 
-    insight.write_stats(ed, tmp_path / "site")
-    rows = {r["区域ID"]: r for r in read_csv(tmp_path / "site" / "stats" / "coverage.csv")}
-    assert rows["NE"]["500 m以内の面積の割合（%）"] == "19.6"
-    assert rows["NE"]["1 km以内の面積の割合（%）"] == "78.5"
-    assert rows["D"]["500 m以内の面積の割合（%）"] == "19.6"
-    # The blank areas: four corners beyond 1 km, listed with their share and km², drawn in lon/lat.
-    layer = json.loads(
-        (tmp_path / "site" / "data" / "layers" / "blank_areas.geojson").read_text(encoding="utf-8")
-    )
-    feats = {f["properties"]["area_id"]: f for f in layer["features"]}
-    assert set(feats) == {"SW", "SE", "NW", "NE"}
-    for f in feats.values():
-        assert f["properties"]["uncovered_share"] == pytest.approx(1 - math.pi / 4, abs=1e-3)
-        assert f["properties"]["uncovered_km2"] == pytest.approx(0.215, abs=1e-3)
-        lon, lat = np.array(f["geometry"]["coordinates"][0]).mean(axis=0)
-        assert 133.7 < lon < 133.85 and 34.55 < lat < 34.65
-    page = (tmp_path / "site" / "stats" / "index.html").read_text(encoding="utf-8")
-    assert "19.6" in page and "78.5" in page and "EPSG:6673" in page
 
-
-def test_population_points_give_the_share_of_people_within_reach(tmp_path):
+def square_with_people(tmp_path: Path) -> Edition:
+    """The square district with population points: 10 people 112 m from the place, 20 people 671 m away,
+    30 people 1.2 km away (all in the NE block)."""
     pts = tmp_path / "people.csv"
-    # 10 people 112 m from the place, 20 people 671 m away, 30 people 1.2 km away (all in the NE block)
     lines = ["lon,lat,population"] + [
         f"{ll(x, y)[0]:.9f},{ll(x, y)[1]:.9f},{w}"
         for x, y, w in ((100, 50, 10), (600, 300, 20), (900, 800, 30))
@@ -204,15 +186,17 @@ def test_population_points_give_the_share_of_people_within_reach(tmp_path):
     pts.write_text("\n".join(lines) + "\n", encoding="utf-8")
     ed = edition_of(tmp_path, SQUARE_TIERS, SQUARE_PLACES)
     ed.project.population_points = pts  # type: ignore[attr-defined]  # [insight] population_points
+    return ed
+
+
+def test_population_points_give_the_share_of_people_within_reach(tmp_path):
+    ed = square_with_people(tmp_path)
     cov = {(c.tier_id, c.area_id): c for c in insight.analyse(ed).coverage}
     ne = cov[("block", "NE")]
     assert ne.population == 60
     assert ne.population_shares == pytest.approx({500: 10 / 60, 1000: 30 / 60})
     assert cov[("block", "SW")].population == 0
     assert cov[("district", "D")].population_shares == pytest.approx({500: 10 / 60, 1000: 30 / 60})
-    insight.write_stats(ed, tmp_path / "site")
-    row_ne = next(r for r in read_csv(tmp_path / "site" / "stats" / "coverage.csv") if r["区域ID"] == "NE")
-    assert row_ne["500 m以内の人口の割合（%）"] == "16.7" and row_ne["1 km以内の人口の割合（%）"] == "50.0"
 
 
 def test_road_distance_is_longer_than_straight_line(tmp_path):
@@ -282,13 +266,7 @@ def test_counts_per_area_of_every_tier(tmp_path):
     assert {k: v for k, v in b.by_organiser.items() if v} == {"NPO": 1, "未記入": 1}
     assert (b1.total, b1.parent) == (0, "東地区")
 
-    insight.write_stats(ed, tmp_path / "site")
-    rows = {(r["層"], r["区域ID"]): r for r in read_csv(tmp_path / "site" / "stats" / "counts.csv")}
-    assert rows[("第2層（地区）", "A")]["種別：サロン"] == "2"
-    assert rows[("第2層（地区）", "A")]["休止中"] == "1"
-    assert rows[("第2層（地区）", "B")]["運営：NPO"] == "1"
-    assert rows[("第3層（自治会）", "B1")]["掲載数"] == "0"
-    figures = insight.district_figures(ed, "A")
+    figures = insight.district_figures(insight.analyse(ed), "A")
     assert (figures["total"], figures["active"], figures["paused"]) == (3, 2, 1)
     assert {c["label"]: c["count"] for c in figures["by_category"]} == {"サロン": 2, "体操": 1, "移動支援": 0}
 
@@ -308,23 +286,13 @@ def test_per_capita_figures_and_choropleth(tmp_path):
     assert by[("district", "A")].per_1000 == pytest.approx(3.33)  # 2 / 600 × 1000
     assert by[("district", "B")].per_1000 is None  # B2 has no figure, so B is not summed
 
-    insight.write_stats(ed, tmp_path / "site")
-    layer = json.loads(
-        (tmp_path / "site" / "data" / "layers" / "per_capita.geojson").read_text(encoding="utf-8")
-    )
+    layer = insight.per_capita_layer(ed, insight.analyse(ed))
     props = {f["properties"]["area_id"]: f["properties"] for f in layer["features"]}
     assert set(props) == {"A1", "A2", "B1", "B2"}
     assert props["A2"]["per_1000"] == 5.0 and "5.0" in props["A2"]["label"]
     assert props["B2"]["fill"] == "" and "数字なし" in props["B2"]["label"]
     fills = [props[a]["fill"] for a in ("B1", "A1", "A2")]  # 0.0 < 2.5 < 5.0: three different classes
     assert len(set(fills)) == 3
-    (layer_desc,) = [x for x in insight.insight_layers(ed) if x["id"] == "per_capita"]
-    legend_colours = [e["color"] for e in layer_desc["legend"] if e["color"]]
-    assert legend_colours == list(insight.choropleth_colours(len(legend_colours)))
-    assert set(fills) <= set(legend_colours)
-    assert (tmp_path / "site" / layer_desc["file"]).is_file()
-    rows = {r["区域ID"]: r for r in read_csv(tmp_path / "site" / "stats" / "per_capita.csv")}
-    assert rows["A1"]["高齢者千人あたりの場所の数"] == "2.5"
 
 
 def test_population_table_errors_name_file_row_and_column(tmp_path):
@@ -339,7 +307,9 @@ def test_population_table_errors_name_file_row_and_column(tmp_path):
 # ---------------------------------------------------------------- needs against resources
 
 
-def test_needs_are_matched_with_active_places_in_the_same_district(tmp_path):
+def town_with_needs(tmp_path: Path) -> Edition:
+    """The test town with a needs table: some needs answered by an active place in their district, some
+    not, one for the whole town and one for an area that does not exist."""
     needs = tmp_path / "needs.csv"
     needs.write_text(
         "区域ID,種類,内容\n"
@@ -357,7 +327,11 @@ def test_needs_are_matched_with_active_places_in_the_same_district(tmp_path):
         {"at": B2, "category": "exercise", "name": "東北体操"},
         {"at": A2, "category": "ride", "name": "西北おでかけ便"},
     ]
-    ed = edition_of(tmp_path, MINI_TIERS, places, needs=needs)
+    return edition_of(tmp_path, MINI_TIERS, places, needs=needs)
+
+
+def test_needs_are_matched_with_active_places_in_the_same_district(tmp_path):
+    ed = town_with_needs(tmp_path)
     matched = {(n.area_id, n.kind): [name for _, name, _ in n.places] for n in insight.match_needs(ed)}
     assert matched == {
         ("A", "居場所"): ["西南サロン"],
@@ -370,210 +344,11 @@ def test_needs_are_matched_with_active_places_in_the_same_district(tmp_path):
     warning = next(i for i in ed.report.issues if "ZZ" in i.message)
     assert (warning.source, warning.row, warning.field) == ("needs.csv", 7, "区域ID")
 
-    figures = insight.district_figures(ed, "B")
+    figures = insight.district_figures(insight.analyse(ed), "B")
     assert [(n["area"], n["kind"]) for n in figures["needs_unmatched"]] == [
         ("東地区", "居場所"),
         ("東北自治会", "移動支援"),
     ]
-    insight.write_stats(ed, tmp_path / "site")
-    rows = read_csv(tmp_path / "site" / "stats" / "needs.csv")
-    unmatched = [(r["区域ID"], r["種類"]) for r in rows if r["応える活動（番号と名称）"] == "なし"]
-    assert unmatched == [("ZZ", "見守り"), ("B", "居場所"), ("B2", "移動支援")]
-    assert next(r for r in rows if r["区域ID"] == "A1")["応える活動（番号と名称）"] == "4 西北おでかけ便"
-    page = (tmp_path / "site" / "stats" / "index.html").read_text(encoding="utf-8")
-    assert page.count("まだありません") >= 3
-
-
-# ---------------------------------------------------------------- the metric CRS
-
-
-@pytest.mark.parametrize(
-    ("place", "lon", "lat", "epsg"),
-    [
-        ("倉敷市", 133.772, 34.585, 6673),
-        ("気仙沼市", 141.570, 38.908, 6678),
-        ("石巻市", 141.303, 38.434, 6678),
-        ("新宿区", 139.692, 35.690, 6677),
-        ("札幌市", 141.347, 43.064, 6680),
-        ("函館市", 140.729, 41.769, 6679),
-        ("釧路市", 144.381, 42.985, 6681),
-        ("那覇市", 127.681, 26.212, 6683),
-        ("石垣市", 124.156, 24.341, 6684),
-        ("小笠原村父島", 142.192, 27.094, 6682),
-        ("広島市", 132.460, 34.397, 6671),
-        ("福岡市", 130.418, 33.607, 6670),
-        ("長崎市", 129.874, 32.745, 6669),
-        ("名古屋市", 136.907, 35.180, 6675),
-        ("大阪市", 135.520, 34.686, 6674),
-    ],
-)
-def test_metric_crs_is_the_prefectures_plane_rectangular_zone(place, lon, lat, epsg):
-    assert insight.metric_crs(lon, lat).to_epsg() == epsg, place
-
-
-def test_metric_crs_from_municipality_codes_and_outside_japan():
-    assert insight.metric_crs(133.77, 34.58, municipality="33202").to_epsg() == 6673  # 倉敷市
-    assert insight.metric_crs(141.57, 38.91, municipality="04205").to_epsg() == 6678  # 気仙沼市
-    # 室蘭市 lies west of 141°E but is in zone XII; 紋別市 lies far east but is XII too (告示 by municipality)
-    assert insight.metric_crs(140.974, 42.315, municipality="01205").to_epsg() == 6680
-    assert insight.metric_crs(143.354, 44.356, municipality="01219").to_epsg() == 6680
-    assert insight.metric_crs(143.896, 43.804, municipality="01208").to_epsg() == 6681  # 北見市
-    assert insight.metric_crs(-0.12, 51.5).to_epsg() == 32630  # London: UTM 30N
-    assert insight.metric_crs(151.2, -33.87).to_epsg() == 32756  # Sydney: UTM 56S
-
-
-@pytest.mark.parametrize(("city", "epsg"), [("kurashiki", 6673), ("kesennuma", 6678)])
-def test_project_crs_for_real_cities(tmp_path, city, epsg):
-    from tests.conftest import shared_path
-
-    path = shared_path("data", city, "municipality_N03-21.geojson")
-    tier = Tier("city", 1, "第1層", path, "N03_007", "N03_004")
-    gdf = load_boundaries(tier)
-    project = Project(
-        root=tmp_path,
-        config_path=tmp_path / "takara.toml",
-        site=SiteMeta(title="t"),
-        build=BuildOptions(),
-        records=[],
-        tiers=[tier],
-        categories=CATS,
-    )
-    ed = Edition(
-        project=project, boundaries={"city": gdf}, places=[], report=Report(), date=edition_date(project)
-    )
-    assert insight.project_crs(ed).to_epsg() == epsg
-
-
-# ---------------------------------------------------------------- what the site may and may not hold
-
-WITHHELD_NAME = "秘密のお茶会"
-
-
-def pipeline_project(tmp_path: Path) -> Path:
-    rows = [
-        row(名称="公民館サロン", 緯度="35.012", 経度="135.004"),
-        row(名称="東の体操", 種別="体操", 所在地="ミニ町東北町一丁目5-6"),
-        row(名称="休んでいる会", 状況="休止中", 緯度="35.002", 経度="135.018"),
-        row(名称=WITHHELD_NAME, 掲載可否="不可", 緯度="35.003", 経度="135.003"),
-        row(名称="同意欄が空の会", 掲載可否="", 緯度="35.004", 経度="135.004"),
-        row(名称="終わった会", 状況="終了", 緯度="35.016", 経度="135.016"),
-    ]
-    root = make_project(tmp_path / "proj", rows)
-    (root / "data" / "population.csv").write_text(
-        "area_id,population,aged_65\nA1,1000,400\nA2,800,300\nB1,500,200\nB2,1200,250\n", encoding="utf-8"
-    )
-    (root / "data" / "needs.csv").write_text(
-        "area_id,kind,text\nA,居場所,お茶を飲める場所\nB2,移動支援,病院への足\n", encoding="utf-8"
-    )
-    toml = (
-        (root / "takara.toml")
-        .read_text(encoding="utf-8")
-        .replace('icon = "☕"', 'icon = "☕"\nanswers = ["居場所"]')
-    )
-    toml += '\n[insight]\npopulation = "data/population.csv"\nneeds = "data/needs.csv"\n'
-    (root / "takara.toml").write_text(toml, encoding="utf-8")
-    return root
-
-
-def all_text(folder: Path) -> dict[str, str]:
-    """Every file under `folder` as text (xlsx: the XML inside it)."""
-    out = {}
-    for f in sorted(folder.rglob("*")):
-        if not f.is_file():
-            continue
-        if f.suffix == ".xlsx":
-            with zipfile.ZipFile(f) as z:
-                out[str(f)] = "".join(z.read(n).decode("utf-8") for n in z.namelist())
-        else:
-            out[str(f)] = f.read_bytes().decode("utf-8-sig")
-    return out
-
-
-def test_withheld_places_are_counted_only_in_the_coordinators_file(tmp_path):
-    root = pipeline_project(tmp_path)
-    ed = run(load_project(root))
-    assert ed.report.counts()["withheld"] == 3
-    site = tmp_path / "site"
-    insight.write_stats(ed, site)
-    files = all_text(site / "stats") | all_text(site / "data" / "layers")
-    assert len(files) >= 10
-    for name, text in files.items():
-        for word in (WITHHELD_NAME, "同意欄が空の会", "終わった会", "非掲載", "withheld"):
-            assert word not in text, f"{word} found in {name}"
-    counts = {(r["層"], r["区域ID"]): r for r in read_csv(site / "stats" / "counts.csv")}
-    assert counts[("第2層（地区）", "A")]["掲載数"] == "1"  # not 3: two withheld places lie in A
-    assert counts[("第1層（町全域）", "T")]["掲載数"] == str(len(ed.places)) == "3"
-
-    private = root / ".takara" / "insight_counts.csv"  # outside the site
-    insight.write_coordinator_counts(ed, private)
-    rows = {r["地区"]: r for r in read_csv(private)}
-    assert rows["西地区"]["非掲載（同意なし・終了など）"] == "2"
-    assert rows["合計（全域）"]["非掲載（同意なし・終了など）"] == "3"
-    assert ed.report.stats["insight_counts_by_district"]["西地区"]["withheld"] == 2
-
-
-class _PageCheck(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables = self.captions = self.imgs_with_alt = self.imgs = 0
-        self.th_without_scope = 0
-        self.style_attrs = 0
-        self.links: list[str] = []
-        self.scripts_inline = 0
-        self._in_script = False
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        self.tables += tag == "table"
-        self.captions += tag == "caption"
-        if tag == "img":
-            self.imgs += 1
-            self.imgs_with_alt += bool(a.get("alt"))
-        if tag == "th" and "scope" not in a:
-            self.th_without_scope += 1
-        self.style_attrs += "style" in a
-        if tag == "link":
-            self.links.append(a.get("href", ""))
-        if tag == "script":
-            self._in_script = "src" not in a
-
-    def handle_data(self, data):
-        if self._in_script and data.strip():
-            self.scripts_inline += 1
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._in_script = False
-
-
-def test_stats_page_tables_charts_and_determinism(tmp_path):
-    root = pipeline_project(tmp_path)
-    first, second = tmp_path / "one", tmp_path / "two"
-    insight.write_stats(run(load_project(root)), first)
-    insight.write_stats(run(load_project(root)), second / "stats")  # the stats/ folder itself is accepted too
-    a, b = all_text(first), all_text(second)
-    assert [Path(k).relative_to(first) for k in a] == [Path(k).relative_to(second) for k in b]
-    for (ka, va), vb in zip(a.items(), b.values()):
-        assert va == vb, f"{ka} differs between two builds of the same edition"
-    assert (first / "stats" / "insight.xlsx").read_bytes() == (second / "stats" / "insight.xlsx").read_bytes()
-
-    html = (first / "stats" / "index.html").read_text(encoding="utf-8")
-    check = _PageCheck()
-    check.feed(html)
-    assert check.tables >= 5 and check.tables == check.captions
-    assert check.th_without_scope == 0
-    assert check.imgs >= 3 and check.imgs == check.imgs_with_alt
-    assert check.style_attrs == 0 and check.scripts_inline == 0  # the site's CSP allows neither
-    assert "../assets/takara.css" in check.links and "stats.css" in check.links
-    for chart in ("counts.svg", "coverage.svg", "per_capita.svg"):
-        svg = (first / "stats" / chart).read_text(encoding="utf-8")
-        assert svg.lstrip().startswith("<?xml") and "<dc:date>" not in svg
-    assert "西地区" in (first / "stats" / "counts.svg").read_text(encoding="utf-8")  # Japanese kept as text
-    for href in re.findall(r'href="([^"#:]+)"', html):
-        if not href.startswith("../"):
-            assert (first / "stats" / href).is_file(), href
-    with zipfile.ZipFile(first / "stats" / "insight.xlsx") as z:
-        assert {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet4.xml"} <= set(z.namelist())
 
 
 # ---------------------------------------------------------------- Kurashiki, real boundaries
@@ -611,7 +386,7 @@ def test_kurashiki_coverage(tmp_path, kurashiki_dir, artifacts):
             assert (nearest <= d).mean() == pytest.approx(c.shares[d], abs=0.04), (c.area_name, d)
 
     site = tmp_path / "site"
-    insight.write_stats(ed, site)
+    stats.write_stats(ed, site)
     blank = json.loads((site / "data" / "layers" / "blank_areas.geojson").read_text(encoding="utf-8"))
     assert {f["properties"]["area_id"] for f in blank["features"]} == {
         c.area_id for c in finest if c.uncovered_km2 > 1e-6
@@ -621,7 +396,7 @@ def test_kurashiki_coverage(tmp_path, kurashiki_dir, artifacts):
     lines = [
         "# 倉敷市: 活動中の場所から歩いて行ける範囲（テスト用の 300 件、活動は架空）",
         "",
-        f"- 掲載 {len(ed.places)} か所、うち活動中 {len(active)} か所。距離は直線、{insight.crs_label(ins.crs)} で計算。",
+        f"- 掲載 {len(ed.places)} か所、うち活動中 {len(active)} か所。距離は直線、{crs_label(ins.crs)} で計算。",
         "",
         "## 第2層（中学校区）",
         "",
@@ -699,7 +474,7 @@ def test_coverage_of_many_areas_matches_one_union_of_all_reach(tmp_path):
         gpd.points_from_xy([p.lon for p in ed.places], [p.lat for p in ed.places]), crs="EPSG:4326"
     ).to_crs(ins.crs)
     for d in (500, 1000):
-        whole = pts.buffer(insight.disc_radius(d), quad_segs=insight.QUAD_SEGS).union_all()  # the slow way
+        whole = pts.buffer(disc_radius(d), quad_segs=QUAD_SEGS).union_all()  # the slow way
         expected = areas.geometry.intersection(whole).area / areas.geometry.area
         got = {c.area_id: c.shares[d] for c in ins.coverage if c.tier_id == "block"}
         for aid, share in zip(areas["area_id"], expected):
@@ -708,32 +483,10 @@ def test_coverage_of_many_areas_matches_one_union_of_all_reach(tmp_path):
     assert min(shares) == 0.0 and max(shares) == 1.0 and any(0.05 < s < 0.95 for s in shares)
     blank = {aid: g for aid, _, _, g in ins.blank}
     far = areas.set_index("area_id").geometry.difference(
-        pts.buffer(insight.disc_radius(1000), quad_segs=16).union_all()
+        pts.buffer(disc_radius(1000), quad_segs=16).union_all()
     )
     for aid, g in far.items():
         if g.area >= 1:
             assert blank[aid].symmetric_difference(g).area < 1.0, aid  # m², of a 160,000 m² block
         else:
             assert aid not in blank
-
-
-def test_charts_and_tables_of_many_areas_stay_readable(tmp_path, monkeypatch):
-    rng = np.random.default_rng(5)
-    spots = [ll(x, y) for x, y in rng.uniform(0, 2800, (30, 2))]
-    ed = edition_of(tmp_path, grid_tiers(), [{"at": p} for p in spots])
-    monkeypatch.setattr(insight, "PAGE_MAX_ROWS", 20)
-    insight.write_stats(ed, tmp_path / "site")
-    stats = tmp_path / "site" / "stats"
-    cov = sorted(
-        (c for c in insight.analyse(ed).coverage if c.tier_id == "district"),
-        key=lambda c: (c.shares[1000], c.shares[500]),
-    )
-    svg = (stats / "coverage.svg").read_text(encoding="utf-8")
-    shown = {c.area_name for c in cov if f">{c.area_name}<" in svg}
-    assert shown == {c.area_name for c in cov[: insight.CHART_MAX_BARS]}  # the 40 least covered of 49
-    counts_svg = (stats / "counts.svg").read_text(encoding="utf-8")
-    assert sum(f">{c.area_name}<" in counts_svg for c in cov) == insight.CHART_MAX_BARS
-    page = (stats / "index.html").read_text(encoding="utf-8")
-    assert page.count("<figcaption>") == 2 and "49 あるため" in page
-    assert "ここには 20 行だけを示します" in page
-    assert len(read_csv(stats / "coverage.csv")) == 49 * 2  # the files keep every row

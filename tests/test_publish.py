@@ -9,7 +9,9 @@ import pytest
 from sites import camera_photo, make_edition
 
 from gis import publish
+from gis.insight import analyse
 from gis.publish import publish_site
+from gis.stats import StatsResult
 
 # The print, export and statistics stages (tested in their own files) write nothing here.
 pytestmark = pytest.mark.usefixtures("site_only_stages")
@@ -33,7 +35,7 @@ def test_pages_link_prints_and_statistics_only_when_their_stages_wrote_them(tmp_
         calls.append("statistics")
         # the statistics page links the prints exactly when they were written before it
         assert links.print_index == ("prints" in calls)
-        return True
+        return StatsResult(insight=analyse(ed))
 
     monkeypatch.setattr(publish, "write_prints", fake_prints)
     monkeypatch.setattr(publish, "write_stats", fake_stats)
