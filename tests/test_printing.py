@@ -29,8 +29,10 @@ from PIL import Image
 from projects import make_project, row
 from pypdf import PdfReader
 
+from gis.build import build_site
 from gis.config import load_project
 from gis.edition import Edition
+from gis.output import RenderCache, usable_cpus
 from gis.pipeline import read_all, run
 from gis.printing import (
     GUIDEBOOK,
@@ -481,19 +483,79 @@ def tiny(tmp_path_factory) -> Edition:
     return run(load_project(root))
 
 
-def test_two_builds_are_byte_identical_even_in_parallel(tiny, tmp_path):
-    kinds = ("districts", "guidebook")
-    a = write_prints(tiny, tmp_path / "a" / "print", kinds=kinds)
-    b = write_prints(tiny, tmp_path / "b" / "print", kinds=kinds, workers=2)
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_one_process_and_every_cpu_give_byte_identical_prints(tiny, tmp_path):
+    """Every PDF is rendered (fresh caches) once in this process and once spread over the CPUs."""
+    serial, parallel = RenderCache(tmp_path / "cache-1"), RenderCache(tmp_path / "cache-n")
+    a = write_prints(tiny, tmp_path / "a" / "print", workers=1, cache=serial)
+    b = write_prints(tiny, tmp_path / "b" / "print", workers=max(2, usable_cpus()), cache=parallel)
     assert [p.name for p in a] == [p.name for p in b]
-    for pa, pb in zip(a, b):
-        assert pa.read_bytes() == pb.read_bytes(), pa.name
+    assert (
+        sorted(serial.rendered)
+        == sorted(parallel.rendered)
+        == sorted(p.name for p in a if p.suffix == ".pdf")
+    )
+    assert folder_bytes(tmp_path / "a") == folder_bytes(tmp_path / "b")
     meta = PdfReader(a[0]).metadata  # the only date in a PDF is the edition's
     assert (
         meta.creation_date.date().isoformat()
         == meta.modification_date.date().isoformat()
         == tiny.project.site.edition
     )
+
+
+def test_a_rebuild_without_changes_renders_no_pdf_and_gives_the_same_bytes(tiny, tmp_path):
+    cache = RenderCache(tmp_path / "cache")
+    kinds = ("districts", "guidebook")
+    write_prints(tiny, tmp_path / "first" / "print", kinds=kinds, cache=cache)
+    first = cache.rendered[:]
+    again = RenderCache(tmp_path / "cache")
+    started = time.perf_counter()
+    write_prints(tiny, tmp_path / "second" / "print", kinds=kinds, cache=again)
+    reused_in = time.perf_counter() - started
+    assert sorted(first) == ["district-A.pdf", "district-B.pdf", GUIDEBOOK]
+    assert again.rendered == [] and sorted(again.reused) == sorted(first)
+    assert folder_bytes(tmp_path / "first") == folder_bytes(tmp_path / "second")
+    assert reused_in < 10, f"a rebuild that renders nothing took {reused_in:.1f} s"
+
+
+def test_one_edited_row_remakes_its_district_and_the_guidebooks_and_matches_a_clean_build(tmp_path):
+    """The whole site, built, edited in one row of district A, rebuilt into the same --out: only A's
+    sheet and the two guidebooks are written anew (a reused PDF keeps its time), and the folder is
+    byte-identical to a clean build of the edited project into a fresh folder."""
+    rows = [row(名称=f"西南サロン{i}", 所在地="和歌山県ミニ町西南町1-2") for i in range(1, 3)]
+    rows.append(row(名称="東北体操クラブ", 種別="体操", 所在地="和歌山県ミニ町東北町一丁目3"))
+    root = make_project(tmp_path / "project", rows)
+    out = tmp_path / "site"
+    build_site(root, out, tmp_path / "report.json")
+
+    def pdf_times() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in sorted((out / "print").glob("*.pdf"))}
+
+    before, site_before = pdf_times(), folder_bytes(out)
+    time.sleep(0.05)  # a re-made file gets a later time than any of the first build's
+    build_site(root, out, tmp_path / "report.json")
+    assert pdf_times() == before, "a rebuild without changes rendered a PDF again"
+    assert folder_bytes(out) == site_before
+
+    rows[0] = row(名称="西南サロン1", 所在地="和歌山県ミニ町西南町1-2", 開催日時="毎週金曜日 13:00～15:00")
+    make_project(root, rows)  # the same project, one row edited (and the numbers kept)
+    build_site(root, out, tmp_path / "report.json")
+    after = pdf_times()
+    remade = {name for name in after if after[name] != before[name]}
+    assert remade == {"district-A.pdf", GUIDEBOOK, GUIDEBOOK_LARGE}
+    assert "金曜日" in norm(
+        " ".join(p.extract_text() for p in PdfReader(out / "print" / "district-A.pdf").pages)
+    )
+
+    clean_root = shutil.copytree(root, tmp_path / "clean-project", ignore=shutil.ignore_patterns(".takara"))
+    build_site(clean_root, tmp_path / "clean-site", tmp_path / "clean-report.json")
+    assert folder_bytes(out) == folder_bytes(tmp_path / "clean-site")
 
 
 def test_district_urls_and_file_names(tiny):
