@@ -343,6 +343,31 @@ class RenderCache:
         except OSError:
             return
 
+    def fetch(self, name: str, key: str) -> bytes | None:
+        """The kept bytes for `name` when made from `key` and intact (for what a stage holds in memory,
+        such as a map drawn into several PDFs), else None."""
+        kept, meta = self._entry(name)
+        try:
+            recorded = json.loads(meta.read_text(encoding="utf-8"))
+            data = kept.read_bytes()
+            if recorded.get("key") == key and hashlib.sha256(data).hexdigest() == recorded.get("sha256"):
+                return data
+        except (OSError, ValueError, AttributeError):
+            pass
+        return None
+
+    def store(self, name: str, key: str, data: bytes) -> None:
+        """Keep `data` as what `key` made for `name` (best effort, like keep())."""
+        kept, _ = self._entry(name)
+        tmp = kept.with_name(f"{kept.name}.made-{os.getpid()}")
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+        except OSError:
+            return
+        self.keep(name, key, tmp)
+        tmp.unlink(missing_ok=True)
+
     def make(self, name: str, key: str, target: Path, render: Callable[[Path], Any]) -> bool:
         """Reuse the kept file or render a new one (and keep it). True when rendered."""
         if self.reuse(name, key, target):

@@ -55,7 +55,15 @@ from gis.printmap import (  # noqa: F401  (NO_LINE_START, wrap_ja, SPLIT_AT: the
     split_district,
     wrap_ja,
 )
-from gis.printpdf import TEMPLATE_ROOT, Assets, PdfSource, renderer_fingerprint, source_date
+from gis.printpdf import (
+    TEMPLATE_ROOT,
+    Assets,
+    PdfSource,
+    cached_map,
+    map_inputs_key,
+    renderer_fingerprint,
+    source_date,
+)
 from gis.report import Issue
 from gis.site import slug
 from gis.typography import phrases
@@ -194,6 +202,8 @@ class PrintModel:
     photos: dict[int, tuple[bytes, int, int]] = field(default_factory=dict)  # number -> (jpeg, w, h)
     tiles: TileCache | None = None
     layers: list[PrintLayer] = field(default_factory=list)
+    map_cache: RenderCache | None = None  # maps drawn before, found by map_key (gis.printpdf.cached_map)
+    map_key: str = ""
 
     @property
     def today(self) -> str:
@@ -392,14 +402,19 @@ def district_map(
     proportionally smaller figure, which the page then enlarges; its legend is then left to the page."""
     key = (box[0], box[1], text_scale, part.number if part else 0)
     if key not in d.maps:
-        d.maps[key] = district_map_svg(
+        d.maps[key] = cached_map(
             model,
-            d,
-            box[0] / text_scale,
-            box[1] / text_scale,
-            legend=text_scale == 1.0,
-            part=part,
-            parts=d.parts if part is None else None,
+            f"{d.slug}-{'-'.join(map(str, key))}",
+            partial(
+                district_map_svg,
+                model,
+                d,
+                box[0] / text_scale,
+                box[1] / text_scale,
+                legend=text_scale == 1.0,
+                part=part,
+                parts=d.parts if part is None else None,
+            ),
         )
     return d.maps[key]
 
@@ -565,10 +580,20 @@ def guidebook_source(model: PrintModel, env: jinja2.Environment, large: bool = F
     assets = Assets()
     text_scale = LARGE_MAP_SCALE if large else 1.0
     districts = [_district_book_ctx(model, d, assets, large) for d in model.districts]
-    overview_svg = overview_map_svg(model, 180.0 / text_scale, 200.0 / text_scale, legend=not large)
+    overview_svg = cached_map(
+        model,
+        f"overview-{text_scale}",
+        partial(overview_map_svg, model, 180.0 / text_scale, 200.0 / text_scale, legend=not large),
+    )
     overview = assets.add("overview.svg", overview_svg, "image/svg+xml")
     cover = assets.add(
-        "cover.svg", cover_map_svg(model, 170.0, 120.0, label_pt=15.0 if large else 12.0), "image/svg+xml"
+        "cover.svg",
+        cached_map(
+            model,
+            f"cover-{large}",
+            partial(cover_map_svg, model, 170.0, 120.0, label_pt=15.0 if large else 12.0),
+        ),
+        "image/svg+xml",
     )
     by_cat, by_day = _index_entries(model)
     ctx = {
@@ -662,6 +687,7 @@ def write_prints(
     if tiles is not None:
         _probe_tiles(edition, tiles)
     model = build_model(edition, out.parent / "photos", tiles)
+    model.map_cache, model.map_key = cache, map_inputs_key(model)
     env = make_print_environment()
     # the guidebooks first: they take longest, and the sheets fill in around them
     jobs: list[tuple[Path, Callable[[], PdfSource]]] = []

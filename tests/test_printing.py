@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -39,12 +39,14 @@ from gis.printing import (
     GUIDEBOOK_LARGE,
     NO_LINE_START,
     SPLIT_AT,
+    build_model,
     district_pdf_name,
     district_url,
     print_files,
     wrap_ja,
     write_prints,
 )
+from gis.printpdf import map_inputs_key
 from gis.report import WITHHELD, Report
 from gis.site import Catalogue, SiteModel
 from gis.validate import validate_rows
@@ -537,10 +539,17 @@ def test_one_edited_row_remakes_its_district_and_the_guidebooks_and_matches_a_cl
     def pdf_times() -> dict[str, int]:
         return {p.name: p.stat().st_mtime_ns for p in sorted((out / "print").glob("*.pdf"))}
 
-    before, site_before = pdf_times(), folder_bytes(out)
+    def maps_drawn() -> dict[str, int]:  # the maps kept in the project's cache, and when each was drawn
+        return {
+            p.name: p.stat().st_mtime_ns for p in (root / ".takara" / "cache" / "print" / "maps").iterdir()
+        }
+
+    before, site_before, maps = pdf_times(), folder_bytes(out), maps_drawn()
+    assert any(name.startswith("overview") for name in maps) and len(maps) >= 2 * 3 + 2
     time.sleep(0.05)  # a re-made file gets a later time than any of the first build's
     build_site(root, out, tmp_path / "report.json")
     assert pdf_times() == before, "a rebuild without changes rendered a PDF again"
+    assert maps_drawn() == maps, "a rebuild without changes drew a map again"
     assert folder_bytes(out) == site_before
 
     rows[0] = row(名称="西南サロン1", 所在地="和歌山県ミニ町西南町1-2", 開催日時="毎週金曜日 13:00～15:00")
@@ -549,6 +558,7 @@ def test_one_edited_row_remakes_its_district_and_the_guidebooks_and_matches_a_cl
     after = pdf_times()
     remade = {name for name in after if after[name] != before[name]}
     assert remade == {"district-A.pdf", GUIDEBOOK, GUIDEBOOK_LARGE}
+    assert maps_drawn() == maps, "a new meeting day moves no marker: no map is drawn again"
     assert "金曜日" in norm(
         " ".join(p.extract_text() for p in PdfReader(out / "print" / "district-A.pdf").pages)
     )
@@ -556,6 +566,24 @@ def test_one_edited_row_remakes_its_district_and_the_guidebooks_and_matches_a_cl
     clean_root = shutil.copytree(root, tmp_path / "clean-project", ignore=shutil.ignore_patterns(".takara"))
     build_site(clean_root, tmp_path / "clean-site", tmp_path / "clean-report.json")
     assert folder_bytes(out) == folder_bytes(tmp_path / "clean-site")
+
+
+def test_maps_are_drawn_again_when_a_place_moves_or_changes_kind_but_not_for_its_schedule(tiny):
+    model = build_model(tiny)
+    key = map_inputs_key(model)
+    first = tiny.places[0]
+
+    def edited(**change: str) -> Edition:
+        return replace(tiny, places=[replace(first, **change), *tiny.places[1:]])
+
+    model.edition = edited(schedule_text="毎週金曜日", phone="0866-00-9999")
+    assert map_inputs_key(model) == key
+    model.edition = edited(category="exercise" if first.category != "exercise" else "salon")
+    assert map_inputs_key(model) != key
+    model.edition = tiny
+    x, y = model.xy[first.number]
+    model.xy[first.number] = (x + 5.0, y)
+    assert map_inputs_key(model) != key
 
 
 def test_district_urls_and_file_names(tiny):
