@@ -194,8 +194,15 @@ def write_atomic(path: Path, text: str) -> None:
 # ---------------------------------------------------------------- the CPUs
 
 
+WORKERS_ENV = "TAKARA_WORKERS"  # e.g. TAKARA_WORKERS=1: one process, on a machine shared with others
+
+
 def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity, e.g. a container's share), not the machine's."""
+    """The CPUs this process may run on (its affinity, e.g. a container's share), not the machine's;
+    TAKARA_WORKERS, when set to a whole number, instead."""
+    wanted = os.environ.get(WORKERS_ENV, "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
     if hasattr(os, "process_cpu_count"):  # Python ≥ 3.13
         return os.process_cpu_count() or 1
     if hasattr(os, "sched_getaffinity"):

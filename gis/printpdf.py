@@ -113,7 +113,8 @@ def renderer_fingerprint() -> str:
     font changes the PDFs, so it must change the key)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    parts: list[bytes | str] = [repr(_pdf_options("")), sys.version]
+    # this module's own code too: how HTML becomes PDF (base URL, fetcher, options) lives here
+    parts: list[bytes | str] = [inspect.getsource(sys.modules[__name__]), sys.version]
     for package in ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "Pyphen"):
         try:
             parts.append(f"{package} {version(package)}")
