@@ -20,16 +20,11 @@ on the edition (dates come from the config), so two builds give byte-identical P
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
-import multiprocessing
-import os
-import signal
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,6 +41,7 @@ from gis.basemap import TileCache, project_tiles
 from gis.config import Category, Project, Tier
 from gis.edition import Edition
 from gis.errors import OutputError
+from gis.output import RenderCache, run_jobs
 from gis.place import STATUS_PAUSED, PublicPlace
 from gis.printbase import PrintLayer, load_layers, text_width_mm
 from gis.printmap import (  # noqa: F401  (NO_LINE_START, wrap_ja, SPLIT_AT: the tests' imports)
@@ -59,11 +55,19 @@ from gis.printmap import (  # noqa: F401  (NO_LINE_START, wrap_ja, SPLIT_AT: the
     split_district,
     wrap_ja,
 )
+from gis.printpdf import (
+    TEMPLATE_ROOT,
+    Assets,
+    PdfSource,
+    cached_map,
+    map_inputs_key,
+    renderer_fingerprint,
+    source_date,
+)
 from gis.report import Issue
 from gis.typography import phrases
 from gis.view import slug
 
-TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "site_template"
 GUIDEBOOK = "guidebook.pdf"
 GUIDEBOOK_LARGE = "guidebook-large.pdf"
 KINDS = ("districts", "guidebook", "guidebook-large")
@@ -71,7 +75,6 @@ PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 SHEET_MARGIN_MM = 10.0  # district sheet margins (district.html uses the same)
 SHEET_HEADER_MM = 33.0  # title band above the map on the district sheet (district.html: 31 mm + 2 mm)
 WEEKDAYS_JA = ("月", "火", "水", "木", "金", "土", "日")
-ASSET_SCHEME = "takara-asset:"
 
 Progress = Callable[[str, int, int], None]
 
@@ -138,50 +141,6 @@ def phrase_spans(text: Any) -> markupsafe.Markup:
     return markupsafe.Markup("").join(out)
 
 
-class _Assets:
-    """Images made in memory (maps, QR codes, photos), served to WeasyPrint under takara-asset:<name>.
-    Anything else may only come from site_template/ on disk: a PDF build never touches the network."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, tuple[bytes, str]] = {}
-
-    def add(self, name: str, data: bytes, mime: str) -> str:
-        self.items[name] = (data, mime)
-        return ASSET_SCHEME + name
-
-    def fetcher(self) -> Any:
-        from weasyprint import urls
-
-        items = self.items
-        allowed = TEMPLATE_ROOT.resolve().as_uri()
-
-        def lookup(url: str) -> tuple[bytes, str]:
-            if url.startswith(ASSET_SCHEME):
-                return items[url[len(ASSET_SCHEME) :]]
-            if url.startswith((allowed, "data:")):
-                return b"", ""
-            raise OutputError(f"印刷用PDFが外部の資源を読もうとしました / a print template asked for {url}")
-
-        if hasattr(urls, "URLFetcher"):  # WeasyPrint ≥ 66
-
-            class Fetcher(urls.URLFetcher):
-                def fetch(self, url: str, headers: Any = None) -> Any:
-                    data, mime = lookup(url)
-                    if not mime:
-                        return super().fetch(url, headers)
-                    return urls.URLFetcherResponse(url, data, {"Content-Type": mime})
-
-            return Fetcher(fail_on_errors=True)
-
-        def fetch(url: str) -> dict:  # older WeasyPrint: a plain function returning a dict
-            data, mime = lookup(url)
-            if not mime:
-                return urls.default_url_fetcher(url)
-            return {"string": data, "mime_type": mime}
-
-        return fetch
-
-
 # ---------------------------------------------------------------- small formatting helpers
 
 
@@ -243,6 +202,8 @@ class PrintModel:
     photos: dict[int, tuple[bytes, int, int]] = field(default_factory=dict)  # number -> (jpeg, w, h)
     tiles: TileCache | None = None
     layers: list[PrintLayer] = field(default_factory=list)
+    map_cache: RenderCache | None = None  # maps drawn before, found by map_key (gis.printpdf.cached_map)
+    map_key: str = ""
 
     @property
     def today(self) -> str:
@@ -410,15 +371,6 @@ def _categories_ctx(model: PrintModel, places: list[PublicPlace] | None = None) 
     ]
 
 
-def _render_pdf(html: str, assets: _Assets, path: Path, title: str) -> Path:
-    from weasyprint import HTML
-
-    doc = HTML(string=html, base_url=(TEMPLATE_ROOT / "print").as_uri() + "/", url_fetcher=assets.fetcher())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_pdf(path, pdf_identifier=title.encode("utf-8")[:32] or b"takara", uncompressed_pdf=False)
-    return path
-
-
 LARGE_MAP_SCALE = 1.5  # the large-print guidebook's maps: every label and marker half as big again
 # guidebook map box (mm) by landscape or not; the large print leaves room for its legend on the same page
 BOOK_MAP_BOX = {True: (180.0, 160.0), False: (180.0, 205.0)}
@@ -450,14 +402,19 @@ def district_map(
     proportionally smaller figure, which the page then enlarges; its legend is then left to the page."""
     key = (box[0], box[1], text_scale, part.number if part else 0)
     if key not in d.maps:
-        d.maps[key] = district_map_svg(
+        d.maps[key] = cached_map(
             model,
-            d,
-            box[0] / text_scale,
-            box[1] / text_scale,
-            legend=text_scale == 1.0,
-            part=part,
-            parts=d.parts if part is None else None,
+            f"{d.slug}-{'-'.join(map(str, key))}",
+            partial(
+                district_map_svg,
+                model,
+                d,
+                box[0] / text_scale,
+                box[1] / text_scale,
+                legend=text_scale == 1.0,
+                part=part,
+                parts=d.parts if part is None else None,
+            ),
         )
     return d.maps[key]
 
@@ -472,7 +429,12 @@ def map_sheets(d: District) -> list[tuple[MapPart | None, bool, str]]:
 
 
 def write_district(model: PrintModel, d: District, path: Path, size: str, env: jinja2.Environment) -> Path:
-    assets = _Assets()
+    return district_source(model, d, size, env).render(path)
+
+
+def district_source(model: PrintModel, d: District, size: str, env: jinja2.Environment) -> PdfSource:
+    """The district sheet's HTML and images (its maps drawn here: the costly part before WeasyPrint)."""
+    assets = Assets()
     scale = PAPER_MM[size][0] / PAPER_MM["A4"][0]
     qr = assets.add("qr.svg", qr_svg(d.url), "image/svg+xml") if model.project.site.base_url else ""
     sheets = []
@@ -502,7 +464,7 @@ def write_district(model: PrintModel, d: District, path: Path, size: str, env: j
         "scale": round(scale, 3),
     }
     html = env.get_template("print/district.html").render(**ctx)
-    return _render_pdf(html, assets, path, f"district-{d.slug}-{size}")
+    return PdfSource(html, assets, f"district-{d.slug}-{size}")
 
 
 def _index_groups(model: PrintModel, places: list[PublicPlace]) -> list[dict]:
@@ -560,7 +522,7 @@ def _index_entries(model: PrintModel) -> tuple[list[dict], list[dict]]:
     return by_cat, by_day
 
 
-def _district_book_ctx(model: PrintModel, d: District, assets: _Assets, large: bool) -> dict:
+def _district_book_ctx(model: PrintModel, d: District, assets: Assets, large: bool) -> dict:
     text_scale = LARGE_MAP_SCALE if large else 1.0
     maps = []
     for part, landscape, title in map_sheets(d):
@@ -594,7 +556,7 @@ def _district_book_ctx(model: PrintModel, d: District, assets: _Assets, large: b
     }
 
 
-def _treasures(model: PrintModel, places: list[PublicPlace], assets: _Assets) -> list[dict]:
+def _treasures(model: PrintModel, places: list[PublicPlace], assets: Assets) -> list[dict]:
     """The stories and photos of these places, for the pages beside their district's map and list."""
     treasures = []
     for p in places:
@@ -610,13 +572,28 @@ def _treasures(model: PrintModel, places: list[PublicPlace], assets: _Assets) ->
 
 
 def write_guidebook(model: PrintModel, path: Path, env: jinja2.Environment, large: bool = False) -> Path:
-    assets = _Assets()
+    return guidebook_source(model, env, large).render(path)
+
+
+def guidebook_source(model: PrintModel, env: jinja2.Environment, large: bool = False) -> PdfSource:
+    """The guidebook's HTML and images: every district's maps, the overview, the cover."""
+    assets = Assets()
     text_scale = LARGE_MAP_SCALE if large else 1.0
     districts = [_district_book_ctx(model, d, assets, large) for d in model.districts]
-    overview_svg = overview_map_svg(model, 180.0 / text_scale, 200.0 / text_scale, legend=not large)
+    overview_svg = cached_map(
+        model,
+        f"overview-{text_scale}",
+        partial(overview_map_svg, model, 180.0 / text_scale, 200.0 / text_scale, legend=not large),
+    )
     overview = assets.add("overview.svg", overview_svg, "image/svg+xml")
     cover = assets.add(
-        "cover.svg", cover_map_svg(model, 170.0, 120.0, label_pt=15.0 if large else 12.0), "image/svg+xml"
+        "cover.svg",
+        cached_map(
+            model,
+            f"cover-{large}",
+            partial(cover_map_svg, model, 170.0, 120.0, label_pt=15.0 if large else 12.0),
+        ),
+        "image/svg+xml",
     )
     by_cat, by_day = _index_entries(model)
     ctx = {
@@ -639,47 +616,7 @@ def write_guidebook(model: PrintModel, path: Path, env: jinja2.Environment, larg
         else "",
     }
     html = env.get_template("print/guidebook.html").render(**ctx)
-    return _render_pdf(html, assets, path, "guidebook-large" if large else "guidebook")
-
-
-_JOBS: list[Callable[[], Path]] = []  # what forked workers run, inherited from the parent process
-
-
-def _run_job(i: int) -> Path:
-    return _JOBS[i]()
-
-
-def _worker_init() -> None:
-    # Ctrl-C is the parent's to handle (it stops the pool, and the staged site is thrown away).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _run_jobs(jobs: list[Callable[[], Path]], workers: int, progress: Progress) -> list[Path]:
-    """Run the jobs one after another, or in `workers` forked processes: they inherit the model, so
-    nothing crosses between processes but a job's index and the path it wrote."""
-    global _JOBS
-    if workers <= 1 or len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        written = []
-        for i, job in enumerate(jobs):
-            written.append(job())
-            progress("print", i + 1, len(jobs))
-        return written
-    _JOBS = jobs
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            min(workers, len(jobs)), mp_context=context, initializer=_worker_init
-        ) as pool:
-            # the guidebooks (last in the list, and the longest) start first; the sheets fill in around them
-            futures = {pool.submit(_run_job, i): i for i in reversed(range(len(jobs)))}
-            results: dict[int, Path] = {}
-            for done, future in enumerate(as_completed(futures), 1):
-                results[futures[future]] = future.result()
-                progress("print", done, len(jobs))
-        return [results[i] for i in range(len(jobs))]
-    finally:
-        _JOBS = []
+    return PdfSource(html, assets, "guidebook-large" if large else "guidebook")
 
 
 def _probe_tiles(edition: Edition, tiles: TileCache) -> None:
@@ -704,20 +641,16 @@ def _probe_tiles(edition: Edition, tiles: TileCache) -> None:
         )
 
 
-@contextlib.contextmanager
-def _source_date(day: date | str) -> Iterator[None]:
-    """Font subsets carry a creation time (fontTools reads SOURCE_DATE_EPOCH): pin it to the edition date so
-    two builds of one edition give the same PDF bytes, whenever and wherever they run."""
-    day = date.fromisoformat(day) if isinstance(day, str) else day
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()))
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
+def default_cache(edition: Edition) -> RenderCache:
+    """The PDFs of the last build, kept in the project beside the report (never in the site)."""
+    return RenderCache(edition.project.root / ".takara" / "cache" / "print")
+
+
+def _make_pdf(prepare: Callable[[], PdfSource], path: Path, cache: RenderCache, renderer: str) -> bool:
+    """One job: draw the maps and fill the template, then render, unless last build's PDF has the same
+    key. True when WeasyPrint ran."""
+    source = prepare()
+    return cache.make(path.name, source.key(renderer), path, source.render)
 
 
 def write_prints(
@@ -728,14 +661,18 @@ def write_prints(
     *,
     kinds: tuple[str, ...] = KINDS,
     tiles: TileCache | None = None,
-    workers: int = 1,
+    workers: int | None = None,
+    cache: RenderCache | None = None,
 ) -> list[Path]:
     """Write the printed products into `out` (the site's print/ folder) and return the paths written:
     a district sheet per 第2層 area and paper size, the guidebook, the large-print guidebook (`kinds`
     chooses among them) and index.html. The street basemap comes from `tiles` when given, else from the
     project's [print] settings (fetched once into its tile cache); when no tile can be had, the maps are
-    drawn from outlines and vector layers, and the report says so. `workers` > 1 makes the PDFs in
-    that many processes at once (each PDF is made on its own, so the files are the same either way)."""
+    drawn from outlines and vector layers, and the report says so.
+    The PDFs are made in `workers` processes at once (None: every usable CPU; 1: this process only);
+    each is made on its own, so the files are the same bytes either way. A PDF whose HTML and images
+    are what they were last build is taken from `cache` (default: the project's .takara/cache/print)
+    instead of being rendered again; cache.rendered and cache.reused then name what was which."""
     unknown = [s for s in sizes if s not in PAPER_MM] + [k for k in kinds if k not in KINDS]
     if unknown or not sizes:
         raise OutputError(
@@ -744,25 +681,42 @@ def write_prints(
         )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    cache = default_cache(edition) if cache is None else cache
     if tiles is None:
         tiles = project_tiles(edition.project.printing, edition.project.root)
     if tiles is not None:
         _probe_tiles(edition, tiles)
     model = build_model(edition, out.parent / "photos", tiles)
+    model.map_cache, model.map_key = cache, map_inputs_key(model)
     env = make_print_environment()
-    jobs: list[Callable[[], Path]] = []
+    # the guidebooks first: they take longest, and the sheets fill in around them
+    jobs: list[tuple[Path, Callable[[], PdfSource]]] = []
+    if "guidebook" in kinds:
+        jobs.append((out / GUIDEBOOK, partial(guidebook_source, model, env)))
+    if "guidebook-large" in kinds:
+        jobs.append((out / GUIDEBOOK_LARGE, partial(guidebook_source, model, env, large=True)))
     if "districts" in kinds:
         jobs += [
-            partial(write_district, model, d, out / district_pdf_name(d.id, size), size, env)
+            (out / district_pdf_name(d.id, size), partial(district_source, model, d, size, env))
             for d in model.districts
             for size in sizes
         ]
-    if "guidebook" in kinds:
-        jobs.append(partial(write_guidebook, model, out / GUIDEBOOK, env))
-    if "guidebook-large" in kinds:
-        jobs.append(partial(write_guidebook, model, out / GUIDEBOOK_LARGE, env, large=True))
-    with _source_date(model.today):
-        written = _run_jobs(jobs, workers, progress)
+    renderer = renderer_fingerprint()
+    with source_date(model.today):
+        rendered = run_jobs(
+            [partial(_make_pdf, prepare, path, cache, renderer) for path, prepare in jobs],
+            workers,
+            lambda done, total: progress("print", done, total),
+        )
+    for (path, _), made in zip(jobs, rendered):
+        cache.tally(path.name, made)
+    books = {GUIDEBOOK, GUIDEBOOK_LARGE}
+    written = [p for p, _ in jobs if p.name not in books] + [p for p, _ in jobs if p.name in books]
+    return [*written, _write_index(model, env, out, sizes)]
+
+
+def _write_index(model: PrintModel, env: jinja2.Environment, out: Path, sizes: tuple[str, ...]) -> Path:
+    """print/index.html: every PDF with its size in kB."""
 
     def kb(name: str) -> int:
         path = out / name
@@ -789,5 +743,4 @@ def write_prints(
         ),
         encoding="utf-8",
     )
-    written.append(index)
-    return written
+    return index

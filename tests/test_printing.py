@@ -11,12 +11,13 @@ import io
 import json
 import math
 import re
+import resource
 import shutil
 import subprocess
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -29,20 +30,25 @@ from PIL import Image
 from projects import make_project, row
 from pypdf import PdfReader
 
+from gis.build import build_site
 from gis.config import load_project
 from gis.edition import Edition
+from gis.output import RenderCache, usable_cpus
 from gis.pipeline import read_all, run
 from gis.printing import (
     GUIDEBOOK,
     GUIDEBOOK_LARGE,
     NO_LINE_START,
     SPLIT_AT,
+    build_model,
+    default_cache,
     district_pdf_name,
     district_url,
     print_files,
     wrap_ja,
     write_prints,
 )
+from gis.printpdf import map_inputs_key
 from gis.report import WITHHELD, Report
 from gis.validate import validate_rows
 from gis.view import Catalogue, SiteModel
@@ -66,6 +72,8 @@ class Built:
     seconds: float
     cpu_seconds: float
     paths: list[Path]
+    rendered: int = 0  # PDFs rendered by this build, and taken from the project's render cache
+    reused: int = 0
     _pages: dict[str, list[str]] = field(default_factory=dict)
 
     def pages(self, pdf: str) -> list[str]:
@@ -85,11 +93,21 @@ class Built:
         return self.edition.places_in(self.edition.project.district_tier.id, area_id)
 
 
+def cpu_time() -> float:
+    """This process's CPU time and its finished workers' (the PDFs are rendered in forked processes)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def build(name: str, project_root: Path, out: Path, **kwargs) -> Built:
+    """The prints of a project, on every CPU, through the project's own render cache: a PDF is reused only
+    when its HTML, images, CSS, fonts and renderer are byte for byte what made it (tested below)."""
     edition = run(load_project(project_root))
-    wall, cpu = time.perf_counter(), time.process_time()
-    paths = write_prints(edition, out, **kwargs)
-    BUILT[name] = Built(name, edition, out, time.perf_counter() - wall, time.process_time() - cpu, paths)
+    cache = default_cache(edition)
+    wall, cpu = time.perf_counter(), cpu_time()
+    paths = write_prints(edition, out, cache=cache, **kwargs)
+    BUILT[name] = Built(name, edition, out, time.perf_counter() - wall, cpu_time() - cpu, paths)
+    BUILT[name].rendered, BUILT[name].reused = len(cache.rendered), len(cache.reused)
     return BUILT[name]
 
 
@@ -127,6 +145,8 @@ def record_figures(artifacts):
             "districts": len(b.districts),
             "seconds_wall": round(b.seconds, 1),
             "seconds_cpu": round(b.cpu_seconds, 1),
+            "pdfs_rendered": b.rendered,
+            "pdfs_reused": b.reused,
             "pages": {p.name: len(PdfReader(p).pages) for p in b.paths if p.suffix == ".pdf"},
         }
     if figures:
@@ -481,19 +501,100 @@ def tiny(tmp_path_factory) -> Edition:
     return run(load_project(root))
 
 
-def test_two_builds_are_byte_identical_even_in_parallel(tiny, tmp_path):
-    kinds = ("districts", "guidebook")
-    a = write_prints(tiny, tmp_path / "a" / "print", kinds=kinds)
-    b = write_prints(tiny, tmp_path / "b" / "print", kinds=kinds, workers=2)
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_one_process_every_cpu_and_a_rebuild_give_byte_identical_prints(tiny, tmp_path):
+    """Every PDF rendered (fresh caches) once in this process and once spread over the CPUs; then a
+    rebuild over the second cache renders nothing, sooner, and gives the same bytes again."""
+    serial, parallel = RenderCache(tmp_path / "cache-1"), RenderCache(tmp_path / "cache-n")
+    started = time.perf_counter()
+    a = write_prints(tiny, tmp_path / "a" / "print", workers=1, cache=serial)
+    rendered_in = time.perf_counter() - started
+    b = write_prints(tiny, tmp_path / "b" / "print", workers=max(2, usable_cpus()), cache=parallel)
+    pdfs = sorted(p.name for p in a if p.suffix == ".pdf")
+    assert pdfs == ["district-A.pdf", "district-B.pdf", GUIDEBOOK_LARGE, GUIDEBOOK]
     assert [p.name for p in a] == [p.name for p in b]
-    for pa, pb in zip(a, b):
-        assert pa.read_bytes() == pb.read_bytes(), pa.name
+    assert sorted(serial.rendered) == sorted(parallel.rendered) == pdfs
+    assert folder_bytes(tmp_path / "a") == folder_bytes(tmp_path / "b")
+
+    again = RenderCache(tmp_path / "cache-n")
+    started = time.perf_counter()
+    write_prints(tiny, tmp_path / "c" / "print", cache=again)
+    reused_in = time.perf_counter() - started
+    assert again.rendered == [] and sorted(again.reused) == pdfs
+    assert folder_bytes(tmp_path / "c") == folder_bytes(tmp_path / "a")
+    assert reused_in < rendered_in / 3, f"rendering took {rendered_in:.1f} s, reusing {reused_in:.1f} s"
+
     meta = PdfReader(a[0]).metadata  # the only date in a PDF is the edition's
     assert (
         meta.creation_date.date().isoformat()
         == meta.modification_date.date().isoformat()
         == tiny.project.site.edition
     )
+
+
+def test_one_edited_row_remakes_its_district_and_the_guidebooks_and_matches_a_clean_build(tmp_path):
+    """The whole site, built, edited in one row of district A, rebuilt into the same --out: only A's
+    sheet and the two guidebooks are written anew (a reused PDF keeps its time), and the folder is
+    byte-identical to a clean build of the edited project into a fresh folder."""
+    rows = [row(名称=f"西南サロン{i}", 所在地="和歌山県ミニ町西南町1-2") for i in range(1, 3)]
+    rows.append(row(名称="東北体操クラブ", 種別="体操", 所在地="和歌山県ミニ町東北町一丁目3"))
+    root = make_project(tmp_path / "project", rows)
+    out = tmp_path / "site"
+    build_site(root, out, tmp_path / "report.json")
+
+    def pdf_times() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in sorted((out / "print").glob("*.pdf"))}
+
+    def maps_drawn() -> dict[str, int]:  # the maps kept in the project's cache, and when each was drawn
+        return {
+            p.name: p.stat().st_mtime_ns for p in (root / ".takara" / "cache" / "print" / "maps").iterdir()
+        }
+
+    before, site_before, maps = pdf_times(), folder_bytes(out), maps_drawn()
+    assert any(name.startswith("overview") for name in maps) and len(maps) >= 2 * 3 + 2
+    time.sleep(0.05)  # a re-made file gets a later time than any of the first build's
+    build_site(root, out, tmp_path / "report.json")
+    assert pdf_times() == before, "a rebuild without changes rendered a PDF again"
+    assert maps_drawn() == maps, "a rebuild without changes drew a map again"
+    assert folder_bytes(out) == site_before
+
+    rows[0] = row(名称="西南サロン1", 所在地="和歌山県ミニ町西南町1-2", 開催日時="毎週金曜日 13:00～15:00")
+    make_project(root, rows)  # the same project, one row edited (and the numbers kept)
+    build_site(root, out, tmp_path / "report.json")
+    after = pdf_times()
+    remade = {name for name in after if after[name] != before[name]}
+    assert remade == {"district-A.pdf", GUIDEBOOK, GUIDEBOOK_LARGE}
+    assert maps_drawn() == maps, "a new meeting day moves no marker: no map is drawn again"
+    assert "金曜日" in norm(
+        " ".join(p.extract_text() for p in PdfReader(out / "print" / "district-A.pdf").pages)
+    )
+
+    clean_root = shutil.copytree(root, tmp_path / "clean-project", ignore=shutil.ignore_patterns(".takara"))
+    build_site(clean_root, tmp_path / "clean-site", tmp_path / "clean-report.json")
+    assert folder_bytes(out) == folder_bytes(tmp_path / "clean-site")
+
+
+def test_maps_are_drawn_again_when_a_place_moves_or_changes_kind_but_not_for_its_schedule(tiny):
+    model = build_model(tiny)
+    key = map_inputs_key(model)
+    first = tiny.places[0]
+
+    def edited(**change: str) -> Edition:
+        return replace(tiny, places=[replace(first, **change), *tiny.places[1:]])
+
+    model.edition = edited(schedule_text="毎週金曜日", phone="0866-00-9999")
+    assert map_inputs_key(model) == key
+    model.edition = edited(category="exercise" if first.category != "exercise" else "salon")
+    assert map_inputs_key(model) != key
+    model.edition = tiny
+    x, y = model.xy[first.number]
+    model.xy[first.number] = (x + 5.0, y)
+    assert map_inputs_key(model) != key
 
 
 def test_district_urls_and_file_names(tiny):
