@@ -73,8 +73,9 @@ def build_site(
     from gis import pipeline
 
     edition = pipeline.run(project, Report(), progress)
+    previous = out if (out / ".takara-site").is_file() else None  # the site being replaced: pages kept
     with staged_site(out) as stage:
-        publish_site(edition, stage, with_print=with_print, progress=progress)
+        publish_site(edition, stage, with_print=with_print, progress=progress, previous=previous)
         edition.report.write(path)  # every write that can fail happens before the swap
     return BuildResult(project, edition, edition.report, path, out, time.perf_counter() - started)
 

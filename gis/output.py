@@ -392,3 +392,56 @@ def _place(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+class PageReuse:
+    """Pages kept from the previous build of the same site: a page whose key (everything that decides
+    its bytes) is what made the previous build's file, and whose file there is intact, is hard-linked
+    (or copied) from it instead of rendered. One manifest per site folder, kept OUTSIDE the site (under
+    the project's .takara/), maps each page to its key and its bytes' sha256; a page not in it, changed,
+    or gone is rendered. With no previous site every page is rendered and the manifest written."""
+
+    def __init__(self, manifest: Path | None, previous: Path | None, renderer: str = "") -> None:
+        self.manifest, self.previous = manifest, previous
+        self.renderer = renderer  # the key of what renders every page (templates, code, libraries)
+        self.kept: dict[str, list[str]] = {}
+        if manifest is not None and previous is not None and manifest.is_file():
+            try:
+                self.kept = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.kept = {}  # a garbled manifest only costs a full render
+        self.made: dict[str, list[str]] = {}
+
+    def write(self, root: Path, name: str, key: str, render: Callable[[], bytes]) -> bool:
+        """Write page `name` (relative to the site folder `root`); True when it had to be rendered."""
+        target = root / name
+        entry = self.kept.get(name)
+        if entry is not None and entry[0] == key and self.previous is not None:
+            source = self.previous / name
+            try:
+                if source.is_file() and _file_sha256(source) == entry[1]:
+                    try:
+                        os.link(source, target)
+                    except OSError:
+                        shutil.copyfile(source, target)
+                    self.made[name] = entry
+                    return False
+            except OSError:
+                pass
+        data = render()
+        target.write_bytes(data)
+        self.made[name] = [key, hashlib.sha256(data).hexdigest()]
+        return True
+
+    def merge(self, made: dict[str, list[str]]) -> None:
+        """Entries made in a worker process (its own copy of this object is lost with it)."""
+        self.made.update(made)
+
+    def save(self) -> None:
+        if self.manifest is None:
+            return
+        try:
+            self.manifest.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.manifest, json.dumps(self.made, sort_keys=True, separators=(",", ":")))
+        except OSError:
+            pass  # best effort: the next build renders every page

@@ -16,20 +16,18 @@ files, exports, prints, statistics) comes in as their results: nothing here look
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 import shutil
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from gis.geojson import geometry_json
+from gis.output import PageReuse, can_fork_workers, content_key, run_jobs, usable_cpus
 from gis.residents import PlaceCalendar, place_calendar, week_ctx
 from gis.view import (
     BOUNDARY_DECIMALS,
@@ -61,6 +59,7 @@ class PageInputs:
     place_events: dict[str, list[bytes]] = field(default_factory=dict)  # place id -> its VEVENTs
     layers: list[dict] = field(default_factory=list)
     figures: Callable[[str], dict | None] = lambda area_id: None
+    reuse: PageReuse = field(default_factory=lambda: PageReuse(None, None))  # nothing kept: render all
 
 
 def _write(path: Path, text: str) -> None:
@@ -181,54 +180,43 @@ def _layer_ctx(layer: dict) -> dict:
 
 PARALLEL_MIN = 2_000  # place pages per process: below this, starting another process costs more than it saves
 AREA_PAGE_WEIGHT = 5  # an area page (list, stories, outlines) costs about five place pages
-_FORKED: dict[str, Any] = {}  # what forked workers read (inherited, not pickled)
 
 
-def _run_share(bounds: tuple[int, int]) -> int:
-    work = _FORKED["work"]
-    for k in range(*bounds):
+def in_processes(n: int, work: Callable[[int], None], workers: int, reuse: PageReuse) -> None:
+    """work(0) … work(n - 1), in `workers` shares run by gis.output.run_jobs (forked processes that
+    inherit everything work reads). Each item is done alone, so the result is the same whatever the
+    number of processes; what each share's pages recorded in `reuse` comes back to this process."""
+    shares = [(k * n // workers, (k + 1) * n // workers) for k in range(workers)]
+    for made in run_jobs([partial(_do_share, work, a, b, reuse) for a, b in shares], workers):
+        reuse.merge(made)
+
+
+def _do_share(work: Callable[[int], None], start: int, stop: int, reuse: PageReuse) -> dict:
+    before = set(reuse.made)
+    for k in range(start, stop):
         work(k)
-    return bounds[1] - bounds[0]
+    return {name: entry for name, entry in reuse.made.items() if name not in before}
 
 
-def in_processes(n: int, work: Callable[[int], None], workers: int) -> None:
-    """work(0) … work(n - 1), split over `workers` forked processes that inherit everything work reads
-    (this process takes the first share itself). Each item is done alone, so the result is the same
-    whatever the number of processes."""
-    _FORKED["work"] = work
-    try:
-        if workers > 1:
-            chunks = [(k * n // workers, (k + 1) * n // workers) for k in range(workers)]
-            with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-                pending = pool.map_async(_run_share, chunks[1:])
-                _run_share(chunks[0])
-                pending.get()
-        else:
-            _run_share((0, n))
-    finally:
-        _FORKED.clear()
+def renderer_key() -> str:
+    """What every page's bytes depend on besides its context: the templates, the catalogues, the code
+    that renders them and its libraries' versions."""
+    from importlib.metadata import version
+
+    here = Path(__file__).resolve().parent
+    files = sorted((TEMPLATE_ROOT / "templates").glob("*")) + sorted((TEMPLATE_ROOT / "i18n").glob("*.json"))
+    files += [here / name for name in ("view.py", "pages.py", "typography.py", "residents.py")]
+    versions = [f"{name} {version(name)}" for name in ("jinja2", "markupsafe", "budoux")]
+    return content_key(*versions, *(f.name.encode() + b"\0" + f.read_bytes() for f in files if f.is_file()))
 
 
 def page_workers(pages: int) -> int:
-    """How many processes render `pages` place pages' worth of work: every core for a large site, one for
-    a small one (starting a process costs more than a few hundred pages), and one when forking is not
-    safe here (another thread is running)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if (
-        pages < PARALLEL_MIN
-        or threading.active_count() > 1
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    """How many processes render `pages` place pages' worth of work: every usable core for a large
+    site, one for a small one (starting a process costs more than a few hundred pages), and one when
+    forking is not safe here (gis.output.can_fork_workers)."""
+    if pages < PARALLEL_MIN or not can_fork_workers():
         return 1
-    return max(1, min(cores, pages // PARALLEL_MIN))
-
-
-def _write_fast(path: str, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+    return max(1, min(usable_cpus(), pages // PARALLEL_MIN))
 
 
 def place_chrome(env: jinja2.Environment, site: dict) -> SimpleNamespace:
@@ -247,27 +235,34 @@ def write_place_pages(
     env: jinja2.Environment,
     site: dict,
     contexts: list[PlaceView],
-    folder: Path,
+    out: Path,
+    reuse: PageReuse,
     workers: int | None = None,
     calendar_of: Callable[[int], PlaceCalendar | None] = lambda k: None,
 ) -> None:
     """places/<n>/index.html for every place, on `workers` processes (default: page_workers); each page
-    offers its place's calendar (calendar_of: the k-th context's), made as the page is written."""
-    folder.mkdir(exist_ok=True)
+    offers its place's calendar (calendar_of: the k-th context's), made as the page is written. A page
+    whose context is what made the previous build's file is kept (`reuse`)."""
+    (out / "places").mkdir(exist_ok=True)
     render = env.get_template("place.html").render
     chrome = place_chrome(env, site)
-    base = str(folder)
+    common = content_key(reuse.renderer, repr(site))
 
     def write(k: int) -> None:
         ctx = contexts[k]
-        page_dir = os.path.join(base, str(ctx.n))
-        os.mkdir(page_dir)
+        (out / "places" / str(ctx.n)).mkdir()
         ctx.calendar = calendar_of(k)
-        html = render(site=site, root="../../", page="place", place=ctx, chrome=chrome)
+        key = content_key(common, repr(ctx))
+        reuse.write(
+            out,
+            f"places/{ctx.n}/index.html",
+            key,
+            lambda: render(site=site, root="../../", page="place", place=ctx, chrome=chrome).encode("utf-8"),
+        )
         ctx.calendar = None
-        _write_fast(os.path.join(page_dir, "index.html"), html.encode("utf-8"))
 
-    in_processes(len(contexts), write, page_workers(len(contexts)) if workers is None else max(1, workers))
+    workers = page_workers(len(contexts)) if workers is None else max(1, workers)
+    in_processes(len(contexts), write, workers, reuse)
 
 
 def write_pages(model: SiteModel, env: jinja2.Environment, out: Path, inputs: PageInputs) -> int:
@@ -275,8 +270,9 @@ def write_pages(model: SiteModel, env: jinja2.Environment, out: Path, inputs: Pa
     for tmpl in ("index.html", "area.html", "place.html"):
         env.get_template(tmpl)  # compile once, up front
     contexts = model.contexts
+    reuse = inputs.reuse
     write_index(model, env, out, inputs)
-    pages = 1 + write_area_pages(model, env, out, inputs)
+    pages = 1 + write_area_pages(model, env, out, inputs, reuse)
     write_week(model, env, out, inputs.site)
     places = model.places
 
@@ -284,7 +280,8 @@ def write_pages(model: SiteModel, env: jinja2.Environment, out: Path, inputs: Pa
         p = places[k]
         return place_calendar(model.edition, p, inputs.area_calendars, inputs.place_events.get(p.id))
 
-    write_place_pages(env, inputs.site, contexts, out / "places", calendar_of=calendar_of)
+    write_place_pages(env, inputs.site, contexts, out, reuse, calendar_of=calendar_of)
+    reuse.save()
     return pages + 1 + len(contexts)
 
 
@@ -322,7 +319,12 @@ def write_index(model: SiteModel, env: jinja2.Environment, out: Path, inputs: Pa
 
 
 def write_area_pages(
-    model: SiteModel, env: jinja2.Environment, out: Path, inputs: PageInputs, workers: int | None = None
+    model: SiteModel,
+    env: jinja2.Environment,
+    out: Path,
+    inputs: PageInputs,
+    reuse: PageReuse,
+    workers: int | None = None,
 ) -> int:
     """districts/<area>/ and areas/<tier>-<area>/, on `workers` processes (default: page_workers). Every
     one is two folders deep, so one rendering of each list entry serves them all (kept as UTF-8 bytes:
@@ -335,6 +337,7 @@ def write_area_pages(
     # the figures come from the statistics, computed once here rather than once in every process
     figures = {a.id: inputs.figures(a.id) for a in areas if a.tier.id == district}
     items: dict[int, bytes] = {}
+    common = content_key(reuse.renderer, repr(inputs.site))
     for area in areas:
         (out / area.url).mkdir(parents=True, exist_ok=True)
 
@@ -352,11 +355,17 @@ def write_area_pages(
         ctx["figures"] = figures.get(area.id) if area.tier.id == district else None
         ctx["calendar"] = inputs.area_calendars.get(area.id, "")
         root = "../" * area.depth
-        html = area_tmpl.render(site=inputs.site, root=root, page="area", area=ctx, path=area.url)
-        _write_fast(str(out / area.url / "index.html"), html.encode("utf-8"))
+        reuse.write(
+            out,
+            f"{area.url}index.html",
+            content_key(common, repr(ctx)),
+            lambda: area_tmpl.render(
+                site=inputs.site, root=root, page="area", area=ctx, path=area.url
+            ).encode("utf-8"),
+        )
 
     weight = len(areas) * AREA_PAGE_WEIGHT
-    in_processes(len(areas), write, page_workers(weight) if workers is None else max(1, workers))
+    in_processes(len(areas), write, page_workers(weight) if workers is None else max(1, workers), reuse)
     return len(areas)
 
 

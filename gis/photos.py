@@ -184,3 +184,8 @@ def write_photos(edition: Edition, out: Path) -> dict[int, dict[str, str]]:
                     "photo unreadable; published without a photo",
                 )
     return published
+
+
+def large_files(published: dict[int, dict[str, str]], site: Path) -> dict[int, Path]:
+    """number -> the large JPEG the photos stage wrote into `site` (what the prints embed)."""
+    return {number: site / files["large"] for number, files in published.items()}

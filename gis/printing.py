@@ -207,11 +207,11 @@ class PrintModel:
 
     @property
     def today(self) -> str:
-        return self.project.site.edition or date.today().isoformat()
+        return self.edition.date.isoformat()
 
 
 def build_model(
-    edition: Edition, photos_dir: Path | None = None, tiles: TileCache | None = None
+    edition: Edition, photos: dict[int, Path] | None = None, tiles: TileCache | None = None
 ) -> PrintModel:
     project = edition.project
     top = edition.boundaries[project.top_tier.id]
@@ -261,7 +261,7 @@ def build_model(
         gdf,
         {c.id: c for c in project.categories},
     )
-    model.photos = _load_photos(edition, photos_dir)
+    model.photos = _load_photos(photos)
     model.tiles = tiles
     model.layers = load_layers(project, crs, tolerance)
     for d in districts:
@@ -269,35 +269,16 @@ def build_model(
     return model
 
 
-def _load_photos(edition: Edition, photos_dir: Path | None) -> dict[int, tuple[bytes, int, int]]:
-    """The site's re-encoded photos (print/../photos/<n>-l.jpg, metadata already stripped) when present;
-    otherwise the consented source photo, cleaned here the same way."""
+def _load_photos(photos: dict[int, Path] | None) -> dict[int, tuple[bytes, int, int]]:
+    """The photos the photos stage published (number -> its large JPEG, metadata already stripped): the
+    one decision of which photo may be shown is made there."""
     from PIL import Image
 
-    from gis import photos as photo_mod
-
-    project = edition.project
-    bases = [r.path.parent for r in project.records] + [project.root, project.root / "data"]
     out: dict[int, tuple[bytes, int, int]] = {}
-    for p in edition.places:
-        if not p.photo:
-            continue
-        web = photos_dir / f"{p.number}-l.jpg" if photos_dir else None
-        if web is not None and web.is_file():
-            data = web.read_bytes()
-        else:
-            rel = Path(p.photo)
-            src = next(
-                (c for c in ([rel] if rel.is_absolute() else [b / rel for b in bases]) if c.is_file()), None
-            )
-            if src is None:
-                continue  # the site build reports a missing photo once; the print just goes without
-            try:
-                data = photo_mod.encode(photo_mod.clean_image(src), photo_mod.LARGE_SIDE)
-            except photo_mod.PhotoError:
-                continue
+    for number, path in sorted((photos or {}).items()):
+        data = path.read_bytes()
         with Image.open(io.BytesIO(data)) as im:
-            out[p.number] = (data, im.width, im.height)
+            out[number] = (data, im.width, im.height)
     return out
 
 
@@ -663,10 +644,12 @@ def write_prints(
     tiles: TileCache | None = None,
     workers: int | None = None,
     cache: RenderCache | None = None,
+    photos: dict[int, Path] | None = None,
 ) -> list[Path]:
     """Write the printed products into `out` (the site's print/ folder) and return the paths written:
     a district sheet per 第2層 area and paper size, the guidebook, the large-print guidebook (`kinds`
-    chooses among them) and index.html. The street basemap comes from `tiles` when given, else from the
+    chooses among them) and index.html. `photos`: the photos stage's large JPEG of each place that has one
+    (gis.photos.large_files). The street basemap comes from `tiles` when given, else from the
     project's [print] settings (fetched once into its tile cache); when no tile can be had, the maps are
     drawn from outlines and vector layers, and the report says so.
     The PDFs are made in `workers` processes at once (None: every usable CPU; 1: this process only);
@@ -686,7 +669,7 @@ def write_prints(
         tiles = project_tiles(edition.project.printing, edition.project.root)
     if tiles is not None:
         _probe_tiles(edition, tiles)
-    model = build_model(edition, out.parent / "photos", tiles)
+    model = build_model(edition, photos, tiles)
     model.map_cache, model.map_key = cache, map_inputs_key(model)
     env = make_print_environment()
     # the guidebooks first: they take longest, and the sheets fill in around them

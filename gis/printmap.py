@@ -167,6 +167,23 @@ def _spread(points: np.ndarray, widths: np.ndarray, height: float) -> np.ndarray
     return out
 
 
+def _frame_limits(
+    bounds: tuple[float, float, float, float], width_mm: float, map_h: float
+) -> tuple[tuple[float, float], tuple[float, float], float]:
+    """The map frame keeps the figure's proportions; the area shown (bounds and a margin) grows to match.
+    Returns the x and y limits and the width shown (metres)."""
+    minx, miny, maxx, maxy = bounds
+    bw, bh = maxx - minx, maxy - miny
+    pad = 0.06 * max(bw, bh)
+    bw, bh = bw + 2 * pad, bh + 2 * pad
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    if bw / bh > width_mm / map_h:
+        bh = bw * map_h / width_mm
+    else:
+        bw = bh * width_mm / map_h
+    return (cx - bw / 2, cx + bw / 2), (cy - bh / 2, cy + bh / 2), bw
+
+
 class _MapCanvas:
     """One map figure: the map frame on top, a footer strip under it with the legend, the scale bar,
     the north arrow and the attribution, so that none of them can cover a marker."""
@@ -190,19 +207,8 @@ class _MapCanvas:
         self.footer = 3 + rows * 4.6 + len(attr_lines) * 3.4 + 2.5
         self.footer = max(self.footer, 16.0)
         map_h = height_mm - self.footer
-        # The map frame keeps the figure's proportions; the area shown grows to match it.
-        minx, miny, maxx, maxy = bounds
-        bw, bh = maxx - minx, maxy - miny
-        pad = 0.06 * max(bw, bh)
-        bw, bh = bw + 2 * pad, bh + 2 * pad
-        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-        if bw / bh > width_mm / map_h:
-            bh = bw * map_h / width_mm
-        else:
-            bw = bh * width_mm / map_h
-        self.xlim = (cx - bw / 2, cx + bw / 2)
-        self.ylim = (cy - bh / 2, cy + bh / 2)
-        self.metres_per_mm = bw / width_mm
+        self.xlim, self.ylim, shown_width = _frame_limits(bounds, width_mm, map_h)
+        self.metres_per_mm = shown_width / width_mm
         self.fig = Figure(figsize=(width_mm * MM, height_mm * MM))
         self.ax = self.fig.add_axes((0, self.footer / height_mm, 1, map_h / height_mm))
         self.ax.set_xlim(*self.xlim)
@@ -215,6 +221,25 @@ class _MapCanvas:
             )
         )
         fx, fy = 1 / width_mm, 1 / height_mm  # mm → figure fraction
+        self._legend_and_credit(legend, ncol, attr_lines, fx, fy)
+        self._scale_bar(width_mm - right_mm + 2, self.footer - 9, fx, fy)
+        self._north_arrow(width_mm - 8, self.footer - 13, fx, fy)
+        self.fig.add_artist(
+            Rectangle(
+                (0, self.footer * fy),
+                1,
+                map_h * fy,
+                transform=self.fig.transFigure,
+                fill=False,
+                edgecolor="#666666",
+                linewidth=0.6,
+            )
+        )
+
+    def _legend_and_credit(
+        self, legend: list[tuple[Line2D, str]], ncol: int, attr_lines: list[str], fx: float, fy: float
+    ) -> None:
+        """The footer's left part: the legend in columns, the attribution under it."""
         if legend:
             self.fig.legend(
                 [h for h, _ in legend],
@@ -223,7 +248,7 @@ class _MapCanvas:
                 bbox_to_anchor=(2 * fx, (self.footer - 2) * fy),
                 ncol=ncol,
                 frameon=False,
-                fontsize=legend_size,
+                fontsize=LEGEND_PT,
                 handletextpad=0.3,
                 columnspacing=1.2,
                 borderaxespad=0,
@@ -239,19 +264,6 @@ class _MapCanvas:
                 color="#555555",
                 va="bottom",
             )
-        self._scale_bar(width_mm - right_mm + 2, self.footer - 9, fx, fy)
-        self._north_arrow(width_mm - 8, self.footer - 13, fx, fy)
-        self.fig.add_artist(
-            Rectangle(
-                (0, self.footer * fy),
-                1,
-                map_h * fy,
-                transform=self.fig.transFigure,
-                fill=False,
-                edgecolor="#666666",
-                linewidth=0.6,
-            )
-        )
 
     def _scale_bar(self, x_mm: float, y_mm: float, fx: float, fy: float) -> None:
         length = _nice_length(30 * self.metres_per_mm)

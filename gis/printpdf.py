@@ -159,7 +159,7 @@ def source_date(day: date | str) -> Iterator[None]:
 
 
 # the modules whose code draws the maps: a change to any of them must redraw every map
-MAP_MODULES = ("gis.printing", "gis.printmap", "gis.printbase", "gis.basemap", "gis.typography")
+MAP_MODULES = ("printing.py", "printmap.py", "printbase.py", "basemap.py", "typography.py", "view.py")
 MAP_PACKAGES = ("matplotlib", "geopandas", "shapely", "numpy", "pyproj", "segno", "budoux")
 
 
@@ -168,15 +168,11 @@ def map_inputs_key(model: PrintModel) -> str:
     every boundary, layer and category, the site's settings, and of each published place only what a
     map shows (number, point, kind, status, precision, areas). A row edited in its schedule, phone or
     story leaves it unchanged; a place moved or added changes it, and every map is drawn again."""
-    import importlib
     from importlib.metadata import PackageNotFoundError, version
 
     parts: list[bytes | str] = [renderer_fingerprint()]
-    for name in MAP_MODULES:
-        parts.append(inspect.getsource(importlib.import_module(name)))
-    from gis import printmap
-
-    parts.append(inspect.getsource(printmap.text_colour))  # a helper it borrows from the site
+    here = Path(__file__).resolve().parent
+    parts += [(here / name).read_bytes() for name in MAP_MODULES]  # the code, as the files hold it
     for package in MAP_PACKAGES:
         try:
             parts.append(f"{package} {version(package)}")

@@ -19,8 +19,9 @@ from gis.datafiles import DataFiles, write_data
 from gis.edition import Edition
 from gis.export import ExportResult, write_exports
 from gis.insight import district_figures
-from gis.pages import PageInputs, copy_assets, write_pages
-from gis.photos import write_photos
+from gis.output import PageReuse
+from gis.pages import PageInputs, copy_assets, renderer_key, write_pages
+from gis.photos import large_files, write_photos
 from gis.printing import write_prints
 from gis.progress import Progress, quiet
 from gis.stats import StatsResult, write_stats
@@ -63,9 +64,15 @@ def photos_seen_from(photos: dict[int, dict], lang: str) -> dict[int, dict]:
 
 
 def publish_site(
-    edition: Edition, out: Path, with_print: bool = True, progress: Progress = quiet
+    edition: Edition,
+    out: Path,
+    with_print: bool = True,
+    progress: Progress = quiet,
+    previous: Path | None = None,
 ) -> Publication:
-    """Write the whole static site for `edition` into the (empty, staged) folder `out`."""
+    """Write the whole static site for `edition` into the (empty, staged) folder `out`. `previous`: the
+    site this build replaces, whose unchanged pages are kept instead of rendered again (gis.output.PageReuse;
+    the prints keep theirs in their own cache)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     photos = write_photos(edition, out)
@@ -84,7 +91,11 @@ def publish_site(
             for lang, model in models.items()
         }
         exports = write_exports(edition, out / "data")
-        prints = write_prints(edition, out / "print", progress=progress) if with_print else []
+        prints = (
+            write_prints(edition, out / "print", progress=progress, photos=large_files(photos, out))
+            if with_print
+            else []
+        )
         links = Links(
             data_files=frozenset(data[DEFAULT_LANG].names | set(exports.files)), print_index=bool(prints)
         )
@@ -99,8 +110,12 @@ def publish_site(
             figures=lambda area_id: figures_of(stats, area_id),
         )
         pages = 0
+        renderer = renderer_key()
         for lang, model in models.items():
             lang_links = links if lang == DEFAULT_LANG else dataclasses.replace(links, home="../")
+            manifest = edition.project.root / ".takara" / "cache" / "pages" / f"{lang}.json"
+            before = language_root(previous, lang) if previous is not None else None
+            inputs.reuse = PageReuse(manifest, before, renderer)
             pages += write_language(model, language_root(out, lang), inputs, lang_links)
     finally:
         gc.unfreeze()

@@ -101,8 +101,8 @@ def test_a_render_error_leaves_the_previous_site(published, monkeypatch):
 
     real_write_data = publish.write_data
 
-    def half_then_fail(model, out):
-        real_write_data(model, out)  # some files are already written in the staging folder
+    def half_then_fail(model, out, **kwargs):
+        real_write_data(model, out, **kwargs)  # some files are already written in the staging folder
         raise RuntimeError("injected render failure")
 
     monkeypatch.setattr(publish, "write_data", half_then_fail)
@@ -251,7 +251,7 @@ if point in ("rendering", "writing the report"):
     import gis.report, gis.publish
     if point == "rendering":
         real_write_data = gis.publish.write_data
-        gis.publish.write_data = lambda *a: (real_write_data(*a), die())
+        gis.publish.write_data = lambda *a, **k: (real_write_data(*a, **k), die())
     else:
         gis.report.Report.write = lambda self, path: (path.write_text('{"rows_read": '), die())
 from gis.cli import main

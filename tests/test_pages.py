@@ -175,22 +175,22 @@ def test_pages_written_by_several_processes_are_the_same_bytes(tmp_path, monkeyp
         assert proc.returncode == 0, proc.stdout[-3000:]
         return
     edition = make_edition(tmp_path / "p", count=40)
+    monkeypatch.setenv("TAKARA_WORKERS", "1")
     publish_site(edition, tmp_path / "serial", with_print=False)
     monkeypatch.setattr(pages, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(pages.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setenv("TAKARA_WORKERS", "2")
     assert threading.active_count() == 1  # otherwise the fork path is (rightly) not taken
     started = []
-    real_pool = pages.multiprocessing.get_context("fork").Pool
+    real_run_jobs = pages.run_jobs
 
-    class CountingContext:
-        def Pool(self, n):
-            started.append(n)
-            return real_pool(n)
+    def counting_run_jobs(jobs, workers=None, done=None):
+        started.append(workers)
+        return real_run_jobs(jobs, workers, done)
 
-    monkeypatch.setattr(pages.multiprocessing, "get_context", lambda method: CountingContext())
+    monkeypatch.setattr(pages, "run_jobs", counting_run_jobs)
     publish_site(edition, tmp_path / "forked", with_print=False)
     # place pages and area pages, each language: two pools per language build
-    assert started == [1] * 2 * len(site_mod.SITE_LANGS)
+    assert started == [2] * 2 * len(site_mod.SITE_LANGS)
     serial = {
         p.relative_to(tmp_path / "serial"): p.read_bytes()
         for p in (tmp_path / "serial").rglob("*")

@@ -34,6 +34,7 @@ from gis.build import build_site
 from gis.config import load_project
 from gis.edition import Edition
 from gis.output import RenderCache, usable_cpus
+from gis.photos import large_files, write_photos
 from gis.pipeline import read_all, run
 from gis.printing import (
     GUIDEBOOK,
@@ -105,7 +106,8 @@ def build(name: str, project_root: Path, out: Path, **kwargs) -> Built:
     edition = run(load_project(project_root))
     cache = default_cache(edition)
     wall, cpu = time.perf_counter(), cpu_time()
-    paths = write_prints(edition, out, cache=cache, **kwargs)
+    photos = large_files(write_photos(edition, out.parent), out.parent)  # the stage before, in gis.publish
+    paths = write_prints(edition, out, cache=cache, photos=photos, **kwargs)
     BUILT[name] = Built(name, edition, out, time.perf_counter() - wall, cpu_time() - cpu, paths)
     BUILT[name].rendered, BUILT[name].reused = len(cache.rendered), len(cache.reused)
     return BUILT[name]

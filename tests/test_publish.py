@@ -95,3 +95,44 @@ def test_every_local_link_of_every_page_in_every_language_resolves(tmp_path):
     assert (out / "en" / "places" / "60" / "index.html").read_text(encoding="utf-8").count(
         "../../../photos/60-"
     ) >= 1
+
+
+def _site_files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_a_rebuild_keeps_unchanged_pages_and_equals_a_clean_build(tmp_path, monkeypatch):
+    """A rebuild into the same --out renders only the pages whose inputs changed (the others are the
+    previous build's files, hard-linked: same inode), and the site is byte-identical to a clean build."""
+    import shutil
+
+    from projects import make_project, row
+
+    from gis.build import build_site
+
+    monkeypatch.undo()  # the whole pipeline here, every stage but the prints
+    rows = [
+        row(名称=f"サロン{k}", 所在地=f"和歌山県ミニ町西南町1-{k}", 参加費=f"{k}0円") for k in range(1, 6)
+    ]
+    project = make_project(tmp_path / "p", rows)
+    out = tmp_path / "site"
+    build_site(project, out, with_print=False)
+    place = next(p for p in out.glob("places/*/index.html") if "サロン3" in p.read_text(encoding="utf-8"))
+    inodes = {p: p.stat().st_ino for p in out.rglob("places/*/index.html")}
+    build_site(project, out, with_print=False)  # nothing changed
+    assert {p: p.stat().st_ino for p in out.rglob("places/*/index.html")} == inodes
+
+    records = project / "data" / "records.csv"
+    records.write_text(records.read_text(encoding="utf-8-sig").replace("30円", "300円"), encoding="utf-8-sig")
+    build_site(project, out, with_print=False)
+    assert "300円" in place.read_text(encoding="utf-8")
+    english = out / "en" / place.relative_to(out)
+    changed = [p for p in inodes if p.stat().st_ino != inodes[p]]
+    assert sorted(changed) == sorted([place, english])  # rendered again, in both languages; the rest kept
+
+    fresh = tmp_path / "fresh"
+    shutil.copytree(project, fresh, ignore=shutil.ignore_patterns(".takara"))  # numbers.json comes along
+    build_site(fresh, tmp_path / "clean", with_print=False)
+    assert _site_files(out) == _site_files(tmp_path / "clean")
