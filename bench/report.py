@@ -89,7 +89,7 @@ def disk_cell(disk: dict | None) -> str:
 def verdict(value: float, limit: float, unit: str, digits: int = 1) -> str:
     if value <= limit:
         return "met"
-    return f"**missed by {value - limit:,.{digits}f} {unit}** ({value / limit:,.1f}× the limit)"
+    return f"**missed by {value - limit:,.{digits}f} {unit}** ({value / limit:,.{1 if value >= 2 * limit else 2}f}× the limit)"
 
 
 def _n(entry: dict) -> str:
@@ -120,7 +120,7 @@ def _takara(res: dict) -> tuple[dict | None, dict | None]:
 
 
 def _size_targets(f: Figures, n: int, seconds: float, mb: float) -> list[Target]:
-    what = f"whole build, {n:,} places (pipeline, every page ja + en, data files, exports, statistics; no prints)"
+    what = f"whole build, {n:,} places"
     labels = (f"{what}: time", f"{what}: peak memory")
     limits = (f"≤ {seconds} s", f"≤ {mb / 1024:g} GB")
     res = f.size(n)
@@ -213,7 +213,7 @@ def _row_target(f: Figures, key: str, label: str, seconds: float) -> Target:
     row = f.rows.get(key)
     limit = f"≤ {seconds:g} s"
     if row is None:
-        return Target(label, limit, "not measured", "— (not in --rows)")
+        return Target(label, limit, "not measured", "— (not run: see --rows, --preview-sizes)")
     if row.get("skipped"):
         return Target(label, limit, "not measured", f"— ({row['skipped']})")
     what = []
@@ -295,8 +295,10 @@ def breakdown_rows(f: Figures) -> list[tuple[str, dict, bool]]:
     return out
 
 
-def breakdown_table(f: Figures) -> list[str]:
-    rows = breakdown_rows(f)
+def breakdown_table(f: Figures, missed_only: bool = False) -> list[str]:
+    rows = [r for r in breakdown_rows(f) if r[2] or not missed_only]
+    if not rows:
+        return []
     used = [c for c in CATEGORY_ORDER if any(b["categories_s"].get(c) for _, b, _ in rows)]
     lines = [
         "| build | " + " | ".join(used) + " | total | target |",
@@ -541,6 +543,18 @@ def _loads(f: Figures) -> list[float]:
 
 def _notes(f: Figures, settings: dict) -> list[str]:
     notes = [f"- {int(n):,} places: not run — {why}" for n, why in f.not_run.items()]
+    stamps = {
+        (e["measured"]["commit"], e["measured"]["date"][:16])
+        for e in [*f.sizes, *f.rows.values()]
+        if e.get("measured")
+    }
+    if len(stamps) > 1:
+        for e in [*f.sizes, *f.rows.values()]:
+            if e.get("measured"):
+                name = e.get("label") or f"{e.get('places', 0):,} places"
+                notes.append(
+                    f"- {name}: measured {e['measured']['date'][:16]} at commit {e['measured']['commit']} (merged runs)"
+                )
     loads = _loads(f)
     if loads:
         notes.append(
@@ -590,12 +604,22 @@ def figures_from(saved: dict) -> Figures:
 
 
 def readme_block(f: Figures, meta: dict, settings: dict) -> str:
-    """The table README shows, with the command that made it."""
-    return "\n".join(
-        [
-            f"Measured {str(meta.get('date', '?'))[:10]} at commit {meta.get('commit') or '?'} on {meta.get('nproc', '?')} cores "
-            f"with `{settings.get('command', 'make bench')}` (full tables: [bench/results.md](bench/results.md)):",
+    """The table README shows, with the command that made it, and where the time of each missed
+    target goes."""
+    lines = [
+        f"Measured {str(meta.get('date', '?'))[:10]} at commit {meta.get('commit') or '?'} on "
+        f"{meta.get('nproc', '?')} cores with `{settings.get('command', 'make bench')}` (medians; full tables "
+        "and the method: [bench/results.md](bench/results.md)). Whole builds: pipeline, every page in Japanese "
+        "and English, data files, exports, statistics, no prints.",
+        "",
+        *targets_table(f),
+    ]
+    missed = breakdown_table(f, missed_only=True)
+    if missed:
+        lines += [
             "",
-            *targets_table(f),
+            "Where the time goes in the builds behind the missed targets (seconds per stage):",
+            "",
+            *missed,
         ]
-    )
+    return "\n".join(lines)

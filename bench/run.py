@@ -395,9 +395,8 @@ def _sizes(text: str) -> list[int]:
     return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
-    add = ap.add_argument
+def _size_options(add: Callable[..., Any]) -> None:
+    """The synthetic sizes."""
     add(
         "--sizes",
         default=",".join(map(str, DEFAULT_SIZES)),
@@ -415,6 +414,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=",".join(DEFAULT_ROWS),
         help="the other rows: demo, validate, preview, kurashiki ('' for none)",
     )
+
+
+def _row_options(add: Callable[..., Any]) -> None:
+    """The demo, Kurashiki, preview and validate rows."""
     add("--demo", type=Path, default=REPO, help="the demo project (default: the repository's bundled demo)")
     add(
         "--kurashiki",
@@ -439,6 +442,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="build the demo and Kurashiki rows without prints (smoke test)",
     )
+
+
+def _run_options(add: Callable[..., Any]) -> None:
+    """Runs, approaches and their caps."""
     add("--runs", type=int, default=3, help="cold browser runs per page (default: 3; medians are reported)")
     add("--build-runs", type=int, default=3, help="runs of each build up to --repeat-max places (medians)")
     add("--repeat-max", type=int, default=10_000, help="larger builds run once (default: %(default)s)")
@@ -459,7 +466,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add(
         "--baseline-max", type=int, default=150_000, help="largest size for FastMarkerCluster and one-GeoJSON"
     )
+
+
+def _io_options(add: Callable[..., Any]) -> None:
+    """Folders, outputs and time limits."""
     add("--no-browser", action="store_true", help="builds only")
+    add(
+        "--merge",
+        action="store_true",
+        help="keep the figures of --results/results.json that this run does not measure again (each says "
+        "when and at which commit it was measured)",
+    )
     add(
         "--rewrite",
         action="store_true",
@@ -509,6 +526,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--seed", type=int, default=gen.DEFAULT_SEED)
     add("--page-timeout", type=float, default=300, help="seconds a page may take (throttled: ×3)")
     add("--build-timeout", type=float, default=1800)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    _size_options(ap.add_argument)
+    _row_options(ap.add_argument)
+    _run_options(ap.add_argument)
+    _io_options(ap.add_argument)
     args = ap.parse_args(argv)
     args.command = "python -m bench.run" + (
         " " + shlex.join(argv if argv is not None else sys.argv[1:]) if (argv or sys.argv[1:]) else ""
@@ -552,12 +577,15 @@ def main(argv: list[str] | None = None) -> int:
     args.sites.mkdir(parents=True, exist_ok=True)
     args.disks = [measure.small_files_speed(args.sites), measure.small_files_speed(args.ext4)]
     browser = None if args.no_browser else measure.Browser()
-    fig = Figures([])
+    fig = merged(args) if args.merge else Figures([])
     meta: dict = {}
 
     def save(_: object = None) -> None:
         nonlocal meta
         meta = machine(browser.version if browser else "", args)
+        stamp = {"commit": meta["commit"], "date": meta["date"]}
+        for entry in [*fig.sizes, *fig.rows.values()]:
+            entry.setdefault("measured", stamp)
         write_results(fig, meta, args)
 
     try:
@@ -567,7 +595,10 @@ def main(argv: list[str] | None = None) -> int:
                 fig.not_run[str(n)] = slow
                 log(f"[{n:,}] not run: {slow}")
                 continue
+            fig.sizes = [r for r in fig.sizes if r["places"] != n]
+            fig.not_run.pop(str(n), None)
             fig.sizes.append(run_size(n, args, browser, vendor))
+            fig.sizes.sort(key=lambda r: r["places"])
             save()
         args.on_row = lambda rows: (fig.rows.update(rows), save())
         fig.rows.update(
@@ -582,6 +613,20 @@ def main(argv: list[str] | None = None) -> int:
     failed = any(not b["ok"] for r in fig.sizes for b in r["builds"].values())
     failed = failed or any(row.get("ok") is False for row in fig.rows.values())
     return 1 if failed else 0
+
+
+def merged(args: argparse.Namespace) -> Figures:
+    """The figures of the earlier run in --results, each stamped with its commit and date, for this run
+    to replace only what it measures again (every ratio stays within the run that measured it)."""
+    path = args.results / "results.json"
+    if not path.is_file():
+        return Figures([])
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    fig = figures_from(saved)
+    stamp = {"commit": saved["machine"].get("commit", ""), "date": saved["machine"].get("date", "")}
+    for entry in [*fig.sizes, *fig.rows.values()]:
+        entry.setdefault("measured", stamp)
+    return fig
 
 
 def _generator(args: argparse.Namespace) -> Callable[[int], Path]:
