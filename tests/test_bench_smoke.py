@@ -122,7 +122,12 @@ def test_a_missed_target_says_by_how_much_and_where_the_time_goes():
     stages = {"pipeline": 40.0, "exports": 300.0, "pages": 250.0, "other": 26.0}
     build = {"ok": True, "build_s": 616.0, "peak_mb": 2090.0, "n": 1, "categories_s": stages}
     naive = {"ok": True, "build_s": 189.0, "peak_mb": 2400.0}
-    size = {"places": 100_000, "builds": {"takara": build, "naive": naive}, "browser": {}, "browser_throttled": {}}
+    size = {
+        "places": 100_000,
+        "builds": {"takara": build, "naive": naive},
+        "browser": {},
+        "browser_throttled": {},
+    }
     figures = Figures([size])
 
     lines = targets_table(figures)
