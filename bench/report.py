@@ -225,6 +225,8 @@ def _row_target(f: Figures, key: str, label: str, seconds: float) -> Target:
         what.append("without prints")
     if row.get("first_s") is not None:
         what.append(f"first build {row['first_s']:,.1f} s")
+    if row.get("leaks"):
+        what.append(f"the leak scan reported {row['leaks']} leaks: see results.md")
     detail = f" [{', '.join(what)}]" if what else ""
     if not row.get("ok"):
         return Target(label, limit, f"failed{detail}", "**missed**", row=row.get("label", key))
@@ -236,7 +238,9 @@ def _row_target(f: Figures, key: str, label: str, seconds: float) -> Target:
         label,
         limit,
         f"{row['build_s']:,.2f} s{_n(row)}{detail}",
-        verdict(row["build_s"], seconds, "s", 2),
+        # the targets count the prints: a build without them answers only part of the question
+        verdict(row["build_s"], seconds, "s", 2)
+        + (" (without prints)" if row.get("prints") is False else ""),
         disk_cell(row.get("disk")),
         vs,
         row.get("label", key),
@@ -580,6 +584,8 @@ def _notes(f: Figures, settings: dict) -> list[str]:
                 f"- {res['places']:,}: not run: {', '.join(SHORT[v] for v in res['skipped'])} (size cap)"
             )
     for row in f.rows.values():
+        for line in row.get("leak_lines", []):
+            notes.append(f"- {row['label']}: {line}")
         if row.get("ok") is False and row.get("log_tail"):
             notes.append(f"- {row['label']}: failed: " + row["log_tail"].strip().splitlines()[-1][:300])
     return sorted(set(notes), key=notes.index)

@@ -285,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                 "calls": {k: watch.calls[k] for k in stages if k in watch.calls},
                 "categories_s": by_category(stages, total),
                 "summary": summary[-3:],
+                "leak_lines": [line for line in summary if line.startswith("漏えい / leak:")][:10],
             },
             ensure_ascii=False,
             indent=1,
