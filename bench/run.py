@@ -437,6 +437,7 @@ def _row_options(add: Callable[..., Any]) -> None:
         help="largest synthetic size whose preview builds the prints too (default: %(default)s: a first build with "
         "every print of 10,000 places takes far longer than the benchmark; the demo's preview always prints)",
     )
+    add("--rows-first", action="store_true", help="measure these rows before the sizes (default: after)")
     add(
         "--no-scenario-prints",
         action="store_true",
@@ -589,6 +590,10 @@ def main(argv: list[str] | None = None) -> int:
         write_results(fig, meta, args)
 
     try:
+        args.on_row = lambda rows: (fig.rows.update(rows), save())
+        if args.rows_first:
+            run_rows(fig, args, vendor)
+            save()
         for n in args.sizes:
             slow = _too_slow(fig, n, args.big_budget)
             if slow:
@@ -600,10 +605,8 @@ def main(argv: list[str] | None = None) -> int:
             fig.sizes.append(run_size(n, args, browser, vendor))
             fig.sizes.sort(key=lambda r: r["places"])
             save()
-        args.on_row = lambda rows: (fig.rows.update(rows), save())
-        fig.rows.update(
-            scenarios.run_all(args, settings_for(args, args.build_runs, args.sites), _generator(args))
-        )
+        if not args.rows_first:
+            run_rows(fig, args, vendor)
         yardsticks(fig, args, vendor)
         save()
     finally:
@@ -613,6 +616,14 @@ def main(argv: list[str] | None = None) -> int:
     failed = any(not b["ok"] for r in fig.sizes for b in r["builds"].values())
     failed = failed or any(row.get("ok") is False for row in fig.rows.values())
     return 1 if failed else 0
+
+
+def run_rows(fig: Figures, args: argparse.Namespace, vendor: measure.Vendor) -> None:
+    """The demo, validate, preview and Kurashiki rows, then naive folium of as many places for each."""
+    fig.rows.update(
+        scenarios.run_all(args, settings_for(args, args.build_runs, args.sites), _generator(args))
+    )
+    yardsticks(fig, args, vendor)
 
 
 def merged(args: argparse.Namespace) -> Figures:
