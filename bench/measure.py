@@ -80,6 +80,7 @@ class BuildResult:
     log: str = ""  # tail of stdout+stderr
     maxrss_mb: float = 0.0
     tree_pss_mb: float = 0.0
+    cpu_s: float = 0.0  # user + system time of the process and the children it waited for
 
 
 TREE_SAMPLE_S = 0.2
@@ -155,8 +156,9 @@ def timed_run(
     proc.returncode = os.waitstatus_to_exitcode(status)
     tail = log_path.read_bytes()[-3000:].decode("utf-8", "replace")
     maxrss = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
     return BuildResult(
-        proc.returncode == 0, wall, max(maxrss, tree_peak), proc.returncode, tail, maxrss, tree_peak
+        proc.returncode == 0, wall, max(maxrss, tree_peak), proc.returncode, tail, maxrss, tree_peak, cpu
     )
 
 

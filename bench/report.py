@@ -305,8 +305,8 @@ def breakdown_table(f: Figures, missed_only: bool = False) -> list[str]:
         return []
     used = [c for c in CATEGORY_ORDER if any(b["categories_s"].get(c) for _, b, _ in rows)]
     lines = [
-        "| build | " + " | ".join(used) + " | total | target |",
-        "|---|" + "---:|" * (len(used) + 1) + "---|",
+        "| build | " + " | ".join(used) + " | total | CPU s | target |",
+        "|---|" + "---:|" * (len(used) + 2) + "---|",
     ]
     for name, b, missed in rows:
         cats = b["categories_s"]
@@ -315,7 +315,7 @@ def breakdown_table(f: Figures, missed_only: bool = False) -> list[str]:
         lines.append(
             f"| {name}{state} | "
             + " | ".join(cells)
-            + f" | {b['build_s']:,.1f} | {'**missed**' if missed else ''} |"
+            + f" | {b['build_s']:,.1f} | {fmt(b.get('cpu_s'), 1)} | {'**missed**' if missed else ''} |"
         )
     return lines
 
@@ -465,7 +465,8 @@ def markdown(f: Figures, meta: dict, settings: dict) -> str:
         "## Where the time goes",
         "",
         "Seconds per stage (exclusive; bench/takara_build.py times the stage functions of gis/ as they run; "
-        "'other' is start-up, imports and code between stages):",
+        "'other' is start-up, imports and code between stages; CPU s = user + system time of the build and the "
+        "workers it forked, steadier than wall time when other work shares the machine):",
         "",
         *breakdown_table(f),
         "",

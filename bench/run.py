@@ -170,6 +170,7 @@ def naive_build(
         "load_before": round(load, 2),
         "ok": result.ok,
         "build_s": round(result.wall_s, 2),
+        "cpu_s": round(result.cpu_s, 1),
         "peak_mb": round(result.peak_mb, 1),
         "returncode": result.returncode,
         "timed_out": result.wall_s >= args.build_timeout,

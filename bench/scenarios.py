@@ -57,6 +57,7 @@ def run_takara(args: list[str], name: str, s: Settings, skip: tuple[str, ...] = 
     entry: dict[str, Any] = {
         "ok": result.ok,
         "build_s": round(result.wall_s, 2),
+        "cpu_s": round(result.cpu_s, 1),
         "peak_mb": round(result.peak_mb, 1),
         "maxrss_mb": round(result.maxrss_mb, 1),
         "tree_pss_mb": round(result.tree_pss_mb, 1),
