@@ -311,7 +311,7 @@ def yardsticks(fig: Figures, args: argparse.Namespace, vendor: measure.Vendor) -
     naive build when the run has that size, else one made now (--quick: the nearest size's instead)."""
     naive = {r["places"]: r["builds"]["naive"] for r in fig.sizes if get_ok(r, "naive")}
     for row in fig.rows.values():
-        n = row.get("places")
+        n = row.get("yardstick_places") or row.get("places")
         if not n or row.get("skipped"):
             continue
         if n not in naive and args.quick and naive:
