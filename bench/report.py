@@ -511,7 +511,7 @@ def intro(meta: dict, settings: dict) -> list[str]:
     return [
         "# Takara Map benchmark",
         "",
-        f"Measured {meta.get('date', '?')} on {meta.get('nproc', '?')} CPU cores ({meta.get('cpu', '?')}), "
+        f"Measured {meta['started'] + ' to ' if meta.get('started') else ''}{meta.get('date', '?')} on {meta.get('nproc', '?')} CPU cores ({meta.get('cpu', '?')}), "
         f"{meta.get('memory_gb', '?')} GB memory, Chromium {meta.get('chromium') or '—'}, Python "
         f"{meta.get('python', '?')}, folium {meta.get('folium', '?')}"
         + (f", commit {meta['commit']}" if meta.get("commit") else "")

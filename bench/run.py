@@ -582,10 +582,14 @@ def main(argv: list[str] | None = None) -> int:
     fig = merged(args) if args.merge else Figures([])
     meta: dict = {}
 
+    # the code measured is what was checked out when the run started (later commits do not count)
+    started = machine(browser.version if browser else "", args)
+    stamp = {"commit": started["commit"], "date": started["date"]}
+
     def save(_: object = None) -> None:
         nonlocal meta
-        meta = machine(browser.version if browser else "", args)
-        stamp = {"commit": meta["commit"], "date": meta["date"]}
+        meta = {**machine(browser.version if browser else "", args), "commit": stamp["commit"]}
+        meta["started"] = stamp["date"]
         for entry in [*fig.sizes, *fig.rows.values()]:
             entry.setdefault("measured", stamp)
         write_results(fig, meta, args)
