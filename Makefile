@@ -22,5 +22,7 @@ lint: setup
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy
 
+## Every target of issue 15 measured in one run (about 40 minutes on 2 cores): bench/results.md, results.json
+## and README's table. Options (sizes, rows, runs): BENCH_ARGS='--sizes 3000,10000' make bench; docs/benchmark.md
 bench: setup
-	$(PYTHON) -m bench.run
+	$(PYTHON) -m bench.run $(BENCH_ARGS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -71,32 +72,94 @@ CONTENT_TYPES = {
 class BuildResult:
     ok: bool
     wall_s: float
-    peak_mb: float  # ru_maxrss of the build process (the largest process of its tree), from os.wait4
+    # The larger of the build's largest process (ru_maxrss, from os.wait4: exact, but one process only)
+    # and the whole process tree's proportional set size (forked workers included, shared pages counted
+    # once), sampled every TREE_SAMPLE_S: a build that renders on every core is measured whole.
+    peak_mb: float
     returncode: int
     log: str = ""  # tail of stdout+stderr
+    maxrss_mb: float = 0.0
+    tree_pss_mb: float = 0.0
+    cpu_s: float = 0.0  # user + system time of the process and the children it waited for
 
 
-def timed_run(cmd: list[str], log_path: Path, cwd: Path = REPO, timeout_s: float = 3600) -> BuildResult:
-    """Run `cmd` and measure its wall time and peak resident memory (os.wait4's rusage: no /usr/bin/time
-    needed, and it counts only this process and the children it waited for)."""
+TREE_SAMPLE_S = 0.2
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of `pid` (from /proc/*/stat: no psutil needed)."""
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()  # after "(command name)": state, ppid, …
+        parent[int(entry)] = int(fields[1])
+    tree, frontier = [], [pid]
+    while frontier:
+        here = frontier.pop()
+        kids = [p for p, pp in parent.items() if pp == here]
+        tree += kids
+        frontier += kids
+    return tree
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of `pid` and its descendants, MB (0 when /proc says nothing)."""
+    total_kb = 0
+    for p in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except (OSError, ValueError):
+            continue
+    return total_kb / 1024
+
+
+def timed_run(
+    cmd: list[str],
+    log_path: Path,
+    cwd: Path = REPO,
+    timeout_s: float = 3600,
+    env: dict[str, str] | None = None,
+) -> BuildResult:
+    """Run `cmd` and measure its wall time and peak memory (os.wait4's rusage for the largest process,
+    and the process tree's PSS sampled while it runs)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    tree_peak = 0.0
     with open(log_path, "wb") as log:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
         deadline = started + timeout_s
+        next_sample = started + TREE_SAMPLE_S
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            if time.perf_counter() > deadline:
+            now = time.perf_counter()
+            if now > deadline:
                 proc.kill()
                 pid, status, usage = os.wait4(proc.pid, 0)
                 break
+            if now >= next_sample:
+                tree_peak = max(tree_peak, tree_pss_mb(proc.pid))
+                next_sample = now + TREE_SAMPLE_S
             time.sleep(0.02)
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     tail = log_path.read_bytes()[-3000:].decode("utf-8", "replace")
-    return BuildResult(proc.returncode == 0, wall, usage.ru_maxrss / 1024, proc.returncode, tail)
+    maxrss = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return BuildResult(
+        proc.returncode == 0, wall, max(maxrss, tree_peak), proc.returncode, tail, maxrss, tree_peak, cpu
+    )
 
 
 # ---------------------------------------------------------------- bytes
@@ -123,6 +186,32 @@ def site_bytes(root: Path) -> dict:
             else:
                 gz += len(data)
     return {"files": files, "raw": raw, "gz": gz}
+
+
+def disk_usage(root: Path) -> int:
+    """Bytes the folder takes on its file system: allocated blocks of every file and folder (du), not
+    the files' lengths, so a site of many small files costs what it costs on that disk."""
+    total = root.stat().st_blocks * 512
+    for dirpath, dirs, names in os.walk(root):
+        for name in dirs + names:
+            total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
+    return total
+
+
+def disk_on(root: Path, scratch: Path) -> dict:
+    """The folder's disk usage where it is, and on the file system of `scratch` (copied there with
+    `cp -a`, measured, removed); with the seconds the copy took (writing the site to that disk)."""
+    here = {"fs": filesystem(root), "bytes": disk_usage(root)}
+    copy = scratch / f".disk-{os.getpid()}-{root.name}"
+    shutil.rmtree(copy, ignore_errors=True)
+    scratch.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    done = subprocess.run(["cp", "-a", str(root), str(copy)], capture_output=True, check=False)
+    seconds = time.perf_counter() - t
+    there = {"fs": filesystem(scratch), "bytes": disk_usage(copy) if done.returncode == 0 else None}
+    there["copy_s"] = round(seconds, 1)
+    shutil.rmtree(copy, ignore_errors=True)
+    return {"here": here, "there": there}
 
 
 def prewarm_gzip(root: Path, gz_cache: Path) -> None:
@@ -168,8 +257,6 @@ def small_files_speed(folder: Path, count: int = 1000) -> dict:
         with open(base / str(i) / "index.html", "wb") as fh:
             fh.write(data)
     t1 = time.perf_counter()
-    import shutil
-
     shutil.rmtree(base)
     t2 = time.perf_counter()
     scale = 10_000 / count
